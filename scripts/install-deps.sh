@@ -1,0 +1,27 @@
+#!/bin/bash
+# Installs every Debian bookworm package mailroom needs to build, test and run.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libcurl4-openssl-dev libssl-dev libmimetic-dev libpoco-dev libhowardhinnant-date-dev
+  libtomlplusplus-dev libkainjow-mustache-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsystemd-dev libgtest-dev tzdata clang clang-format python3
+)
+if [ "${1:-}" = "--test" ]; then
+  # Real servers for the integration tests, and the fuzzer's compiler runtime.
+  PACKAGES+=(dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl libclang-rt-14-dev systemd)
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "mailroom needs these packages; run as root:" >&2
+  echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,89 @@
+#include "rules/course.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mailroom::rules {
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// Local parts are case-sensitive by RFC 5321, but no real mailbox provider treats
+// them so, and students type their address in any case: compare both sides folded.
+bool same_address(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+
+} // namespace
+
+const Deliverable* Course::deliverable(std::string_view wanted) const {
+  auto it = std::ranges::find(deliverables, wanted, &Deliverable::name);
+  return it == deliverables.end() ? nullptr : &*it;
+}
+
+const Lecture* Course::lecture(Date wanted) const {
+  auto it = std::ranges::find(lectures, wanted, &Lecture::date);
+  return it == lectures.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> Course::groups() const {
+  std::vector<std::string> out;
+  for (const auto& student : roster)
+    if (std::ranges::find(out, student.group) == out.end())
+      out.push_back(student.group);
+  return out;
+}
+
+std::vector<const Student*> Course::students_with_email(std::string_view address) const {
+  std::vector<const Student*> out;
+  for (const auto& student : roster)
+    if (same_address(student.email, address))
+      out.push_back(&student);
+  return out;
+}
+
+std::vector<const Student*> Course::members(std::string_view group) const {
+  std::vector<const Student*> out;
+  for (const auto& student : roster)
+    if (student.group == group)
+      out.push_back(&student);
+  return out;
+}
+
+std::string to_string(Role role) {
+  switch (role) {
+  case Role::presenter:
+    return "presenter";
+  case Role::summary:
+    return "summary";
+  case Role::reviewer:
+    return "reviewer";
+  }
+  return "?";
+}
+
+std::string to_string(Owner owner) {
+  switch (owner) {
+  case Owner::presenter:
+    return "presenter";
+  case Owner::summary:
+    return "summary";
+  case Owner::reviewer:
+    return "reviewer";
+  case Owner::every_group:
+    return "every-group";
+  }
+  return "?";
+}
+
+std::string iso_date(Date date) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return buffer;
+}
+
+} // namespace mailroom::rules
