@@ -1,14 +1,32 @@
 #include "cli/cli.hpp"
 
+#include "cli/commands.hpp"
+
 #include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
 
 namespace mailroom::cli {
 
 int run(int argc, char** argv) {
   CLI::App app{"mailroom: a course's submission desk over email"};
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  int exit_code = 0;
+  add_deadlines_command(app, exit_code);
+  add_check_command(app, exit_code);
+  add_schedule_command(app, exit_code);
+  add_inspect_command(app, exit_code);
+  add_replay_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "mailroom: " << e.what() << "\n";
+    return 2;
+  }
+  return exit_code;
 }
 
 } // namespace mailroom::cli
