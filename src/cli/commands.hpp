@@ -12,4 +12,7 @@ void add_schedule_command(CLI::App& app, int& exit_code);
 void add_inspect_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 
+// `check --config`: the config file, its rules, and a login to its servers.
+int run_config_check(const std::string& config_file);
+
 } // namespace mailroom::cli

@@ -6,7 +6,9 @@
 
 namespace mailroom::core {
 
-std::string to_iso_utc(Instant instant) { return date::format("%FT%TZ", instant); }
+std::string to_iso_utc(Instant instant) {
+  return date::format("%FT%TZ", instant);
+}
 
 std::optional<Instant> parse_iso(std::string_view text) {
   std::string s(text);

@@ -15,7 +15,9 @@ std::string lower(std::string_view text) {
 
 // Local parts are case-sensitive by RFC 5321, but no real mailbox provider treats
 // them so, and students type their address in any case: compare both sides folded.
-bool same_address(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+bool same_address(std::string_view a, std::string_view b) {
+  return lower(a) == lower(b);
+}
 
 } // namespace
 

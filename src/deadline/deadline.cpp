@@ -1,0 +1,166 @@
+#include "deadline/deadline.hpp"
+
+#include <date/date.h>
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <tuple>
+
+namespace mailroom::deadline {
+
+namespace {
+
+using rules::Anchor;
+using rules::Course;
+using rules::Deliverable;
+
+const date::time_zone* find_zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+std::vector<std::optional<std::string>> owing_groups(const Course& course, rules::Owner owner,
+                                                     rules::Date lecture) {
+  std::vector<std::optional<std::string>> groups;
+  for (const auto& assignment : course.assignments) {
+    const bool matches =
+        (owner == rules::Owner::presenter && assignment.role == rules::Role::presenter) ||
+        (owner == rules::Owner::summary && assignment.role == rules::Role::summary) ||
+        (owner == rules::Owner::reviewer && assignment.role == rules::Role::reviewer);
+    if (matches && assignment.lecture == lecture &&
+        std::ranges::find(groups, std::optional{assignment.group}) == groups.end())
+      groups.emplace_back(assignment.group);
+  }
+  if (groups.empty())
+    groups.emplace_back(std::nullopt);
+  return groups;
+}
+
+} // namespace
+
+core::Result<core::Instant> local_instant(const Course& course, rules::Date day,
+                                          std::chrono::seconds time_of_day) {
+  const auto* zone = find_zone(course.zone);
+  if (!zone)
+    return core::fail(course.zone, "unknown time zone", "use a tz database name");
+  const date::local_seconds local{date::local_days{std::chrono::sys_days{day}.time_since_epoch()} +
+                                  time_of_day};
+  // choose::earliest picks the first of an ambiguous (fall-back) hour; for a
+  // nonexistent time both choices give the instant the gap ends.
+  return std::chrono::time_point_cast<std::chrono::seconds>(
+      zone->to_sys(local, date::choose::earliest));
+}
+
+core::Result<core::Instant> due_at(const Course& course, const Deliverable& deliverable,
+                                   std::optional<rules::Date> lecture) {
+  const auto& rule = deliverable.due;
+  if (rule.anchor == Anchor::local_time) {
+    auto instant = local_instant(course, *rule.date, rule.time_of_day);
+    if (!instant)
+      return instant;
+    return *instant + rule.offset;
+  }
+  if (!lecture)
+    return core::fail(deliverable.name, "is due relative to a class, but no lecture is known",
+                      "name the lecture");
+  const auto anchor_time =
+      rule.anchor == Anchor::class_start ? course.class_start : course.class_end;
+  auto anchor = local_instant(course, *lecture, anchor_time);
+  if (!anchor)
+    return anchor;
+  return *anchor + rule.offset;
+}
+
+std::vector<Instance> instances(const Course& course) {
+  std::vector<Instance> out;
+  for (const auto& deliverable : course.deliverables) {
+    if (deliverable.per_lecture) {
+      for (const auto& lecture : course.lectures) {
+        if (!lecture.students_present)
+          continue;
+        auto due = due_at(course, deliverable, lecture.date);
+        if (!due)
+          continue;
+        for (auto& group : owing_groups(course, deliverable.owner, lecture.date))
+          out.push_back(Instance{deliverable.name, lecture.date, group, *due, deliverable.grace});
+      }
+      continue;
+    }
+    auto due = due_at(course, deliverable, std::nullopt);
+    if (!due)
+      continue;
+    auto groups = course.groups();
+    if (groups.empty())
+      out.push_back(
+          Instance{deliverable.name, std::nullopt, std::nullopt, *due, deliverable.grace});
+    for (auto& group : groups)
+      out.push_back(Instance{deliverable.name, std::nullopt, group, *due, deliverable.grace});
+  }
+  std::ranges::stable_sort(out, [](const Instance& a, const Instance& b) {
+    return std::tie(a.due, a.lecture) < std::tie(b.due, b.lecture);
+  });
+  return out;
+}
+
+Judgement judge(core::Instant due, core::Seconds grace, core::Instant received_at) {
+  const auto last_on_time = due + grace;
+  if (received_at <= last_on_time)
+    return Judgement{due, Verdict::on_time, core::Seconds{0}};
+  return Judgement{due, Verdict::late, received_at - last_on_time};
+}
+
+std::string to_string(Verdict verdict) {
+  return verdict == Verdict::on_time ? "on-time" : "late";
+}
+
+std::string format_local(core::Instant instant, const std::string& zone_name) {
+  const auto* zone = find_zone(zone_name);
+  if (!zone)
+    return date::format("%a %b %d, %H:%M UTC", instant);
+  const auto zoned = date::make_zoned(zone, instant);
+  const auto local = zoned.get_local_time();
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss time{local - day};
+  const int hour12 = static_cast<int>(time.hours().count()) % 12 == 0
+                         ? 12
+                         : static_cast<int>(time.hours().count()) % 12;
+  return fmt::format("{} {} {}, {}:{:02} {} {}", date::format("%a", day),
+                     date::format("%b", ymd.month()), static_cast<unsigned>(ymd.day()), hour12,
+                     time.minutes().count(), time.hours().count() < 12 ? "AM" : "PM",
+                     zoned.get_info().abbrev);
+}
+
+std::string format_local_iso(core::Instant instant, const std::string& zone_name) {
+  const auto* zone = find_zone(zone_name);
+  if (!zone)
+    return core::to_iso_utc(instant);
+  const auto zoned = date::make_zoned(zone, instant);
+  const auto offset = std::chrono::duration_cast<std::chrono::minutes>(zoned.get_info().offset);
+  const auto magnitude = offset.count() < 0 ? -offset.count() : offset.count();
+  return fmt::format("{}{}{:02}:{:02}", date::format("%FT%T", zoned.get_local_time()),
+                     offset.count() < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+}
+
+std::string format_duration(core::Seconds duration) {
+  auto total = duration.count();
+  const char* sign = total < 0 ? "-" : "";
+  if (total < 0)
+    total = -total;
+  const auto days = total / 86400, hours = total % 86400 / 3600, minutes = total % 3600 / 60,
+             seconds = total % 60;
+  if (days > 0)
+    return fmt::format("{}{} day{} {} h", sign, days, days == 1 ? "" : "s", hours);
+  if (hours > 0)
+    return fmt::format("{}{} h {} min", sign, hours, minutes);
+  if (minutes > 0)
+    return seconds == 0 || minutes >= 10 ? fmt::format("{}{} min", sign, minutes)
+                                         : fmt::format("{}{} min {} s", sign, minutes, seconds);
+  return fmt::format("{}{} s", sign, seconds);
+}
+
+} // namespace mailroom::deadline

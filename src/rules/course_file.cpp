@@ -1,0 +1,518 @@
+#include "rules/load.hpp"
+#include "util/text.hpp"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <regex>
+
+namespace mailroom::rules {
+
+namespace {
+
+using core::Problem;
+using core::Problems;
+
+// Collects problems against one file, each with the line toml++ reports.
+class Reporter {
+public:
+  explicit Reporter(std::string origin) : m_origin(std::move(origin)) {}
+
+  void add(const toml::source_region& where, std::string what, std::string fix = {}) {
+    std::string place = m_origin;
+    if (where.begin.line > 0)
+      place += fmt::format(":{}", where.begin.line);
+    m_problems.push_back(Problem{place, std::move(what), std::move(fix)});
+  }
+  void add_file(std::string what, std::string fix = {}) {
+    m_problems.push_back(Problem{m_origin, std::move(what), std::move(fix)});
+  }
+  [[nodiscard]] Problems take() { return std::move(m_problems); }
+  [[nodiscard]] bool empty() const { return m_problems.empty(); }
+
+private:
+  std::string m_origin;
+  Problems m_problems;
+};
+
+// Every key a table may hold; anything else is refused with the closest known key.
+void check_keys(const toml::table& table, std::string_view table_name,
+                const std::vector<std::string>& known, Reporter& report) {
+  for (const auto& [key, value] : table) {
+    if (std::ranges::find(known, key.str()) != known.end())
+      continue;
+    std::string fix = "remove it";
+    if (const auto guess = util::closest(key.str(), known); !guess.empty())
+      fix = fmt::format("did you mean '{}'?", guess);
+    report.add(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), table_name), fix);
+  }
+}
+
+std::optional<std::string> get_string(const toml::table& table, std::string_view key,
+                                      std::string_view table_name, Reporter& report,
+                                      bool required) {
+  const toml::node* node = table.get(key);
+  if (!node) {
+    if (required)
+      report.add(table.source(), fmt::format("missing key '{}' in [{}]", key, table_name),
+                 fmt::format("add {} = \"...\"", key));
+    return std::nullopt;
+  }
+  if (const auto* value = node->as_string())
+    return value->get();
+  report.add(node->source(), fmt::format("'{}' in [{}] must be a string", key, table_name));
+  return std::nullopt;
+}
+
+std::vector<std::string> get_strings(const toml::table& table, std::string_view key,
+                                     std::string_view table_name, Reporter& report) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (!node)
+    return out;
+  const auto* array = node->as_array();
+  if (!array) {
+    report.add(node->source(),
+               fmt::format("'{}' in [{}] must be a list of strings", key, table_name),
+               fmt::format("write {} = [\"...\"]", key));
+    return out;
+  }
+  for (const auto& item : *array) {
+    if (const auto* text = item.as_string())
+      out.push_back(text->get());
+    else
+      report.add(item.source(),
+                 fmt::format("'{}' in [{}] must hold strings only", key, table_name));
+  }
+  return out;
+}
+
+std::optional<Date> to_date(const toml::date& value) {
+  const Date date{std::chrono::year{value.year}, std::chrono::month{value.month},
+                  std::chrono::day{value.day}};
+  if (!date.ok())
+    return std::nullopt;
+  return date;
+}
+
+std::optional<Date> parse_date_text(std::string_view text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+    return std::nullopt;
+  if (std::from_chars(text.data(), text.data() + 4, y).ec != std::errc{} ||
+      std::from_chars(text.data() + 5, text.data() + 7, m).ec != std::errc{} ||
+      std::from_chars(text.data() + 8, text.data() + 10, d).ec != std::errc{})
+    return std::nullopt;
+  const Date date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+  if (!date.ok())
+    return std::nullopt;
+  return date;
+}
+
+std::optional<Date> get_date(const toml::node& node) {
+  if (const auto* value = node.as_date())
+    return to_date(value->get());
+  if (const auto* text = node.as_string())
+    return parse_date_text(text->get());
+  return std::nullopt;
+}
+
+std::optional<TimeOfDay> parse_time_of_day(std::string_view text) {
+  static const std::regex pattern(R"(^\s*(\d{1,2}):(\d{2})\s*(AM|PM|am|pm)?\s*$)");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(text.begin(), text.end(), match, pattern))
+    return std::nullopt;
+  int hour = std::stoi(match[1].str());
+  const int minute = std::stoi(match[2].str());
+  if (match[3].matched) {
+    if (hour < 1 || hour > 12)
+      return std::nullopt;
+    const bool pm = util::lower(match[3].str()) == "pm";
+    hour = hour % 12 + (pm ? 12 : 0);
+  }
+  if (hour > 23 || minute > 59)
+    return std::nullopt;
+  return std::chrono::hours{hour} + std::chrono::minutes{minute};
+}
+
+std::optional<std::chrono::weekday> parse_weekday(std::string_view text) {
+  static const std::vector<std::pair<std::string, unsigned>> names{
+      {"sun", 0}, {"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}};
+  const auto key = util::lower(text).substr(0, 3);
+  for (const auto& [name, index] : names)
+    if (key == name)
+      return std::chrono::weekday{index};
+  return std::nullopt;
+}
+
+const std::vector<std::string> k_top_keys{"course",      "class",   "classify",
+                                          "deliverable", "lecture", "no_lecture"};
+const std::vector<std::string> k_course_keys{"id",   "name", "term",          "year",
+                                             "zone", "code", "staff_address", "group_size"};
+const std::vector<std::string> k_class_keys{"days", "start", "end"};
+const std::vector<std::string> k_classify_keys{"confidence_bar", "question_words",
+                                               "own_reply_prefixes"};
+const std::vector<std::string> k_deliverable_keys{"title",  "owner",       "per",        "due",
+                                                  "grace",  "file_types",  "link_kinds", "keywords",
+                                                  "checks", "late_policy", "late_note"};
+const std::vector<std::string> k_checks_keys{"max_pages", "min_pages", "git_link",
+                                             "zip_with_readme"};
+const std::vector<std::string> k_lecture_keys{"date", "topic", "section", "presenter", "readings"};
+const std::vector<std::string> k_no_lecture_keys{"date", "reason"};
+const std::vector<std::string> k_link_kinds{"google-slides", "google-docs", "google-drive",
+                                            "github",        "gitlab",      "other"};
+
+void read_course_table(const toml::table& root, Course& course, Reporter& report) {
+  const auto* table = root["course"].as_table();
+  if (!table) {
+    report.add_file("missing table [course]", "add [course] with id, name, term, year and zone");
+    return;
+  }
+  check_keys(*table, "course", k_course_keys, report);
+  course.id = get_string(*table, "id", "course", report, true).value_or("");
+  course.name = get_string(*table, "name", "course", report, true).value_or("");
+  course.term = get_string(*table, "term", "course", report, false).value_or("");
+  course.staff_address = get_string(*table, "staff_address", "course", report, false).value_or("");
+  if (const auto* year = table->get("year"); year && year->as_integer())
+    course.year = static_cast<int>(year->as_integer()->get());
+  else
+    report.add(table->source(), "missing or non-integer 'year' in [course]", "add year = 2025");
+  if (auto zone = get_string(*table, "zone", "course", report, true)) {
+    course.zone = *zone;
+    try {
+      (void)date::locate_zone(*zone);
+    } catch (const std::exception&) {
+      report.add(table->get("zone")->source(), fmt::format("unknown time zone '{}'", *zone),
+                 "use a tz database name such as \"America/Detroit\"");
+    }
+  }
+  if (const auto* sizes = table->get_as<toml::array>("group_size")) {
+    if (sizes->size() == 2 && sizes->get(0)->is_integer() && sizes->get(1)->is_integer()) {
+      course.min_group_size = static_cast<int>(sizes->get(0)->as_integer()->get());
+      course.max_group_size = static_cast<int>(sizes->get(1)->as_integer()->get());
+    } else {
+      report.add(sizes->source(), "'group_size' must be [smallest, largest]", "e.g. [3, 4]");
+    }
+  }
+}
+
+void read_class_table(const toml::table& root, Course& course, Reporter& report) {
+  const auto* table = root["class"].as_table();
+  if (!table) {
+    report.add_file("missing table [class]", "add [class] with days, start and end");
+    return;
+  }
+  check_keys(*table, "class", k_class_keys, report);
+  for (const auto& day : get_strings(*table, "days", "class", report)) {
+    if (auto weekday = parse_weekday(day))
+      course.class_days.push_back(*weekday);
+    else
+      report.add(table->get("days")->source(), fmt::format("unknown weekday '{}'", day),
+                 "use Mon, Tue, Wed, Thu, Fri, Sat or Sun");
+  }
+  for (auto [key, target] : {std::pair{"start", &course.class_start}, {"end", &course.class_end}}) {
+    if (auto text = get_string(*table, key, "class", report, true)) {
+      if (auto time = parse_time_of_day(*text))
+        *target = *time;
+      else
+        report.add(table->get(key)->source(), fmt::format("bad time '{}' for {}", *text, key),
+                   "write it as \"10:30\" or \"10:30 AM\"");
+    }
+  }
+  if (course.class_end <= course.class_start && table->get("end"))
+    report.add(table->get("end")->source(), "class ends before it starts", "check start and end");
+}
+
+void read_classify_table(const toml::table& root, Course& course, Reporter& report) {
+  const auto* table = root["classify"].as_table();
+  if (!table)
+    return;
+  check_keys(*table, "classify", k_classify_keys, report);
+  if (const auto* bar = table->get("confidence_bar")) {
+    if (auto value = bar->value<double>(); value && *value >= 0 && *value <= 1)
+      course.classify.confidence_bar = *value;
+    else
+      report.add(bar->source(), "'confidence_bar' must be a number from 0 to 1");
+  }
+  course.classify.question_words = get_strings(*table, "question_words", "classify", report);
+  course.classify.own_reply_prefixes =
+      get_strings(*table, "own_reply_prefixes", "classify", report);
+}
+
+void read_checks(const toml::table& table, std::string_view name, ContentChecks& checks,
+                 Reporter& report) {
+  check_keys(table, name, k_checks_keys, report);
+  for (auto [key, target] :
+       {std::pair{"max_pages", &checks.max_pages}, {"min_pages", &checks.min_pages}}) {
+    if (const auto* node = table.get(key)) {
+      if (auto value = node->value<int64_t>(); value && *value > 0)
+        *target = static_cast<int>(*value);
+      else
+        report.add(node->source(),
+                   fmt::format("'{}' in [{}] must be a positive number", key, name));
+    }
+  }
+  for (auto [key, target] :
+       {std::pair{"git_link", &checks.git_link}, {"zip_with_readme", &checks.zip_with_readme}}) {
+    if (const auto* node = table.get(key)) {
+      if (auto value = node->value<bool>())
+        *target = *value;
+      else
+        report.add(node->source(), fmt::format("'{}' in [{}] must be true or false", key, name));
+    }
+  }
+}
+
+void read_deliverable(std::string_view name, const toml::table& table, Course& course,
+                      Reporter& report) {
+  const std::string where = fmt::format("deliverable.{}", name);
+  check_keys(table, where, k_deliverable_keys, report);
+  Deliverable deliverable;
+  deliverable.name = std::string(name);
+  deliverable.title = get_string(table, "title", where, report, false).value_or(std::string(name));
+  if (auto owner = get_string(table, "owner", where, report, true)) {
+    static const std::vector<std::pair<std::string, Owner>> owners{
+        {"presenter", Owner::presenter},
+        {"summary", Owner::summary},
+        {"reviewer", Owner::reviewer},
+        {"every-group", Owner::every_group}};
+    auto it = std::ranges::find(owners, *owner, &std::pair<std::string, Owner>::first);
+    if (it != owners.end())
+      deliverable.owner = it->second;
+    else
+      report.add(table.get("owner")->source(), fmt::format("unknown owner '{}'", *owner),
+                 "use presenter, summary, reviewer or every-group");
+  }
+  if (auto per = get_string(table, "per", where, report, false)) {
+    if (*per == "lecture" || *per == "group")
+      deliverable.per_lecture = *per == "lecture";
+    else
+      report.add(table.get("per")->source(), fmt::format("unknown 'per' value '{}'", *per),
+                 "use \"lecture\" or \"group\"");
+  } else {
+    deliverable.per_lecture = deliverable.owner != Owner::every_group;
+  }
+  if (deliverable.per_lecture && deliverable.owner == Owner::every_group)
+    report.add(table.source(), fmt::format("[{}] is per lecture but owed by every group", where),
+               "set owner to presenter, summary or reviewer, or per = \"group\"");
+  if (const auto* due = table.get("due")) {
+    std::optional<DueRule> rule;
+    if (const auto* text = due->as_string())
+      rule = parse_due(text->get());
+    else if (const auto* day = due->as_date())
+      rule = to_date(day->get()).and_then([](Date d) { return parse_due(iso_date(d)); });
+    if (!rule)
+      report.add(due->source(), fmt::format("bad due expression in [{}]", where),
+                 "write \"class_start - 24h\", \"class_end + 24h\", \"2025-12-15 13:00\" or "
+                 "\"2025-09-18\"");
+    else if (rule->anchor != Anchor::local_time && !deliverable.per_lecture)
+      report.add(due->source(),
+                 fmt::format("[{}] is due relative to a class but is not per lecture", where),
+                 "give a date, or set per = \"lecture\"");
+    else
+      deliverable.due = *rule;
+  } else {
+    report.add(table.source(), fmt::format("missing key 'due' in [{}]", where),
+               "add due = \"class_start - 24h\" or a date");
+  }
+  if (auto grace = get_string(table, "grace", where, report, false)) {
+    if (auto value = parse_duration(*grace); value && value->count() >= 0)
+      deliverable.grace = *value;
+    else
+      report.add(table.get("grace")->source(), fmt::format("bad grace period '{}'", *grace),
+                 "write it as \"15m\", \"2h\" or \"0\"");
+  }
+  deliverable.file_types = get_strings(table, "file_types", where, report);
+  for (auto& type : deliverable.file_types)
+    type = util::lower(type.starts_with('.') ? type.substr(1) : type);
+  deliverable.link_kinds = get_strings(table, "link_kinds", where, report);
+  for (const auto& kind : deliverable.link_kinds)
+    if (std::ranges::find(k_link_kinds, kind) == k_link_kinds.end())
+      report.add(table.get("link_kinds")->source(), fmt::format("unknown link kind '{}'", kind),
+                 "use google-slides, google-docs, google-drive, github, gitlab or other");
+  deliverable.keywords = get_strings(table, "keywords", where, report);
+  for (auto& keyword : deliverable.keywords)
+    keyword = util::lower(keyword);
+  if (const auto* checks = table.get("checks")) {
+    if (const auto* checks_table = checks->as_table())
+      read_checks(*checks_table, where + ".checks", deliverable.checks, report);
+    else
+      report.add(checks->source(), fmt::format("[{}.checks] must be a table", where));
+  }
+  if (auto policy = get_string(table, "late_policy", where, report, false)) {
+    if (*policy == "accept-flag")
+      deliverable.late_policy = LatePolicy::accept_flag;
+    else if (*policy == "not-counted")
+      deliverable.late_policy = LatePolicy::not_counted;
+    else
+      report.add(table.get("late_policy")->source(),
+                 fmt::format("unknown late_policy '{}'", *policy),
+                 "use \"accept-flag\" or \"not-counted\"");
+  }
+  deliverable.late_note = get_string(table, "late_note", where, report, false).value_or("");
+  course.deliverables.push_back(std::move(deliverable));
+}
+
+void read_deliverables(const toml::table& root, Course& course, Reporter& report) {
+  const auto* table = root["deliverable"].as_table();
+  if (!table) {
+    report.add_file("no [deliverable.NAME] tables", "declare at least one deliverable");
+    return;
+  }
+  for (const auto& [name, node] : *table) {
+    if (const auto* deliverable = node.as_table())
+      read_deliverable(name.str(), *deliverable, course, report);
+    else
+      report.add(name.source(), fmt::format("[deliverable.{}] must be a table", name.str()));
+  }
+}
+
+std::optional<Date> read_entry_date(const toml::table& entry, std::string_view what,
+                                    Reporter& report) {
+  const auto* node = entry.get("date");
+  if (!node) {
+    report.add(entry.source(), fmt::format("[[{}]] without a date", what), "add date = 2025-09-11");
+    return std::nullopt;
+  }
+  auto date = get_date(*node);
+  if (!date)
+    report.add(node->source(), fmt::format("bad date in [[{}]]", what),
+               "write it as 2025-09-11 (year-month-day)");
+  return date;
+}
+
+bool is_class_day(const Course& course, Date date) {
+  const std::chrono::weekday day{std::chrono::sys_days{date}};
+  return std::ranges::find(course.class_days, day) != course.class_days.end();
+}
+
+void read_schedule(const toml::table& root, Course& course, Reporter& report) {
+  if (const auto* lectures = root["lecture"].as_array()) {
+    for (const auto& node : *lectures) {
+      const auto* entry = node.as_table();
+      if (!entry)
+        continue;
+      check_keys(*entry, "lecture", k_lecture_keys, report);
+      auto date = read_entry_date(*entry, "lecture", report);
+      if (!date)
+        continue;
+      Lecture lecture;
+      lecture.date = *date;
+      lecture.topic = get_string(*entry, "topic", "lecture", report, false).value_or("");
+      lecture.section = get_string(*entry, "section", "lecture", report, false).value_or("");
+      lecture.presenter = get_string(*entry, "presenter", "lecture", report, false).value_or("");
+      lecture.students_present = lecture.presenter.empty();
+      lecture.readings = get_strings(*entry, "readings", "lecture", report);
+      if (!course.class_days.empty() && !is_class_day(course, *date))
+        report.add(entry->get("date")->source(),
+                   fmt::format("lecture on {} falls on a day without class", iso_date(*date)),
+                   "check the date against [class] days");
+      if (course.lecture(*date))
+        report.add(entry->get("date")->source(), fmt::format("two lectures on {}", iso_date(*date)),
+                   "keep one");
+      course.lectures.push_back(std::move(lecture));
+    }
+  }
+  if (const auto* days = root["no_lecture"].as_array()) {
+    for (const auto& node : *days) {
+      const auto* entry = node.as_table();
+      if (!entry)
+        continue;
+      check_keys(*entry, "no_lecture", k_no_lecture_keys, report);
+      auto date = read_entry_date(*entry, "no_lecture", report);
+      if (!date)
+        continue;
+      if (course.lecture(*date))
+        report.add(entry->get("date")->source(),
+                   fmt::format("{} is both a lecture and a day without lecture", iso_date(*date)),
+                   "remove one of them");
+      course.no_lectures.push_back(
+          NoLecture{*date, get_string(*entry, "reason", "no_lecture", report, false).value_or("")});
+    }
+  }
+  std::ranges::sort(course.lectures, {}, &Lecture::date);
+}
+
+} // namespace
+
+std::optional<core::Seconds> parse_duration(std::string_view text) {
+  const auto trimmed = util::trim(text);
+  if (trimmed == "0")
+    return core::Seconds{0};
+  static const std::regex pattern(
+      R"(^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$)");
+  std::smatch match;
+  if (trimmed.empty() || !std::regex_match(trimmed, match, pattern))
+    return std::nullopt;
+  long long seconds = 0;
+  const long long unit[] = {86400, 3600, 60, 1};
+  for (int i = 0; i < 4; ++i)
+    if (match[i + 1].matched)
+      seconds += std::stoll(match[i + 1].str()) * unit[i];
+  return core::Seconds{seconds};
+}
+
+std::optional<DueRule> parse_due(std::string_view text) {
+  DueRule rule;
+  rule.text = util::trim(text);
+  static const std::regex relative(R"(^(class_start|class_end)\s*(?:([+-])\s*(\S+))?$)");
+  static const std::regex absolute(R"(^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$)");
+  std::smatch match;
+  if (std::regex_match(rule.text, match, relative)) {
+    rule.anchor = match[1] == "class_start" ? Anchor::class_start : Anchor::class_end;
+    if (match[2].matched) {
+      auto offset = parse_duration(match[3].str());
+      if (!offset)
+        return std::nullopt;
+      rule.offset = match[2] == "-" ? -*offset : *offset;
+    }
+    return rule;
+  }
+  if (std::regex_match(rule.text, match, absolute)) {
+    rule.anchor = Anchor::local_time;
+    rule.date = parse_date_text(match[1].str());
+    if (!rule.date)
+      return std::nullopt;
+    if (!match[2].matched) {
+      // A date without a time means the end of that day, inclusive (DESIGN.md).
+      rule.time_of_day = std::chrono::seconds{23 * 3600 + 59 * 60 + 59};
+      return rule;
+    }
+    const auto parts = util::split(match[2].str(), ':');
+    const int hour = std::stoi(parts[0]);
+    const int minute = std::stoi(parts[1]);
+    const int second = parts.size() > 2 ? std::stoi(parts[2]) : 0;
+    if (hour > 23 || minute > 59 || second > 59)
+      return std::nullopt;
+    rule.time_of_day = std::chrono::seconds{hour * 3600 + minute * 60 + second};
+    return rule;
+  }
+  return std::nullopt;
+}
+
+Checked<Course> parse_course_file(const SourceText& source) {
+  Reporter report(source.origin);
+  toml::table root;
+  try {
+    root = toml::parse(source.text, source.origin);
+  } catch (const toml::parse_error& error) {
+    report.add(error.source(), std::string(error.description()), "fix the TOML syntax");
+    return std::unexpected(report.take());
+  }
+  check_keys(root, "top level", k_top_keys, report);
+  Course course;
+  read_course_table(root, course, report);
+  read_class_table(root, course, report);
+  read_classify_table(root, course, report);
+  read_deliverables(root, course, report);
+  read_schedule(root, course, report);
+  if (!report.empty())
+    return std::unexpected(report.take());
+  return course;
+}
+
+} // namespace mailroom::rules

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailroom::util {
+
+[[nodiscard]] std::string lower(std::string_view text);
+[[nodiscard]] std::string trim(std::string_view text);
+[[nodiscard]] bool starts_with_icase(std::string_view text, std::string_view prefix);
+[[nodiscard]] bool contains_icase(std::string_view text, std::string_view needle);
+[[nodiscard]] std::vector<std::string> split(std::string_view text, char separator);
+
+// The candidate closest to `word` by edit distance, when it is close enough to be a
+// likely typo ("acepts" -> "accepts"); empty otherwise.
+[[nodiscard]] std::string closest(std::string_view word,
+                                  const std::vector<std::string>& candidates);
+
+// One CSV record per row: RFC 4180 quoting, CRLF or LF, a UTF-8 BOM skipped.
+struct CsvRow {
+  int line = 0; // 1-based line where the record starts
+  std::vector<std::string> fields;
+};
+[[nodiscard]] std::vector<CsvRow> parse_csv(std::string_view text);
+
+} // namespace mailroom::util
