@@ -22,8 +22,8 @@ struct Classification {
   std::optional<rules::Date> lecture;
   std::optional<std::string> group;
   double confidence = 0;
-  std::vector<std::string> signals;        // what decided it, in words
-  std::vector<std::string> review_reasons; // why a person must look (needs-review)
+  std::vector<std::string> signals;         // what decided it, in words
+  std::vector<std::string> review_reasons;  // why a person must look (needs-review)
   std::optional<std::string> student_email; // the roster address the mail came from
   std::optional<std::string> student_name;
 

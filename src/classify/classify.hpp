@@ -10,7 +10,7 @@ namespace mailroom::classify {
 // subject, body, attachments, links, the sender's group and the schedule. Words that
 // name deliverables come from the rules, never from code. `received_at` resolves
 // relative words ("for Thursday") and picks the lecture a group owes next.
-[[nodiscard]] Classification classify(const message::MessageFacts& facts, const rules::Course& course,
-                                      core::Instant received_at);
+[[nodiscard]] Classification classify(const message::MessageFacts& facts,
+                                      const rules::Course& course, core::Instant received_at);
 
 } // namespace mailroom::classify
