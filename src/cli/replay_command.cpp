@@ -1,10 +1,87 @@
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/records.hpp"
+#include "cli/state_recording.hpp"
+#include "daemon/rules_files.hpp"
+#include "mailbox/maildir_mailbox.hpp"
+#include "message/parse.hpp"
+#include "pipeline/decision.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
 
 namespace mailroom::cli {
 
+namespace {
+
+struct ReplayOptions {
+  std::string rules_dir;
+  std::string maildir;
+  std::string state_dir;
+  bool json = false;
+};
+
+std::string short_lecture(const classify::Classification& c) {
+  return c.lecture ? rules::iso_date(*c.lecture) : "-";
+}
+
+int run_replay(const ReplayOptions& options) {
+  auto course = daemon::load_rules(options.rules_dir);
+  if (!course)
+    return print_problems(course.error());
+  mailbox::MaildirMailbox maildir(options.maildir);
+  std::vector<std::pair<mailbox::RawMail, pipeline::Decision>> mails;
+  core::Problems problems;
+  auto walked = maildir.for_each_new(
+      [&](mailbox::RawMail mail) {
+        auto facts = message::parse(mail.raw, "file " + mail.file);
+        auto decision =
+            pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), *course);
+        mails.emplace_back(std::move(mail), std::move(decision));
+      },
+      [&](core::Problem problem) { problems.push_back(std::move(problem)); });
+  if (!walked)
+    return print_problem(walked.error());
+  if (options.json) {
+    for (const auto& [mail, decision] : mails)
+      std::cout << decision_record(decision).str() << "\n";
+  } else {
+    Table table({"received", "file", "from", "kind", "lecture", "group", "verdict", "reply"});
+    for (const auto& [mail, decision] : mails) {
+      const auto& c = decision.classification;
+      std::string verdict = "-";
+      if (decision.judgement)
+        verdict = decision.judgement->verdict == deadline::Verdict::late
+                      ? "late by " + deadline::format_duration(decision.judgement->late_by)
+                      : "on time";
+      table.add({deadline::format_local(decision.received_at, course->zone), decision.file,
+                 sender_of(decision.facts), c.kind, short_lecture(c), c.group.value_or("-"),
+                 verdict, pipeline::to_string(decision.reply)});
+    }
+    table.print(std::cout);
+  }
+  int exit_code = problems.empty() ? 0 : print_problems(problems);
+  if (!options.state_dir.empty()) {
+    const int recorded = record_into_state(options.state_dir, *course, mails);
+    exit_code = exit_code ? exit_code : recorded;
+  }
+  return exit_code;
+}
+
+} // namespace
+
 void add_replay_command(CLI::App& app, int& exit_code) {
-  auto* command = app.add_subcommand("replay", "not yet built");
-  command->callback([&exit_code] { exit_code = 3; });
+  auto options = std::make_shared<ReplayOptions>();
+  auto* command = app.add_subcommand(
+      "replay", "Judge every message of a Maildir offline; sends nothing, writes nothing unless "
+                "--state is given");
+  command->add_option("--rules", options->rules_dir, "Rules folder")->required();
+  command->add_option("--maildir", options->maildir, "Maildir (with new/ and cur/)")->required();
+  command->add_option("--state", options->state_dir,
+                      "Record every mail and decision into this state folder's ledger");
+  command->add_flag("--json", options->json, "One JSON object per line");
+  command->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }
 
 } // namespace mailroom::cli

@@ -1,0 +1,89 @@
+#include "pipeline/decision.hpp"
+
+#include "classify/classify.hpp"
+
+#include <fmt/format.h>
+
+namespace mailroom::pipeline {
+
+namespace {
+
+using classify::Classification;
+
+// A reply goes only to a roster address, never to robots (RFC 3834) or to mail whose
+// sender cannot be told.
+ReplyKind reply_for(const Classification& classification,
+                    const std::optional<deadline::Judgement>& judgement,
+                    const message::MessageFacts& facts, std::string& reason) {
+  if (classification.kind == classify::k_unknown_sender) {
+    reason = "sender is not on the roster";
+    return ReplyKind::none;
+  }
+  if (facts.automated) {
+    reason = "automated mail is never answered (RFC 3834)";
+    return ReplyKind::none;
+  }
+  if (classification.kind == classify::k_not_a_submission) {
+    reason = "not a submission";
+    return ReplyKind::none;
+  }
+  if (classification.kind == classify::k_needs_review) {
+    if (!classification.student_email) {
+      reason = "needs review, and the sender cannot be told";
+      return ReplyKind::none;
+    }
+    reason = "needs review: ask the student to resend with a clear subject";
+    return ReplyKind::clarify;
+  }
+  if (!judgement) {
+    reason = "no deadline could be found";
+    return ReplyKind::clarify;
+  }
+  if (judgement->verdict == deadline::Verdict::late) {
+    reason = fmt::format("late by {}", deadline::format_duration(judgement->late_by));
+    return ReplyKind::late_notice;
+  }
+  reason = "on time";
+  return ReplyKind::receipt;
+}
+
+} // namespace
+
+Decision decide(std::string source, std::string file, core::Instant received_at,
+                message::MessageFacts facts, const rules::Course& course) {
+  Decision decision;
+  decision.source = std::move(source);
+  decision.file = std::move(file);
+  decision.received_at = received_at;
+  decision.classification = classify::classify(facts, course, received_at);
+  const auto& classification = decision.classification;
+  if (classification.deliverable) {
+    const auto* deliverable = course.deliverable(*classification.deliverable);
+    if (deliverable && (!deliverable->per_lecture || classification.lecture)) {
+      if (auto due = deadline::due_at(course, *deliverable, classification.lecture)) {
+        decision.due = *due;
+        if (classification.is_deliverable())
+          decision.judgement = deadline::judge(*due, deliverable->grace, received_at);
+      }
+    }
+  }
+  decision.reply = reply_for(classification, decision.judgement, facts, decision.reply_reason);
+  decision.facts = std::move(facts);
+  return decision;
+}
+
+std::string to_string(ReplyKind kind) {
+  switch (kind) {
+  case ReplyKind::receipt:
+    return "receipt";
+  case ReplyKind::late_notice:
+    return "late-notice";
+  case ReplyKind::clarify:
+    return "clarify";
+  case ReplyKind::none:
+    return "none";
+  }
+  return "none";
+}
+
+} // namespace mailroom::pipeline
