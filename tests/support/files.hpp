@@ -1,0 +1,44 @@
+#pragma once
+
+#include "rules/load.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace mailroom::test {
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot read " << path;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline std::filesystem::path source_dir() {
+  return MAILROOM_SOURCE_DIR;
+}
+inline std::filesystem::path test_data() {
+  return MAILROOM_TEST_DATA;
+}
+
+// The real F'25 course file with the made-up roster and assignments of examples/.
+inline rules::Course example_course() {
+  const auto course_path = source_dir() / "rules/cse585-f25/course.toml";
+  const auto example = source_dir() / "examples/cse585-f25";
+  auto course = rules::parse_rules({{read_text(course_path), course_path.string()},
+                                    {read_text(example / "roster.csv"), "roster.csv"},
+                                    {read_text(example / "assignments.csv"), "assignments.csv"}});
+  if (!course) {
+    for (const auto& problem : course.error())
+      ADD_FAILURE() << problem.to_string();
+    return {};
+  }
+  return *course;
+}
+
+} // namespace mailroom::test
