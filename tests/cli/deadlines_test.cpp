@@ -1,0 +1,82 @@
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+using namespace mailroom;
+
+namespace {
+
+std::vector<Poco::JSON::Object::Ptr> json_lines(const std::string& out) {
+  std::vector<Poco::JSON::Object::Ptr> records;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);)
+    records.push_back(Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>());
+  return records;
+}
+
+const std::string k_f25 = std::string(MAILROOM_SOURCE_DIR) + "/rules/cse585-f25";
+const std::string k_f24 = std::string(MAILROOM_SOURCE_DIR) + "/rules/cse585-f24";
+
+} // namespace
+
+TEST(DeadlinesCommand, BothTermsPassCheck) {
+  for (const auto& dir : {k_f25, k_f24}) {
+    const auto ran = test::mailroom("check --rules '" + dir + "'");
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_NE(ran.out.find(": ok"), std::string::npos) << ran.out;
+  }
+}
+
+TEST(DeadlinesCommand, F25JsonHasEveryInstanceWithUnassignedGroupsNull) {
+  // 17 student lectures x (slides + summary), plus the proposal and the final report
+  // with nobody on the roster yet.
+  const auto ran = test::mailroom("deadlines --json --rules '" + k_f25 + "'");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto records = json_lines(ran.out);
+  ASSERT_EQ(records.size(), 36u);
+  bool found_nov4 = false;
+  for (const auto& record : records) {
+    EXPECT_TRUE(record->isNull("group"));
+    if (record->getValue<std::string>("deliverable") == "slides" &&
+        record->getValue<std::string>("lecture") == "2025-11-04") {
+      found_nov4 = true;
+      EXPECT_EQ(record->getValue<std::string>("due"), "2025-11-03T15:30:00Z");
+      EXPECT_EQ(record->getValue<std::string>("due_local"), "2025-11-03T10:30:00-05:00");
+    }
+  }
+  EXPECT_TRUE(found_nov4);
+  EXPECT_EQ(records.front()->getValue<std::string>("deliverable"), "slides");
+  EXPECT_EQ(records.front()->getValue<std::string>("lecture"), "2025-09-11");
+  EXPECT_EQ(records.back()->getValue<std::string>("deliverable"), "final-report");
+  EXPECT_EQ(records.back()->getValue<std::string>("due"), "2025-12-15T18:00:00Z");
+}
+
+TEST(DeadlinesCommand, TableForPeopleShowsLocalTimes) {
+  const auto ran = test::mailroom("deadlines --rules '" + k_f25 + "'");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.out.find("Mon Nov 3, 10:30 AM EST  slides        2025-11-04"), std::string::npos)
+      << ran.out;
+}
+
+TEST(CheckCommand, BrokenRulesFolderIsRefusedWithEveryProblem) {
+  test::TempDir dir;
+  test::run_shell("cp -r '" + k_f25 + "/.' " + test::quoted(dir.path()));
+  test::run_shell("printf 'group,name,uniqname,email\\n1,Ada,ada,\\n' > " +
+                  test::quoted(dir / "roster.csv"));
+  test::run_shell("printf 'lecture,role,group\\n2025-10-08,presenter,1\\n' > " +
+                  test::quoted(dir / "assignments.csv"));
+  const auto ran = test::mailroom("check --rules " + test::quoted(dir.path()));
+  EXPECT_EQ(ran.exit_code, 1);
+  EXPECT_NE(ran.err.find("roster.csv:2: 'Ada' has no email"), std::string::npos) << ran.err;
+}
+
+TEST(CheckCommand, MissingRulesFolderNamesTheFile) {
+  const auto ran = test::mailroom("check --rules /nonexistent/rules");
+  EXPECT_EQ(ran.exit_code, 1);
+  EXPECT_NE(ran.err.find("/nonexistent/rules/course.toml: cannot read"), std::string::npos)
+      << ran.err;
+}
