@@ -1,0 +1,197 @@
+#include "archive/archive.hpp"
+
+#include "archive/file_names.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mailroom::archive {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+core::Problem system_problem(const fs::path& path, std::string_view doing, int error) {
+  return {path.string(), fmt::format("cannot {}: {}", doing, std::strerror(error)),
+          error == ENOSPC ? "free space in the state folder; the mail is retried on the next poll"
+                          : "check the state folder's owner and permissions"};
+}
+
+class Fd {
+public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (m_fd >= 0)
+      ::close(m_fd);
+  }
+  [[nodiscard]] int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
+
+private:
+  int m_fd;
+};
+
+core::Result<void> write_new_file(const fs::path& path, std::string_view bytes) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+  if (fd.get() < 0)
+    return std::unexpected(system_problem(path, "create", errno));
+  while (!bytes.empty()) {
+    const auto written = ::write(fd.get(), bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0)
+      return std::unexpected(system_problem(path, "write", errno));
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+  }
+  if (::fsync(fd.get()) != 0)
+    return std::unexpected(system_problem(path, "fsync", errno));
+  if (::close(fd.release()) != 0)
+    return std::unexpected(system_problem(path, "close", errno));
+  return {};
+}
+
+std::string temporary_name(const std::string& base) {
+  return fmt::format(".tmp-{}-{}", ::getpid(), base);
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  &EVP_MD_CTX_free);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(context.get(), bytes.data(), bytes.size());
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i)
+    hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+core::Result<std::string> read_all(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0)
+    return std::unexpected(system_problem(path, "read", errno));
+  std::string bytes;
+  char buffer[65536];
+  for (;;) {
+    const auto got = ::read(fd.get(), buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return std::unexpected(system_problem(path, "read", errno));
+    if (got == 0)
+      break;
+    bytes.append(buffer, static_cast<std::size_t>(got));
+  }
+  return bytes;
+}
+
+core::Result<void> sync_path(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0)
+    return std::unexpected(system_problem(path, "open", errno));
+  if (::fsync(fd.get()) != 0)
+    return std::unexpected(system_problem(path, "fsync", errno));
+  return {};
+}
+
+core::Result<void> write_durably(const fs::path& path, std::string_view bytes) {
+  const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const fs::path temporary = folder / temporary_name(path.filename().string());
+  ::unlink(temporary.c_str()); // left by a crash of a process with the same pid
+  if (auto written = write_new_file(temporary, bytes); !written) {
+    ::unlink(temporary.c_str());
+    return written;
+  }
+  // Order is important: the data is on disk before the name points at it, and the
+  // folder is synced so that the rename itself survives a power loss.
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    return std::unexpected(system_problem(path, "rename into place", error));
+  }
+  return sync_path(folder);
+}
+
+core::Result<void> Archive::open() const {
+  std::error_code error;
+  fs::create_directories(m_root, error);
+  if (error)
+    return core::fail(m_root.string(), "cannot create the archive folder: " + error.message(),
+                      "check the state folder's owner and permissions");
+  return {};
+}
+
+fs::path Archive::raw_path(const std::string& sha256) const {
+  return m_root / (sha256 + ".eml");
+}
+
+fs::path Archive::attachment_dir(const std::string& sha256) const {
+  return m_root / sha256;
+}
+
+core::Result<StoredMail> Archive::store(std::string_view raw,
+                                        const std::vector<message::Attachment>& attachments) const {
+  StoredMail stored;
+  stored.sha256 = sha256_hex(raw);
+  stored.raw_path = raw_path(stored.sha256);
+
+  std::vector<std::string> originals;
+  for (const auto& attachment : attachments)
+    originals.push_back(attachment.filename);
+  const auto names = unique_file_names(originals);
+  bool any_bytes = false;
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    stored.attachments.push_back(
+        {attachments[i].filename, names[i], attachments[i].sha256, attachments[i].size});
+    any_bytes = any_bytes || !attachments[i].bytes.empty() || attachments[i].size == 0;
+  }
+
+  struct stat info {};
+  if (::lstat(stored.raw_path.c_str(), &info) == 0 && S_ISREG(info.st_mode))
+    return stored; // archived before: the bytes are the same, by their name
+
+  const fs::path final_dir = attachment_dir(stored.sha256);
+  if (!attachments.empty() && any_bytes && ::lstat(final_dir.c_str(), &info) != 0) {
+    // The attachments go into a temporary folder that is renamed as a whole, so a
+    // crash never leaves half of them under the final name.
+    const fs::path temporary = m_root / temporary_name(stored.sha256);
+    std::error_code error;
+    fs::remove_all(temporary, error);
+    if (::mkdir(temporary.c_str(), 0750) != 0)
+      return std::unexpected(system_problem(temporary, "create", errno));
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+      // Every name comes from unique_file_names: one component, no "..", no "/".
+      if (auto written = write_new_file(temporary / names[i], attachments[i].bytes); !written) {
+        fs::remove_all(temporary, error);
+        return std::unexpected(written.error());
+      }
+    }
+    if (auto synced = sync_path(temporary); !synced)
+      return std::unexpected(synced.error());
+    if (::rename(temporary.c_str(), final_dir.c_str()) != 0) {
+      const int rename_error = errno;
+      fs::remove_all(temporary, error);
+      // Another process may have stored the same mail first; that copy is as good.
+      if (rename_error != EEXIST && rename_error != ENOTEMPTY)
+        return std::unexpected(system_problem(final_dir, "rename into place", rename_error));
+    }
+  }
+  if (auto written = write_durably(stored.raw_path, raw); !written)
+    return std::unexpected(written.error());
+  return stored;
+}
+
+} // namespace mailroom::archive

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/problem.hpp"
+#include "message/facts.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailroom::archive {
+
+struct StoredAttachment {
+  std::string original_name; // as the mail named it (decoded), for display
+  std::string stored_name;   // sanitized, unique within the mail
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+// Where one mail's bytes are kept: `<root>/<sha256>.eml`, and its attachments in
+// `<root>/<sha256>/`.
+struct StoredMail {
+  std::string sha256; // of the raw bytes, hex
+  std::filesystem::path raw_path;
+  std::vector<StoredAttachment> attachments;
+};
+
+// The archive folder of a state folder: raw messages, content-addressed, written
+// once. Storing the same bytes twice finds the first copy and writes nothing.
+// Not thread-safe; two processes storing the same mail at once both end with the
+// same complete files (each writes its own temporary name, rename is atomic).
+class Archive {
+public:
+  explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}
+
+  // Creates the folder if needed.
+  [[nodiscard]] core::Result<void> open() const;
+
+  // Stores `raw` and the decoded bytes of `attachments` (those with `bytes`; see
+  // message::ParseOptions::keep_attachment_bytes). Order is important: attachments
+  // first, then the raw message, each written to a temporary name, fsync'ed, renamed,
+  // and the folder fsync'ed, so that a `<sha256>.eml` that exists is complete with its
+  // attachments. A Problem names the file and the system error (disk full, ...).
+  [[nodiscard]] core::Result<StoredMail>
+  store(std::string_view raw, const std::vector<message::Attachment>& attachments) const;
+
+  // Where a mail with this hash is (or would be) kept.
+  [[nodiscard]] std::filesystem::path raw_path(const std::string& sha256) const;
+  [[nodiscard]] std::filesystem::path attachment_dir(const std::string& sha256) const;
+  [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
+
+private:
+  std::filesystem::path m_root;
+};
+
+// Lower-case hex SHA-256 of `bytes`.
+[[nodiscard]] std::string sha256_hex(std::string_view bytes);
+
+// Reads a whole file, or a Problem naming it.
+[[nodiscard]] core::Result<std::string> read_all(const std::filesystem::path& path);
+
+// Writes `bytes` to `path` by way of a temporary name in the same folder: write,
+// fsync, rename, fsync the folder. Replaces an existing file atomically.
+[[nodiscard]] core::Result<void> write_durably(const std::filesystem::path& path,
+                                               std::string_view bytes);
+
+// fsync of a file or a folder by path.
+[[nodiscard]] core::Result<void> sync_path(const std::filesystem::path& path);
+
+} // namespace mailroom::archive

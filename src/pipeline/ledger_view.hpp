@@ -1,0 +1,77 @@
+#pragma once
+
+#include "core/instant.hpp"
+#include "deadline/deadline.hpp"
+#include "rules/course.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailroom::pipeline {
+
+// One received version of a deliverable, as the ledger holds it (after any staff
+// reclassification).
+struct Version {
+  std::int64_t mail_id = 0;
+  std::string deliverable;
+  std::optional<rules::Date> lecture;
+  std::string group;
+  core::Instant received_at;
+};
+
+// Staff granted `group` until `until` for a deliverable (and lecture, where it applies).
+struct Extension {
+  std::string group;
+  std::string deliverable;
+  std::optional<rules::Date> lecture;
+  core::Instant until;
+};
+
+// Staff excused `group` from a deliverable (and lecture).
+struct Excusal {
+  std::string group;
+  std::string deliverable;
+  std::optional<rules::Date> lecture;
+};
+
+enum class Status { pending, on_time, late, missing, extended, excused };
+
+struct JudgedVersion {
+  std::int64_t mail_id = 0;
+  core::Instant received_at;
+  deadline::Verdict verdict = deadline::Verdict::on_time;
+  core::Seconds late_by{0};
+};
+
+// Where one deliverable instance stands at `now`.
+struct InstanceStatus {
+  deadline::Instance instance;
+  Status status = Status::pending;
+  core::Instant effective_due;                 // the extension's, when there is one
+  std::optional<core::Instant> extended_until; // set when staff extended it
+  std::vector<JudgedVersion> versions;         // every version, oldest first
+  std::optional<JudgedVersion> counting;       // the version that counts
+};
+
+// The status of every instance at `now`, in the order of `instances`:
+// - excused when staff excused it (its versions are still listed);
+// - on-time when a version arrived by the (extended) due time plus grace; the latest
+//   such version counts, and a later late resubmission never hides it (E5);
+// - late when versions exist but none on time; the latest counts;
+// - otherwise pending (or extended, with the new due) until due plus grace, and
+//   missing after it.
+// A version belongs to an instance when deliverable and group match and, for an
+// instance of a lecture, the lecture too. Extensions and excusals match the same way;
+// the latest extension for an instance wins.
+[[nodiscard]] std::vector<InstanceStatus>
+ledger_status(const std::vector<deadline::Instance>& instances,
+              const std::vector<Version>& versions, const std::vector<Extension>& extensions,
+              const std::vector<Excusal>& excusals, core::Instant now);
+
+[[nodiscard]] std::string to_string(Status status);
+// Reads the names to_string gives; nullopt otherwise.
+[[nodiscard]] std::optional<Status> parse_status(std::string_view text);
+
+} // namespace mailroom::pipeline
