@@ -1,0 +1,125 @@
+#pragma once
+
+#include "core/instant.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+// The ledger's value types: what `ledger`, `show`, `reprocess` and the daemon read
+// and write. No Poco or SQLite type appears here.
+namespace mailroom::ledger {
+
+using Id = std::int64_t;
+
+// A staff overrule of the classifier for one mail.
+struct Reclassification {
+  Id id = 0;
+  std::string deliverable;
+  std::optional<std::string> lecture; // ISO date
+  std::optional<std::string> group;
+  Id audit_id = 0;
+};
+
+// One mail as recorded: its facts, the decision in force, and where its bytes are.
+struct MailRow {
+  Id id = 0;
+  std::string sha256;
+  std::int64_t size = 0;
+  std::string archive_path; // relative to the state folder
+  std::string source;       // the first source it came from
+  std::string file;
+  core::Instant received_at;
+  std::string message_id;
+  std::string from;
+  std::string subject;
+  std::string date_header;
+  std::vector<std::string> parse_errors; // parse errors and exceeded limits
+  std::vector<std::string> links;
+  std::string kind;
+  std::optional<std::string> deliverable;
+  std::optional<std::string> lecture; // ISO date
+  std::optional<std::string> group;
+  double confidence = 0;
+  std::optional<core::Instant> due;
+  std::optional<std::string> verdict; // "on-time", "late"
+  std::optional<std::int64_t> late_by_seconds;
+  std::string reply_kind; // "receipt", "late-notice", "clarify", "none"
+  std::string reply_reason;
+  std::vector<std::string> signals;
+  std::vector<std::string> review_reasons;
+  core::Instant decided_at;
+  std::optional<Reclassification> reclassified; // the latest staff overrule
+};
+
+struct AttachmentRow {
+  std::string original_name; // as the mail named it, for display
+  std::string stored_name;   // under archive/<sha256>/
+  std::string content_type;
+  std::int64_t size = 0;
+  std::string sha256;
+};
+
+// One decision made about a mail: the first, then one per reprocess that changed it.
+struct DecisionVersion {
+  int number = 0;
+  core::Instant decided_at;
+  std::string cause; // "recorded", "reprocess"
+  std::string kind;
+  std::optional<std::string> lecture;
+  std::optional<std::string> group;
+  std::optional<std::string> verdict;
+  std::optional<std::int64_t> late_by_seconds;
+};
+
+struct ExtensionRow {
+  Id id = 0;
+  std::string group;
+  std::string deliverable;
+  std::optional<std::string> lecture;
+  core::Instant until;
+};
+
+struct ExcusalRow {
+  Id id = 0;
+  std::string group;
+  std::string deliverable;
+  std::optional<std::string> lecture;
+};
+
+// Who changed what, when and why.
+struct AuditRow {
+  Id id = 0;
+  core::Instant at;
+  std::string unix_user;
+  std::string action; // "extend", "excuse", "reclassify", "reprocess"
+  std::string what;   // "group 2 slides@2025-10-07 until 2025-10-08T12:00:00Z"
+  std::string reason;
+  std::optional<Id> mail_id;
+};
+
+// Who is running this command, for the audit table.
+struct Actor {
+  std::string unix_user;
+  core::Instant at;
+};
+
+// What recording one mail did.
+enum class Recorded { new_mail, known_source, known_content };
+
+struct RecordOutcome {
+  Id mail_id = 0;
+  Recorded what = Recorded::new_mail;
+};
+
+// The per-connection settings of reliability.md Q1, as SQLite reports them.
+struct ConnectionSettings {
+  std::string journal_mode;
+  int synchronous = 0;
+  int foreign_keys = 0;
+  int busy_timeout_ms = 0;
+  int user_version = 0;
+};
+
+} // namespace mailroom::ledger

@@ -1,0 +1,100 @@
+#include "ledger/migrations.hpp"
+
+namespace mailroom::ledger {
+
+const std::vector<std::vector<std::string>>& migrations() {
+  static const std::vector<std::vector<std::string>> k_migrations{
+      // 1: mails with their decision, sources, attachments, decision history, staff
+      // changes and the audit trail. Instants are ISO 8601 UTC text ("...Z"), which
+      // sorts in time order; lectures are ISO dates; lists are JSON arrays.
+      {
+          R"(CREATE TABLE mails (
+               id INTEGER PRIMARY KEY,
+               sha256 TEXT NOT NULL UNIQUE,
+               size INTEGER NOT NULL,
+               archive_path TEXT NOT NULL,
+               source TEXT NOT NULL,
+               file TEXT NOT NULL,
+               received_at TEXT NOT NULL,
+               message_id TEXT NOT NULL,
+               from_address TEXT NOT NULL,
+               subject TEXT NOT NULL,
+               date_header TEXT NOT NULL,
+               parse_errors TEXT NOT NULL,
+               links TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               deliverable TEXT,
+               lecture TEXT,
+               grp TEXT,
+               confidence REAL NOT NULL,
+               due TEXT,
+               verdict TEXT,
+               late_by INTEGER,
+               reply_kind TEXT NOT NULL,
+               reply_reason TEXT NOT NULL,
+               signals TEXT NOT NULL,
+               review_reasons TEXT NOT NULL,
+               decided_at TEXT NOT NULL))",
+          "CREATE INDEX mails_received_at ON mails(received_at)",
+          "CREATE INDEX mails_message_id ON mails(message_id)",
+          R"(CREATE TABLE sources (
+               source TEXT PRIMARY KEY,
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               file TEXT NOT NULL,
+               received_at TEXT NOT NULL))",
+          "CREATE INDEX sources_mail ON sources(mail_id)",
+          R"(CREATE TABLE attachments (
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               position INTEGER NOT NULL,
+               original_name TEXT NOT NULL,
+               stored_name TEXT NOT NULL,
+               content_type TEXT NOT NULL,
+               size INTEGER NOT NULL,
+               sha256 TEXT NOT NULL,
+               PRIMARY KEY (mail_id, position),
+               UNIQUE (mail_id, stored_name)))",
+          R"(CREATE TABLE decisions (
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               number INTEGER NOT NULL,
+               decided_at TEXT NOT NULL,
+               cause TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               lecture TEXT,
+               grp TEXT,
+               verdict TEXT,
+               late_by INTEGER,
+               PRIMARY KEY (mail_id, number)))",
+          R"(CREATE TABLE audit (
+               id INTEGER PRIMARY KEY,
+               at TEXT NOT NULL,
+               unix_user TEXT NOT NULL,
+               action TEXT NOT NULL,
+               what TEXT NOT NULL,
+               reason TEXT NOT NULL,
+               mail_id INTEGER REFERENCES mails(id)))",
+          R"(CREATE TABLE extensions (
+               id INTEGER PRIMARY KEY,
+               grp TEXT NOT NULL,
+               deliverable TEXT NOT NULL,
+               lecture TEXT,
+               until TEXT NOT NULL,
+               audit_id INTEGER NOT NULL REFERENCES audit(id)))",
+          R"(CREATE TABLE excusals (
+               id INTEGER PRIMARY KEY,
+               grp TEXT NOT NULL,
+               deliverable TEXT NOT NULL,
+               lecture TEXT,
+               audit_id INTEGER NOT NULL REFERENCES audit(id)))",
+          R"(CREATE TABLE reclassifications (
+               id INTEGER PRIMARY KEY,
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               deliverable TEXT NOT NULL,
+               lecture TEXT,
+               grp TEXT,
+               audit_id INTEGER NOT NULL REFERENCES audit(id)))",
+      },
+  };
+  return k_migrations;
+}
+
+} // namespace mailroom::ledger

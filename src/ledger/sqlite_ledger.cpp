@@ -1,0 +1,773 @@
+#include "ledger/sqlite_ledger.hpp"
+
+#include "ledger/migrations.hpp"
+#include "rules/course.hpp"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/Nullable.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+namespace mailroom::ledger {
+
+namespace fs = std::filesystem;
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+using NullableText = Poco::Nullable<std::string>;
+using NullableInt = Poco::Nullable<Poco::Int64>;
+
+namespace {
+
+// statfs(2) magic numbers of network filesystems, where SQLite's WAL locking does
+// not work (sqlite.org/wal.html: "all processes … must be on the same host").
+constexpr long k_nfs_magic = 0x6969;
+constexpr long k_smb_magic = 0x517B;
+constexpr long k_cifs_magic = 0xFF534D42;
+constexpr long k_smb2_magic = 0xFE534D42;
+
+std::string json_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i)
+      out += ",";
+    out += '"';
+    for (const char c : items[i]) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\')
+        out += {'\\', c};
+      else if (u < 0x20)
+        out += fmt::format("\\u{:04x}", u);
+      else
+        out += c;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+// Reads what json_list writes (and nothing more general).
+std::vector<std::string> parse_json_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::string current;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!in_string) {
+      if (c == '"') {
+        in_string = true;
+        current.clear();
+      }
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size()) {
+      const char next = text[++i];
+      if (next == 'u' && i + 4 < text.size()) {
+        current += static_cast<char>(std::stoi(text.substr(i + 1, 4), nullptr, 16));
+        i += 4;
+      } else {
+        current += next;
+      }
+    } else if (c == '"') {
+      in_string = false;
+      items.push_back(current);
+    } else {
+      current += c;
+    }
+  }
+  return items;
+}
+
+NullableText nullable(const std::optional<std::string>& value) {
+  return value ? NullableText(*value) : NullableText();
+}
+NullableInt nullable(const std::optional<std::int64_t>& value) {
+  return value ? NullableInt(*value) : NullableInt();
+}
+
+std::optional<std::string> text_or_null(RecordSet& rows, const std::string& column) {
+  if (rows.isNull(column))
+    return std::nullopt;
+  return rows[column].convert<std::string>();
+}
+std::string text(RecordSet& rows, const std::string& column) {
+  return text_or_null(rows, column).value_or("");
+}
+std::optional<std::int64_t> int_or_null(RecordSet& rows, const std::string& column) {
+  if (rows.isNull(column))
+    return std::nullopt;
+  return rows[column].convert<Poco::Int64>();
+}
+core::Instant instant(RecordSet& rows, const std::string& column) {
+  return core::parse_iso(text(rows, column)).value_or(core::Instant{});
+}
+std::optional<core::Instant> instant_or_null(RecordSet& rows, const std::string& column) {
+  if (auto value = text_or_null(rows, column))
+    return core::parse_iso(*value);
+  return std::nullopt;
+}
+
+std::string sender(const message::MessageFacts& facts) {
+  if (facts.from.empty())
+    return "";
+  const auto& from = facts.from.front();
+  return from.name.empty() ? from.address : fmt::format("{} <{}>", from.name, from.address);
+}
+
+// Poco 1.11's Session::begin() says BEGIN DEFERRED: a transaction that reads and then
+// writes can then fail with SQLITE_BUSY at once, without the busy timeout, when
+// another process wrote in between. Writers therefore take the write lock first.
+template <class F> auto write_transaction(Session& session, F&& body) {
+  session << "BEGIN IMMEDIATE", now;
+  try {
+    auto result = body();
+    session << "COMMIT", now;
+    return result;
+  } catch (...) {
+    try {
+      session << "ROLLBACK", now;
+    } catch (const Poco::Exception&) {
+      // The first error is the one to report.
+    }
+    throw;
+  }
+}
+
+} // namespace
+
+struct SqliteLedger::Impl {
+  fs::path state_dir;
+  fs::path database;
+  Session session;
+
+  Impl(fs::path dir, fs::path db)
+      : state_dir(std::move(dir)), database(std::move(db)), session("SQLite", database.string()) {}
+
+  [[nodiscard]] core::Problem problem(const Poco::Exception& error) const {
+    const std::string what = error.displayText();
+    std::string fix = "check the state folder; `mailroom backup` and a restore can replace a "
+                      "damaged ledger";
+    if (what.find("readonly") != std::string::npos || what.find("read-only") != std::string::npos)
+      fix = fmt::format("fix ownership: chown the state folder and ledger.db* to the user that "
+                        "runs mailroom (files owned by another user, e.g. root, after a command "
+                        "ran as root)");
+    else if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos)
+      fix = "another process held the ledger longer than the busy timeout; try again";
+    return {database.string(), what, fix};
+  }
+
+  template <class F> auto guarded(F&& body) -> core::Result<decltype(body())> {
+    try {
+      if constexpr (std::is_void_v<decltype(body())>) {
+        body();
+        return {};
+      } else {
+        return body();
+      }
+    } catch (const Poco::Exception& error) {
+      return std::unexpected(problem(error));
+    } catch (const std::exception& error) {
+      return std::unexpected(core::Problem{database.string(), error.what(), ""});
+    }
+  }
+
+  Id audit_row(const Actor& actor, const std::string& action, const std::string& what,
+               const std::string& reason, std::optional<Id> mail_id) {
+    const std::string at = core::to_iso_utc(actor.at);
+    NullableInt mail = mail_id ? NullableInt(*mail_id) : NullableInt();
+    session << "INSERT INTO audit(at, unix_user, action, what, reason, mail_id) "
+               "VALUES(?, ?, ?, ?, ?, ?)",
+        useRef(at), useRef(actor.unix_user), useRef(action), useRef(what), useRef(reason),
+        use(mail), now;
+    return last_id();
+  }
+
+  Id last_id() {
+    Poco::Int64 id = 0;
+    session << "SELECT last_insert_rowid()", into(id), now;
+    return id;
+  }
+
+  void insert_decision(Id mail_id, const std::string& cause, const pipeline::Decision& decision,
+                       core::Instant decided_at) {
+    Poco::Int64 number = 0;
+    session << "SELECT count(*) FROM decisions WHERE mail_id = ?", use(mail_id), into(number), now;
+    ++number;
+    const auto& c = decision.classification;
+    const std::string at = core::to_iso_utc(decided_at);
+    auto lecture = nullable(c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt);
+    auto group = nullable(c.group);
+    auto verdict = nullable(decision.judgement
+                                ? std::optional{deadline::to_string(decision.judgement->verdict)}
+                                : std::nullopt);
+    auto late_by = nullable(decision.judgement
+                                ? std::optional<std::int64_t>{decision.judgement->late_by.count()}
+                                : std::nullopt);
+    session << "INSERT INTO decisions(mail_id, number, decided_at, cause, kind, lecture, grp, "
+               "verdict, late_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(mail_id), use(number), useRef(at), useRef(cause), useRef(c.kind), use(lecture),
+        use(group), use(verdict), use(late_by), now;
+  }
+
+  // The decision columns of `mails`, in the order of k_decision_columns.
+  struct DecisionColumns {
+    std::string kind;
+    NullableText deliverable, lecture, group;
+    double confidence = 0;
+    NullableText due, verdict;
+    NullableInt late_by;
+    std::string reply_kind, reply_reason, signals, review_reasons, decided_at;
+
+    DecisionColumns(const pipeline::Decision& decision, core::Instant decided)
+        : kind(decision.classification.kind),
+          deliverable(nullable(decision.classification.deliverable)),
+          lecture(nullable(decision.classification.lecture
+                               ? std::optional{rules::iso_date(*decision.classification.lecture)}
+                               : std::nullopt)),
+          group(nullable(decision.classification.group)),
+          confidence(decision.classification.confidence),
+          due(nullable(decision.due ? std::optional{core::to_iso_utc(*decision.due)}
+                                    : std::nullopt)),
+          verdict(nullable(decision.judgement
+                               ? std::optional{deadline::to_string(decision.judgement->verdict)}
+                               : std::nullopt)),
+          late_by(nullable(decision.judgement
+                               ? std::optional<std::int64_t>{decision.judgement->late_by.count()}
+                               : std::nullopt)),
+          reply_kind(pipeline::to_string(decision.reply)), reply_reason(decision.reply_reason),
+          signals(json_list(decision.classification.signals)),
+          review_reasons(json_list(decision.classification.review_reasons)),
+          decided_at(core::to_iso_utc(decided)) {}
+
+    bool operator==(const DecisionColumns&) const = default;
+  };
+
+  std::vector<MailRow> select_mails(const std::string& where, const std::string& argument) {
+    Statement select(session);
+    select << "SELECT id, sha256, size, archive_path, source, file, received_at, message_id, "
+              "from_address, subject, date_header, parse_errors, links, kind, deliverable, "
+              "lecture, grp, confidence, due, verdict, late_by, reply_kind, reply_reason, "
+              "signals, review_reasons, decided_at FROM mails "
+           << where << " ORDER BY received_at, id";
+    std::string bound = argument;
+    if (!argument.empty())
+      select, useRef(bound);
+    select.execute();
+    RecordSet rows(select);
+    std::vector<MailRow> mails;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+      MailRow mail;
+      mail.id = rows["id"].convert<Poco::Int64>();
+      mail.sha256 = text(rows, "sha256");
+      mail.size = rows["size"].convert<Poco::Int64>();
+      mail.archive_path = text(rows, "archive_path");
+      mail.source = text(rows, "source");
+      mail.file = text(rows, "file");
+      mail.received_at = instant(rows, "received_at");
+      mail.message_id = text(rows, "message_id");
+      mail.from = text(rows, "from_address");
+      mail.subject = text(rows, "subject");
+      mail.date_header = text(rows, "date_header");
+      mail.parse_errors = parse_json_list(text(rows, "parse_errors"));
+      mail.links = parse_json_list(text(rows, "links"));
+      mail.kind = text(rows, "kind");
+      mail.deliverable = text_or_null(rows, "deliverable");
+      mail.lecture = text_or_null(rows, "lecture");
+      mail.group = text_or_null(rows, "grp");
+      mail.confidence = rows["confidence"].convert<double>();
+      mail.due = instant_or_null(rows, "due");
+      mail.verdict = text_or_null(rows, "verdict");
+      mail.late_by_seconds = int_or_null(rows, "late_by");
+      mail.reply_kind = text(rows, "reply_kind");
+      mail.reply_reason = text(rows, "reply_reason");
+      mail.signals = parse_json_list(text(rows, "signals"));
+      mail.review_reasons = parse_json_list(text(rows, "review_reasons"));
+      mail.decided_at = instant(rows, "decided_at");
+      mails.push_back(std::move(mail));
+    }
+    // The latest staff overrule of each mail.
+    Statement overrules(session);
+    overrules << "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
+                 "ORDER BY id";
+    overrules.execute();
+    RecordSet changes(overrules);
+    for (bool more = changes.moveFirst(); more; more = changes.moveNext()) {
+      const Id mail_id = changes["mail_id"].convert<Poco::Int64>();
+      for (auto& mail : mails) {
+        if (mail.id != mail_id)
+          continue;
+        mail.reclassified =
+            Reclassification{changes["id"].convert<Poco::Int64>(), text(changes, "deliverable"),
+                             text_or_null(changes, "lecture"), text_or_null(changes, "grp"),
+                             changes["audit_id"].convert<Poco::Int64>()};
+      }
+    }
+    return mails;
+  }
+
+  void configure() {
+    // Order is important: the busy timeout first, so that switching to WAL waits for
+    // another process instead of failing.
+    int value = 0;
+    session << fmt::format("PRAGMA busy_timeout = {}", k_busy_timeout_ms), into(value), now;
+    std::string mode;
+    session << "PRAGMA journal_mode = WAL", into(mode), now;
+    if (mode != "wal")
+      throw Poco::IOException("cannot switch ledger.db to WAL (journal_mode is " + mode + ")");
+    // synchronous, foreign_keys and busy_timeout are per connection (reliability.md §7).
+    session << "PRAGMA synchronous = FULL", now;
+    session << "PRAGMA foreign_keys = ON", now;
+  }
+
+  int user_version() {
+    int version = 0;
+    session << "PRAGMA user_version", into(version), now;
+    return version;
+  }
+};
+
+SqliteLedger::SqliteLedger(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+SqliteLedger::SqliteLedger(SqliteLedger&&) noexcept = default;
+SqliteLedger& SqliteLedger::operator=(SqliteLedger&&) noexcept = default;
+SqliteLedger::~SqliteLedger() = default;
+
+const fs::path& SqliteLedger::database_path() const {
+  return m_impl->database;
+}
+
+core::Result<SqliteLedger> SqliteLedger::open(const fs::path& state_dir, OpenMode mode) {
+  const fs::path database = state_dir / "ledger.db";
+  std::error_code error;
+  if (mode == OpenMode::create) {
+    fs::create_directories(state_dir, error);
+    if (error)
+      return core::fail(state_dir.string(), "cannot create the state folder: " + error.message(),
+                        "check its parent's owner and permissions");
+  } else if (!fs::exists(database, error)) {
+    return core::fail(state_dir.string(), "no ledger here (ledger.db is missing)",
+                      "give the state folder the daemon uses, or record mail first with "
+                      "`mailroom replay --state DIR`");
+  }
+  struct statfs info {};
+  if (::statfs(state_dir.c_str(), &info) != 0)
+    return core::fail(state_dir.string(), fmt::format("cannot stat: {}", std::strerror(errno)));
+  const long magic = static_cast<long>(info.f_type) & 0xFFFFFFFFL;
+  if (magic == k_nfs_magic || magic == k_smb_magic || magic == k_cifs_magic ||
+      magic == k_smb2_magic)
+    return core::fail(state_dir.string(),
+                      "the state folder is on a network filesystem (NFS/CIFS); WAL needs a local "
+                      "filesystem",
+                      "put state_dir on a local disk");
+
+  Poco::Data::SQLite::Connector::registerConnector();
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(state_dir, database);
+  } catch (const Poco::Exception& e) {
+    return core::fail(database.string(), "cannot open: " + e.displayText(),
+                      "check the state folder's owner and permissions");
+  }
+  auto configured = impl->guarded([&] { impl->configure(); });
+  if (!configured)
+    return std::unexpected(configured.error());
+
+  const int known = static_cast<int>(migrations().size());
+  auto migrated = impl->guarded([&]() -> std::optional<core::Problem> {
+    for (;;) {
+      const int version = impl->user_version();
+      if (version > known)
+        return core::Problem{
+            database.string(),
+            fmt::format("schema version {} is newer than this mailroom knows ({})", version, known),
+            "run the mailroom that wrote it (or a newer one), or restore a backup made by this "
+            "version"};
+      if (version == known)
+        return std::nullopt;
+      // Each migration in its own transaction; another process may migrate at the
+      // same time, so the version is read again under the write lock.
+      write_transaction(impl->session, [&] {
+        const int current = impl->user_version();
+        if (current != version)
+          return 0;
+        for (const auto& statement : migrations()[static_cast<std::size_t>(version)])
+          impl->session << statement, now;
+        impl->session << fmt::format("PRAGMA user_version = {}", version + 1), now;
+        return 0;
+      });
+    }
+  });
+  if (!migrated)
+    return std::unexpected(migrated.error());
+  if (*migrated)
+    return std::unexpected(**migrated);
+  return SqliteLedger(std::move(impl));
+}
+
+core::Result<ConnectionSettings> SqliteLedger::settings() {
+  return m_impl->guarded([&] {
+    ConnectionSettings settings;
+    auto& session = m_impl->session;
+    session << "PRAGMA journal_mode", into(settings.journal_mode), now;
+    session << "PRAGMA synchronous", into(settings.synchronous), now;
+    session << "PRAGMA foreign_keys", into(settings.foreign_keys), now;
+    session << "PRAGMA busy_timeout", into(settings.busy_timeout_ms), now;
+    settings.user_version = m_impl->user_version();
+    return settings;
+  });
+}
+
+core::Result<bool> SqliteLedger::knows_source(const std::string& source) {
+  return m_impl->guarded([&] {
+    Poco::Int64 count = 0;
+    m_impl->session << "SELECT count(*) FROM sources WHERE source = ?", useRef(source), into(count),
+        now;
+    return count > 0;
+  });
+}
+
+core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
+                                                 const pipeline::Decision& decision,
+                                                 core::Instant decided_at) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&] {
+      Poco::Int64 known = 0;
+      session << "SELECT count(*) FROM sources WHERE source = ?", useRef(mail.source), into(known),
+          now;
+      if (known > 0) {
+        Poco::Int64 id = 0;
+        session << "SELECT mail_id FROM sources WHERE source = ?", useRef(mail.source), into(id),
+            now;
+        return RecordOutcome{id, Recorded::known_source};
+      }
+      const std::string received = core::to_iso_utc(mail.received_at);
+      session << "SELECT count(*) FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(known),
+          now;
+      if (known > 0) {
+        // The same bytes from another source (an alias that also delivers here, a
+        // renamed Maildir file): link the source, decide nothing again.
+        Poco::Int64 id = 0;
+        session << "SELECT id FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(id), now;
+        session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
+            useRef(mail.source), use(id), useRef(mail.file), useRef(received), now;
+        return RecordOutcome{id, Recorded::known_content};
+      }
+      const auto& facts = decision.facts;
+      std::vector<std::string> errors = facts.parse_errors;
+      errors.insert(errors.end(), facts.limit_exceeded.begin(), facts.limit_exceeded.end());
+      std::vector<std::string> links;
+      for (const auto& link : facts.links)
+        links.push_back(link.url);
+      const std::string from = sender(facts);
+      const std::string parse_errors = json_list(errors);
+      const std::string link_list = json_list(links);
+      Poco::Int64 size = mail.size;
+      Impl::DecisionColumns d(decision, decided_at);
+      session << "INSERT INTO mails(sha256, size, archive_path, source, file, received_at, "
+                 "message_id, from_address, subject, date_header, parse_errors, links, kind, "
+                 "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
+                 "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
+                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          useRef(mail.sha256), use(size), useRef(mail.archive_path), useRef(mail.source),
+          useRef(mail.file), useRef(received), useRef(facts.message_id), useRef(from),
+          useRef(facts.subject), useRef(facts.date_header), useRef(parse_errors), useRef(link_list),
+          use(d.kind), use(d.deliverable), use(d.lecture), use(d.group), use(d.confidence),
+          use(d.due), use(d.verdict), use(d.late_by), use(d.reply_kind), use(d.reply_reason),
+          use(d.signals), use(d.review_reasons), use(d.decided_at), now;
+      Id id = m_impl->last_id();
+      session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
+          useRef(mail.source), use(id), useRef(mail.file), useRef(received), now;
+      Poco::Int64 position = 0;
+      for (const auto& attachment : mail.attachments) {
+        ++position;
+        Poco::Int64 attachment_size = attachment.size;
+        session << "INSERT INTO attachments(mail_id, position, original_name, stored_name, "
+                   "content_type, size, sha256) VALUES(?, ?, ?, ?, ?, ?, ?)",
+            use(id), use(position), useRef(attachment.original_name),
+            useRef(attachment.stored_name), useRef(attachment.content_type), use(attachment_size),
+            useRef(attachment.sha256), now;
+      }
+      m_impl->insert_decision(id, "recorded", decision, decided_at);
+      return RecordOutcome{id, Recorded::new_mail};
+    });
+  });
+}
+
+core::Result<std::vector<MailRow>> SqliteLedger::mails(std::optional<core::Instant> since) {
+  return m_impl->guarded([&] {
+    if (since)
+      return m_impl->select_mails("WHERE received_at >= ?", core::to_iso_utc(*since));
+    return m_impl->select_mails("", "");
+  });
+}
+
+core::Result<std::optional<MailRow>> SqliteLedger::mail(Id id) {
+  return m_impl->guarded([&]() -> std::optional<MailRow> {
+    auto rows = m_impl->select_mails("WHERE id = ?", std::to_string(id));
+    if (rows.empty())
+      return std::nullopt;
+    return rows.front();
+  });
+}
+
+core::Result<std::vector<AttachmentRow>> SqliteLedger::attachments(Id mail_id) {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT original_name, stored_name, content_type, size, sha256 FROM attachments "
+              "WHERE mail_id = ? ORDER BY position",
+        use(mail_id);
+    select.execute();
+    RecordSet rows(select);
+    std::vector<AttachmentRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+      out.push_back({text(rows, "original_name"), text(rows, "stored_name"),
+                     text(rows, "content_type"), rows["size"].convert<Poco::Int64>(),
+                     text(rows, "sha256")});
+    return out;
+  });
+}
+
+core::Result<std::vector<DecisionVersion>> SqliteLedger::decisions(Id mail_id) {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT number, decided_at, cause, kind, lecture, grp, verdict, late_by FROM "
+              "decisions WHERE mail_id = ? ORDER BY number",
+        use(mail_id);
+    select.execute();
+    RecordSet rows(select);
+    std::vector<DecisionVersion> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+      out.push_back({static_cast<int>(rows["number"].convert<Poco::Int64>()),
+                     instant(rows, "decided_at"), text(rows, "cause"), text(rows, "kind"),
+                     text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
+                     text_or_null(rows, "verdict"), int_or_null(rows, "late_by")});
+    return out;
+  });
+}
+
+core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
+  return m_impl->guarded([&] {
+    std::vector<std::string> out;
+    m_impl->session << "SELECT source FROM sources WHERE mail_id = ? ORDER BY rowid", use(mail_id),
+        into(out), now;
+    return out;
+  });
+}
+
+core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT id, grp, deliverable, lecture, until FROM extensions ORDER BY id";
+    select.execute();
+    RecordSet rows(select);
+    std::vector<ExtensionRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
+                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
+                     instant(rows, "until")});
+    return out;
+  });
+}
+
+core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT id, grp, deliverable, lecture FROM excusals ORDER BY id";
+    select.execute();
+    RecordSet rows(select);
+    std::vector<ExcusalRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
+                     text(rows, "deliverable"), text_or_null(rows, "lecture")});
+    return out;
+  });
+}
+
+core::Result<std::vector<AuditRow>> SqliteLedger::audit(std::optional<Id> mail_id) {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT id, at, unix_user, action, what, reason, mail_id FROM audit "
+           << (mail_id ? "WHERE mail_id = ? " : "") << "ORDER BY id";
+    Id bound = mail_id.value_or(0);
+    if (mail_id)
+      select, use(bound);
+    select.execute();
+    RecordSet rows(select);
+    std::vector<AuditRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
+      out.push_back({rows["id"].convert<Poco::Int64>(), instant(rows, "at"),
+                     text(rows, "unix_user"), text(rows, "action"), text(rows, "what"),
+                     text(rows, "reason"), int_or_null(rows, "mail_id")});
+    return out;
+  });
+}
+
+core::Result<Id> SqliteLedger::extend(const ExtensionRow& extension, const Actor& actor,
+                                      const std::string& reason) {
+  return m_impl->guarded([&] {
+    return write_transaction(m_impl->session, [&] {
+      const std::string until = core::to_iso_utc(extension.until);
+      const std::string what =
+          fmt::format("group {} {}{} until {}", extension.group, extension.deliverable,
+                      extension.lecture ? "@" + *extension.lecture : "", until);
+      const Id audit_id = m_impl->audit_row(actor, "extend", what, reason, std::nullopt);
+      auto lecture = nullable(extension.lecture);
+      m_impl->session << "INSERT INTO extensions(grp, deliverable, lecture, until, audit_id) "
+                         "VALUES(?, ?, ?, ?, ?)",
+          useRef(extension.group), useRef(extension.deliverable), use(lecture), useRef(until),
+          useRef(audit_id), now;
+      return audit_id;
+    });
+  });
+}
+
+core::Result<Id> SqliteLedger::excuse(const ExcusalRow& excusal, const Actor& actor,
+                                      const std::string& reason) {
+  return m_impl->guarded([&] {
+    return write_transaction(m_impl->session, [&] {
+      const std::string what = fmt::format("group {} {}{}", excusal.group, excusal.deliverable,
+                                           excusal.lecture ? "@" + *excusal.lecture : "");
+      const Id audit_id = m_impl->audit_row(actor, "excuse", what, reason, std::nullopt);
+      auto lecture = nullable(excusal.lecture);
+      m_impl->session << "INSERT INTO excusals(grp, deliverable, lecture, audit_id) "
+                         "VALUES(?, ?, ?, ?)",
+          useRef(excusal.group), useRef(excusal.deliverable), use(lecture), useRef(audit_id), now;
+      return audit_id;
+    });
+  });
+}
+
+core::Result<Id> SqliteLedger::reclassify(Id mail_id, const Reclassification& change,
+                                          const Actor& actor, const std::string& reason) {
+  return m_impl->guarded([&] {
+    return write_transaction(m_impl->session, [&] {
+      Poco::Int64 exists = 0;
+      m_impl->session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
+      if (exists == 0)
+        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+      const std::string what = fmt::format("mail {} as {}{}{}", mail_id, change.deliverable,
+                                           change.lecture ? "@" + *change.lecture : "",
+                                           change.group ? " group " + *change.group : "");
+      const Id audit_id = m_impl->audit_row(actor, "reclassify", what, reason, mail_id);
+      auto lecture = nullable(change.lecture);
+      auto group = nullable(change.group);
+      m_impl->session << "INSERT INTO reclassifications(mail_id, deliverable, lecture, grp, "
+                         "audit_id) VALUES(?, ?, ?, ?, ?)",
+          use(mail_id), useRef(change.deliverable), use(lecture), use(group), useRef(audit_id), now;
+      return audit_id;
+    });
+  });
+}
+
+core::Result<bool> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& decision,
+                                          core::Instant decided_at) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&] {
+      Impl::DecisionColumns fresh(decision, decided_at);
+      Impl::DecisionColumns stored(decision, decided_at);
+      Statement select(session);
+      select << "SELECT kind, deliverable, lecture, grp, confidence, due, verdict, late_by, "
+                "reply_kind, reply_reason, signals, review_reasons FROM mails WHERE id = ?",
+          use(mail_id);
+      select.execute();
+      RecordSet rows(select);
+      if (!rows.moveFirst())
+        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+      stored.kind = text(rows, "kind");
+      stored.deliverable = nullable(text_or_null(rows, "deliverable"));
+      stored.lecture = nullable(text_or_null(rows, "lecture"));
+      stored.group = nullable(text_or_null(rows, "grp"));
+      stored.confidence = rows["confidence"].convert<double>();
+      stored.due = nullable(text_or_null(rows, "due"));
+      stored.verdict = nullable(text_or_null(rows, "verdict"));
+      stored.late_by = nullable(int_or_null(rows, "late_by"));
+      stored.reply_kind = text(rows, "reply_kind");
+      stored.reply_reason = text(rows, "reply_reason");
+      stored.signals = text(rows, "signals");
+      stored.review_reasons = text(rows, "review_reasons");
+      if (stored == fresh)
+        return false;
+      auto& d = fresh;
+      session << "UPDATE mails SET kind = ?, deliverable = ?, lecture = ?, grp = ?, confidence "
+                 "= ?, due = ?, verdict = ?, late_by = ?, reply_kind = ?, reply_reason = ?, "
+                 "signals = ?, review_reasons = ?, decided_at = ? WHERE id = ?",
+          use(d.kind), use(d.deliverable), use(d.lecture), use(d.group), use(d.confidence),
+          use(d.due), use(d.verdict), use(d.late_by), use(d.reply_kind), use(d.reply_reason),
+          use(d.signals), use(d.review_reasons), use(d.decided_at), use(mail_id), now;
+      m_impl->insert_decision(mail_id, "reprocess", decision, decided_at);
+      return true;
+    });
+  });
+}
+
+core::Result<Id> SqliteLedger::note(const std::string& action, const std::string& what,
+                                    const Actor& actor, const std::string& reason) {
+  return m_impl->guarded([&] {
+    return write_transaction(m_impl->session, [&] {
+      return m_impl->audit_row(actor, action, what, reason, std::nullopt);
+    });
+  });
+}
+
+core::Result<void> SqliteLedger::backup_to(const fs::path& destination) {
+  const fs::path folder =
+      destination.parent_path().empty() ? fs::path(".") : destination.parent_path();
+  const fs::path temporary =
+      folder / fmt::format(".tmp-{}-{}", ::getpid(), destination.filename().string());
+  std::error_code ignored;
+  fs::remove(temporary, ignored);
+  auto copied = m_impl->guarded([&] {
+    // VACUUM INTO reads the database in one read transaction: under WAL it neither
+    // blocks the writer nor restarts when the writer commits (unlike the stepwise
+    // backup API with small steps, reliability.md Q3).
+    const std::string target = temporary.string();
+    m_impl->session << "VACUUM INTO ?", useRef(target), now;
+  });
+  if (!copied) {
+    fs::remove(temporary, ignored);
+    return copied;
+  }
+  // Order is important: the copy is on disk before its final name points at it.
+  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0)
+      ::close(fd);
+    fs::remove(temporary, ignored);
+    return core::fail(temporary.string(), fmt::format("cannot fsync: {}", std::strerror(error)));
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), destination.c_str()) != 0) {
+    const int error = errno;
+    fs::remove(temporary, ignored);
+    return core::fail(destination.string(),
+                      fmt::format("cannot rename into place: {}", std::strerror(error)));
+  }
+  const int dir = ::open(folder.c_str(), O_RDONLY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
+std::string current_unix_user() {
+  const uid_t uid = ::geteuid();
+  if (const passwd* entry = ::getpwuid(uid); entry && entry->pw_name)
+    return entry->pw_name;
+  return fmt::format("uid {}", uid);
+}
+
+} // namespace mailroom::ledger

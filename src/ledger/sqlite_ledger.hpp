@@ -1,0 +1,111 @@
+#pragma once
+
+#include "core/problem.hpp"
+#include "ledger/ledger.hpp"
+#include "pipeline/decision.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailroom::ledger {
+
+// The schema version this build writes; a ledger.db with a higher user_version is
+// refused (written by a newer mailroom).
+inline constexpr int k_schema_version = 1;
+inline constexpr int k_busy_timeout_ms = 10000;
+
+enum class OpenMode {
+  create,     // make the state folder and ledger.db when missing (daemon, replay, staff changes)
+  must_exist, // a Problem when there is no ledger yet (ledger, show, backup)
+};
+
+// What to record about one newly seen mail besides its decision.
+struct NewMail {
+  std::string source;
+  std::string file;
+  core::Instant received_at;
+  std::string sha256; // of the raw bytes
+  std::int64_t size = 0;
+  std::string archive_path; // relative to the state folder: "archive/<sha256>.eml"
+  std::vector<AttachmentRow> attachments;
+};
+
+// The SQLite ledger of one state folder (`<state_dir>/ledger.db`), through
+// Poco::Data's SQLite connector. Every connection sets WAL, synchronous=FULL,
+// foreign_keys=ON and a busy timeout, and brings the schema up to date (numbered
+// migrations on PRAGMA user_version, each in a transaction). One object is one
+// connection: use it from one thread; several processes may use the same folder.
+// Every method catches Poco's exceptions and yields a Problem naming ledger.db.
+class SqliteLedger {
+public:
+  // Opens (or creates) the ledger of `state_dir`. Problems: the folder is on a
+  // network filesystem (WAL needs a local one), the schema is newer than this build,
+  // SQLite cannot open or migrate it.
+  [[nodiscard]] static core::Result<SqliteLedger> open(const std::filesystem::path& state_dir,
+                                                       OpenMode mode);
+
+  SqliteLedger(SqliteLedger&&) noexcept;
+  SqliteLedger& operator=(SqliteLedger&&) noexcept;
+  ~SqliteLedger();
+
+  [[nodiscard]] core::Result<ConnectionSettings> settings();
+
+  // Whether a mail from `source` was recorded already (cheap; lets the caller skip
+  // parsing and archiving).
+  [[nodiscard]] core::Result<bool> knows_source(const std::string& source);
+
+  // Records one mail and its decision in one transaction. Exactly once: a known
+  // source changes nothing; known bytes from a new source only link that source to
+  // the mail recorded first. The raw bytes must be archived before this is called.
+  [[nodiscard]] core::Result<RecordOutcome>
+  record(const NewMail& mail, const pipeline::Decision& decision, core::Instant decided_at);
+
+  // Every mail, oldest arrival first; with `since`, those received at or after it.
+  [[nodiscard]] core::Result<std::vector<MailRow>> mails(std::optional<core::Instant> since = {});
+  [[nodiscard]] core::Result<std::optional<MailRow>> mail(Id id);
+  [[nodiscard]] core::Result<std::vector<AttachmentRow>> attachments(Id mail_id);
+  [[nodiscard]] core::Result<std::vector<DecisionVersion>> decisions(Id mail_id);
+  [[nodiscard]] core::Result<std::vector<std::string>> sources(Id mail_id);
+  [[nodiscard]] core::Result<std::vector<ExtensionRow>> extensions();
+  [[nodiscard]] core::Result<std::vector<ExcusalRow>> excusals();
+  // With `mail_id`, the rows about that mail only; oldest first.
+  [[nodiscard]] core::Result<std::vector<AuditRow>> audit(std::optional<Id> mail_id = {});
+
+  // Staff changes: each writes its row and its audit row in one transaction and
+  // returns the audit row's id.
+  [[nodiscard]] core::Result<Id> extend(const ExtensionRow& extension, const Actor& actor,
+                                        const std::string& reason);
+  [[nodiscard]] core::Result<Id> excuse(const ExcusalRow& excusal, const Actor& actor,
+                                        const std::string& reason);
+  [[nodiscard]] core::Result<Id> reclassify(Id mail_id, const Reclassification& change,
+                                            const Actor& actor, const std::string& reason);
+
+  // Replaces the decision in force for `mail_id` when it differs (kind, deliverable,
+  // lecture, group, due, verdict, lateness, reply, signals), keeping the old one in
+  // the decision history. Returns whether it changed.
+  [[nodiscard]] core::Result<bool> redecide(Id mail_id, const pipeline::Decision& decision,
+                                            core::Instant decided_at);
+  // One audit row for a staff action that has no single target (reprocess).
+  [[nodiscard]] core::Result<Id> note(const std::string& action, const std::string& what,
+                                      const Actor& actor, const std::string& reason);
+
+  // A consistent copy of the whole ledger at `destination`: VACUUM INTO a temporary
+  // name in the same folder (one read transaction; under WAL it does not block the
+  // writer and never restarts), fsync, rename, fsync of the folder.
+  [[nodiscard]] core::Result<void> backup_to(const std::filesystem::path& destination);
+
+  [[nodiscard]] const std::filesystem::path& database_path() const;
+
+private:
+  struct Impl;
+  explicit SqliteLedger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// The user running this process (getpwuid(geteuid())), or "uid N".
+[[nodiscard]] std::string current_unix_user();
+
+} // namespace mailroom::ledger
