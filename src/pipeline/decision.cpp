@@ -32,6 +32,12 @@ ReplyKind reply_for(const Classification& classification,
       reason = "needs review, and the sender cannot be told";
       return ReplyKind::none;
     }
+    // A service writing on a student's behalf (a Drive share notice) is not the
+    // student: staff look at it, nobody gets an automatic answer (reliability.md A9c).
+    if (facts.from.size() != 1 || course.students_with_email(facts.from.front().address).empty()) {
+      reason = "needs review; the mail was not sent from a roster address";
+      return ReplyKind::none;
+    }
     reason = "needs review: ask the student to resend with a clear subject";
     return ReplyKind::clarify;
   }
@@ -67,7 +73,8 @@ Decision decide(std::string source, std::string file, core::Instant received_at,
       }
     }
   }
-  decision.reply = reply_for(classification, decision.judgement, facts, decision.reply_reason);
+  decision.reply =
+      reply_for(classification, decision.judgement, facts, course, decision.reply_reason);
   decision.facts = std::move(facts);
   return decision;
 }

@@ -1,0 +1,98 @@
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "daemon/rules_files.hpp"
+#include "message/parse.hpp"
+#include "pipeline/decision.hpp"
+#include "reply/compose.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <sys/stat.h>
+
+namespace mailroom::cli {
+
+namespace {
+
+struct PreviewOptions {
+  std::string file;
+  std::string rules_dir;
+  std::string templates_dir;
+  std::string received_at;
+};
+
+// The rules folder's own templates win over the shipped ones, name by name.
+reply::Templates load_templates(const PreviewOptions& options) {
+  reply::Templates templates;
+  for (const auto& dir : {std::filesystem::path(options.templates_dir),
+                          std::filesystem::path(options.rules_dir) / "templates"}) {
+    for (const char* name : {"receipt", "late-notice", "clarify"})
+      if (auto text = daemon::read_file(dir / (std::string(name) + ".mustache")))
+        templates[name] = std::move(*text);
+  }
+  return templates;
+}
+
+std::string shipped_templates_dir() {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
+    return MAILROOM_INSTALLED_TEMPLATES;
+  return MAILROOM_SOURCE_TEMPLATES;
+}
+
+int run_preview(const PreviewOptions& options) {
+  auto course = daemon::load_rules(options.rules_dir);
+  if (!course)
+    return print_problems(course.error());
+  auto raw = daemon::read_file(options.file);
+  if (!raw)
+    return print_problem(raw.error());
+  core::Instant received_at{};
+  if (!options.received_at.empty()) {
+    auto parsed = core::parse_iso(options.received_at);
+    if (!parsed)
+      return print_problem(
+          {"--received-at", "not an ISO 8601 instant", "write 2025-10-06T14:30:00Z"});
+    received_at = *parsed;
+  } else {
+    struct stat info {};
+    if (::stat(options.file.c_str(), &info) == 0)
+      received_at = core::Instant{std::chrono::seconds{info.st_mtime}};
+  }
+  auto decision = pipeline::decide(options.file, options.file, received_at,
+                                   message::parse(*raw, "file " + options.file), *course);
+  if (decision.reply == pipeline::ReplyKind::none) {
+    std::cout << "No reply would go out: " << decision.reply_reason << "\n";
+    return 0;
+  }
+  const reply::ComposeOptions compose_options{course->staff_address,
+                                              course->staff_address,
+                                              "mailroom." + course->id + ".invalid",
+                                              reply::Recipients::sender_and_group,
+                                              received_at,
+                                              "preview",
+                                              1};
+  auto composed = reply::compose(decision, *course, load_templates(options), compose_options);
+  if (!composed)
+    return print_problem(composed.error());
+  std::cout << composed->message;
+  return 0;
+}
+
+} // namespace
+
+void add_preview_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<PreviewOptions>();
+  auto* command =
+      app.add_subcommand("preview", "Print the reply a mail would get (nothing is sent)");
+  command->add_option("FILE", options->file, "A raw message (.eml or a Maildir file)")->required();
+  command->add_option("--rules", options->rules_dir, "Rules folder")->required();
+  command->add_option("--templates", options->templates_dir, "Templates folder")
+      ->default_val(shipped_templates_dir());
+  command->add_option("--received-at", options->received_at,
+                      "Arrival time (default: the file's modification time)");
+  command->callback([options, &exit_code] { exit_code = run_preview(*options); });
+}
+
+} // namespace mailroom::cli
