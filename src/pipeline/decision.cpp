@@ -14,7 +14,8 @@ using classify::Classification;
 // sender cannot be told.
 ReplyKind reply_for(const Classification& classification,
                     const std::optional<deadline::Judgement>& judgement,
-                    const message::MessageFacts& facts, std::string& reason) {
+                    const message::MessageFacts& facts, const rules::Course& course,
+                    std::string& reason) {
   if (classification.kind == classify::k_unknown_sender) {
     reason = "sender is not on the roster";
     return ReplyKind::none;
