@@ -18,6 +18,14 @@ int run(int argc, char** argv) {
   add_schedule_command(app, exit_code);
   add_inspect_command(app, exit_code);
   add_replay_command(app, exit_code);
+  add_preview_command(app, exit_code);
+  add_ledger_command(app, exit_code);
+  add_show_command(app, exit_code);
+  add_extend_command(app, exit_code);
+  add_excuse_command(app, exit_code);
+  add_reclassify_command(app, exit_code);
+  add_reprocess_command(app, exit_code);
+  add_backup_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

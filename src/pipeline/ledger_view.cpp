@@ -69,6 +69,92 @@ std::vector<InstanceStatus> ledger_status(const std::vector<deadline::Instance>&
   return rows;
 }
 
+std::optional<rules::Date> parse_iso_date(std::string_view text) {
+  int year = 0;
+  unsigned month = 0, day = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-')
+    return std::nullopt;
+  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u})
+    if (text[i] < '0' || text[i] > '9')
+      return std::nullopt;
+  const auto number = [&](std::size_t from, std::size_t length) {
+    int value = 0;
+    for (std::size_t i = from; i < from + length; ++i)
+      value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  year = number(0, 4);
+  month = static_cast<unsigned>(number(5, 2));
+  day = static_cast<unsigned>(number(8, 2));
+  const rules::Date date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+  if (!date.ok())
+    return std::nullopt;
+  return date;
+}
+
+core::Result<Target> parse_target(std::string_view text, const rules::Course& course) {
+  const auto at = text.find('@');
+  Target target;
+  target.deliverable = std::string(text.substr(0, at));
+  const auto* deliverable = course.deliverable(target.deliverable);
+  if (!deliverable) {
+    std::string known;
+    for (const auto& d : course.deliverables)
+      known += (known.empty() ? "" : ", ") + d.name;
+    return core::fail(std::string(text), "unknown deliverable '" + target.deliverable + "'",
+                      "use one of: " + known);
+  }
+  if (at != std::string_view::npos) {
+    target.lecture = parse_iso_date(text.substr(at + 1));
+    if (!target.lecture)
+      return core::fail(std::string(text), "the lecture after '@' is not a date",
+                        "write DELIVERABLE@YYYY-MM-DD, e.g. slides@2025-10-07");
+  }
+  if (deliverable->per_lecture && !target.lecture)
+    return core::fail(std::string(text), target.deliverable + " is owed per lecture",
+                      "name the lecture: " + target.deliverable + "@YYYY-MM-DD");
+  if (!deliverable->per_lecture && target.lecture)
+    return core::fail(std::string(text), target.deliverable + " is not per lecture",
+                      "leave out the '@" + rules::iso_date(*target.lecture) + "'");
+  return target;
+}
+
+core::Result<core::Instant> parse_staff_time(std::string_view text, const rules::Course& course) {
+  if (auto instant = core::parse_iso(text))
+    return *instant;
+  const auto fail = [&] {
+    return core::fail(std::string(text), "not a time",
+                      "write 2025-10-08T12:00:00Z, or a local time such as \"2025-10-08 12:00\" "
+                      "or a date (end of that day, " +
+                          course.zone + ")");
+  };
+  const auto date = parse_iso_date(text.substr(0, 10));
+  if (!date)
+    return fail();
+  std::chrono::seconds time_of_day{23 * 3600 + 59 * 60 + 59};
+  if (text.size() > 10) {
+    const auto rest = text.substr(11);
+    if ((text[10] != ' ' && text[10] != 'T') || (rest.size() != 5 && rest.size() != 8) ||
+        rest[2] != ':')
+      return fail();
+    int fields[3] = {0, 0, 0};
+    for (std::size_t i = 0, f = 0; i < rest.size(); ++i) {
+      if (rest[i] == ':') {
+        ++f;
+        continue;
+      }
+      if (rest[i] < '0' || rest[i] > '9')
+        return fail();
+      fields[f] = fields[f] * 10 + (rest[i] - '0');
+    }
+    if (fields[0] > 23 || fields[1] > 59 || fields[2] > 59)
+      return fail();
+    time_of_day = std::chrono::hours{fields[0]} + std::chrono::minutes{fields[1]} +
+                  std::chrono::seconds{fields[2]};
+  }
+  return deadline::local_instant(course, *date, time_of_day);
+}
+
 std::string to_string(Status status) {
   switch (status) {
   case Status::pending:

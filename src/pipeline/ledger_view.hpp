@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/instant.hpp"
+#include "core/problem.hpp"
 #include "deadline/deadline.hpp"
 #include "rules/course.hpp"
 
@@ -69,6 +70,25 @@ struct InstanceStatus {
 ledger_status(const std::vector<deadline::Instance>& instances,
               const std::vector<Version>& versions, const std::vector<Extension>& extensions,
               const std::vector<Excusal>& excusals, core::Instant now);
+
+// What a staff command names: "slides@2025-10-07" or "proposal".
+struct Target {
+  std::string deliverable;
+  std::optional<rules::Date> lecture;
+};
+
+// Reads DELIVERABLE[@LECTURE] and checks it against the course: the deliverable
+// exists, and a lecture is given exactly when it is per lecture.
+[[nodiscard]] core::Result<Target> parse_target(std::string_view text, const rules::Course& course);
+
+// "2025-10-07"; nullopt otherwise.
+[[nodiscard]] std::optional<rules::Date> parse_iso_date(std::string_view text);
+
+// A time staff type: ISO 8601 with Z or an offset ("2025-10-08T12:00:00Z"), or a
+// local time in the course's zone ("2025-10-08 12:00", "2025-10-08T12:00"), or a
+// bare date (the end of that day, local time).
+[[nodiscard]] core::Result<core::Instant> parse_staff_time(std::string_view text,
+                                                           const rules::Course& course);
 
 [[nodiscard]] std::string to_string(Status status);
 // Reads the names to_string gives; nullopt otherwise.

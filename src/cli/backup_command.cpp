@@ -1,0 +1,52 @@
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "daemon/config.hpp"
+#include "ledger/sqlite_ledger.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace mailroom::cli {
+
+namespace {
+
+struct BackupOptions {
+  std::string config;
+  std::string state_dir;
+  std::string destination;
+};
+
+int run_backup(const BackupOptions& options) {
+  auto paths = daemon::staff_paths(options.config, options.state_dir, "", daemon::NeedRules::no);
+  if (!paths)
+    return print_problem(paths.error());
+  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return print_problem(ledger.error());
+  if (auto copied = ledger->backup_to(options.destination); !copied)
+    return print_problem(copied.error());
+  std::error_code error;
+  const auto size = std::filesystem::file_size(options.destination, error);
+  std::cout << fmt::format("Backed up {} to {} ({} bytes). The archive folder {}/archive is "
+                           "written once per file; copy it with any tool.\n",
+                           ledger->database_path().string(), options.destination, error ? 0 : size,
+                           paths->state_dir.string());
+  return 0;
+}
+
+} // namespace
+
+void add_backup_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<BackupOptions>();
+  auto* command = app.add_subcommand(
+      "backup",
+      "Copy the ledger to DEST, safely while the daemon runs (VACUUM INTO, fsync, rename)");
+  command->add_option("DEST", options->destination, "Where the copy goes (a file)")->required();
+  command->add_option("--config", options->config, "Config file (reads state_dir)");
+  command->add_option("--state", options->state_dir, "State folder");
+  command->callback([options, &exit_code] { exit_code = run_backup(*options); });
+}
+
+} // namespace mailroom::cli

@@ -1,0 +1,190 @@
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "daemon/config.hpp"
+#include "daemon/rules_files.hpp"
+#include "deadline/deadline.hpp"
+#include "ledger/sqlite_ledger.hpp"
+#include "ledger/views.hpp"
+#include "pipeline/ledger_view.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+
+namespace mailroom::cli {
+
+namespace {
+
+struct LedgerOptions {
+  std::string config;
+  std::string state_dir;
+  std::string rules_dir;
+  bool json = false;
+  bool csv = false;
+  std::string status;
+  std::string group;
+  std::string deliverable;
+  std::string lecture;
+  std::string now;
+};
+
+std::optional<std::string> lecture_text(const deadline::Instance& instance) {
+  return instance.lecture ? std::optional{rules::iso_date(*instance.lecture)} : std::nullopt;
+}
+
+int run_ledger(const LedgerOptions& options) {
+  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                   daemon::NeedRules::yes);
+  if (!paths)
+    return print_problem(paths.error());
+  auto course = daemon::load_rules(paths->rules_dir);
+  if (!course)
+    return print_problems(course.error());
+  std::optional<pipeline::Status> wanted_status;
+  if (!options.status.empty()) {
+    wanted_status = pipeline::parse_status(options.status);
+    if (!wanted_status)
+      return print_problem({"--status", "unknown status '" + options.status + "'",
+                            "use pending, on-time, late, missing, extended or excused"});
+  }
+  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (!options.now.empty()) {
+    auto fixed = pipeline::parse_staff_time(options.now, *course);
+    if (!fixed)
+      return print_problem(fixed.error());
+    now = *fixed;
+  }
+  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return print_problem(ledger.error());
+  auto mails = ledger->mails();
+  auto extensions = ledger->extensions();
+  auto excusals = ledger->excusals();
+  for (const auto* failed :
+       {mails ? nullptr : &mails.error(), extensions ? nullptr : &extensions.error(),
+        excusals ? nullptr : &excusals.error()})
+    if (failed)
+      return print_problem(*failed);
+  std::map<ledger::Id, const ledger::MailRow*> by_id;
+  for (const auto& mail : *mails)
+    by_id[mail.id] = &mail;
+
+  const auto rows = pipeline::ledger_status(
+      deadline::instances(*course), ledger::versions_of(*mails, *course),
+      ledger::extensions_of(*extensions), ledger::excusals_of(*excusals), now);
+
+  Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
+               "versions", "extended_until", "counting_mail"});
+  Table people({"due (" + course->zone + ")", "deliverable", "lecture", "group", "status",
+                "received", "late by", "versions", "mail"});
+  std::size_t shown = 0;
+  for (const auto& row : rows) {
+    const auto& instance = row.instance;
+    if (wanted_status && row.status != *wanted_status)
+      continue;
+    if (!options.group.empty() && instance.group.value_or("") != options.group)
+      continue;
+    if (!options.deliverable.empty() && instance.deliverable != options.deliverable)
+      continue;
+    if (!options.lecture.empty() && lecture_text(instance).value_or("") != options.lecture)
+      continue;
+    ++shown;
+    const auto& counting = row.counting;
+    const std::optional<std::string> received =
+        counting ? std::optional{core::to_iso_utc(counting->received_at)} : std::nullopt;
+    const std::optional<std::int64_t> late_by =
+        counting ? std::optional<std::int64_t>{counting->late_by.count()} : std::nullopt;
+    if (options.json) {
+      JsonObject record;
+      record.add("deliverable", instance.deliverable);
+      record.add("lecture", lecture_text(instance));
+      record.add("group", instance.group);
+      record.add("due", core::to_iso_utc(instance.due));
+      record.add("status", pipeline::to_string(row.status));
+      record.add("extended_until", row.extended_until
+                                       ? std::optional{core::to_iso_utc(*row.extended_until)}
+                                       : std::nullopt);
+      record.add("received_at", received);
+      record.add("late_by_seconds", late_by);
+      record.add("counting_mail",
+                 counting ? std::optional<std::int64_t>{counting->mail_id} : std::nullopt);
+      std::vector<JsonObject> versions;
+      for (const auto& version : row.versions) {
+        JsonObject item;
+        item.add("mail", static_cast<std::int64_t>(version.mail_id));
+        item.add("received_at", core::to_iso_utc(version.received_at));
+        item.add("verdict", deadline::to_string(version.verdict));
+        item.add("late_by_seconds", static_cast<std::int64_t>(version.late_by.count()));
+        std::vector<std::string> files;
+        if (by_id.contains(version.mail_id))
+          if (auto list = ledger->attachments(version.mail_id))
+            for (const auto& file : *list)
+              files.push_back(file.original_name);
+        item.add("files", files);
+        versions.push_back(std::move(item));
+      }
+      record.add("versions", versions);
+      std::cout << record.str() << "\n";
+      continue;
+    }
+    table.add({instance.deliverable, lecture_text(instance).value_or(""),
+               instance.group.value_or(""), core::to_iso_utc(instance.due),
+               pipeline::to_string(row.status), received.value_or(""),
+               late_by ? std::to_string(*late_by) : "", std::to_string(row.versions.size()),
+               row.extended_until ? core::to_iso_utc(*row.extended_until) : "",
+               counting ? std::to_string(counting->mail_id) : ""});
+    std::string status = pipeline::to_string(row.status);
+    if (row.extended_until)
+      status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";
+    people.add(
+        {deadline::format_local(instance.due, course->zone), instance.deliverable,
+         lecture_text(instance).value_or("-"), instance.group.value_or("(unassigned)"), status,
+         counting ? deadline::format_local(counting->received_at, course->zone) : "-",
+         late_by && *late_by > 0 ? deadline::format_duration(counting->late_by) : "-",
+         std::to_string(row.versions.size()), counting ? std::to_string(counting->mail_id) : "-"});
+  }
+  if (options.json)
+    return 0;
+  if (options.csv) {
+    table.print_csv(std::cout);
+    return 0;
+  }
+  std::cout << fmt::format("{} — {}: {} of {} deliverable instances, as of {}\n\n", course->name,
+                           course->term, shown, rows.size(),
+                           deadline::format_local(now, course->zone));
+  people.print(std::cout);
+  // Mail that is nobody's version yet: staff should look at it.
+  std::size_t review = 0;
+  for (const auto& mail : *mails)
+    if (!mail.reclassified && (mail.kind == "needs-review" || !mail.parse_errors.empty()))
+      ++review;
+  if (review > 0)
+    std::cout << fmt::format("\n{} mail(s) need review or could not be read fully; see `mailroom "
+                             "show ID`.\n",
+                             review);
+  return 0;
+}
+
+} // namespace
+
+void add_ledger_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<LedgerOptions>();
+  auto* command = app.add_subcommand(
+      "ledger", "What every group owes and what arrived: one row per deliverable instance");
+  command->add_option("--config", options->config, "Config file (reads rules and state_dir)");
+  command->add_option("--state", options->state_dir, "State folder (ledger.db, archive/)");
+  command->add_option("--rules", options->rules_dir, "Rules folder");
+  auto* json = command->add_flag("--json", options->json, "One JSON object per line");
+  command->add_flag("--csv", options->csv, "CSV for a gradebook")->excludes(json);
+  command->add_option("--status", options->status,
+                      "Only this status: pending, on-time, late, missing, extended, excused");
+  command->add_option("--group", options->group, "Only this group");
+  command->add_option("--deliverable", options->deliverable, "Only this deliverable");
+  command->add_option("--lecture", options->lecture, "Only this lecture (YYYY-MM-DD)");
+  command->add_option("--now", options->now, "Judge status as of this time instead of now");
+  command->callback([options, &exit_code] { exit_code = run_ledger(*options); });
+}
+
+} // namespace mailroom::cli
