@@ -1,0 +1,146 @@
+#!/bin/bash
+# A test IMAP server: Dovecot on 127.0.0.1 only, with its own config, users, maildirs and a
+# throwaway CA, nothing read from /etc/dovecot. Run as root (the CI and test machines are).
+# usage: dovecot.sh start DIR | stop DIR | restart DIR
+#   start writes DIR/{dovecot.conf,users,certs/,mail/,state/,dovecot.log} and waits for the
+#   greeting; stop sends SIGTERM to this instance's master only and waits until it is gone.
+# env: IMAP_PORT (10143, STARTTLS), IMAPS_PORT (10993), VMAIL_UID/VMAIL_GID (5000)
+# users: staff/secret, student/secret
+set -euo pipefail
+cmd=${1:?usage: dovecot.sh start|stop|restart DIR}
+T=$(readlink -m "${2:?usage: dovecot.sh start|stop|restart DIR}")
+IMAP_PORT=${IMAP_PORT:-10143}
+IMAPS_PORT=${IMAPS_PORT:-10993}
+VU=${VMAIL_UID:-5000}
+VG=${VMAIL_GID:-5000}
+HERE=$(dirname "$(readlink -f "$0")")
+# base_dir holds UNIX sockets (sun_path <= 107 bytes, the longest name under it is
+# token-login/imap-urlauth): deep build trees get a short run dir of their own.
+RUN="$T/run"
+[ ${#RUN} -le 60 ] || RUN="/tmp/mailroom-dovecot-$IMAP_PORT"
+
+now_ms() { date +%s%3N; }
+
+start() {
+  local t0
+  t0=$(now_ms)
+  [ -e "$RUN/master.pid" ] && stop >/dev/null # leftovers of an aborted run
+  mkdir -p "$T"/{state,mail} "$RUN"
+  # auth runs as user 'dovecot': it must traverse every parent dir and read the users file.
+  chmod 755 "$T"
+  [ -f "$T/certs/server.crt" ] || "$HERE/mkcerts.sh" "$T/certs"
+  # passwd-file: user:{scheme}pass:uid:gid::home::extra. Dovecot never logs root in, so the
+  # mail belongs to an unnamed uid that needs no /etc/passwd entry.
+  cat >"$T/users" <<USERS
+staff:{PLAIN}secret:$VU:$VG::$T/mail/staff::
+student:{PLAIN}secret:$VU:$VG::$T/mail/student::
+USERS
+  chmod 644 "$T/users"
+  if ! runuser -u dovecot -- test -r "$T/users"; then
+    echo "dovecot.sh: $T/users is not readable by user dovecot (is a parent folder 0700?)" >&2
+    return 1
+  fi
+  mkdir -p "$T/mail/staff" "$T/mail/student"
+  chown -R "$VU:$VG" "$T/mail"
+  cat >"$T/dovecot.conf" <<CONF
+# Standalone test instance; nothing from /etc/dovecot is included.
+instance_name = mailroom-test-$IMAP_PORT
+base_dir = $RUN
+state_dir = $T/state
+protocols = imap
+listen = 127.0.0.1
+log_path = $T/dovecot.log
+info_log_path = $T/dovecot.log
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+first_valid_uid = $VU
+
+ssl = required
+ssl_cert = <$T/certs/server.crt
+ssl_key = <$T/certs/server.key
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $T/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%n $T/users
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+protocol imap {
+  mail_max_userip_connections = 100
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+CONF
+  doveconf -c "$T/dovecot.conf" -n >"$T/doveconf-n.txt" # validates the config, fails fast
+  # The master daemonizes but keeps the caller's stdio open for its whole life: detach it,
+  # or ctest (reading our output) would never see EOF.
+  if ! dovecot -c "$T/dovecot.conf" </dev/null >"$T/dovecot.stderr" 2>&1; then
+    cat "$T/dovecot.stderr" >&2
+    return 1
+  fi
+  # Ready when the STARTTLS port greets; bounded at 10 s.
+  local i line
+  for i in $(seq 1 200); do
+    if exec 3<>"/dev/tcp/127.0.0.1/$IMAP_PORT" 2>/dev/null; then
+      if read -t 2 -r line <&3 && [[ $line == "* OK"* ]]; then
+        exec 3>&-
+        echo "dovecot ready on 127.0.0.1:$IMAP_PORT/$IMAPS_PORT, pid $(cat "$RUN/master.pid"), in $(($(now_ms) - t0)) ms"
+        return 0
+      fi
+      exec 3>&-
+    fi
+    sleep 0.05
+  done
+  echo "dovecot.sh: dovecot did not greet on 127.0.0.1:$IMAP_PORT within 10 s" >&2
+  cat "$T/dovecot.log" >&2 2>/dev/null || true
+  return 1
+}
+
+stop() {
+  local t0 pid i
+  t0=$(now_ms)
+  pid=$(cat "$RUN/master.pid" 2>/dev/null) || {
+    echo "dovecot not running ($RUN/master.pid absent)"
+    return 0
+  }
+  kill -TERM "$pid" 2>/dev/null || true
+  # The master removes master.pid as its last act (~1.1 s). kill -0 is no test here: PID 1
+  # of this sandbox reaps orphans late, so the zombie answers for another ~1.5 s.
+  for i in $(seq 1 200); do
+    if [ ! -e "$RUN/master.pid" ]; then
+      echo "dovecot stopped in $(($(now_ms) - t0)) ms"
+      return 0
+    fi
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$RUN/master.pid"
+  echo "dovecot.sh: dovecot (pid $pid) did not stop within 10 s; killed" >&2
+}
+
+case $cmd in
+start) start ;;
+stop) stop ;;
+restart) stop && start ;;
+*) echo "usage: dovecot.sh start|stop|restart DIR" >&2; exit 2 ;;
+esac
