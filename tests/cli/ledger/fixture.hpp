@@ -1,0 +1,127 @@
+#pragma once
+
+#include "archive/archive.hpp"
+#include "deadline/deadline.hpp"
+#include "ledger/sqlite_ledger.hpp"
+#include "pipeline/decision.hpp"
+#include "pipeline/ledger_view.hpp"
+#include "support/course_fixture.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <Poco/JSON/Parser.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace mailroom::test {
+
+inline core::Instant at(const char* iso) {
+  return *core::parse_iso(iso);
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// A state folder and the demo course's rules folder (tests/support/course_fixture.hpp:
+// slides of group 1 for Oct 7 due Mon Oct 6 14:30Z; summary of group 2 due Wed Oct 8
+// 16:00Z; proposal of every group due Sep 19 03:59:59Z).
+struct LedgerFixture {
+  TempDir dir;
+  std::filesystem::path rules = dir / "rules";
+  std::filesystem::path state = dir / "state";
+
+  LedgerFixture() {
+    write_text(rules / "course.toml", k_course_toml);
+    write_text(rules / "roster.csv", k_roster_csv);
+    write_text(rules / "assignments.csv", k_assignments_csv);
+  }
+
+  [[nodiscard]] std::string args() const {
+    return "--state " + quoted(state) + " --rules " + quoted(rules);
+  }
+
+  [[nodiscard]] ledger::SqliteLedger open() const {
+    auto opened = ledger::SqliteLedger::open(state, ledger::OpenMode::create);
+    if (!opened)
+      ADD_FAILURE() << opened.error().to_string();
+    return std::move(*opened);
+  }
+
+  // Records a mail as if the classifier had called it `kind` of `group` for
+  // `lecture` (empty: none), judged against `due`. Returns its id.
+  ledger::Id record(const std::string& name, const std::string& kind, const std::string& lecture,
+                    const std::string& group, const char* received, const char* due) const {
+    pipeline::Decision decision;
+    decision.source = "maildir:/test/" + name;
+    decision.file = name;
+    decision.received_at = at(received);
+    decision.facts.subject = kind + " from group " + group;
+    decision.facts.message_id = "<" + name + "@example.edu>";
+    decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
+    decision.classification.kind = kind;
+    decision.classification.deliverable = kind;
+    if (!lecture.empty())
+      decision.classification.lecture = pipeline::parse_iso_date(lecture);
+    decision.classification.group = group;
+    decision.classification.confidence = 0.9;
+    decision.classification.signals = {"subject names " + kind};
+    decision.due = at(due);
+    decision.judgement = deadline::judge(at(due), core::Seconds{0}, at(received));
+    decision.reply = decision.judgement->verdict == deadline::Verdict::on_time
+                         ? pipeline::ReplyKind::receipt
+                         : pipeline::ReplyKind::late_notice;
+    const std::string raw = "Subject: " + decision.facts.subject + "\r\n\r\n" + name + "\r\n";
+    ledger::NewMail mail{decision.source,
+                         name,
+                         decision.received_at,
+                         archive::sha256_hex(raw),
+                         static_cast<std::int64_t>(raw.size()),
+                         "archive/none.eml",
+                         {}};
+    auto ledger = open();
+    auto recorded = ledger.record(mail, decision, at("2025-12-01T00:00:00Z"));
+    if (!recorded) {
+      ADD_FAILURE() << recorded.error().to_string();
+      return 0;
+    }
+    return recorded->mail_id;
+  }
+
+  // `mailroom ledger --json --now NOW` as records keyed by "deliverable@lecture/group".
+  [[nodiscard]] std::map<std::string, Poco::JSON::Object::Ptr>
+  ledger_json(const std::string& now) const {
+    const auto ran = mailroom("ledger --json --now " + now + " " + args());
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    std::map<std::string, Poco::JSON::Object::Ptr> rows;
+    std::istringstream lines(ran.out);
+    for (std::string line; std::getline(lines, line);) {
+      auto record = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+      const std::string lecture =
+          record->isNull("lecture") ? "" : "@" + record->getValue<std::string>("lecture");
+      const std::string group =
+          record->isNull("group") ? "-" : record->getValue<std::string>("group");
+      rows[record->getValue<std::string>("deliverable") + lecture + "/" + group] = record;
+    }
+    return rows;
+  }
+
+  [[nodiscard]] std::string status(const std::string& now, const std::string& key) const {
+    const auto rows = ledger_json(now);
+    const auto it = rows.find(key);
+    if (it == rows.end()) {
+      ADD_FAILURE() << "no ledger row " << key;
+      return "";
+    }
+    return it->second->getValue<std::string>("status");
+  }
+};
+
+} // namespace mailroom::test
