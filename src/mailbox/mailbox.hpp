@@ -3,7 +3,9 @@
 #include "core/instant.hpp"
 #include "core/problem.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,47 @@ struct RawMail {
   std::string raw;           // the RFC 5322 bytes
 };
 
+// What a failure covers and when trying again can help (STYLE.md 5). A `message` failure
+// concerns one mail and the walk goes on; a `mailbox` one the folder; a `server` one the
+// connection or the account.
+enum class Scope { message, mailbox, server };
+// `now`: retry at once (e.g. on a fresh connection); `later`: back off, the fault is
+// outside (server down, network); `never`: a person must change something (password,
+// certificate, configuration).
+enum class Retry { now, later, never };
+
+// A mailbox failure: the one line for people, with its scope and retry class.
+struct Failure {
+  core::Problem problem;
+  Scope scope = Scope::server;
+  Retry retry = Retry::later;
+};
+
+// Where a mailbox's UID space stood after a poll: IMAP's UIDVALIDITY and the highest UID
+// handed to `visit`. The daemon keeps it between runs; `{}` means "from the start".
+struct Cursor {
+  std::uint32_t uidvalidity = 0; // 0: not known yet
+  std::uint32_t last_uid = 0;
+  bool operator==(const Cursor&) const = default;
+};
+
+// What one poll did. It is not an expected<>: a poll that stops half-way (the server
+// vanished after three mails) has still handed those mails on, and the cursor says how
+// far, so the next poll starts after the last mail visited.
+struct Poll {
+  std::size_t visited = 0;
+  Cursor cursor;
+  // Set when the server's UIDVALIDITY was not the cursor's: the folder was recreated or
+  // restored, every UID is new, and the whole folder was read again (match by content).
+  std::optional<std::uint32_t> uidvalidity_changed_from;
+  // Set when UIDNEXT was at or below the cursor's last UID under the same UIDVALIDITY
+  // (a restored uidlist hands out old UIDs again): the whole folder was read again.
+  bool uids_went_back = false;
+  std::optional<Failure> failure; // why the poll stopped early, if it did
+};
+
 // A place mail arrives. Implementations: Maildir (here), IMAP over libcurl.
+// Not thread-safe: one poller at a time.
 class Mailbox {
 public:
   virtual ~Mailbox() = default;
@@ -28,6 +70,28 @@ public:
   virtual core::Result<std::size_t>
   for_each_new(const std::function<void(RawMail)>& visit,
                const std::function<void(core::Problem)>& on_problem) = 0;
+
+  // Every mail after `after`, oldest first, each handed to `visit` (message-scoped
+  // problems to `on_problem`). The default walks for_each_new and keeps no cursor.
+  [[nodiscard]] virtual Poll poll(const Cursor& after, const std::function<void(RawMail)>& visit,
+                                  const std::function<void(core::Problem)>& on_problem) {
+    (void)after;
+    Poll done;
+    auto walked = for_each_new(visit, on_problem);
+    if (walked)
+      done.visited = *walked;
+    else
+      done.failure = Failure{walked.error(), Scope::mailbox, Retry::later};
+    return done;
+  }
+
+  // Marks the mail `source` (a RawMail::source this mailbox gave) as processed, e.g. with
+  // the IMAP keyword $MailroomProcessed; call it only after the ledger committed the mail.
+  // The default does nothing: a Maildir is read in place and never changed.
+  [[nodiscard]] virtual std::expected<void, Failure> mark_processed(const std::string& source) {
+    (void)source;
+    return {};
+  }
 };
 
 } // namespace mailroom::mailbox

@@ -1,0 +1,338 @@
+#include "mailbox/imap_connection.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <poll.h>
+#include <sstream>
+
+namespace mailroom::mailbox {
+
+namespace {
+
+constexpr std::size_t k_read_chunk = 256 * 1024;
+
+// Every curl code this adapter can meet, as the Failure the daemon acts on (STYLE.md 5).
+// `detail` is libcurl's error buffer (it names the certificate problem, the server's
+// refusal text); it never holds the password.
+Failure curl_failure(CURLcode code, std::string_view detail, const ImapSettings& settings,
+                     const imap::Endpoint& endpoint) {
+  const auto where = endpoint.display();
+  const std::string reason = detail.empty() ? curl_easy_strerror(code) : std::string(detail);
+  const auto failure = [&](std::string what, std::string fix, Scope scope, Retry retry) {
+    return Failure{core::Problem{where, std::move(what), std::move(fix)}, scope, retry};
+  };
+  switch (code) {
+  case CURLE_LOGIN_DENIED:
+    return failure(
+        fmt::format("{} refused the login of user '{}' ({})", endpoint.host, settings.user, reason),
+        "check `user` in [mailbox] and the password in its password file (or the imap-password "
+        "credential)",
+        Scope::server, Retry::never);
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    return failure(
+        fmt::format("the TLS certificate of {} is not trusted: {}", endpoint.host, reason),
+        settings.ca_file.empty()
+            ? "set `ca_file` in [mailbox] to the CA that signed the server's certificate"
+            : fmt::format("check that {} holds the CA that signed the server's certificate",
+                          settings.ca_file.string()),
+        Scope::server, Retry::never);
+  case CURLE_USE_SSL_FAILED:
+    return failure(fmt::format("{} offers no STARTTLS, and mailroom sends no password in clear",
+                               endpoint.host),
+                   "use imaps://, or turn STARTTLS on at the server", Scope::server, Retry::never);
+  case CURLE_SSL_CONNECT_ERROR:
+    return failure(fmt::format("TLS handshake with {} failed: {}", endpoint.host, reason),
+                   "check that the port speaks TLS (imaps://, usually 993) or STARTTLS "
+                   "(imap://, usually 143)",
+                   Scope::server, Retry::later);
+  case CURLE_UNSUPPORTED_PROTOCOL:
+  case CURLE_URL_MALFORMAT:
+    return failure(fmt::format("cannot use this url: {}", reason),
+                   "write imaps://HOST[:PORT]/FOLDER or imap://HOST[:PORT]/FOLDER", Scope::server,
+                   Retry::never);
+  case CURLE_COULDNT_RESOLVE_HOST:
+    return failure(fmt::format("cannot resolve {}: {}", endpoint.host, reason),
+                   "check the host name in [mailbox] url, and DNS", Scope::server, Retry::later);
+  case CURLE_COULDNT_CONNECT:
+    return failure(
+        fmt::format("cannot connect to {} port {}: {}", endpoint.host, endpoint.port, reason),
+        "check that the server runs and the port is right; mailroom retries with backoff",
+        Scope::server, Retry::later);
+  case CURLE_OPERATION_TIMEDOUT:
+    return failure(
+        fmt::format("{} did not answer within {} ms", endpoint.host, settings.timeout.count()),
+        "mailroom retries with backoff; raise the timeout if the server is slow", Scope::server,
+        Retry::later);
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_WEIRD_SERVER_REPLY:
+    return failure(fmt::format("connection to {} lost: {}", endpoint.host, reason),
+                   "mailroom reconnects with backoff", Scope::server, Retry::later);
+  default:
+    return failure(fmt::format("IMAP with {} failed: {} (curl error {})", endpoint.host, reason,
+                               static_cast<int>(code)),
+                   "mailroom retries with backoff", Scope::server, Retry::later);
+  }
+}
+
+enum class Direction { in, out };
+
+// Waits until the socket is readable or writable; false on timeout or error.
+bool wait_socket(curl_socket_t socket, Direction direction, std::chrono::milliseconds timeout) {
+  pollfd entry{};
+  entry.fd = socket;
+  entry.events = direction == Direction::in ? POLLIN : POLLOUT;
+  for (;;) {
+    const int ready = ::poll(&entry, 1, static_cast<int>(timeout.count()));
+    if (ready < 0 && errno == EINTR)
+      continue; // a signal (SIGHUP reload) is no timeout; the budget restarts, which is fine
+    return ready > 0;
+  }
+}
+
+} // namespace
+
+core::Result<std::string> read_password(const std::filesystem::path& password_file,
+                                        std::string_view credential) {
+  std::filesystem::path path = password_file;
+  if (path.empty()) {
+    const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!credentials || !*credentials)
+      return core::fail("[mailbox]",
+                        "no password: `password_file` is not set and there is no "
+                        "$CREDENTIALS_DIRECTORY",
+                        fmt::format("set `password_file`, or give the service the credential "
+                                    "'{}' (LoadCredential=)",
+                                    credential));
+    path = std::filesystem::path(credentials) / credential;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return core::fail(path.string(),
+                      fmt::format("cannot read the password file: {}", std::strerror(errno)),
+                      "check that it exists and that the service user may read it");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  auto password = bytes.str();
+  if (password.ends_with('\n'))
+    password.pop_back();
+  if (password.ends_with('\r'))
+    password.pop_back();
+  if (password.empty())
+    return core::fail(path.string(), "the password file is empty",
+                      "write the password into it (one line)");
+  return password;
+}
+
+struct ImapConnection::Handle {
+  CURL* curl = nullptr;
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  std::array<char, CURL_ERROR_SIZE> error{};
+  std::vector<char> chunk = std::vector<char>(k_read_chunk);
+  ~Handle() {
+    if (curl)
+      curl_easy_cleanup(curl);
+  }
+};
+
+ImapConnection::ImapConnection(ImapSettings settings, imap::Endpoint endpoint)
+    : m_settings(std::move(settings)), m_endpoint(std::move(endpoint)) {}
+
+ImapConnection::~ImapConnection() = default;
+
+bool ImapConnection::is_open() const {
+  return m_handle != nullptr;
+}
+
+void ImapConnection::close() {
+  // No LOGOUT: close() is also the path after a broken connection, and the server
+  // handles a dropped session like a LOGOUT anyway.
+  m_handle.reset();
+  m_reader.clear();
+  m_capabilities.clear();
+}
+
+std::expected<void, Failure> ImapConnection::open() {
+  close();
+  auto handle = std::make_unique<Handle>();
+  handle->curl = curl_easy_init();
+  if (!handle->curl)
+    return std::unexpected(curl_failure(CURLE_FAILED_INIT, {}, m_settings, m_endpoint));
+  CURL* curl = handle->curl;
+  const auto url = m_endpoint.connect_url();
+  const long timeout_ms = static_cast<long>(m_settings.timeout.count());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+  curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, handle->error.data());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  // Bounds greeting, STARTTLS, the handshake and the login together; afterwards every
+  // send and read has its own wait bound (wait_socket).
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_USERNAME, m_settings.user.c_str());
+  curl_easy_setopt(curl, CURLOPT_PASSWORD, m_settings.password.c_str());
+  // imap:// must not fall back to a plaintext login (shared/notes/mail-stack.md 1.4.5):
+  // STARTTLS is required unless a loopback test allowed plaintext explicitly.
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   static_cast<long>(m_settings.plaintext == Plaintext::allow ? CURLUSESSL_TRY
+                                                                              : CURLUSESSL_ALL));
+  if (!m_settings.ca_file.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, m_settings.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (const auto code = curl_easy_perform(curl); code != CURLE_OK)
+    return std::unexpected(curl_failure(code, handle->error.data(), m_settings, m_endpoint));
+  if (const auto code = curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &handle->socket);
+      code != CURLE_OK || handle->socket == CURL_SOCKET_BAD)
+    return std::unexpected(curl_failure(CURLE_GOT_NOTHING, {}, m_settings, m_endpoint));
+  m_handle = std::move(handle);
+  // The capabilities after login differ from the greeting's (RFC 3501 6.2.3), and
+  // libcurl keeps them to itself: ask again.
+  auto reply = command("CAPABILITY");
+  if (!reply)
+    return std::unexpected(reply.error());
+  for (const auto& line : reply->untagged)
+    for (auto& word : imap::capabilities(line))
+      m_capabilities.push_back(std::move(word));
+  return {};
+}
+
+bool ImapConnection::has_capability(std::string_view name) const {
+  return std::ranges::find(m_capabilities, name) != m_capabilities.end();
+}
+
+Failure ImapConnection::lost(std::string what) {
+  Failure failure{
+      core::Problem{m_endpoint.display(), std::move(what), "mailroom reconnects with backoff"},
+      Scope::server, Retry::later};
+  close();
+  return failure;
+}
+
+std::expected<void, Failure> ImapConnection::send_all(std::string_view bytes) {
+  if (!m_handle)
+    return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+  while (!bytes.empty()) {
+    std::size_t sent = 0;
+    const auto code = curl_easy_send(m_handle->curl, bytes.data(), bytes.size(), &sent);
+    if (code == CURLE_AGAIN) {
+      if (!wait_socket(m_handle->socket, Direction::out, m_settings.timeout)) {
+        auto failure = curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint);
+        close();
+        return std::unexpected(failure);
+      }
+      continue;
+    }
+    if (code != CURLE_OK) {
+      auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
+      close();
+      return std::unexpected(failure);
+    }
+    bytes.remove_prefix(sent);
+  }
+  return {};
+}
+
+std::expected<std::string, Failure> ImapConnection::read_response() {
+  for (;;) {
+    if (auto response = m_reader.next())
+      return std::move(*response);
+    if (!m_handle)
+      return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+    std::size_t received = 0;
+    // Ask curl first, wait second: TLS may hold decrypted bytes the socket no longer shows.
+    const auto code =
+        curl_easy_recv(m_handle->curl, m_handle->chunk.data(), m_handle->chunk.size(), &received);
+    if (code == CURLE_AGAIN) {
+      if (!wait_socket(m_handle->socket, Direction::in, m_settings.timeout)) {
+        auto failure = curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint);
+        close();
+        return std::unexpected(failure);
+      }
+      continue;
+    }
+    if (code != CURLE_OK) {
+      auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
+      close();
+      return std::unexpected(failure);
+    }
+    if (received == 0)
+      return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
+    m_reader.feed(std::string_view(m_handle->chunk.data(), received));
+  }
+}
+
+std::expected<Reply, Failure> ImapConnection::command(std::string_view command,
+                                                      std::optional<std::string_view> literal) {
+  if (!m_handle)
+    return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+  const auto tag = fmt::format("M{}", m_next_tag++);
+  // LITERAL+ (RFC 7888) lets the bytes follow at once; otherwise wait for "+".
+  const bool non_sync = literal && has_capability("LITERAL+");
+  std::string line = fmt::format("{} {}", tag, command);
+  if (literal)
+    line += fmt::format(" {{{}{}}}", literal->size(), non_sync ? "+" : "");
+  line += "\r\n";
+  if (non_sync) {
+    line.append(*literal);
+    line += "\r\n";
+  }
+  if (auto sent = send_all(line); !sent)
+    return std::unexpected(sent.error());
+  bool literal_pending = literal && !non_sync;
+  Reply reply;
+  std::string bye;
+  for (;;) {
+    auto response = read_response();
+    if (!response) {
+      if (!bye.empty())
+        response.error().problem.what += fmt::format(" (it said: {})", bye);
+      return std::unexpected(response.error());
+    }
+    // Look only at the head: a FETCH response may carry megabytes after it.
+    const auto head = std::string_view(*response).substr(0, 64);
+    if (head.starts_with("+")) {
+      if (!literal_pending)
+        return std::unexpected(
+            lost(fmt::format("{} sent an unexpected continuation request", m_endpoint.host)));
+      literal_pending = false;
+      std::string bytes(*literal);
+      bytes += "\r\n";
+      if (auto sent = send_all(bytes); !sent)
+        return std::unexpected(sent.error());
+      continue;
+    }
+    if (head.starts_with("* ")) {
+      if (head.starts_with("* BYE"))
+        bye = response->substr(0, 200);
+      reply.untagged.push_back(std::move(*response));
+      continue;
+    }
+    const auto status = imap::read_status(*response);
+    if (status.tag != tag)
+      return std::unexpected(lost(
+          fmt::format("{} answered out of turn: {}", m_endpoint.host, response->substr(0, 200))));
+    if (status.kind != "OK" && status.kind != "NO" && status.kind != "BAD")
+      return std::unexpected(
+          lost(fmt::format("{} sent a bad status: {}", m_endpoint.host, response->substr(0, 200))));
+    reply.status = status.kind;
+    reply.text = status.text;
+    return reply;
+  }
+}
+
+} // namespace mailroom::mailbox

@@ -1,0 +1,93 @@
+#pragma once
+
+#include "mailbox/imap_protocol.hpp"
+#include "mailbox/mailbox.hpp"
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailroom::mailbox {
+
+// Whether an `imap://` connection may stay unencrypted when the server offers no
+// STARTTLS. Only for tests on loopback; `imaps://` is always TLS.
+enum class Plaintext { refuse, allow };
+
+// How to reach and log in to an IMAP account. The password is held here and never
+// printed by anything in this adapter.
+struct ImapSettings {
+  std::string url; // imaps://HOST[:PORT]/FOLDER or imap://... (STARTTLS)
+  std::string user;
+  std::string password;          // from read_password(), never from the config file
+  std::filesystem::path ca_file; // empty: the system's CA store
+  Plaintext plaintext = Plaintext::refuse;
+  std::chrono::milliseconds timeout{30'000}; // per network wait: connect, each send, each read
+  std::string keyword = "$MailroomProcessed";
+};
+
+// The password for an account: the file `password_file` if given, else
+// $CREDENTIALS_DIRECTORY/`credential` (systemd's LoadCredential=). One trailing newline is
+// dropped. Problems name the file, never its content.
+[[nodiscard]] core::Result<std::string> read_password(const std::filesystem::path& password_file,
+                                                      std::string_view credential);
+
+// The server's answer to one tagged command: the untagged responses in order (literals
+// inline, see imap::ResponseReader), then the tagged status.
+struct Reply {
+  std::vector<std::string> untagged;
+  std::string status; // OK, NO or BAD
+  std::string text;   // the tagged line after the status: "[READ-WRITE] Select completed."
+  [[nodiscard]] bool ok() const { return status == "OK"; }
+};
+
+// One IMAP session. libcurl connects, does TLS (implicit, or STARTTLS which is then
+// required), verifies the certificate and logs in (CURLOPT_CONNECT_ONLY); after that this
+// class speaks IMAP itself over curl_easy_send/recv, because libcurl's own IMAP commands
+// lose literals and set \Seen (shared/notes/mail-stack.md 0). Every wait is bounded by
+// the settings' timeout. Not thread-safe.
+class ImapConnection {
+public:
+  ImapConnection(ImapSettings settings, imap::Endpoint endpoint);
+  ~ImapConnection();
+  ImapConnection(const ImapConnection&) = delete;
+  ImapConnection& operator=(const ImapConnection&) = delete;
+
+  // Connects and logs in. Failures: a refused login or an untrusted certificate (server,
+  // never), a server that cannot be reached or times out (server, later).
+  [[nodiscard]] std::expected<void, Failure> open();
+  [[nodiscard]] bool is_open() const;
+  // Drops the connection; the next open() starts afresh. Safe to call when closed.
+  void close();
+
+  // Sends `command` under a fresh tag and reads until its tagged status. A NO or BAD is a
+  // Reply, not a Failure; a Failure is the connection's (timeout, reset, BYE, garbage), and
+  // the connection is closed by then. With `literal`, `command` must end where the literal
+  // goes: " {N}" is appended, and the bytes follow the server's "+" go-ahead.
+  [[nodiscard]] std::expected<Reply, Failure>
+  command(std::string_view command, std::optional<std::string_view> literal = std::nullopt);
+
+  // The server's capabilities after login (upper case: "ESEARCH", "UIDPLUS", ...).
+  [[nodiscard]] bool has_capability(std::string_view name) const;
+  [[nodiscard]] const imap::Endpoint& endpoint() const { return m_endpoint; }
+  [[nodiscard]] const ImapSettings& settings() const { return m_settings; }
+
+private:
+  struct Handle;
+  [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
+  [[nodiscard]] std::expected<std::string, Failure> read_response();
+  [[nodiscard]] Failure lost(std::string what);
+
+  ImapSettings m_settings;
+  imap::Endpoint m_endpoint;
+  std::unique_ptr<Handle> m_handle;
+  imap::ResponseReader m_reader;
+  std::vector<std::string> m_capabilities;
+  unsigned m_next_tag = 1;
+};
+
+} // namespace mailroom::mailbox

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "mailbox/imap_connection.hpp"
+#include "mailbox/mailbox.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace mailroom::mailbox {
+
+// One IMAP folder watched for submissions. Reading never changes a mail: bodies come with
+// BODY.PEEK[], so \Seen stays as staff left it; the only change mailroom makes is the
+// keyword (settings.keyword) that mark_processed() stores. The connection is kept across
+// polls and re-opened when it broke. Not thread-safe: one poller at a time.
+class ImapMailbox final : public Mailbox {
+public:
+  // What the server said about the folder when it was last selected.
+  struct Folder {
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t uidnext = 0; // 0: the server did not say
+    std::uint32_t exists = 0;
+    bool keyword_storable = true; // PERMANENTFLAGS allows new keywords, or has ours
+  };
+
+  // Checks the url and the keyword (a Problem naming `url` otherwise). Does not connect.
+  [[nodiscard]] static core::Result<std::unique_ptr<ImapMailbox>> make(ImapSettings settings);
+
+  // Connects if needed, logs in and selects the folder: what `mailroom check` calls.
+  // Failures as ImapConnection::open(), plus a folder that cannot be selected (mailbox;
+  // never when it does not exist).
+  [[nodiscard]] std::expected<Folder, Failure> open();
+  // Drops the connection (a LOGOUT is not needed); the next call reconnects.
+  void disconnect();
+
+  // Every mail without the keyword, by ascending UID. The Problem is the failure's.
+  core::Result<std::size_t>
+  for_each_new(const std::function<void(RawMail)>& visit,
+               const std::function<void(core::Problem)>& on_problem) override;
+
+  // Mail with a UID above `after.last_uid` under the same UIDVALIDITY, by ascending UID;
+  // the whole folder again when UIDVALIDITY changed or UIDs went back (see Poll). A poll
+  // that finds UIDNEXT unchanged costs one SELECT. A mail expunged while being fetched,
+  // or with an unreadable INTERNALDATE, goes to `on_problem` (the cursor moves past it).
+  [[nodiscard]] Poll poll(const Cursor& after, const std::function<void(RawMail)>& visit,
+                          const std::function<void(core::Problem)>& on_problem) override;
+
+  // Stores the keyword on `source`. Failures: not this folder's mail, or UIDVALIDITY
+  // changed since (message, never); the folder takes no new keywords (mailbox, never);
+  // the connection (server, later).
+  [[nodiscard]] std::expected<void, Failure> mark_processed(const std::string& source) override;
+
+  // The folder as last selected; nullopt before the first select.
+  [[nodiscard]] const std::optional<Folder>& folder() const { return m_folder; }
+  // How many times a connection was opened (1 while it is reused).
+  [[nodiscard]] unsigned connections_opened() const { return m_connections_opened; }
+
+  ImapMailbox(ImapSettings settings, imap::Endpoint endpoint);
+
+private:
+  [[nodiscard]] std::expected<Folder, Failure> select();
+  // SELECT on the open connection, or on a new one when the old broke or there is none.
+  [[nodiscard]] std::expected<Folder, Failure> reselect();
+  [[nodiscard]] std::expected<std::vector<std::uint32_t>, Failure> search(std::string_view criteria,
+                                                                          std::uint32_t above);
+  // The mail with `uid`; nullopt when it is gone (expunged meanwhile). A message-scoped
+  // Failure for a mail that came back unreadable.
+  [[nodiscard]] std::expected<std::optional<RawMail>, Failure> fetch(std::uint32_t uid);
+  [[nodiscard]] Failure folder_failure(const Reply& reply, std::string_view doing) const;
+
+  ImapConnection m_connection;
+  std::optional<Folder> m_folder;
+  unsigned m_connections_opened = 0;
+};
+
+} // namespace mailroom::mailbox
