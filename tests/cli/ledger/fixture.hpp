@@ -6,6 +6,7 @@
 #include "pipeline/decision.hpp"
 #include "pipeline/ledger_view.hpp"
 #include "support/course_fixture.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 

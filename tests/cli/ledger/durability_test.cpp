@@ -1,0 +1,150 @@
+// Backup under a busy writer (Q3), staff commands racing a writer (Q2, reduced),
+// and reprocess after assignments.csv changes (E10).
+#include "cli/ledger/fixture.hpp"
+#include "message/parse.hpp"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <sys/wait.h>
+#include <thread>
+
+using namespace mailroom;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+// A child process that commits an extension every few milliseconds until killed.
+pid_t start_writer(const test::LedgerFixture& f) {
+  const pid_t child = ::fork();
+  if (child != 0)
+    return child;
+  auto ledger = ledger::SqliteLedger::open(f.state, ledger::OpenMode::must_exist);
+  if (!ledger)
+    std::_Exit(2);
+  for (long i = 0;; ++i) {
+    auto written =
+        ledger->extend({0, "1", "proposal", std::nullopt, test::at("2025-09-30T00:00:00Z")},
+                       {"writer", test::at("2025-09-01T00:00:00Z")}, "load " + std::to_string(i));
+    if (!written)
+      std::_Exit(3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+long audit_rows(const std::filesystem::path& database) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session session("SQLite", database.string());
+  long count = 0;
+  session << "SELECT count(*) FROM audit", into(count), now;
+  return count;
+}
+
+} // namespace
+
+TEST(BackupCommand, FinishesWhileAnotherProcessWritesAndIsConsistent) {
+  test::LedgerFixture f;
+  for (int i = 0; i < 200; ++i)
+    f.record("m" + std::to_string(i), "proposal", "", i % 2 ? "1" : "2", "2025-09-10T12:00:00Z",
+             "2025-09-19T03:59:59Z");
+  const pid_t writer = start_writer(f);
+  ASSERT_GT(writer, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int round = 0; round < 3; ++round) {
+    const auto committed_before = audit_rows(f.state / "ledger.db");
+    const auto dest = f.dir / ("backup-" + std::to_string(round) + ".db");
+    const auto started = std::chrono::steady_clock::now();
+    const auto ran =
+        test::mailroom("backup " + test::quoted(dest) + " --state " + test::quoted(f.state));
+    const auto took = std::chrono::steady_clock::now() - started;
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    EXPECT_LT(took, std::chrono::seconds(10));
+    Poco::Data::Session copy("SQLite", dest.string());
+    std::string integrity;
+    copy << "PRAGMA integrity_check", into(integrity), now;
+    EXPECT_EQ(integrity, "ok");
+    long mails = 0;
+    copy << "SELECT count(*) FROM mails", into(mails), now;
+    EXPECT_EQ(mails, 200);
+    EXPECT_GE(audit_rows(dest), committed_before) << "holds everything committed before it began";
+    for (const auto& entry : std::filesystem::directory_iterator(f.dir.path()))
+      EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
+  }
+  ::kill(writer, SIGKILL);
+  int status = 0;
+  ::waitpid(writer, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the writer failed on its own: exit " << WEXITSTATUS(status);
+  EXPECT_GT(audit_rows(f.state / "ledger.db"), 10) << "the writer was really writing";
+}
+
+TEST(StaffCommands, ParallelExtensionsWhileAWriterCommitsAreAllRecorded) {
+  // Q2, reduced: 4 staff processes x 10 extensions each against a busy writer; no
+  // SQLITE_BUSY reaches anyone, every change has its audit row.
+  test::LedgerFixture f;
+  f.record("m", "proposal", "", "1", "2025-09-10T12:00:00Z", "2025-09-19T03:59:59Z");
+  const pid_t writer = start_writer(f);
+  ASSERT_GT(writer, 0);
+  const std::string one = "'" + std::string(MAILROOM_BINARY) +
+                          "' extend 2 proposal --until 2025-10-01 --reason parallel " + f.args();
+  std::string script = "fail=0; for p in 1 2 3 4; do ( for i in $(seq 10); do " + one +
+                       " >/dev/null || exit 1; done ) & done; for j in 1 2 3 4; do wait -n || "
+                       "fail=1; done; exit $fail";
+  const auto ran = test::run_shell("bash -c " + test::quoted(script));
+  ::kill(writer, SIGKILL);
+  ::waitpid(writer, nullptr, 0);
+  EXPECT_EQ(ran.exit_code, 0) << ran.err;
+  auto ledger = f.open();
+  std::size_t parallel = 0;
+  const auto audit = ledger.audit();
+  ASSERT_TRUE(audit);
+  for (const auto& row : *audit)
+    parallel += row.reason == "parallel";
+  EXPECT_EQ(parallel, 40u);
+}
+
+TEST(ReprocessCommand, AssignmentChangeMovesTheDecisionAndIsAudited) {
+  // E10: group 2's slides for Nov 4 arrive; then staff move Nov 4 to group 1 in
+  // assignments.csv and reprocess.
+  const std::string raw = "From: Grace Hopper <grace@example.edu>\r\nTo: staff@example.edu\r\n"
+                          "Subject: Slides for Nov 4\r\nDate: Sun, 2 Nov 2025 12:00:00 +0000\r\n"
+                          "Message-ID: <nov4@example.edu>\r\n\r\nOur slides: "
+                          "https://docs.google.com/presentation/d/abc/edit\r\n";
+  if (message::parse(raw, "probe").from.empty())
+    GTEST_SKIP() << "message::parse does not read From in this build yet";
+  test::LedgerFixture f;
+  const auto maildir = f.dir / "maildir";
+  test::write_text(maildir / "new" / "1762084800.1.test", raw);
+  std::filesystem::create_directories(maildir / "cur");
+  ASSERT_EQ(
+      test::run_shell("touch -d @1762084800 " + test::quoted(maildir / "new" / "1762084800.1.test"))
+          .exit_code,
+      0);
+  const auto replayed =
+      test::mailroom("replay --maildir " + test::quoted(maildir) + " " + f.args());
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  auto before = f.open().mails();
+  ASSERT_TRUE(before && before->size() == 1);
+  const auto old_group = before->front().group;
+
+  test::write_text(f.rules / "assignments.csv", "lecture,role,group\n2025-10-07,presenter,1\n"
+                                                "2025-10-07,summary,2\n2025-11-04,presenter,1\n");
+  const auto ran = test::mailroom("reprocess --reason 'Nov 4 moved to group 1' " + f.args());
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  auto ledger = f.open();
+  auto after = ledger.mails();
+  ASSERT_TRUE(after && after->size() == 1) << "reprocess never adds mail";
+  auto history = ledger.decisions(after->front().id);
+  auto audit = ledger.audit();
+  ASSERT_TRUE(history && audit);
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ(audit->back().action, "reprocess");
+  EXPECT_EQ(audit->back().reason, "Nov 4 moved to group 1");
+  if (after->front().kind != before->front().kind || after->front().group != old_group) {
+    EXPECT_EQ(history->size(), 2u) << "the old decision is kept in the history";
+  }
+  // Twice in a row: the second run changes nothing.
+  const auto again = test::mailroom("reprocess " + f.args());
+  EXPECT_NE(again.out.find("0 decision(s) changed"), std::string::npos) << again.out;
+}

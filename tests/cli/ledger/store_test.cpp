@@ -1,0 +1,184 @@
+// The SQLite ledger and the archive as the daemon and replay use them: per-connection
+// settings, schema versions, exactly-once recording, a crash between archive and
+// record.
+#include "cli/ledger/fixture.hpp"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+
+#include <filesystem>
+
+using namespace mailroom;
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+std::size_t count_files(const std::filesystem::path& folder, const std::string& extension) {
+  std::size_t count = 0;
+  if (!std::filesystem::exists(folder))
+    return 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.path().extension() == extension)
+      ++count;
+  return count;
+}
+
+std::size_t mail_count(const test::LedgerFixture& f) {
+  auto ledger = f.open();
+  auto mails = ledger.mails();
+  EXPECT_TRUE(mails);
+  return mails ? mails->size() : 0;
+}
+
+struct ExampleMaildir : test::LedgerFixture {
+  std::filesystem::path maildir = dir / "maildir";
+  ExampleMaildir() {
+    EXPECT_EQ(test::run_shell(std::string(MAILROOM_SOURCE_DIR) + "/scripts/example-maildir.sh " +
+                              test::quoted(maildir))
+                  .exit_code,
+              0);
+  }
+  [[nodiscard]] test::Ran replay(const std::string& environment = "") const {
+    return test::run_shell(environment + " '" + MAILROOM_BINARY + "' replay --json --rules " +
+                           test::quoted(rules) + " --maildir " + test::quoted(maildir) +
+                           " --state " + test::quoted(state));
+  }
+};
+
+} // namespace
+
+TEST(LedgerStore, EveryConnectionIsWalFullWithForeignKeysAndABusyTimeout) {
+  // Q1: what SQLite itself reports on a fresh and on a reopened ledger.
+  test::LedgerFixture f;
+  for (int round = 0; round < 2; ++round) {
+    auto ledger = f.open();
+    auto settings = ledger.settings();
+    ASSERT_TRUE(settings) << settings.error().to_string();
+    EXPECT_EQ(settings->journal_mode, "wal");
+    EXPECT_EQ(settings->synchronous, 2);
+    EXPECT_EQ(settings->foreign_keys, 1);
+    EXPECT_GE(settings->busy_timeout_ms, 5000);
+    EXPECT_EQ(settings->user_version, ledger::k_schema_version);
+  }
+}
+
+TEST(LedgerStore, SchemaNewerThanThisBuildIsRefusedPlainly) {
+  test::LedgerFixture f;
+  { auto ledger = f.open(); }
+  {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", (f.state / "ledger.db").string());
+    session << "PRAGMA user_version = 99", now;
+  }
+  auto ledger = ledger::SqliteLedger::open(f.state, ledger::OpenMode::must_exist);
+  ASSERT_FALSE(ledger);
+  EXPECT_EQ(ledger.error().what, "schema version 99 is newer than this mailroom knows (1)");
+  EXPECT_NE(ledger.error().where.find("ledger.db"), std::string::npos);
+  const auto ran = test::mailroom("ledger " + f.args());
+  EXPECT_EQ(ran.exit_code, 1);
+  EXPECT_NE(ran.err.find("schema version 99 is newer than this mailroom knows (1)"),
+            std::string::npos)
+      << ran.err;
+}
+
+TEST(LedgerStore, RecordingTwiceChangesNothingAndSameBytesFromAnotherSourceAreLinked) {
+  test::LedgerFixture f;
+  const auto first =
+      f.record("a", "proposal", "", "1", "2025-09-10T12:00:00Z", "2025-09-19T03:59:59Z");
+  const auto again =
+      f.record("a", "proposal", "", "1", "2025-09-10T12:00:00Z", "2025-09-19T03:59:59Z");
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(mail_count(f), 1u);
+
+  // The same bytes under another source: linked, not decided again.
+  auto ledger = f.open();
+  auto mail = ledger.mail(first);
+  ASSERT_TRUE(mail && *mail);
+  pipeline::Decision decision;
+  decision.classification.kind = "not-a-submission";
+  auto alias = ledger.record({"maildir:/alias/a",
+                              "a",
+                              test::at("2025-09-10T12:00:05Z"),
+                              (*mail)->sha256,
+                              (*mail)->size,
+                              (*mail)->archive_path,
+                              {}},
+                             decision, test::at("2025-12-01T00:00:00Z"));
+  ASSERT_TRUE(alias) << alias.error().to_string();
+  EXPECT_EQ(alias->what, ledger::Recorded::known_content);
+  EXPECT_EQ(alias->mail_id, first);
+  EXPECT_EQ(mail_count(f), 1u);
+  EXPECT_EQ(ledger.sources(first)->size(), 2u);
+  const auto kept = ledger.mail(first);
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_EQ((*kept)->kind, "proposal");
+}
+
+TEST(LedgerStore, SameMaildirRecordedTwiceGivesOneRecordPerMail) {
+  ExampleMaildir f;
+  const auto first = f.replay();
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find(": 16 new, 0 already recorded"), std::string::npos) << first.err;
+  const auto second = f.replay();
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find(": 0 new, 16 already recorded"), std::string::npos) << second.err;
+  EXPECT_EQ(first.out, second.out) << "replay prints the same records either way";
+  EXPECT_EQ(mail_count(f), 16u);
+  EXPECT_EQ(count_files(f.state / "archive", ".eml"), 16u);
+}
+
+TEST(LedgerStore, KilledBetweenArchiveAndRecordLosesNothingAndDuplicatesNothing) {
+  // E1 for the archive -> record step: SIGKILL right after the 5th mail is archived.
+  ExampleMaildir f;
+  const auto killed = f.replay("MAILROOM_TEST_KILL_AFTER_ARCHIVE=5");
+  EXPECT_EQ(killed.exit_code, 128 + 9) << killed.err;
+  EXPECT_EQ(count_files(f.state / "archive", ".eml"), 5u);
+  EXPECT_EQ(mail_count(f), 4u) << "the 5th was archived but not recorded";
+
+  const auto again = f.replay();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find(": 12 new, 4 already recorded"), std::string::npos) << again.err;
+  EXPECT_EQ(mail_count(f), 16u);
+  EXPECT_EQ(count_files(f.state / "archive", ".eml"), 16u);
+  // Every record's raw file exists and hashes to its name; no temporary file is left.
+  auto ledger = f.open();
+  const auto mails = ledger.mails();
+  ASSERT_TRUE(mails);
+  for (const auto& mail : *mails) {
+    auto raw = archive::read_all(f.state / mail.archive_path);
+    ASSERT_TRUE(raw) << raw.error().to_string();
+    EXPECT_EQ(archive::sha256_hex(*raw), mail.sha256);
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(f.state / "archive"))
+    EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
+  const auto third = f.replay();
+  EXPECT_NE(third.err.find(": 0 new, 16 already recorded"), std::string::npos) << third.err;
+}
+
+TEST(LedgerStore, ReaderHoldingATransactionDoesNotBlockWriters) {
+  // Q7 (first half): a staff shell with an open read transaction; WAL lets writes go on.
+  test::LedgerFixture f;
+  f.record("a", "proposal", "", "1", "2025-09-10T12:00:00Z", "2025-09-19T03:59:59Z");
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session reader("SQLite", (f.state / "ledger.db").string());
+  reader << "BEGIN", now;
+  int before = 0;
+  reader << "SELECT count(*) FROM mails", into(before), now;
+  for (int i = 0; i < 50; ++i)
+    ASSERT_NE(f.record("m" + std::to_string(i), "proposal", "", "2", "2025-09-10T12:00:00Z",
+                       "2025-09-19T03:59:59Z"),
+              0);
+  int during = 0;
+  reader << "SELECT count(*) FROM mails", into(during), now;
+  EXPECT_EQ(during, before) << "the reader keeps its snapshot";
+  reader << "COMMIT", now;
+  EXPECT_EQ(mail_count(f), 51u);
+}
+
+TEST(LedgerStore, NotALedgerFolderForReadCommands) {
+  test::TempDir dir;
+  auto ledger = ledger::SqliteLedger::open(dir / "missing", ledger::OpenMode::must_exist);
+  ASSERT_FALSE(ledger);
+  EXPECT_EQ(ledger.error().what, "no ledger here (ledger.db is missing)");
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
+}
