@@ -1,5 +1,6 @@
 #include "rules/load.hpp"
 #include "util/text.hpp"
+#include "util/toml_reader.hpp"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -15,80 +16,10 @@ namespace {
 
 using core::Problem;
 using core::Problems;
-
-// Collects problems against one file, each with the line toml++ reports.
-class Reporter {
-public:
-  explicit Reporter(std::string origin) : m_origin(std::move(origin)) {}
-
-  void add(const toml::source_region& where, std::string what, std::string fix = {}) {
-    std::string place = m_origin;
-    if (where.begin.line > 0)
-      place += fmt::format(":{}", where.begin.line);
-    m_problems.push_back(Problem{place, std::move(what), std::move(fix)});
-  }
-  void add_file(std::string what, std::string fix = {}) {
-    m_problems.push_back(Problem{m_origin, std::move(what), std::move(fix)});
-  }
-  [[nodiscard]] Problems take() { return std::move(m_problems); }
-  [[nodiscard]] bool empty() const { return m_problems.empty(); }
-
-private:
-  std::string m_origin;
-  Problems m_problems;
-};
-
-// Every key a table may hold; anything else is refused with the closest known key.
-void check_keys(const toml::table& table, std::string_view table_name,
-                const std::vector<std::string>& known, Reporter& report) {
-  for (const auto& [key, value] : table) {
-    if (std::ranges::find(known, key.str()) != known.end())
-      continue;
-    std::string fix = "remove it";
-    if (const auto guess = util::closest(key.str(), known); !guess.empty())
-      fix = fmt::format("did you mean '{}'?", guess);
-    report.add(key.source(), fmt::format("unknown key '{}' in [{}]", key.str(), table_name), fix);
-  }
-}
-
-std::optional<std::string> get_string(const toml::table& table, std::string_view key,
-                                      std::string_view table_name, Reporter& report,
-                                      bool required) {
-  const toml::node* node = table.get(key);
-  if (!node) {
-    if (required)
-      report.add(table.source(), fmt::format("missing key '{}' in [{}]", key, table_name),
-                 fmt::format("add {} = \"...\"", key));
-    return std::nullopt;
-  }
-  if (const auto* value = node->as_string())
-    return value->get();
-  report.add(node->source(), fmt::format("'{}' in [{}] must be a string", key, table_name));
-  return std::nullopt;
-}
-
-std::vector<std::string> get_strings(const toml::table& table, std::string_view key,
-                                     std::string_view table_name, Reporter& report) {
-  std::vector<std::string> out;
-  const toml::node* node = table.get(key);
-  if (!node)
-    return out;
-  const auto* array = node->as_array();
-  if (!array) {
-    report.add(node->source(),
-               fmt::format("'{}' in [{}] must be a list of strings", key, table_name),
-               fmt::format("write {} = [\"...\"]", key));
-    return out;
-  }
-  for (const auto& item : *array) {
-    if (const auto* text = item.as_string())
-      out.push_back(text->get());
-    else
-      report.add(item.source(),
-                 fmt::format("'{}' in [{}] must hold strings only", key, table_name));
-  }
-  return out;
-}
+using util::check_keys;
+using util::get_string;
+using util::get_strings;
+using util::Reporter;
 
 std::optional<Date> to_date(const toml::date& value) {
   const Date date{std::chrono::year{value.year}, std::chrono::month{value.month},
