@@ -39,6 +39,10 @@ struct Limits {
   int max_depth = 32;
   int max_parts = 1000;
   std::size_t max_header_bytes = 256u << 10; // one header field, unfolded
+  std::size_t max_header_lines = 10000;      // lines in the header of one part
+  std::size_t max_boundary_length = 200;     // RFC 2046 says 70; mailers exceed it a little
+  std::size_t max_addresses = 1000;          // mailboxes read from one address field
+  std::size_t max_links = 1000;
 };
 
 struct ParseOptions {
@@ -69,8 +73,8 @@ struct MessageFacts {
   std::vector<std::string> automated_reasons; // "Auto-Submitted: auto-replied", "List-Id present"
   std::string text;                           // text/plain, or text of text/html; UTF-8
   bool text_from_html = false;
-  std::vector<Attachment> attachments; // every depth, forwarded messages included
-  std::vector<Link> links;             // from text and HTML, each once, in order found
+  std::vector<Attachment> attachments;     // every depth, forwarded messages included
+  std::vector<Link> links;                 // from text and HTML, each once, in order found
   std::vector<std::string> limit_exceeded; // "MIME nesting 120 deep, limit 32"
   std::vector<std::string> parse_errors;   // what was wrong but survived
   std::uint64_t size = 0;                  // raw bytes

@@ -1,0 +1,148 @@
+#include "message/parse.hpp"
+
+#include "message/automated.hpp"
+#include "message/headers.hpp"
+#include "message/mime_walk.hpp"
+#include "message/structure.hpp"
+#include "message/transfer.hpp"
+
+#include <mimetic/mimetic.h>
+
+#include <exception>
+#include <new>
+#include <utility>
+
+namespace mailroom::message {
+namespace {
+
+std::string megabytes(std::uint64_t bytes) {
+  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB";
+}
+
+std::string kilobytes(std::uint64_t bytes) {
+  return std::to_string((bytes + 1023) >> 10) + " KB";
+}
+
+// The top-level fields, minus any longer than the per-field limit (reported).
+std::vector<HeaderField> read_fields(const mimetic::Header& header, const Limits& limits,
+                                     MessageFacts& facts) {
+  std::vector<HeaderField> fields;
+  fields.reserve(header.size());
+  for (const auto& field : header) {
+    HeaderField out{lower_ascii(field.name()), field.value()};
+    if (out.value.size() > limits.max_header_bytes) {
+      facts.limit_exceeded.push_back("header field " + std::string(field.name()) + " is " +
+                                     kilobytes(out.value.size()) + ", limit " +
+                                     kilobytes(limits.max_header_bytes));
+      continue;
+    }
+    fields.push_back(std::move(out));
+  }
+  return fields;
+}
+
+std::optional<Mailbox> first_mailbox(std::string_view value) {
+  auto mailboxes = parse_mailboxes(value, 1);
+  if (mailboxes.empty())
+    return std::nullopt;
+  return std::move(mailboxes.front());
+}
+
+void append_mailboxes(std::vector<Mailbox>& to, std::string_view value, const Limits& limits) {
+  if (to.size() >= limits.max_addresses)
+    return;
+  for (auto& mailbox : parse_mailboxes(value, limits.max_addresses - to.size()))
+    to.push_back(std::move(mailbox));
+}
+
+// Fills the envelope-ish facts. The first From, Subject, Date and Message-ID
+// win over later duplicates, as in Python's email package.
+void read_headers(const std::vector<HeaderField>& fields, const Limits& limits,
+                  MessageFacts& facts) {
+  bool subject = false;
+  bool date = false;
+  bool message_id = false;
+  for (const auto& [name, value] : fields) {
+    if (name == "from") {
+      if (facts.from_fields++ == 0)
+        facts.from = parse_mailboxes(value, limits.max_addresses);
+    } else if (name == "reply-to" && !facts.reply_to) {
+      facts.reply_to = first_mailbox(value);
+    } else if (name == "sender" && !facts.sender) {
+      facts.sender = first_mailbox(value);
+    } else if (name == "to") {
+      append_mailboxes(facts.to, value, limits);
+    } else if (name == "cc") {
+      append_mailboxes(facts.cc, value, limits);
+    } else if (name == "return-path" && facts.return_path.empty()) {
+      facts.return_path = std::string(trim(value));
+    } else if (name == "subject" && !std::exchange(subject, true)) {
+      facts.subject = decode_words(trim(value));
+    } else if (name == "date" && !std::exchange(date, true)) {
+      facts.date_header = std::string(trim(value));
+      facts.date = parse_date(value);
+    } else if (name == "message-id" && !std::exchange(message_id, true)) {
+      facts.message_id = std::string(trim(value));
+    } else if (name == "in-reply-to" && facts.in_reply_to.empty()) {
+      facts.in_reply_to = std::string(trim(value));
+    } else if (name == "references" && facts.references.empty()) {
+      facts.references = message_ids(value, limits.max_addresses);
+    } else if (name == "received") {
+      facts.received.push_back(value);
+    } else if (name == "authentication-results") {
+      facts.authentication_results.push_back(value);
+    } else if (name == "auto-submitted" && facts.auto_submitted.empty()) {
+      facts.auto_submitted = lower_ascii(trim(value));
+    } else if (name == "x-mailroom-loop" && facts.x_mailroom_loop.empty()) {
+      facts.x_mailroom_loop = std::string(trim(value));
+    }
+  }
+}
+
+Structured top_content_type(const std::vector<HeaderField>& fields) {
+  for (const auto& field : fields)
+    if (field.name == "content-type")
+      return parse_structured(field.value);
+  return {};
+}
+
+void read_message(std::string_view raw, std::string_view origin, const ParseOptions& options,
+                  MessageFacts& facts) {
+  const auto& limits = options.limits;
+  if (raw.size() > limits.max_message_bytes) {
+    facts.limit_exceeded.push_back("message " + megabytes(raw.size()) + ", limit " +
+                                   megabytes(limits.max_message_bytes));
+    raw = raw.substr(0, limits.max_message_bytes);
+  }
+  auto scan = scan_structure(raw, limits);
+  for (auto& text : scan.limit_exceeded)
+    facts.limit_exceeded.push_back(std::move(text));
+  const auto usable = raw.substr(0, scan.usable);
+  const mimetic::MimeEntity root(usable.data(), usable.data() + usable.size());
+  const auto fields = read_fields(root.header(), limits, facts);
+  read_headers(fields, limits, facts);
+  walk_parts(root, options, facts);
+  facts.automated_reasons =
+      automated_reasons(fields, top_content_type(fields), facts.from, facts.return_path);
+  facts.automated = !facts.automated_reasons.empty();
+  if (fields.empty())
+    facts.parse_errors.push_back(std::string(origin) + ": no header fields");
+}
+
+} // namespace
+
+MessageFacts parse(std::string_view raw, std::string_view origin, const ParseOptions& options) {
+  MessageFacts facts;
+  facts.size = raw.size();
+  facts.sha256 = sha256_hex(raw);
+  try {
+    read_message(raw, origin, options, facts);
+  } catch (const std::bad_alloc&) {
+    facts.limit_exceeded.push_back(std::string(origin) + ": out of memory while parsing");
+  } catch (const std::exception& error) {
+    facts.parse_errors.push_back(std::string(origin) + ": " + error.what());
+  }
+  return facts;
+}
+
+} // namespace mailroom::message

@@ -1,0 +1,291 @@
+#include "message/transfer.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cctype>
+#include <memory>
+
+namespace mailroom::message {
+namespace {
+
+constexpr std::size_t k_block = 64 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = k_digits[data[i] >> 4];
+    out[2 * i + 1] = k_digits[data[i] & 0x0f];
+  }
+  return out;
+}
+
+// Incremental SHA-256 that also counts bytes and optionally keeps them.
+class Sink {
+public:
+  explicit Sink(KeepBytes keep) : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free), m_keep(keep) {
+    EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr);
+  }
+  void write(const char* data, std::size_t size) {
+    if (size == 0)
+      return;
+    EVP_DigestUpdate(m_ctx.get(), data, size);
+    m_size += size;
+    if (m_keep == KeepBytes::yes)
+      m_bytes.append(data, size);
+  }
+  Decoded finish(bool lossy) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(m_ctx.get(), digest.data(), &length);
+    return Decoded{m_size, hex(digest.data(), length), std::move(m_bytes), lossy};
+  }
+
+private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx;
+  KeepBytes m_keep;
+  std::uint64_t m_size = 0;
+  std::string m_bytes;
+};
+
+// Buffers output so the digest is fed in large blocks.
+class BlockWriter {
+public:
+  explicit BlockWriter(Sink& sink) : m_sink(sink) { m_block.reserve(k_block); }
+  void put(char c) {
+    m_block.push_back(c);
+    if (m_block.size() == k_block)
+      flush();
+  }
+  void flush() {
+    m_sink.write(m_block.data(), m_block.size());
+    m_block.clear();
+  }
+
+private:
+  Sink& m_sink;
+  std::string m_block;
+};
+
+constexpr std::array<signed char, 256> base64_table() {
+  std::array<signed char, 256> table{};
+  for (auto& v : table)
+    v = -1;
+  constexpr std::string_view k_alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < k_alphabet.size(); ++i)
+    table[static_cast<unsigned char>(k_alphabet[i])] = static_cast<signed char>(i);
+  return table;
+}
+
+constexpr auto k_base64 = base64_table();
+
+// binascii.a2b_base64 in non-strict mode, as Python's email package calls it
+// (it retries with "==" appended, so a final 2- or 3-character quantum still
+// yields its bytes). Returns false when one character dangles: Python then
+// gives up and returns the encoded text with its line breaks removed.
+bool decode_base64(std::string_view in, BlockWriter& out) {
+  int quad = 0;
+  int pads = 0;
+  unsigned left = 0;
+  for (char ch : in) {
+    if (ch == '=') {
+      if (quad >= 2 && quad + ++pads >= 4)
+        return true;
+      continue;
+    }
+    const int v = k_base64[static_cast<unsigned char>(ch)];
+    if (v < 0)
+      continue;
+    pads = 0;
+    switch (quad) {
+    case 0:
+      left = static_cast<unsigned>(v);
+      quad = 1;
+      break;
+    case 1:
+      out.put(static_cast<char>((left << 2) | (static_cast<unsigned>(v) >> 4)));
+      left = static_cast<unsigned>(v) & 0x0f;
+      quad = 2;
+      break;
+    case 2:
+      out.put(static_cast<char>((left << 4) | (static_cast<unsigned>(v) >> 2)));
+      left = static_cast<unsigned>(v) & 0x03;
+      quad = 3;
+      break;
+    default:
+      out.put(static_cast<char>((left << 6) | static_cast<unsigned>(v)));
+      quad = 0;
+      break;
+    }
+  }
+  return quad != 1;
+}
+
+// Python's fallback for an undecodable base64 body: the text without line breaks.
+void write_without_line_breaks(std::string_view in, BlockWriter& out) {
+  for (char ch : in)
+    if (ch != '\r' && ch != '\n')
+      out.put(ch);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// binascii.a2b_qp (what quopri.decodestring uses): soft breaks removed, "=XX"
+// decoded, a malformed escape kept as '=', a final lone '=' dropped.
+void decode_qp(std::string_view in, BlockWriter& out) {
+  std::size_t i = 0;
+  while (i < in.size()) {
+    if (in[i] != '=') {
+      out.put(in[i++]);
+      continue;
+    }
+    ++i;
+    if (i >= in.size())
+      break;
+    if (in[i] == '\n' || in[i] == '\r') {
+      if (in[i] != '\n')
+        while (i < in.size() && in[i] != '\n')
+          ++i;
+      if (i < in.size())
+        ++i;
+    } else if (in[i] == '=') {
+      out.put('=');
+      ++i;
+    } else if (i + 1 < in.size() && hex_value(in[i]) >= 0 && hex_value(in[i + 1]) >= 0) {
+      out.put(static_cast<char>(hex_value(in[i]) * 16 + hex_value(in[i + 1])));
+      i += 2;
+    } else {
+      out.put('=');
+    }
+  }
+}
+
+// One uuencoded line: length character, then groups of four.
+void decode_uu_line(std::string_view line, BlockWriter& out) {
+  if (line.empty())
+    return;
+  const int count = (line[0] - ' ') & 0x3f;
+  auto value = [&](std::size_t k) {
+    return k < line.size() ? static_cast<unsigned>((line[k] - ' ') & 0x3f) : 0u;
+  };
+  int written = 0;
+  for (std::size_t k = 1; written < count; k += 4) {
+    const unsigned bits =
+        (value(k) << 18) | (value(k + 1) << 12) | (value(k + 2) << 6) | value(k + 3);
+    for (int shift = 16; shift >= 0 && written < count; shift -= 8, ++written)
+      out.put(static_cast<char>((bits >> shift) & 0xff));
+  }
+}
+
+// Python decodes x-uuencode between "begin" and "end"; without a "begin" line
+// it gives the body back unchanged, which is what the caller then does.
+bool decode_uu(std::string_view in, BlockWriter& out) {
+  std::size_t pos = 0;
+  bool started = false;
+  while (pos < in.size()) {
+    std::size_t end = in.find('\n', pos);
+    if (end == std::string_view::npos)
+      end = in.size();
+    std::string_view line = in.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    pos = end + 1;
+    if (!started) {
+      started = line.starts_with("begin ");
+      continue;
+    }
+    if (line == "end")
+      break;
+    decode_uu_line(line, out);
+  }
+  return started;
+}
+
+} // namespace
+
+TransferEncoding transfer_encoding(std::string_view value) {
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+    value.remove_prefix(1);
+  std::size_t end = 0;
+  while (end < value.size() && value[end] != ';' && value[end] != '(' &&
+         !std::isspace(static_cast<unsigned char>(value[end])))
+    ++end;
+  const auto token = value.substr(0, end);
+  if (iequals(token, "base64"))
+    return TransferEncoding::base64;
+  if (iequals(token, "quoted-printable"))
+    return TransferEncoding::quoted_printable;
+  if (iequals(token, "x-uuencode") || iequals(token, "uuencode") || iequals(token, "uue") ||
+      iequals(token, "x-uue"))
+    return TransferEncoding::uuencode;
+  return TransferEncoding::identity;
+}
+
+Decoded decode_body(std::string_view body, TransferEncoding encoding, KeepBytes keep) {
+  switch (encoding) {
+  case TransferEncoding::base64: {
+    Sink sink(keep);
+    BlockWriter writer(sink);
+    if (decode_base64(body, writer)) {
+      writer.flush();
+      return sink.finish(false);
+    }
+    Sink fallback(keep);
+    BlockWriter raw(fallback);
+    write_without_line_breaks(body, raw);
+    raw.flush();
+    return fallback.finish(true);
+  }
+  case TransferEncoding::quoted_printable: {
+    Sink sink(keep);
+    BlockWriter writer(sink);
+    decode_qp(body, writer);
+    writer.flush();
+    return sink.finish(false);
+  }
+  case TransferEncoding::uuencode: {
+    Sink sink(keep);
+    BlockWriter writer(sink);
+    if (decode_uu(body, writer)) {
+      writer.flush();
+      return sink.finish(false);
+    }
+    break;
+  }
+  case TransferEncoding::identity:
+    break;
+  }
+  Sink sink(keep);
+  sink.write(body.data(), body.size());
+  return sink.finish(false);
+}
+
+std::string decode_to_string(std::string_view body, TransferEncoding encoding) {
+  return decode_body(body, encoding, KeepBytes::yes).bytes;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  return decode_body(bytes, TransferEncoding::identity, KeepBytes::no).sha256;
+}
+
+} // namespace mailroom::message
