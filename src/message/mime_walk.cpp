@@ -2,6 +2,7 @@
 
 #include "message/charset.hpp"
 #include "message/headers.hpp"
+#include "message/structure.hpp"
 #include "message/text.hpp"
 #include "message/transfer.hpp"
 
@@ -36,6 +37,7 @@ private:
   void walk(const mimetic::MimeEntity& entity, const std::string& path, int depth, bool in_digest) {
     if (depth > m_options.limits.max_depth + 1)
       return;
+    ++m_parts;
     Part part = describe(entity, in_digest);
     const auto& children = entity.body().parts();
     if (part.content_type.starts_with("multipart/")) {
@@ -50,7 +52,31 @@ private:
       embedded(*children.front(), path.empty() ? "1" : path, depth);
       return;
     }
+    if (part.content_type.starts_with("message/") &&
+        part.content_type != "message/delivery-status" && children.empty() &&
+        !opaque_message(part)) {
+      nested(part, path.empty() ? "1" : path, depth);
+      return;
+    }
     leaf(part, path.empty() ? "1" : path);
+  }
+
+  // mimetic reads only message/rfc822 as a message; Python (and mail clients)
+  // read every message/* but delivery-status that way (message/partial,
+  // message/global). The body is parsed as a message of its own, within what
+  // is left of the depth and part limits.
+  void nested(const Part& part, const std::string& path, int depth) {
+    const std::string_view body = part.entity.body();
+    Limits limits = m_options.limits;
+    limits.max_depth -= depth + 1;
+    limits.max_parts -= m_parts;
+    if (limits.max_depth < 0 || limits.max_parts < 1)
+      return;
+    auto scan = scan_structure(body, limits);
+    for (auto& text : scan.limit_exceeded)
+      m_facts.limit_exceeded.push_back("part " + path + ": " + text);
+    const mimetic::MimeEntity inner(body.data(), body.data() + scan.usable);
+    embedded(inner, path, depth);
   }
 
   void embedded(const mimetic::MimeEntity& inner, const std::string& here, int depth) {
@@ -164,6 +190,7 @@ private:
 
   const ParseOptions& m_options;
   MessageFacts& m_facts;
+  int m_parts = 0;
   std::optional<std::string> m_plain;
   std::optional<std::string> m_html;
 };

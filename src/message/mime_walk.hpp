@@ -2,7 +2,7 @@
 
 #include "message/facts.hpp"
 
-#include <mimetic/mimeentity.h>
+#include <mimetic/mimetic.h>
 
 #include <string>
 #include <string_view>

@@ -106,6 +106,26 @@ Structured top_content_type(const std::vector<HeaderField>& fields) {
   return {};
 }
 
+// Where the message proper starts: after an mbox "From " line (mail saved from
+// an mbox keeps it) and after blank-only lines before the first field, both of
+// which Python's email package skips too.
+std::size_t header_start(std::string_view raw) {
+  std::size_t pos = 0;
+  auto next_line = [&](std::size_t from) {
+    const auto end = raw.find('\n', from);
+    return end == std::string_view::npos ? raw.size() : end + 1;
+  };
+  if (raw.starts_with("From "))
+    pos = next_line(0);
+  while (pos < raw.size() && (raw[pos] == ' ' || raw[pos] == '\t')) {
+    const auto end = next_line(pos);
+    if (!trim(raw.substr(pos, end - pos)).empty())
+      break;
+    pos = end;
+  }
+  return pos;
+}
+
 void read_message(std::string_view raw, std::string_view origin, const ParseOptions& options,
                   MessageFacts& facts) {
   const auto& limits = options.limits;
@@ -114,6 +134,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
                                    megabytes(limits.max_message_bytes));
     raw = raw.substr(0, limits.max_message_bytes);
   }
+  raw.remove_prefix(header_start(raw));
   auto scan = scan_structure(raw, limits);
   for (auto& text : scan.limit_exceeded)
     facts.limit_exceeded.push_back(std::move(text));

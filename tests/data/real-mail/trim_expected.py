@@ -6,6 +6,8 @@ Usage: python3 trim_expected.py   (run in this folder; reads expected.json, writ
 The C++ conformance test reads the TSV (the unit tests link no JSON library).
 Lines:
   message    FILE READING COUNT AUTOMATED
+  reasons    FILE REASON|REASON...   (automated_reasons and other_automation_hints)
+  text       FILE TEXT               (first_text_plain, first 200 characters, escaped)
   attachment FILE READING INDEX PATH CONTENT_TYPE SIZE SHA256 NAME_EXACT FILENAME
 READING is "default" (policy.default) or "compat32" (where Python's two readings
 differ, expected.json's compat32_reading). SIZE is "-" when Python exposes no
@@ -41,6 +43,10 @@ def main():
         if name not in present:
             continue
         lines += rows(name, 'default', rec['attachments'], rec['automated'])
+        hints = rec['automated_reasons'] + rec['other_automation_hints']
+        lines.append(f'reasons\t{name}\t' + '|'.join(hints))
+        if rec['first_text_plain'] is not None:
+            lines.append(f'text\t{name}\t' + esc(rec['first_text_plain']['text']))
         if 'compat32_reading' in rec:
             lines += rows(name, 'compat32', rec['compat32_reading']['attachments'], rec['automated'])
     with open(os.path.join(here, 'expected-attachments.tsv'), 'w', encoding='utf-8', newline='\n') as fh:
