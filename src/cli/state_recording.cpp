@@ -91,6 +91,11 @@ int record_into_state(const std::string& state_dir, const rules::Course&,
   }
   std::cerr << fmt::format("{}: {} new, {} already recorded{}\n", state_dir, added, known,
                            failed ? fmt::format(", {} failed", failed) : "");
+  if (auto checkpoint = ledger->checkpoint();
+      checkpoint && checkpoint->wal_bytes > ledger::k_wal_warning_bytes)
+    std::cerr << fmt::format("warning: {}-wal is {} MB and could not be truncated; a reader "
+                             "(a sqlite3 shell?) holds an old snapshot open\n",
+                             ledger->database_path().string(), checkpoint->wal_bytes >> 20);
   return failed ? 1 : 0;
 }
 

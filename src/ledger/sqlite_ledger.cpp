@@ -763,6 +763,20 @@ core::Result<void> SqliteLedger::backup_to(const fs::path& destination) {
   return {};
 }
 
+core::Result<SqliteLedger::Checkpoint> SqliteLedger::checkpoint() {
+  return m_impl->guarded([&] {
+    Checkpoint result;
+    int busy = 0, log_frames = 0, checkpointed = 0;
+    m_impl->session << "PRAGMA wal_checkpoint(TRUNCATE)", into(busy), into(log_frames),
+        into(checkpointed), now;
+    result.busy = busy != 0;
+    std::error_code error;
+    const auto wal = m_impl->database.string() + "-wal";
+    result.wal_bytes = fs::exists(wal, error) ? fs::file_size(wal, error) : 0;
+    return result;
+  });
+}
+
 std::string current_unix_user() {
   const uid_t uid = ::geteuid();
   if (const passwd* entry = ::getpwuid(uid); entry && entry->pw_name)

@@ -16,6 +16,8 @@ namespace mailroom::ledger {
 // refused (written by a newer mailroom).
 inline constexpr int k_schema_version = 1;
 inline constexpr int k_busy_timeout_ms = 10000;
+// A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
+inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
 
 enum class OpenMode {
   create,     // make the state folder and ledger.db when missing (daemon, replay, staff changes)
@@ -98,6 +100,16 @@ public:
   [[nodiscard]] core::Result<void> backup_to(const std::filesystem::path& destination);
 
   [[nodiscard]] const std::filesystem::path& database_path() const;
+
+  // Folds the WAL back into ledger.db and truncates it (PRAGMA wal_checkpoint
+  // (TRUNCATE)). A reader that holds an old snapshot (a staff sqlite3 shell left
+  // open) makes it partial: `busy` is then true and the WAL keeps growing until the
+  // reader leaves (reliability.md Q7). Returns the WAL size in bytes afterwards.
+  struct Checkpoint {
+    bool busy = false;
+    std::uintmax_t wal_bytes = 0;
+  };
+  [[nodiscard]] core::Result<Checkpoint> checkpoint();
 
 private:
   struct Impl;

@@ -171,7 +171,16 @@ TEST(LedgerStore, ReaderHoldingATransactionDoesNotBlockWriters) {
   int during = 0;
   reader << "SELECT count(*) FROM mails", into(during), now;
   EXPECT_EQ(during, before) << "the reader keeps its snapshot";
+  auto ledger = f.open();
+  auto held = ledger.checkpoint();
+  ASSERT_TRUE(held) << held.error().to_string();
+  EXPECT_TRUE(held->busy) << "the reader's snapshot keeps the WAL";
+  EXPECT_GT(held->wal_bytes, 0u);
   reader << "COMMIT", now;
+  auto released = ledger.checkpoint();
+  ASSERT_TRUE(released);
+  EXPECT_FALSE(released->busy);
+  EXPECT_EQ(released->wal_bytes, 0u) << "TRUNCATE once the reader has left";
   EXPECT_EQ(mail_count(f), 51u);
 }
 
