@@ -1,0 +1,202 @@
+#include "daemon/settings.hpp"
+
+#include "daemon/rules_files.hpp"
+#include "util/toml_reader.hpp"
+
+#include <fmt/format.h>
+
+namespace mailroom::daemon {
+
+namespace {
+
+namespace fs = std::filesystem;
+using util::Reporter;
+
+const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
+                                          "outbox", "replies",   "trust"};
+const std::vector<std::string> k_mailbox_keys{
+    "url",     "user",      "password_file", "ca_file", "allow_plaintext",
+    "timeout", "processed", "keyword",       "password"};
+const std::vector<std::string> k_outbox_keys{
+    "url", "from", "user", "password_file", "ca_file", "allow_plaintext", "timeout", "password"};
+const std::vector<std::string> k_replies_keys{"recipients", "max_per_student_per_day",
+                                              "max_reply_age"};
+const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
+
+fs::path relative_to(const fs::path& base, const std::string& path) {
+  const fs::path value(path);
+  return value.is_absolute() ? value : base / value;
+}
+
+void read_duration(const toml::table& table, std::string_view key, std::string_view where,
+                   std::chrono::seconds& target, Reporter& report) {
+  if (auto text = util::get_string(table, key, where, report, false)) {
+    if (auto value = rules::parse_duration(*text); value && value->count() > 0)
+      target = *value;
+    else
+      report.add(table.get(key)->source(), fmt::format("bad duration '{}' for {}", *text, key),
+                 "write it as \"60s\", \"5m\" or \"1h\"");
+  }
+}
+
+void read_bool(const toml::table& table, std::string_view key, bool& target, Reporter& report) {
+  if (const auto* node = table.get(key)) {
+    if (auto value = node->value<bool>())
+      target = *value;
+    else
+      report.add(node->source(), fmt::format("'{}' must be true or false", key));
+  }
+}
+
+// A password in the config would end up in backups and repositories.
+void refuse_password(const toml::table& table, std::string_view where, std::string_view credential,
+                     Reporter& report) {
+  if (const auto* node = table.get("password"))
+    report.add(node->source(), fmt::format("a password in [{}] is not accepted", where),
+               fmt::format("put it in a file named by password_file, or in the systemd "
+                           "credential '{}'",
+                           credential));
+}
+
+void read_mailbox(const toml::table& root, const fs::path& base, Settings& settings,
+                  Reporter& report) {
+  const auto* table = root["mailbox"].as_table();
+  if (!table) {
+    report.add_file("missing table [mailbox]", "add [mailbox] with url = \"imaps://HOST/INBOX\"");
+    return;
+  }
+  auto& mailbox = settings.mailbox;
+  util::check_keys(*table, "mailbox", k_mailbox_keys, report);
+  refuse_password(*table, "mailbox", "imap-password", report);
+  if (auto url = util::get_string(*table, "url", "mailbox", report, true)) {
+    mailbox.url = *url;
+    if (url->starts_with("maildir:"))
+      mailbox.url = "maildir:" + relative_to(base, url->substr(8)).string();
+    else if (!url->starts_with("imaps://") && !url->starts_with("imap://"))
+      report.add(table->get("url")->source(), fmt::format("unsupported mailbox url '{}'", *url),
+                 "use imaps://HOST[:PORT]/FOLDER, imap://HOST[:PORT]/FOLDER (STARTTLS) or "
+                 "maildir:PATH");
+  }
+  mailbox.user = util::get_string(*table, "user", "mailbox", report, false).value_or("");
+  if (mailbox.user.empty() && !mailbox.url.starts_with("maildir:") && !mailbox.url.empty())
+    report.add(table->source(), "missing key 'user' in [mailbox]", "add user = \"LOGIN\"");
+  if (auto file = util::get_string(*table, "password_file", "mailbox", report, false))
+    mailbox.password_file = relative_to(base, *file);
+  if (auto file = util::get_string(*table, "ca_file", "mailbox", report, false))
+    mailbox.ca_file = relative_to(base, *file);
+  read_bool(*table, "allow_plaintext", mailbox.allow_plaintext, report);
+  read_duration(*table, "timeout", "mailbox", mailbox.timeout, report);
+  mailbox.keyword =
+      util::get_string(*table, "keyword", "mailbox", report, false).value_or(mailbox.keyword);
+  if (auto processed = util::get_string(*table, "processed", "mailbox", report, false)) {
+    if (*processed == "keyword") {
+      mailbox.processed = Processed::keyword;
+    } else if (processed->starts_with("move:") && processed->size() > 5) {
+      mailbox.processed = Processed::move;
+      mailbox.move_to = processed->substr(5);
+    } else {
+      report.add(table->get("processed")->source(),
+                 fmt::format("unknown 'processed' value '{}'", *processed),
+                 "use \"keyword\" or \"move:FOLDER\"");
+    }
+  }
+}
+
+void read_outbox(const toml::table& root, const fs::path& base, Settings& settings,
+                 Reporter& report) {
+  auto& outbox = settings.outbox;
+  outbox.url = "dir:" + (settings.state_dir / "outbox").string();
+  const auto* table = root["outbox"].as_table();
+  if (!table)
+    return;
+  util::check_keys(*table, "outbox", k_outbox_keys, report);
+  refuse_password(*table, "outbox", "smtp-password", report);
+  if (auto url = util::get_string(*table, "url", "outbox", report, false)) {
+    outbox.url = *url;
+    if (url->starts_with("dir:"))
+      outbox.url = "dir:" + relative_to(base, url->substr(4)).string();
+    else if (!url->starts_with("smtps://") && !url->starts_with("smtp://"))
+      report.add(table->get("url")->source(), fmt::format("unsupported outbox url '{}'", *url),
+                 "use smtps://HOST[:PORT], smtp://HOST[:PORT] (STARTTLS) or dir:PATH");
+  }
+  outbox.from = util::get_string(*table, "from", "outbox", report, false).value_or("");
+  outbox.user = util::get_string(*table, "user", "outbox", report, false).value_or("");
+  if (auto file = util::get_string(*table, "password_file", "outbox", report, false))
+    outbox.password_file = relative_to(base, *file);
+  if (auto file = util::get_string(*table, "ca_file", "outbox", report, false))
+    outbox.ca_file = relative_to(base, *file);
+  read_bool(*table, "allow_plaintext", outbox.allow_plaintext, report);
+  read_duration(*table, "timeout", "outbox", outbox.timeout, report);
+}
+
+void read_replies(const toml::table& root, Settings& settings, Reporter& report) {
+  const auto* table = root["replies"].as_table();
+  if (!table)
+    return;
+  auto& replies = settings.replies;
+  util::check_keys(*table, "replies", k_replies_keys, report);
+  if (auto recipients = util::get_string(*table, "recipients", "replies", report, false)) {
+    if (*recipients == "group" || *recipients == "sender")
+      replies.recipients =
+          *recipients == "group" ? ReplyRecipients::group : ReplyRecipients::sender;
+    else
+      report.add(table->get("recipients")->source(),
+                 fmt::format("unknown recipients '{}'", *recipients),
+                 "use \"group\" or \"sender\"");
+  }
+  if (const auto* node = table->get("max_per_student_per_day")) {
+    if (auto value = node->value<int64_t>(); value && *value >= 0)
+      replies.max_per_student_per_day = static_cast<int>(*value);
+    else
+      report.add(node->source(), "'max_per_student_per_day' must be a whole number, 0 or more");
+  }
+  read_duration(*table, "max_reply_age", "replies", replies.max_reply_age, report);
+}
+
+void read_trust(const toml::table& root, Settings& settings, Reporter& report) {
+  const auto* table = root["trust"].as_table();
+  if (!table)
+    return;
+  util::check_keys(*table, "trust", k_trust_keys, report);
+  settings.trusted_authserv_id =
+      util::get_string(*table, "trusted_authserv_id", "trust", report, false).value_or("");
+  read_duration(*table, "arrival_mismatch", "trust", settings.arrival_mismatch, report);
+}
+
+} // namespace
+
+rules::Checked<Settings> parse_settings(std::string_view text, const fs::path& origin) {
+  Reporter report(origin.string());
+  toml::table root;
+  try {
+    root = toml::parse(text, origin.string());
+  } catch (const toml::parse_error& error) {
+    report.add(error.source(), std::string(error.description()), "fix the TOML syntax");
+    return std::unexpected(report.take());
+  }
+  const fs::path base = origin.parent_path();
+  Settings settings;
+  settings.file = origin;
+  util::check_keys(root, "top level", k_top_keys, report);
+  if (auto rules = util::get_string(root, "rules", "top level", report, true))
+    settings.rules_dir = relative_to(base, *rules);
+  if (auto state = util::get_string(root, "state_dir", "top level", report, true))
+    settings.state_dir = relative_to(base, *state);
+  read_duration(root, "poll_interval", "top level", settings.poll_interval, report);
+  read_mailbox(root, base, settings, report);
+  read_outbox(root, base, settings, report);
+  read_replies(root, settings, report);
+  read_trust(root, settings, report);
+  if (!report.empty())
+    return std::unexpected(report.take());
+  return settings;
+}
+
+rules::Checked<Settings> load_settings(const fs::path& path) {
+  auto text = read_file(path);
+  if (!text)
+    return std::unexpected(core::Problems{text.error()});
+  return parse_settings(*text, path);
+}
+
+} // namespace mailroom::daemon

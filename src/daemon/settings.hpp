@@ -1,0 +1,69 @@
+#pragma once
+
+#include "core/instant.hpp"
+#include "rules/load.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace mailroom::daemon {
+
+// What to do with a mail once the ledger holds it.
+enum class Processed { keyword, move };
+
+struct MailboxSettings {
+  std::string url; // imaps://HOST[:PORT]/FOLDER, imap://... (STARTTLS required), maildir:PATH
+  std::string user;
+  std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/imap-password
+  std::filesystem::path ca_file;       // empty: the system's CA store
+  bool allow_plaintext = false;        // loopback tests only
+  std::chrono::seconds timeout{30};
+  Processed processed = Processed::keyword;
+  std::string keyword = "$MailroomProcessed";
+  std::string move_to; // the folder, with Processed::move
+};
+
+struct OutboxSettings {
+  std::string url = "dir:outbox"; // smtps://, smtp:// (STARTTLS required), dir:PATH
+  std::string from;
+  std::string user;
+  std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/smtp-password
+  std::filesystem::path ca_file;
+  bool allow_plaintext = false;
+  std::chrono::seconds timeout{30};
+};
+
+enum class ReplyRecipients { group, sender };
+
+struct ReplySettings {
+  ReplyRecipients recipients = ReplyRecipients::group;
+  int max_per_student_per_day = 10;
+  std::chrono::seconds max_reply_age{7 * 24 * 3600};
+};
+
+// One course term's config file (e.g. /etc/mailroom/cse585-f25.toml). Paths are
+// relative to the file's folder. Secrets are never here: passwords come from files or
+// systemd credentials.
+struct Settings {
+  std::filesystem::path file;
+  std::filesystem::path rules_dir;
+  std::filesystem::path state_dir;
+  std::chrono::seconds poll_interval{60};
+  MailboxSettings mailbox;
+  OutboxSettings outbox;
+  ReplySettings replies;
+  std::string trusted_authserv_id;
+  std::chrono::seconds arrival_mismatch{15 * 60};
+};
+
+// Reads a config file's text: unknown keys, wrong types and bad values are refused,
+// all of them at once, each with file, line and the fix. `origin` is the file's path;
+// relative paths in it are taken from its folder.
+[[nodiscard]] rules::Checked<Settings> parse_settings(std::string_view text,
+                                                      const std::filesystem::path& origin);
+
+// parse_settings on the file at `path`.
+[[nodiscard]] rules::Checked<Settings> load_settings(const std::filesystem::path& path);
+
+} // namespace mailroom::daemon
