@@ -15,8 +15,13 @@
 namespace mailroom::message {
 namespace {
 
-std::string megabytes(std::uint64_t bytes) {
-  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB";
+// "message 30 MB, limit 25 MB"; in bytes when rounding would hide the excess.
+std::string size_over_limit(std::uint64_t bytes, std::uint64_t limit) {
+  const auto mb = [](std::uint64_t n) { return (n + (1u << 19)) >> 20; };
+  if (mb(bytes) > mb(limit))
+    return "message " + std::to_string(mb(bytes)) + " MB, limit " + std::to_string(mb(limit)) +
+           " MB";
+  return "message " + std::to_string(bytes) + " bytes, limit " + std::to_string(limit) + " bytes";
 }
 
 std::string kilobytes(std::uint64_t bytes) {
@@ -130,8 +135,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
                   MessageFacts& facts) {
   const auto& limits = options.limits;
   if (raw.size() > limits.max_message_bytes) {
-    facts.limit_exceeded.push_back("message " + megabytes(raw.size()) + ", limit " +
-                                   megabytes(limits.max_message_bytes));
+    facts.limit_exceeded.push_back(size_over_limit(raw.size(), limits.max_message_bytes));
     raw = raw.substr(0, limits.max_message_bytes);
   }
   raw.remove_prefix(header_start(raw));
