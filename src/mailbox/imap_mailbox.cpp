@@ -54,7 +54,8 @@ void ImapMailbox::disconnect() {
 
 Failure ImapMailbox::folder_failure(const Reply& reply, std::string_view doing) const {
   const auto& endpoint = m_connection.endpoint();
-  if (contains(reply.text, "[NONEXISTENT]"))
+  // RFC 5530's code, or Dovecot 2.3's words for it (it sends no code on SELECT).
+  if (contains(reply.text, "[NONEXISTENT]") || contains(reply.text, "doesn't exist"))
     return Failure{{endpoint.display(),
                     fmt::format("{} has no folder '{}' ({} {})", endpoint.host, endpoint.folder,
                                 reply.status, reply.text),

@@ -17,6 +17,7 @@ HERE=$(dirname "$(readlink -f "$0")")
 # base_dir holds UNIX sockets (sun_path <= 107 bytes, the longest name under it is
 # token-login/imap-urlauth): deep build trees get a short run dir of their own.
 RUN="$T/run"
+INSTANCE="mailroom-test-$IMAP_PORT"
 [ ${#RUN} -le 60 ] || RUN="/tmp/mailroom-dovecot-$IMAP_PORT"
 
 now_ms() { date +%s%3N; }
@@ -44,7 +45,7 @@ USERS
   chown -R "$VU:$VG" "$T/mail"
   cat >"$T/dovecot.conf" <<CONF
 # Standalone test instance; nothing from /etc/dovecot is included.
-instance_name = mailroom-test-$IMAP_PORT
+instance_name = $INSTANCE
 base_dir = $RUN
 state_dir = $T/state
 protocols = imap
@@ -127,15 +128,30 @@ stop() {
   # The master removes master.pid as its last act (~1.1 s). kill -0 is no test here: PID 1
   # of this sandbox reaps orphans late, so the zombie answers for another ~1.5 s.
   for i in $(seq 1 200); do
-    if [ ! -e "$RUN/master.pid" ]; then
-      echo "dovecot stopped in $(($(now_ms) - t0)) ms"
-      return 0
-    fi
+    [ -e "$RUN/master.pid" ] || break
     sleep 0.05
   done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$RUN/master.pid"
-  echo "dovecot.sh: dovecot (pid $pid) did not stop within 10 s; killed" >&2
+  if [ -e "$RUN/master.pid" ]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$RUN/master.pid"
+    echo "dovecot.sh: dovecot (pid $pid) did not stop within 10 s; killed" >&2
+  fi
+  # The master leaves the sessions of connected clients (imap-login, imap) and a few
+  # helpers running as orphans here, and they keep serving those clients. A stopped
+  # server must drop them, as systemd's cgroup kill does: end this instance's processes,
+  # found by the instance name in their titles, one pid at a time.
+  local leftovers
+  leftovers=$(ps -eo pid=,args= | awk -v name="dovecot-$INSTANCE/" 'index($2, name) == 1 {print $1}')
+  if [ -n "$leftovers" ]; then
+    # shellcheck disable=SC2086
+    kill -TERM $leftovers 2>/dev/null || true
+    for i in $(seq 1 100); do
+      # shellcheck disable=SC2086
+      ps -o stat= -p $leftovers 2>/dev/null | grep -qv Z || break
+      sleep 0.02
+    done
+  fi
+  echo "dovecot stopped in $(($(now_ms) - t0)) ms"
 }
 
 case $cmd in

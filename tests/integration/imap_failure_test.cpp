@@ -1,0 +1,203 @@
+// What the IMAP adapter says when the account, the certificate, the folder or the server
+// is wrong: the place, the fault and the fix, with the scope and retry class the daemon
+// acts on. The last test runs a Dovecot of its own, because it stops it mid-run.
+
+#include "integration/imap_support.hpp"
+#include "mailbox/imap_mailbox.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace mailroom::mailbox {
+namespace {
+
+using test::Admin;
+using test::Dovecot;
+using test::mail;
+using test::test_folder;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::expected<ImapMailbox::Folder, Failure> open_with(const ImapSettings& settings) {
+  auto made = ImapMailbox::make(settings);
+  if (!made)
+    return std::unexpected(Failure{made.error(), Scope::server, Retry::never});
+  return (*made)->open();
+}
+
+TEST(ImapFailure, WrongPasswordNamesServerAndUserButNotThePassword) {
+  Dovecot dovecot;
+  auto settings = dovecot.staff("INBOX");
+  settings.password = "wrong-horse-battery";
+
+  const auto opened = open_with(settings);
+
+  ASSERT_FALSE(opened);
+  const auto text = opened.error().problem.to_string();
+  EXPECT_EQ(opened.error().scope, Scope::server);
+  EXPECT_EQ(opened.error().retry, Retry::never);
+  EXPECT_TRUE(contains(text, "127.0.0.1")) << text;
+  EXPECT_TRUE(contains(text, "user 'staff'")) << text;
+  EXPECT_TRUE(contains(text, "refused the login")) << text;
+  EXPECT_FALSE(contains(text, "wrong-horse-battery")) << text;
+  EXPECT_FALSE(contains(text, "secret")) << text;
+}
+
+TEST(ImapFailure, UntrustedCertificateIsATlsErrorOverImapsAndStartTls) {
+  // No ca_file: the system store does not know the test CA, as it would not know a
+  // self-signed server certificate.
+  Dovecot dovecot;
+  for (const auto& url : {dovecot.imaps_url("INBOX"), dovecot.imap_url("INBOX")}) {
+    auto settings = dovecot.staff("INBOX");
+    settings.url = url;
+    settings.ca_file.clear();
+
+    const auto opened = open_with(settings);
+
+    ASSERT_FALSE(opened) << url;
+    const auto& problem = opened.error().problem;
+    EXPECT_EQ(opened.error().retry, Retry::never) << url;
+    EXPECT_EQ(problem.where, url);
+    EXPECT_TRUE(contains(problem.what, "the TLS certificate of 127.0.0.1 is not trusted"))
+        << problem.what;
+    EXPECT_TRUE(contains(problem.fix, "ca_file")) << problem.fix;
+  }
+}
+
+TEST(ImapFailure, MissingFolderIsMailboxScopedAndNamesIt) {
+  Dovecot dovecot;
+  const auto opened = open_with(dovecot.staff("No-Such-Folder"));
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().scope, Scope::mailbox);
+  EXPECT_EQ(opened.error().retry, Retry::never);
+  EXPECT_TRUE(contains(opened.error().problem.what, "has no folder 'No-Such-Folder'"))
+      << opened.error().problem.what;
+}
+
+TEST(ImapFailure, BadUrlIsRefusedBeforeConnecting) {
+  Dovecot dovecot;
+  auto settings = dovecot.staff("INBOX");
+  settings.url = "imaps://staff:secret@127.0.0.1/INBOX";
+  const auto made = ImapMailbox::make(settings);
+  ASSERT_FALSE(made);
+  EXPECT_TRUE(contains(made.error().what, "password_file")) << made.error().what;
+}
+
+TEST(ImapFailure, SilentServerTimesOutWithinTheBound) {
+  // A port that accepts connections (the kernel completes them) but never greets.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  Dovecot dovecot;
+  auto settings = dovecot.staff("INBOX");
+  settings.url = fmt::format("imaps://127.0.0.1:{}/INBOX", ntohs(address.sin_port));
+  settings.timeout = std::chrono::milliseconds{300};
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto opened = open_with(settings);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(listener);
+
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().retry, Retry::later);
+  EXPECT_TRUE(contains(opened.error().problem.what, "did not answer within 300 ms"))
+      << opened.error().problem.what;
+  EXPECT_LT(took, std::chrono::seconds{2});
+}
+
+// A Dovecot of this test's own, on the next ports up, so stopping it disturbs no one.
+class PrivateDovecot {
+public:
+  PrivateDovecot() {
+    std::filesystem::permissions(
+        m_dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                          std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                          std::filesystem::perms::others_exec);
+    m_dovecot.dir = m_dir / "dovecot";
+    m_dovecot.imap_port += 1;
+    m_dovecot.imaps_port += 1;
+  }
+  ~PrivateDovecot() { (void)script("stop"); }
+  PrivateDovecot(const PrivateDovecot&) = delete;
+  PrivateDovecot& operator=(const PrivateDovecot&) = delete;
+
+  bool start() { return script("start"); }
+  bool stop() { return script("stop"); }
+  [[nodiscard]] const Dovecot& dovecot() const { return m_dovecot; }
+
+private:
+  bool script(const std::string& command) {
+    const auto ran = test::run_shell(fmt::format(
+        "IMAP_PORT={} IMAPS_PORT={} '{}' {} '{}'", m_dovecot.imap_port, m_dovecot.imaps_port,
+        MAILROOM_DOVECOT_SCRIPT, command, m_dovecot.dir.string()));
+    std::cout << ran.out;
+    EXPECT_EQ(ran.exit_code, 0) << ran.err;
+    return ran.exit_code == 0;
+  }
+  test::TempDir m_dir;
+  Dovecot m_dovecot;
+};
+
+TEST(ImapFailure, ServerStoppedMidPollIsRetriedLaterAndRecoversWithNothingLost) {
+  PrivateDovecot server;
+  ASSERT_TRUE(server.start());
+  const auto folder = test_folder();
+  {
+    Admin admin(server.dovecot(), folder);
+    admin.recreate();
+    for (int i = 1; i <= 3; ++i)
+      admin.append(mail(fmt::format("m{}", i)), "01-Oct-2025 10:00:00 +0000");
+  }
+  auto made = ImapMailbox::make(server.dovecot().staff(folder));
+  ASSERT_TRUE(made);
+  auto& box = **made;
+  std::vector<std::string> seen;
+
+  // The server goes away while the first mail is being handled.
+  const auto poll1 = box.poll(
+      {},
+      [&](RawMail raw) {
+        seen.push_back(raw.file);
+        if (seen.size() == 1)
+          server.stop();
+      },
+      [](core::Problem) {});
+  ASSERT_TRUE(poll1.failure) << "visited " << poll1.visited << " " << seen.size();
+  EXPECT_EQ(poll1.failure->scope, Scope::server);
+  EXPECT_EQ(poll1.failure->retry, Retry::later);
+  EXPECT_EQ(poll1.visited, 1u);
+  EXPECT_EQ(poll1.cursor.last_uid, 1u); // the next poll starts after the mail handed on
+
+  // While it is down: a clear, retryable error.
+  const auto poll2 = box.poll(
+      poll1.cursor, [&](RawMail raw) { seen.push_back(raw.file); }, [](core::Problem) {});
+  ASSERT_TRUE(poll2.failure);
+  EXPECT_EQ(poll2.failure->retry, Retry::later);
+  EXPECT_TRUE(contains(poll2.failure->problem.what, "cannot connect to 127.0.0.1"))
+      << poll2.failure->problem.what;
+  EXPECT_EQ(poll2.cursor, poll1.cursor);
+
+  // Back up: the adapter reconnects by itself and hands on the rest, once each.
+  ASSERT_TRUE(server.start());
+  const auto poll3 = box.poll(
+      poll2.cursor, [&](RawMail raw) { seen.push_back(raw.file); }, [](core::Problem) {});
+  ASSERT_FALSE(poll3.failure) << poll3.failure->problem.to_string();
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(poll3.cursor.last_uid, 3u);
+}
+
+} // namespace
+} // namespace mailroom::mailbox

@@ -1,0 +1,242 @@
+// The IMAP adapter against the real Dovecot of the `dovecot` CTest fixture. Each test
+// works in a folder of its own (test_folder()).
+
+#include "core/instant.hpp"
+#include "integration/imap_support.hpp"
+#include "mailbox/imap_mailbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace mailroom::mailbox {
+namespace {
+
+using test::Admin;
+using test::Dovecot;
+using test::has_flag;
+using test::mail;
+using test::test_folder;
+
+struct Collected {
+  std::vector<RawMail> mails;
+  std::vector<core::Problem> problems;
+  std::function<void(RawMail)> visit() {
+    return [this](RawMail raw) { mails.push_back(std::move(raw)); };
+  }
+  std::function<void(core::Problem)> on_problem() {
+    return [this](core::Problem problem) { problems.push_back(std::move(problem)); };
+  }
+};
+
+std::unique_ptr<ImapMailbox> make(const ImapSettings& settings) {
+  auto made = ImapMailbox::make(settings);
+  EXPECT_TRUE(made) << made.error().to_string();
+  return made ? std::move(*made) : nullptr;
+}
+
+core::Instant at(const char* iso) {
+  return *core::parse_iso(iso);
+}
+
+class ImapMailboxTest : public testing::Test {
+protected:
+  void SetUp() override { admin.recreate(); }
+  void TearDown() override {
+    if (!HasFailure())
+      admin.remove();
+  }
+  Dovecot dovecot;
+  std::string folder = test_folder();
+  Admin admin{dovecot, folder};
+};
+
+TEST_F(ImapMailboxTest, ArrivalTimeIsInternalDateWhateverItsOffset) {
+  // Final report due "on or before 1:00 PM EST Dec 15": one mail exactly at the deadline
+  // written with -0500, one a second later written in UTC. The Date header says October.
+  const auto on_time = mail("final-on-time");
+  const auto late = mail("final-late");
+  admin.append(on_time, "15-Dec-2025 13:00:00 -0500");
+  admin.append(late, "15-Dec-2025 18:00:01 +0000");
+  admin.append(mail("padded-day"), " 5-Dec-2025 09:30:00 +0100");
+
+  auto box = make(dovecot.staff(folder));
+  Collected got;
+  const auto poll = box->poll({}, got.visit(), got.on_problem());
+
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  ASSERT_EQ(got.mails.size(), 3u);
+  EXPECT_EQ(got.mails[0].received_at, at("2025-12-15T18:00:00Z"));
+  EXPECT_EQ(got.mails[1].received_at, at("2025-12-15T18:00:01Z"));
+  EXPECT_EQ(got.mails[2].received_at, at("2025-12-05T08:30:00Z"));
+  EXPECT_EQ(got.mails[0].raw, on_time); // byte for byte, CRLF kept
+  EXPECT_EQ(got.mails[1].raw, late);
+  EXPECT_EQ(got.mails[0].file, "1");
+  EXPECT_EQ(got.mails[0].source, fmt::format("imap://127.0.0.1/{};UIDVALIDITY={};UID=1", folder,
+                                             box->folder()->uidvalidity));
+  EXPECT_TRUE(got.problems.empty());
+}
+
+TEST_F(ImapMailboxTest, BodiesThatLookLikeProtocolArriveIntact) {
+  // A body line that starts with a tag and status, one that looks like an untagged
+  // FETCH, and one ending in a literal announcement: only byte counting gets these right.
+  const auto tricky = mail("tricky", "M5 OK looks like a tagged response\r\n"
+                                     "* 3 FETCH (UID 99 BODY[] {5}\r\n"
+                                     "a line that ends like a literal {12}\r\n"
+                                     ")\r\n"
+                                     "\r\n");
+  std::string big = mail("big", std::string(300'000, 'x') + "\r\n"); // one 300 KB line
+  admin.append(tricky, "01-Oct-2025 10:00:00 +0000");
+  admin.append(big, "01-Oct-2025 10:00:01 +0000");
+
+  auto box = make(dovecot.staff(folder));
+  Collected got;
+  const auto poll = box->poll({}, got.visit(), got.on_problem());
+
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  ASSERT_EQ(got.mails.size(), 2u);
+  EXPECT_EQ(got.mails[0].raw, tricky);
+  EXPECT_EQ(got.mails[1].raw, big);
+}
+
+TEST_F(ImapMailboxTest, SecondPollFetchesOnlyNewUidsOnTheSameConnection) {
+  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
+  admin.append(mail("two"), "01-Oct-2025 10:00:01 +0000");
+  auto box = make(dovecot.staff(folder));
+
+  Collected first;
+  const auto poll1 = box->poll({}, first.visit(), first.on_problem());
+  ASSERT_FALSE(poll1.failure) << poll1.failure->problem.to_string();
+  ASSERT_EQ(first.mails.size(), 2u);
+  EXPECT_EQ(poll1.cursor.last_uid, 2u);
+
+  const auto uid3 = admin.append(mail("three"), "01-Oct-2025 10:00:02 +0000");
+  Collected second;
+  const auto poll2 = box->poll(poll1.cursor, second.visit(), second.on_problem());
+  ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
+  ASSERT_EQ(second.mails.size(), 1u);
+  EXPECT_EQ(second.mails[0].file, std::to_string(uid3));
+  EXPECT_EQ(poll2.cursor.last_uid, uid3);
+
+  Collected third;
+  const auto poll3 = box->poll(poll2.cursor, third.visit(), third.on_problem());
+  ASSERT_FALSE(poll3.failure);
+  EXPECT_EQ(third.mails.size(), 0u);
+  EXPECT_EQ(poll3.cursor, poll2.cursor);
+  EXPECT_FALSE(poll3.uidvalidity_changed_from);
+  EXPECT_EQ(box->connections_opened(), 1u); // one login for all three polls
+}
+
+TEST_F(ImapMailboxTest, ReadingLeavesSeenFlagsAsStaffLeftThem) {
+  // Staff read this folder in their own client: an unread question must stay unread,
+  // and a read one read.
+  const auto unread = admin.append(mail("unread"), "01-Oct-2025 10:00:00 +0000");
+  const auto read = admin.append(mail("read"), "01-Oct-2025 10:00:01 +0000", "\\Seen");
+  auto box = make(dovecot.staff(folder));
+  Collected got;
+
+  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  ASSERT_EQ(got.mails.size(), 2u);
+  ASSERT_TRUE(box->mark_processed(got.mails[0].source));
+
+  EXPECT_FALSE(has_flag(admin.flags(unread), "\\Seen"));
+  EXPECT_TRUE(has_flag(admin.flags(read), "\\Seen"));
+}
+
+TEST_F(ImapMailboxTest, MarkProcessedStoresTheKeywordAndForEachNewSkipsIt) {
+  const auto first = admin.append(mail("first"), "01-Oct-2025 10:00:00 +0000");
+  const auto second = admin.append(mail("second"), "01-Oct-2025 10:00:01 +0000");
+  auto box = make(dovecot.staff(folder));
+  Collected got;
+  ASSERT_FALSE(box->poll({}, got.visit(), got.on_problem()).failure);
+  ASSERT_EQ(got.mails.size(), 2u);
+
+  const auto marked = box->mark_processed(got.mails[0].source);
+
+  ASSERT_TRUE(marked) << marked.error().problem.to_string();
+  EXPECT_TRUE(has_flag(admin.flags(first), "$MailroomProcessed"));
+  EXPECT_FALSE(has_flag(admin.flags(second), "$MailroomProcessed"));
+  Collected unmarked;
+  const auto walked = box->for_each_new(unmarked.visit(), unmarked.on_problem());
+  ASSERT_TRUE(walked) << walked.error().to_string();
+  ASSERT_EQ(unmarked.mails.size(), 1u);
+  EXPECT_EQ(unmarked.mails[0].file, std::to_string(second));
+}
+
+TEST_F(ImapMailboxTest, MarkProcessedRefusesAMailOfAnotherFolder) {
+  auto box = make(dovecot.staff(folder));
+  const auto marked = box->mark_processed("imap://127.0.0.1/Elsewhere;UIDVALIDITY=1;UID=1");
+  ASSERT_FALSE(marked);
+  EXPECT_EQ(marked.error().scope, Scope::message);
+  EXPECT_EQ(marked.error().retry, Retry::never);
+}
+
+TEST_F(ImapMailboxTest, RecreatedFolderIsReportedAsUidValidityChange) {
+  admin.append(mail("before"), "01-Oct-2025 10:00:00 +0000");
+  auto box = make(dovecot.staff(folder));
+  Collected first;
+  const auto poll1 = box->poll({}, first.visit(), first.on_problem());
+  ASSERT_FALSE(poll1.failure);
+  ASSERT_EQ(first.mails.size(), 1u);
+
+  // Staff (or a restore) delete and recreate the folder: every UID is new.
+  admin.remove();
+  admin.recreate();
+  admin.append(mail("before"), "01-Oct-2025 10:00:00 +0000");
+  admin.append(mail("after"), "01-Oct-2025 11:00:00 +0000");
+  Collected second;
+  const auto poll2 = box->poll(poll1.cursor, second.visit(), second.on_problem());
+
+  ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
+  ASSERT_TRUE(poll2.uidvalidity_changed_from);
+  EXPECT_EQ(*poll2.uidvalidity_changed_from, poll1.cursor.uidvalidity);
+  EXPECT_NE(poll2.cursor.uidvalidity, poll1.cursor.uidvalidity);
+  ASSERT_EQ(second.mails.size(), 2u); // the whole folder again; the ledger matches by content
+  EXPECT_EQ(second.mails[0].raw, first.mails[0].raw);
+  // The old identity no longer names a mail here: marking it must not hit another one.
+  const auto stale = box->mark_processed(first.mails[0].source);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().scope, Scope::message);
+  EXPECT_NE(stale.error().problem.what.find("UIDVALIDITY"), std::string::npos);
+}
+
+TEST_F(ImapMailboxTest, StartTlsWorksAndIsRequired) {
+  admin.append(mail("starttls"), "01-Oct-2025 10:00:00 +0000");
+  auto settings = dovecot.staff(folder);
+  settings.url = dovecot.imap_url(folder);
+  auto box = make(settings);
+  Collected got;
+  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  EXPECT_EQ(got.mails.size(), 1u);
+}
+
+TEST_F(ImapMailboxTest, IdlePollCostsOneRoundTrip) {
+  // Measured, not asserted tightly: the figure goes into the report.
+  for (int i = 0; i < 50; ++i)
+    admin.append(mail(fmt::format("m{}", i)), "01-Oct-2025 10:00:00 +0000");
+  auto box = make(dovecot.staff(folder));
+  Collected got;
+  const auto start = std::chrono::steady_clock::now();
+  auto poll = box->poll({}, got.visit(), got.on_problem());
+  const auto first = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(poll.failure);
+  ASSERT_EQ(got.mails.size(), 50u);
+  constexpr int k_polls = 100;
+  const auto idle_start = std::chrono::steady_clock::now();
+  for (int i = 0; i < k_polls; ++i) {
+    poll = box->poll(poll.cursor, got.visit(), got.on_problem());
+    ASSERT_FALSE(poll.failure);
+  }
+  const auto idle = (std::chrono::steady_clock::now() - idle_start) / k_polls;
+  using us = std::chrono::microseconds;
+  std::cout << "connect + login + 50 mails: " << std::chrono::duration_cast<us>(first).count()
+            << " us; idle poll: " << std::chrono::duration_cast<us>(idle).count() << " us\n";
+  EXPECT_EQ(got.mails.size(), 50u);
+  EXPECT_LT(idle, std::chrono::milliseconds{50});
+}
+
+} // namespace
+} // namespace mailroom::mailbox

@@ -1,0 +1,156 @@
+#pragma once
+
+// What the IMAP integration tests share: where the fixture's Dovecot is (started by the
+// CTest fixture `dovecot`, see tests/CMakeLists.txt), settings for its users, and a
+// second client that sets a folder up the way a test needs it (APPEND with an explicit
+// INTERNALDATE, CREATE/DELETE, reading FLAGS) without going through the code under test's
+// mailbox logic.
+
+#include "mailbox/imap_connection.hpp"
+#include "mailbox/imap_mailbox.hpp"
+#include "mailbox/imap_protocol.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mailroom::test {
+
+inline std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+// The fixture's Dovecot; every value can be overridden from the environment.
+struct Dovecot {
+  std::filesystem::path dir = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
+  int imap_port =
+      std::stoi(env_or("MAILROOM_TEST_IMAP_PORT", std::to_string(MAILROOM_TEST_IMAP_PORT)));
+  int imaps_port =
+      std::stoi(env_or("MAILROOM_TEST_IMAPS_PORT", std::to_string(MAILROOM_TEST_IMAPS_PORT)));
+
+  [[nodiscard]] std::filesystem::path ca_file() const { return dir / "certs" / "ca.crt"; }
+  [[nodiscard]] std::string imaps_url(const std::string& folder) const {
+    return fmt::format("imaps://127.0.0.1:{}/{}", imaps_port, folder);
+  }
+  [[nodiscard]] std::string imap_url(const std::string& folder) const {
+    return fmt::format("imap://127.0.0.1:{}/{}", imap_port, folder);
+  }
+  // The staff account over IMAPS, trusting the test CA, with a short timeout.
+  [[nodiscard]] mailbox::ImapSettings staff(const std::string& folder) const {
+    mailbox::ImapSettings settings;
+    settings.url = imaps_url(folder);
+    settings.user = "staff";
+    settings.password = "secret";
+    settings.ca_file = ca_file();
+    settings.timeout = std::chrono::milliseconds{5'000};
+    return settings;
+  }
+};
+
+// A folder name of this test's own, so tests share one server without meeting.
+inline std::string test_folder() {
+  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+  return fmt::format("t-{}-{}", info->test_suite_name(), info->name());
+}
+
+// A plain IMAP client on the staff account for setting up and checking folders.
+class Admin {
+public:
+  explicit Admin(const Dovecot& dovecot, const std::string& folder)
+      : m_connection(dovecot.staff(folder), endpoint(dovecot.imaps_url(folder))), m_folder(folder) {
+    auto opened = m_connection.open();
+    if (!opened)
+      ADD_FAILURE() << "admin login failed: " << opened.error().problem.to_string();
+  }
+
+  // An empty folder: deleted first if a previous run left it.
+  void recreate() {
+    (void)run("DELETE " + quoted(), Expect::any);
+    run("CREATE " + quoted());
+  }
+  void remove() { run("DELETE " + quoted()); }
+
+  // APPENDs `raw` with INTERNALDATE `date` ("15-Dec-2025 13:00:00 -0500") and `flags`
+  // ("\\Seen" or ""); returns the UID the server gave it (APPENDUID, RFC 4315).
+  std::uint32_t append(const std::string& raw, const std::string& date,
+                       const std::string& flags = "") {
+    auto reply = m_connection.command(fmt::format("APPEND {} ({}) \"{}\"", quoted(), flags, date),
+                                      std::string_view(raw));
+    if (!reply || !reply->ok()) {
+      ADD_FAILURE() << "APPEND failed: "
+                    << (reply ? reply->status + " " + reply->text : reply.error().problem.what);
+      return 0;
+    }
+    const auto at = reply->text.find("[APPENDUID ");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no APPENDUID in " << reply->text;
+      return 0;
+    }
+    std::uint32_t validity = 0, uid = 0;
+    std::sscanf(reply->text.c_str() + at, "[APPENDUID %u %u]", &validity, &uid);
+    return uid;
+  }
+
+  // The FLAGS of `uid`, read without changing anything (EXAMINE is read-only).
+  std::vector<std::string> flags(std::uint32_t uid) {
+    run("EXAMINE " + quoted());
+    auto reply = m_connection.command(fmt::format("UID FETCH {} (UID FLAGS)", uid));
+    if (!reply || !reply->ok()) {
+      ADD_FAILURE() << "UID FETCH FLAGS failed";
+      return {};
+    }
+    for (const auto& line : reply->untagged)
+      if (auto data = mailbox::imap::parse_fetch(line); data && data->uid == uid && data->flags)
+        return *data->flags;
+    ADD_FAILURE() << "no FLAGS for UID " << uid;
+    return {};
+  }
+
+  // Sets or clears flags on `uid` as a mail client would.
+  void store(std::uint32_t uid, const std::string& change) {
+    run("SELECT " + quoted());
+    run(fmt::format("UID STORE {} {}", uid, change));
+  }
+
+private:
+  enum class Expect { ok, any };
+  static mailbox::imap::Endpoint endpoint(const std::string& url) {
+    std::string error;
+    return *mailbox::imap::parse_url(url, error);
+  }
+  std::string quoted() const { return *mailbox::imap::quote(m_folder); }
+  bool run(const std::string& command, Expect expect = Expect::ok) {
+    auto reply = m_connection.command(command);
+    const bool ok = reply && reply->ok();
+    if (!ok && expect == Expect::ok)
+      ADD_FAILURE() << command << " failed: "
+                    << (reply ? reply->status + " " + reply->text : reply.error().problem.what);
+    return ok;
+  }
+
+  mailbox::ImapConnection m_connection;
+  std::string m_folder;
+};
+
+// A small RFC 5322 mail with CRLF line ends, as IMAP serves it.
+inline std::string mail(const std::string& subject, const std::string& body = "Hello.\r\n") {
+  return fmt::format("From: Student One <one@example.edu>\r\n"
+                     "To: staff@example.edu\r\n"
+                     "Subject: {}\r\n"
+                     "Date: Mon, 13 Oct 2025 09:00:00 -0400\r\n"
+                     "Message-ID: <{}@example.edu>\r\n"
+                     "\r\n"
+                     "{}",
+                     subject, subject, body);
+}
+
+inline bool has_flag(const std::vector<std::string>& flags, const std::string& flag) {
+  return std::find(flags.begin(), flags.end(), flag) != flags.end();
+}
+
+} // namespace mailroom::test
