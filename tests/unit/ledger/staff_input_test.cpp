@@ -19,8 +19,8 @@ TEST(StaffInput, TargetNamesADeliverableAndItsLecture) {
 TEST(StaffInput, TargetErrorsSayWhatToWrite) {
   const auto course = test::demo_course();
   EXPECT_EQ(pipeline::parse_target("slide@2025-10-07", course).error().to_string(),
-            "slide@2025-10-07: unknown deliverable 'slide'; use one of: slides, summary, "
-            "proposal, final-report");
+            "slide@2025-10-07: unknown deliverable 'slide'; use one of: final-report, proposal, "
+            "slides, summary");
   EXPECT_EQ(pipeline::parse_target("slides", course).error().what, "slides is owed per lecture");
   EXPECT_EQ(pipeline::parse_target("proposal@2025-10-07", course).error().what,
             "proposal is not per lecture");
