@@ -191,3 +191,26 @@ TEST(LedgerStore, NotALedgerFolderForReadCommands) {
   EXPECT_EQ(ledger.error().what, "no ledger here (ledger.db is missing)");
   EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
 }
+
+TEST(LedgerStore, UnreadableMailIsRecordedWithItsErrorAndItsRawBytes) {
+  // Nothing is dropped: bytes that are not a mail at all are archived, recorded as
+  // needing review, and show lists what was wrong.
+  test::LedgerFixture f;
+  const auto maildir = f.dir / "maildir";
+  const std::string junk("\x00\x01\x02 not a mail at all\xff\xfe\n--\n", 27);
+  test::write_text(maildir / "new" / "1758000000.1.junk", junk);
+  std::filesystem::create_directories(maildir / "cur");
+  const auto ran = test::mailroom("replay --maildir " + test::quoted(maildir) + " --state " +
+                                  test::quoted(f.state) + " --rules " + test::quoted(f.rules));
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  auto ledger = f.open();
+  const auto mails = ledger.mails();
+  ASSERT_TRUE(mails);
+  ASSERT_EQ(mails->size(), 1u);
+  const auto& mail = mails->front();
+  EXPECT_EQ(mail.kind, "needs-review");
+  EXPECT_FALSE(mail.parse_errors.empty());
+  EXPECT_EQ(test::read_text(f.state / mail.archive_path), junk);
+  const auto shown = test::mailroom("show 1 --state " + test::quoted(f.state));
+  EXPECT_NE(shown.out.find("Parse:"), std::string::npos) << shown.out;
+}
