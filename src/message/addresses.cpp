@@ -61,7 +61,7 @@ private:
     if (m_in_angle)
       m_current.angle += text;
     else
-      m_current.phrase += "\"" + text + "\"";
+      m_current.phrase += text;
   }
 
   void comment() {
@@ -100,25 +100,10 @@ private:
   std::vector<Piece> m_pieces;
 };
 
-// A display name: quotes removed, encoded-words decoded, whitespace collapsed.
+// A display name (quotes already removed): encoded-words decoded, also inside
+// what was quoted, as mailers write them there; whitespace collapsed.
 std::string display_name(std::string_view phrase) {
-  std::string unquoted;
-  bool in_quotes = false;
-  std::string quoted;
-  for (char c : phrase) {
-    if (c == '"') {
-      if (in_quotes)
-        unquoted += decode_words(quoted);
-      else
-        quoted.clear();
-      in_quotes = !in_quotes;
-    } else if (in_quotes) {
-      quoted += c;
-    } else {
-      unquoted += c;
-    }
-  }
-  std::string decoded = decode_words(unquoted);
+  const std::string decoded = decode_words(phrase);
   std::string out;
   bool space = false;
   for (char c : decoded) {
