@@ -19,6 +19,7 @@ int run(int argc, char** argv) {
   add_inspect_command(app, exit_code);
   add_replay_command(app, exit_code);
   add_preview_command(app, exit_code);
+  add_run_command(app, exit_code);
   add_ledger_command(app, exit_code);
   add_show_command(app, exit_code);
   add_extend_command(app, exit_code);

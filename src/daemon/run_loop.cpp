@@ -1,0 +1,288 @@
+#include "daemon/run_loop.hpp"
+
+#include "archive/archive.hpp"
+#include "daemon/ingest.hpp"
+#include "daemon/rules_files.hpp"
+#include "ledger/sqlite_ledger.hpp"
+#include "mailbox/imap_mailbox.hpp"
+#include "mailbox/maildir_mailbox.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <algorithm>
+#include <csignal>
+#include <ctime>
+#include <fstream>
+
+namespace mailroom::daemon {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+core::Instant now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// Signals are blocked and taken synchronously, so a SIGTERM never interrupts a mail
+// half-way: it is seen between mails and while waiting for the next poll.
+class Signals {
+public:
+  Signals() {
+    sigemptyset(&m_set);
+    for (int signal : {SIGTERM, SIGINT, SIGHUP})
+      sigaddset(&m_set, signal);
+    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+  }
+  // Waits up to `timeout` for a signal; 0 when none came.
+  int wait(std::chrono::milliseconds timeout) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    timespec span{static_cast<time_t>(seconds.count()),
+                  static_cast<long>((timeout - seconds).count() * 1'000'000)};
+    const int signal = sigtimedwait(&m_set, nullptr, &span);
+    return signal > 0 ? signal : 0;
+  }
+
+private:
+  sigset_t m_set{};
+};
+
+// The IMAP cursor (UIDVALIDITY and last UID) survives restarts in the state folder,
+// written to a temporary name and renamed.
+class CursorFile {
+public:
+  explicit CursorFile(fs::path path) : m_path(std::move(path)) {}
+  mailbox::Cursor load() const {
+    mailbox::Cursor cursor;
+    std::ifstream in(m_path);
+    in >> cursor.uidvalidity >> cursor.last_uid;
+    return in ? cursor : mailbox::Cursor{};
+  }
+  void save(const mailbox::Cursor& cursor) const {
+    const auto temporary = fs::path(m_path.string() + ".tmp");
+    {
+      std::ofstream out(temporary, std::ios::trunc);
+      out << cursor.uidvalidity << " " << cursor.last_uid << "\n";
+    }
+    std::error_code error;
+    fs::rename(temporary, m_path, error);
+    if (error)
+      spdlog::warn("{}: cannot save the mailbox position: {}", m_path.string(), error.message());
+  }
+
+private:
+  fs::path m_path;
+};
+
+core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
+  if (settings.url.starts_with("maildir:")) {
+    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
+    if (auto opened = maildir->open(); !opened)
+      return std::unexpected(opened.error());
+    return maildir;
+  }
+  auto password = mailbox::read_password(settings.password_file, "imap-password");
+  if (!password)
+    return std::unexpected(password.error());
+  mailbox::ImapSettings imap;
+  imap.url = settings.url;
+  imap.user = settings.user;
+  imap.password = std::move(*password);
+  imap.ca_file = settings.ca_file;
+  imap.plaintext =
+      settings.allow_plaintext ? mailbox::Plaintext::allow : mailbox::Plaintext::refuse;
+  imap.timeout = settings.timeout;
+  imap.keyword = settings.keyword;
+  auto made = mailbox::ImapMailbox::make(std::move(imap));
+  if (!made)
+    return std::unexpected(made.error());
+  return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
+}
+
+struct Counts {
+  std::size_t recorded = 0;
+  std::size_t known = 0;
+  std::size_t failed = 0;
+};
+
+class Daemon {
+public:
+  Daemon(const Settings& settings, rules::Course course, ledger::SqliteLedger ledger,
+         std::unique_ptr<mailbox::Mailbox> mailbox)
+      : m_settings(settings), m_course(std::move(course)), m_ledger(std::move(ledger)),
+        m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
+        m_cursor_file(settings.state_dir / "mailbox-cursor") {}
+
+  int run(RunMode mode) {
+    if (auto opened = m_archive.open(); !opened) {
+      spdlog::error("{}", opened.error().to_string());
+      return 1;
+    }
+    m_cursor = m_cursor_file.load();
+    sd_notify(0, "READY=1");
+    std::chrono::seconds backoff{0};
+    for (;;) {
+      const bool ok = poll_once();
+      if (mode == RunMode::once)
+        return ok && !m_stopping ? 0 : (m_stopping ? 0 : 1);
+      if (m_stopping)
+        break;
+      backoff = ok ? std::chrono::seconds{0}
+                   : std::clamp(backoff * 2, std::chrono::seconds{5}, std::chrono::seconds{300});
+      const auto wait = ok ? m_settings.poll_interval : backoff;
+      if (!ok)
+        spdlog::warn("retrying in {} s", wait.count());
+      if (wait_for_signal(wait))
+        break;
+    }
+    spdlog::info("stopping");
+    sd_notify(0, "STOPPING=1");
+    return 0;
+  }
+
+private:
+  // True when a stop signal came; a SIGHUP reloads and keeps waiting.
+  bool wait_for_signal(std::chrono::seconds wait) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      sd_notify(0, "WATCHDOG=1");
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      const int signal = m_signals.wait(std::min(left, std::chrono::milliseconds{30'000}));
+      if (signal == SIGHUP)
+        reload();
+      else if (signal != 0) {
+        m_stopping = true;
+        return true;
+      }
+    }
+  }
+
+  void reload() {
+    auto course = load_rules(m_settings.rules_dir);
+    if (!course) {
+      for (const auto& problem : course.error())
+        spdlog::error("reload refused, keeping the rules in force: {}", problem.to_string());
+      return;
+    }
+    m_course = std::move(*course);
+    spdlog::info("reloaded rules from {}", m_settings.rules_dir.string());
+  }
+
+  // Between mails: a stop request ends the poll after the current mail.
+  void check_signals() {
+    const int signal = m_signals.wait(std::chrono::milliseconds{0});
+    if (signal == SIGHUP)
+      reload();
+    else if (signal != 0)
+      m_stopping = true;
+  }
+
+  void take(const mailbox::RawMail& mail) {
+    if (m_stopping)
+      return;
+    Ingest ingest(m_ledger, m_archive);
+    auto taken = ingest.take(mail, m_course, now());
+    if (!taken) {
+      ++m_counts.failed;
+      spdlog::error("message {} (file {}): {}", mail.source, mail.file, taken.error().to_string());
+      return;
+    }
+    if (taken->taken == Taken::recorded) {
+      ++m_counts.recorded;
+      const auto& c = taken->decision.classification;
+      spdlog::info(
+          "recorded {} from {}: {}{}{}", mail.file,
+          taken->decision.facts.from.empty() ? "?" : taken->decision.facts.from.front().address,
+          c.kind, c.lecture ? " " + rules::iso_date(*c.lecture) : "",
+          taken->decision.judgement ? " " + deadline::to_string(taken->decision.judgement->verdict)
+                                    : "");
+    } else {
+      ++m_counts.known;
+    }
+    // Order is important: mark only after the ledger committed the mail.
+    if (auto marked = m_mailbox->mark_processed(mail.source); !marked)
+      spdlog::warn("{}: {}", mail.source, marked.error().problem.to_string());
+    const auto total = m_counts.recorded + m_counts.known;
+    if (total % 100 == 0) {
+      spdlog::info("ingesting: {} mails so far ({} new)", total, m_counts.recorded);
+      sd_notify(0, fmt::format("STATUS=ingesting: {} mails so far", total).c_str());
+    }
+    sd_notify(0, "WATCHDOG=1");
+    check_signals();
+  }
+
+  bool poll_once() {
+    m_counts = {};
+    const auto started = std::chrono::steady_clock::now();
+    auto poll = m_mailbox->poll(
+        m_cursor, [this](mailbox::RawMail mail) { take(mail); },
+        [this](core::Problem problem) {
+          ++m_counts.failed;
+          spdlog::error("{}", problem.to_string());
+        });
+    if (poll.cursor != mailbox::Cursor{} && poll.cursor != m_cursor) {
+      m_cursor = poll.cursor;
+      m_cursor_file.save(m_cursor);
+    }
+    if (poll.uidvalidity_changed_from)
+      spdlog::warn("UIDVALIDITY changed from {} to {}: the folder was read again; known mails "
+                   "are recognised by their content",
+                   *poll.uidvalidity_changed_from, poll.cursor.uidvalidity);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::string status =
+        fmt::format("last poll {}: {} new, {} known, {} failed ({} ms)", core::to_iso_utc(now()),
+                    m_counts.recorded, m_counts.known, m_counts.failed, took.count());
+    if (poll.failure) {
+      status += "; " + poll.failure->problem.to_string();
+      spdlog::error("{}", poll.failure->problem.to_string());
+    } else if (m_counts.recorded > 0 || m_counts.failed > 0) {
+      spdlog::info("{}", status);
+    }
+    sd_notify(0, ("STATUS=" + status).c_str());
+    return !poll.failure;
+  }
+
+  const Settings& m_settings;
+  rules::Course m_course;
+  ledger::SqliteLedger m_ledger;
+  archive::Archive m_archive;
+  std::unique_ptr<mailbox::Mailbox> m_mailbox;
+  CursorFile m_cursor_file;
+  mailbox::Cursor m_cursor;
+  Signals m_signals;
+  Counts m_counts;
+  bool m_stopping = false;
+};
+
+} // namespace
+
+int run(const Settings& settings, RunMode mode) {
+  auto course = load_rules(settings.rules_dir);
+  if (!course) {
+    for (const auto& problem : course.error())
+      spdlog::error("{}", problem.to_string());
+    return 1;
+  }
+  auto ledger = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::create);
+  if (!ledger) {
+    spdlog::error("{}", ledger.error().to_string());
+    return 1;
+  }
+  auto mailbox = open_mailbox(settings.mailbox);
+  if (!mailbox) {
+    spdlog::error("{}", mailbox.error().to_string());
+    return 1;
+  }
+  spdlog::info("mailroom for {} ({}): watching {}, state in {}", course->name, course->term,
+               settings.mailbox.url, settings.state_dir.string());
+  Daemon daemon(settings, std::move(*course), std::move(*ledger), std::move(*mailbox));
+  return daemon.run(mode);
+}
+
+} // namespace mailroom::daemon
