@@ -28,6 +28,7 @@ struct ImapSettings {
   Plaintext plaintext = Plaintext::refuse;
   std::chrono::milliseconds timeout{30'000}; // per network wait: connect, each send, each read
   std::string keyword = "$MailroomProcessed";
+  std::string move_to; // empty: processed mail stays, marked; else it moves to this folder
 };
 
 // The password for an account: the file `password_file` if given, else

@@ -307,6 +307,53 @@ std::expected<void, Failure> ImapMailbox::mark_processed(const std::string& sour
          "nothing is lost: the ledger records each mail once"},
         Scope::message,
         Retry::never});
+  if (m_connection.settings().move_to.empty())
+    return {};
+  return move(key->uid, source);
+}
+
+std::expected<void, Failure> ImapMailbox::move(std::uint32_t uid, const std::string& source) {
+  const auto& settings = m_connection.settings();
+  const auto target = imap::quote(settings.move_to);
+  const auto refused = [&](const Reply& reply) {
+    return Failure{
+        {source,
+         fmt::format("moving to '{}' refused: {} {}", settings.move_to, reply.status, reply.text),
+         "check `move_to`; the mail stays marked where it is"},
+        Scope::mailbox,
+        Retry::never};
+  };
+  if (!target)
+    return std::unexpected(
+        Failure{{source, fmt::format("cannot name the folder '{}' over IMAP", settings.move_to),
+                 "use an ASCII folder name in `move_to`"},
+                Scope::mailbox,
+                Retry::never});
+  const bool has_move = m_connection.has_capability("MOVE");
+  const auto transfer = fmt::format("UID {} {} {}", has_move ? "MOVE" : "COPY", uid, *target);
+  auto reply = m_connection.command(transfer);
+  if (reply && !reply->ok() && contains(reply->text, "[TRYCREATE]")) {
+    // RFC 3501 6.4.7: the target does not exist yet. Create it once and try again.
+    if (auto created = m_connection.command("CREATE " + *target); !created)
+      return std::unexpected(created.error());
+    reply = m_connection.command(transfer);
+  }
+  if (!reply)
+    return std::unexpected(reply.error());
+  if (!reply->ok())
+    return std::unexpected(refused(*reply));
+  if (has_move)
+    return {};
+  // No MOVE (RFC 6851): COPY, then delete this UID only. Without UIDPLUS nothing can
+  // expunge one mail without expunging what staff marked deleted, so it stays marked
+  // for their client to expunge.
+  reply = m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT (\\Deleted)", uid));
+  if (reply && reply->ok() && m_connection.has_capability("UIDPLUS"))
+    reply = m_connection.command(fmt::format("UID EXPUNGE {}", uid));
+  if (!reply)
+    return std::unexpected(reply.error());
+  if (!reply->ok())
+    return std::unexpected(refused(*reply));
   return {};
 }
 

@@ -45,9 +45,11 @@ public:
   [[nodiscard]] Poll poll(const Cursor& after, const std::function<void(RawMail)>& visit,
                           const std::function<void(core::Problem)>& on_problem) override;
 
-  // Stores the keyword on `source`. Failures: not this folder's mail, or UIDVALIDITY
-  // changed since (message, never); the folder takes no new keywords (mailbox, never);
-  // the connection (server, later).
+  // Stores the keyword on `source`, then, when settings.move_to is set, moves it there
+  // (UID MOVE, or COPY + \Deleted + UID EXPUNGE of that UID only; the folder is created
+  // when missing). Failures: not this folder's mail, or UIDVALIDITY changed since
+  // (message, never); the folder takes no new keywords, or the move is refused (mailbox,
+  // never); the connection (server, later).
   [[nodiscard]] std::expected<void, Failure> mark_processed(const std::string& source) override;
 
   // The folder as last selected; nullopt before the first select.
@@ -67,6 +69,7 @@ private:
   // Failure for a mail that came back unreadable.
   [[nodiscard]] std::expected<std::optional<RawMail>, Failure> fetch(std::uint32_t uid);
   [[nodiscard]] Failure folder_failure(const Reply& reply, std::string_view doing) const;
+  [[nodiscard]] std::expected<void, Failure> move(std::uint32_t uid, const std::string& source);
 
   ImapConnection m_connection;
   std::optional<Folder> m_folder;

@@ -10,8 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 namespace mailroom::mailbox {
@@ -116,6 +118,93 @@ TEST(ImapFailure, SilentServerTimesOutWithinTheBound) {
   EXPECT_TRUE(contains(opened.error().problem.what, "did not answer within 300 ms"))
       << opened.error().problem.what;
   EXPECT_LT(took, std::chrono::seconds{2});
+}
+
+// A one-connection fake IMAP server on a free loopback port that offers no STARTTLS and
+// records every line the client sends.
+class NoTlsServer {
+public:
+  NoTlsServer() {
+    m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(m_listener, 1);
+    socklen_t length = sizeof address;
+    ::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length);
+    m_port = ntohs(address.sin_port);
+    m_thread = std::thread([this] { serve(); });
+  }
+  ~NoTlsServer() {
+    ::shutdown(m_listener, SHUT_RDWR);
+    m_thread.join();
+    ::close(m_listener);
+  }
+  NoTlsServer(const NoTlsServer&) = delete;
+  NoTlsServer& operator=(const NoTlsServer&) = delete;
+  [[nodiscard]] int port() const { return m_port; }
+  // Everything the client sent; read after the client is done.
+  [[nodiscard]] std::string received() {
+    std::lock_guard lock(m_mutex);
+    return m_received;
+  }
+
+private:
+  void serve() {
+    const int client = ::accept(m_listener, nullptr, nullptr);
+    if (client < 0)
+      return;
+    timeval timeout{2, 0};
+    ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    const std::string greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake ready\r\n";
+    (void)::send(client, greeting.data(), greeting.size(), MSG_NOSIGNAL);
+    std::string pending;
+    char buffer[4096];
+    for (;;) {
+      const auto n = ::recv(client, buffer, sizeof buffer, 0);
+      if (n <= 0)
+        break;
+      pending.append(buffer, static_cast<std::size_t>(n));
+      {
+        std::lock_guard lock(m_mutex);
+        m_received.append(buffer, static_cast<std::size_t>(n));
+      }
+      for (auto end = pending.find("\r\n"); end != std::string::npos; end = pending.find("\r\n")) {
+        const auto line = pending.substr(0, end);
+        pending.erase(0, end + 2);
+        const auto tag = line.substr(0, line.find(' '));
+        const auto answer = line.find("CAPABILITY") != std::string::npos
+                                ? "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + " OK done\r\n"
+                                : tag + " BAD not here\r\n";
+        (void)::send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
+      }
+    }
+    ::close(client);
+  }
+  int m_listener = -1;
+  int m_port = 0;
+  std::thread m_thread;
+  std::mutex m_mutex;
+  std::string m_received;
+};
+
+TEST(ImapFailure, ServerWithoutStartTlsGetsNoPassword) {
+  NoTlsServer server;
+  Dovecot dovecot;
+  auto settings = dovecot.staff("INBOX");
+  settings.url = fmt::format("imap://127.0.0.1:{}/INBOX", server.port());
+
+  const auto opened = open_with(settings);
+
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().retry, Retry::never);
+  EXPECT_TRUE(contains(opened.error().problem.what, "offers no STARTTLS"))
+      << opened.error().problem.what;
+  const auto received = server.received();
+  EXPECT_FALSE(contains(received, "AUTHENTICATE")) << received;
+  EXPECT_FALSE(contains(received, "LOGIN")) << received;
+  EXPECT_FALSE(contains(received, "secret")) << received;
 }
 
 // A Dovecot of this test's own, on the next ports up, so stopping it disturbs no one.

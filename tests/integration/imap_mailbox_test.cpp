@@ -165,6 +165,32 @@ TEST_F(ImapMailboxTest, MarkProcessedStoresTheKeywordAndForEachNewSkipsIt) {
   EXPECT_EQ(unmarked.mails[0].file, std::to_string(second));
 }
 
+TEST_F(ImapMailboxTest, MarkProcessedMovesTheMailWhenMoveToIsSet) {
+  // The target folder does not exist yet: the adapter creates it (TRYCREATE).
+  auto settings = dovecot.staff(folder);
+  settings.move_to = folder + "-done";
+  Admin done(dovecot, settings.move_to);
+  done.recreate();
+  done.remove();
+  admin.append(mail("kept"), "01-Oct-2025 10:00:00 +0000");
+  admin.append(mail("moved"), "01-Oct-2025 10:00:01 +0000");
+  auto box = make(settings);
+  Collected got;
+  ASSERT_FALSE(box->poll({}, got.visit(), got.on_problem()).failure);
+  ASSERT_EQ(got.mails.size(), 2u);
+
+  const auto moved = box->mark_processed(got.mails[1].source);
+
+  ASSERT_TRUE(moved) << moved.error().problem.to_string();
+  EXPECT_EQ(admin.count(), 1u);
+  ASSERT_EQ(done.count(), 1u);
+  const auto flags = done.flags(1);
+  EXPECT_TRUE(has_flag(flags, "$MailroomProcessed"));
+  EXPECT_FALSE(has_flag(flags, "\\Seen"));
+  EXPECT_FALSE(has_flag(flags, "\\Deleted"));
+  done.remove();
+}
+
 TEST_F(ImapMailboxTest, MarkProcessedRefusesAMailOfAnotherFolder) {
   auto box = make(dovecot.staff(folder));
   const auto marked = box->mark_processed("imap://127.0.0.1/Elsewhere;UIDVALIDITY=1;UID=1");

@@ -111,6 +111,19 @@ public:
     return {};
   }
 
+  // How many mails the folder holds (EXAMINE's EXISTS).
+  std::uint32_t count() {
+    auto reply = m_connection.command("EXAMINE " + quoted());
+    if (!reply || !reply->ok()) {
+      ADD_FAILURE() << "EXAMINE " << m_folder << " failed";
+      return 0;
+    }
+    for (const auto& line : reply->untagged)
+      if (const auto exists = mailbox::imap::exists_count(line))
+        return *exists;
+    return 0;
+  }
+
   // Sets or clears flags on `uid` as a mail client would.
   void store(std::uint32_t uid, const std::string& change) {
     run("SELECT " + quoted());
