@@ -24,7 +24,8 @@ struct Part {
 
 class Walker {
 public:
-  Walker(const ParseOptions& options, MessageFacts& facts) : m_options(options), m_facts(facts) {}
+  Walker(std::string_view origin, const ParseOptions& options, MessageFacts& facts)
+      : m_origin(origin), m_options(options), m_facts(facts) {}
 
   void run(const mimetic::MimeEntity& root) {
     walk(root, "", 0, false);
@@ -131,7 +132,7 @@ private:
     if (!filename)
       filename = param_value(part.type.params, "name", charset, &notes);
     if (notes.segments_capped)
-      m_facts.parse_errors.push_back("part " + path + ": too many RFC 2231 segments in a name");
+      error(path, "too many RFC 2231 segments in a name");
     const bool attachment_disposition = part.disposition.token == "attachment";
     if (attachment_disposition || filename)
       attachment(part, path, filename.value_or(""));
@@ -145,7 +146,7 @@ private:
     const auto keep = m_options.keep_attachment_bytes ? KeepBytes::yes : KeepBytes::no;
     auto decoded = decode_body(body_of(part), part.encoding, keep);
     if (decoded.lossy)
-      m_facts.parse_errors.push_back("part " + path + ": broken base64 kept as written");
+      error(path, "broken base64 kept as written");
     Attachment out;
     out.filename = std::move(filename);
     out.content_type = part.content_type;
@@ -188,6 +189,11 @@ private:
     }
   }
 
+  void error(const std::string& path, const std::string& what) {
+    m_facts.parse_errors.push_back(std::string(m_origin) + ": part " + path + ": " + what);
+  }
+
+  std::string_view m_origin;
   const ParseOptions& m_options;
   MessageFacts& m_facts;
   int m_parts = 0;
@@ -209,8 +215,9 @@ const std::string* find_field(const mimetic::Header& header, std::string_view na
   return nullptr;
 }
 
-void walk_parts(const mimetic::MimeEntity& root, const ParseOptions& options, MessageFacts& facts) {
-  Walker(options, facts).run(root);
+void walk_parts(const mimetic::MimeEntity& root, std::string_view origin,
+                const ParseOptions& options, MessageFacts& facts) {
+  Walker(origin, options, facts).run(root);
 }
 
 } // namespace mailroom::message

@@ -17,6 +17,8 @@ namespace mailroom::message {
 // depth first, and fills `facts.attachments`, `facts.text`, `facts.text_from_html`
 // and `facts.links`. Part paths are IMAP section numbers ("2.1"), as in the
 // corpus's expected.json.
-void walk_parts(const mimetic::MimeEntity& root, const ParseOptions& options, MessageFacts& facts);
+// `origin` prefixes the parse_errors it adds.
+void walk_parts(const mimetic::MimeEntity& root, std::string_view origin,
+                const ParseOptions& options, MessageFacts& facts);
 
 } // namespace mailroom::message

@@ -146,7 +146,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
   const mimetic::MimeEntity root(usable.data(), usable.data() + usable.size());
   const auto fields = read_fields(root.header(), limits, facts);
   read_headers(fields, limits, facts);
-  walk_parts(root, options, facts);
+  walk_parts(root, origin, options, facts);
   facts.automated_reasons =
       automated_reasons(fields, top_content_type(fields), facts.from, facts.return_path);
   facts.automated = !facts.automated_reasons.empty();
