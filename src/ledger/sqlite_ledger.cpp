@@ -445,11 +445,18 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
       Poco::Int64 known = 0;
       session << "SELECT count(*) FROM sources WHERE source = ?", useRef(mail.source), into(known),
           now;
+      std::string source = mail.source;
       if (known > 0) {
         Poco::Int64 id = 0;
-        session << "SELECT mail_id FROM sources WHERE source = ?", useRef(mail.source), into(id),
-            now;
-        return RecordOutcome{id, Recorded::known_source};
+        std::string sha256;
+        session << "SELECT m.id, m.sha256 FROM sources s JOIN mails m ON m.id = s.mail_id "
+                   "WHERE s.source = ?",
+            useRef(mail.source), into(id), into(sha256), now;
+        if (sha256 == mail.sha256)
+          return RecordOutcome{id, Recorded::known_source};
+        // The same source with other bytes: a UID handed out again after a mailbox
+        // restore (reliability.md E3). Never skip it; keep both under distinct keys.
+        source = fmt::format("{}#sha256={}", mail.source, mail.sha256.substr(0, 16));
       }
       const std::string received = core::to_iso_utc(mail.received_at);
       session << "SELECT count(*) FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(known),
@@ -460,7 +467,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
         Poco::Int64 id = 0;
         session << "SELECT id FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(id), now;
         session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-            useRef(mail.source), use(id), useRef(mail.file), useRef(received), now;
+            useRef(source), use(id), useRef(mail.file), useRef(received), now;
         return RecordOutcome{id, Recorded::known_content};
       }
       const auto& facts = decision.facts;
@@ -479,7 +486,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                  "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
                  "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          useRef(mail.sha256), use(size), useRef(mail.archive_path), useRef(mail.source),
+          useRef(mail.sha256), use(size), useRef(mail.archive_path), useRef(source),
           useRef(mail.file), useRef(received), useRef(facts.message_id), useRef(from),
           useRef(facts.subject), useRef(facts.date_header), useRef(parse_errors), useRef(link_list),
           use(d.kind), use(d.deliverable), use(d.lecture), use(d.group), use(d.confidence),
@@ -487,7 +494,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
           use(d.signals), use(d.review_reasons), use(d.decided_at), now;
       Id id = m_impl->last_id();
       session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-          useRef(mail.source), use(id), useRef(mail.file), useRef(received), now;
+          useRef(source), use(id), useRef(mail.file), useRef(received), now;
       Poco::Int64 position = 0;
       for (const auto& attachment : mail.attachments) {
         ++position;

@@ -56,12 +56,15 @@ public:
   [[nodiscard]] core::Result<ConnectionSettings> settings();
 
   // Whether a mail from `source` was recorded already (cheap; lets the caller skip
-  // parsing and archiving).
+  // parsing and archiving where a source always names the same bytes, as a Maildir
+  // file name does; an IMAP caller must also check size and INTERNALDATE, E3).
   [[nodiscard]] core::Result<bool> knows_source(const std::string& source);
 
   // Records one mail and its decision in one transaction. Exactly once: a known
-  // source changes nothing; known bytes from a new source only link that source to
-  // the mail recorded first. The raw bytes must be archived before this is called.
+  // source with the same bytes changes nothing; known bytes from a new source only
+  // link that source to the mail recorded first; a known source with other bytes (a
+  // reused IMAP UID) is a new mail, kept under "<source>#sha256=<prefix>". The raw
+  // bytes must be archived before this is called.
   [[nodiscard]] core::Result<RecordOutcome>
   record(const NewMail& mail, const pipeline::Decision& decision, core::Instant decided_at);
 

@@ -214,3 +214,42 @@ TEST(LedgerStore, UnreadableMailIsRecordedWithItsErrorAndItsRawBytes) {
   const auto shown = test::mailroom("show 1 --state " + test::quoted(f.state));
   EXPECT_NE(shown.out.find("Parse:"), std::string::npos) << shown.out;
 }
+
+TEST(LedgerStore, ReusedSourceWithOtherBytesIsANewMailNotASkip) {
+  // E3: after a mailbox restore the same UID names another message.
+  test::LedgerFixture f;
+  auto ledger = f.open();
+  pipeline::Decision decision;
+  decision.classification.kind = "not-a-submission";
+  const auto at = test::at("2025-09-10T12:00:00Z");
+  auto first = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
+                              "42",
+                              at,
+                              archive::sha256_hex("one"),
+                              3,
+                              "archive/x.eml",
+                              {}},
+                             decision, at);
+  auto second = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
+                               "42",
+                               at,
+                               archive::sha256_hex("two"),
+                               3,
+                               "archive/y.eml",
+                               {}},
+                              decision, at);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->what, ledger::Recorded::new_mail);
+  EXPECT_NE(second->mail_id, first->mail_id);
+  auto again = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
+                              "42",
+                              at,
+                              archive::sha256_hex("one"),
+                              3,
+                              "archive/x.eml",
+                              {}},
+                             decision, at);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->what, ledger::Recorded::known_source);
+  EXPECT_EQ(mail_count(f), 2u);
+}
