@@ -184,7 +184,12 @@ std::expected<std::optional<RawMail>, Failure> ImapMailbox::fetch(std::uint32_t 
     mail.source = source;
     mail.file = std::to_string(uid);
     mail.received_at = *received_at;
-    mail.raw = std::string(*data->body);
+    // Reuse the response's memory for the mail rather than copying megabytes.
+    const auto offset = static_cast<std::size_t>(data->body->data() - line.data());
+    const auto size = data->body->size();
+    mail.raw = std::move(line);
+    mail.raw.resize(offset + size);
+    mail.raw.erase(0, offset);
     return mail;
   }
   return std::optional<RawMail>{}; // no FETCH data: expunged between SEARCH and FETCH

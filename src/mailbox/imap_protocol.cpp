@@ -221,8 +221,11 @@ std::optional<std::string> ResponseReader::next() {
       m_scan = end;
       continue;
     }
-    auto response = m_buffer.substr(0, crlf);
-    m_buffer.erase(0, crlf + 2);
+    // Move the buffer out rather than copy the response: a FETCH response holds a whole
+    // mail, and what follows it (the tagged OK) is short.
+    std::string response = std::move(m_buffer);
+    m_buffer = response.substr(crlf + 2);
+    response.resize(crlf);
     m_scan = 0;
     return response;
   }
