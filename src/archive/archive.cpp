@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -132,6 +134,18 @@ core::Result<void> Archive::open() const {
   if (error)
     return core::fail(m_root.string(), "cannot create the archive folder: " + error.message(),
                       "check the state folder's owner and permissions");
+  // Temporary files of processes that died (".tmp-<pid>-..."): a live process's are
+  // left alone, since it may be writing them now.
+  for (const auto& entry : fs::directory_iterator(m_root, error)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(".tmp-"))
+      continue;
+    const auto pid = std::atol(name.c_str() + 5);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
   return {};
 }
 

@@ -33,7 +33,8 @@ class Archive {
 public:
   explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}
 
-  // Creates the folder if needed.
+  // Creates the folder if needed, and removes the temporary files of processes that
+  // died while writing (a crash between write and rename).
   [[nodiscard]] core::Result<void> open() const;
 
   // Stores `raw` and the decoded bytes of `attachments` (those with `bytes`; see

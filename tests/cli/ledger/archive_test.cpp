@@ -179,3 +179,18 @@ TEST(ArchiveStore, RealMailWithRfc2231TraversalIsSanitizedAfterDecoding) {
   EXPECT_FALSE(fs::exists(dir / "evil.sh"));
   EXPECT_FALSE(fs::exists(dir / "state" / "evil.sh"));
 }
+
+TEST(ArchiveStore, OpenRemovesTemporaryFilesOfDeadProcessesOnly) {
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  // A pid that cannot be running (above the kernel's pid_max), and our own.
+  test::write_text(dir / "archive" / ".tmp-99999999-abc.eml", "half");
+  std::filesystem::create_directories(dir / "archive" / ".tmp-99999999-abc");
+  const auto mine = dir / "archive" / (".tmp-" + std::to_string(::getpid()) + "-x.eml");
+  test::write_text(mine, "in progress");
+  ASSERT_TRUE(store.open());
+  EXPECT_FALSE(fs::exists(dir / "archive" / ".tmp-99999999-abc.eml"));
+  EXPECT_FALSE(fs::exists(dir / "archive" / ".tmp-99999999-abc"));
+  EXPECT_TRUE(fs::exists(mine));
+}
