@@ -86,8 +86,9 @@ TEST(RunCommand, APasswordInTheConfigIsRefused) {
 TEST(RunCommand, SigtermEndsTheDaemonWithExitZeroWithinFiveSeconds) {
   MaildirTerm term;
   const auto log = term.dir / "daemon.log";
-  const auto started = test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " +
-                                       term.config() + " 2>" + test::quoted(log) + " & echo $!");
+  const auto started =
+      test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " + term.config() +
+                      " </dev/null >/dev/null 2>" + test::quoted(log) + " & echo $!");
   const pid_t pid = std::stoi(started.out);
   // Wait (bounded) for the first poll to finish: its line is in the log.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
