@@ -7,8 +7,9 @@ status=0
 files=$(git ls-files -co --exclude-standard src tests scripts rules templates systemd CMakeLists.txt | grep -v '^tests/data/')
 for f in $files; do
   [ -f "$f" ] || continue
-  if grep -nI ' $' "$f" >/dev/null; then
-    grep -nI ' $' "$f" | sed "s|^|$f:|; s|$| <- trailing whitespace|" | head -3; status=1
+  # "-- " is the mail signature separator (RFC 3676): its space belongs there.
+  if grep -nI ' $' "$f" | grep -v '^[0-9]*:-- $' >/dev/null; then
+    grep -nI ' $' "$f" | grep -v '^[0-9]*:-- $' | sed "s|^|$f:|; s|$| <- trailing whitespace|" | head -3; status=1
   fi
   if [ -s "$f" ] && [ "$(tail -c1 "$f" | xxd -p)" != "0a" ] && grep -Iq . "$f"; then
     echo "$f: no newline at end of file"; status=1

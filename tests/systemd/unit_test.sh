@@ -30,7 +30,7 @@ check_unit() {
   [ -z "$complaints" ] || { echo "verify complained: $complaints"; return 1; }
   local out
   out=$(cd "$work/u" && systemd-analyze security --offline=yes --threshold=15 "$work/u/$name" 2>&1) || { echo "$out" | tail -3; return 1; }
-  echo "$out" | grep -o 'Overall exposure level for [^:]*: [0-9.]*' 
+  echo "$out" | grep -o 'Overall exposure level for [^:]*: [0-9.]*'
 }
 
 echo "== the unit as shipped"
