@@ -14,3 +14,4 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILROOM_SANITIZE=a
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j"$jobs")
 if [ -x scripts/fuzz.sh ]; then scripts/fuzz.sh; fi
+if [ "$(id -u)" -eq 0 ]; then scripts/deb-test.sh build; fi

@@ -34,8 +34,14 @@ reply::Templates load_templates(const PreviewOptions& options) {
   return templates;
 }
 
+// The templates that came with this binary: beside an installed one
+// (PREFIX/bin/mailroom -> PREFIX/share/mailroom/templates), else the source tree's.
 std::string shipped_templates_dir() {
   std::error_code ignored;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
+  const auto beside = exe.parent_path().parent_path() / "share/mailroom/templates";
+  if (!exe.empty() && std::filesystem::is_directory(beside, ignored))
+    return beside.string();
   if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
     return MAILROOM_INSTALLED_TEMPLATES;
   return MAILROOM_SOURCE_TEMPLATES;
