@@ -15,6 +15,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 namespace mailroom::daemon {
 
@@ -76,31 +77,6 @@ private:
   fs::path m_path;
 };
 
-core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
-  if (settings.url.starts_with("maildir:")) {
-    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
-    if (auto opened = maildir->open(); !opened)
-      return std::unexpected(opened.error());
-    return maildir;
-  }
-  auto password = mailbox::read_password(settings.password_file, "imap-password");
-  if (!password)
-    return std::unexpected(password.error());
-  mailbox::ImapSettings imap;
-  imap.url = settings.url;
-  imap.user = settings.user;
-  imap.password = std::move(*password);
-  imap.ca_file = settings.ca_file;
-  imap.plaintext =
-      settings.allow_plaintext ? mailbox::Plaintext::allow : mailbox::Plaintext::refuse;
-  imap.timeout = settings.timeout;
-  imap.keyword = settings.keyword;
-  auto made = mailbox::ImapMailbox::make(std::move(imap));
-  if (!made)
-    return std::unexpected(made.error());
-  return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
-}
-
 struct Counts {
   std::size_t recorded = 0;
   std::size_t known = 0;
@@ -124,16 +100,30 @@ public:
     sd_notify(0, "READY=1");
     std::chrono::seconds backoff{0};
     for (;;) {
-      const bool ok = poll_once();
+      const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
+      const bool ok = !retry;
       if (mode == RunMode::once)
-        return ok && !m_stopping ? 0 : (m_stopping ? 0 : 1);
+        return ok || m_stopping ? 0 : 1;
       if (m_stopping)
         break;
-      backoff = ok ? std::chrono::seconds{0}
-                   : std::clamp(backoff * 2, std::chrono::seconds{5}, std::chrono::seconds{300});
-      const auto wait = ok ? m_settings.poll_interval : backoff;
-      if (!ok)
+      std::chrono::seconds wait = m_settings.poll_interval;
+      if (retry == mailbox::Retry::never) {
+        // A person must act (password, certificate, folder): polling again cannot help,
+        // and a refused password retried every few seconds gets the account locked.
+        if (!m_blocked)
+          spdlog::error("not polling again until the config is fixed and mailroom is reloaded "
+                        "(SIGHUP, systemctl reload) or restarted");
+        m_blocked = true;
+        wait = std::chrono::hours{24};
+      } else if (retry) {
+        backoff = *retry == mailbox::Retry::now
+                      ? std::chrono::seconds{1}
+                      : std::clamp(backoff * 2, std::chrono::seconds{5}, std::chrono::seconds{300});
+        wait = backoff;
         spdlog::warn("retrying in {} s", wait.count());
+      } else {
+        backoff = std::chrono::seconds{0};
+      }
       if (wait_for_signal(wait))
         break;
     }
@@ -153,9 +143,12 @@ private:
       if (left.count() <= 0)
         return false;
       const int signal = m_signals.wait(std::min(left, std::chrono::milliseconds{30'000}));
-      if (signal == SIGHUP)
+      if (signal == SIGHUP) {
+        const bool was_blocked = m_blocked;
         reload();
-      else if (signal != 0) {
+        if (was_blocked)
+          return false;
+      } else if (signal != 0) {
         m_stopping = true;
         return true;
       }
@@ -163,6 +156,10 @@ private:
   }
 
   void reload() {
+    if (m_blocked) {
+      spdlog::info("reload: polling the mailbox again");
+      m_blocked = false;
+    }
     auto course = load_rules(m_settings.rules_dir);
     if (!course) {
       for (const auto& problem : course.error())
@@ -216,7 +213,8 @@ private:
     check_signals();
   }
 
-  bool poll_once() {
+  // Nullopt when the poll went through; else how the failure says to retry.
+  std::optional<mailbox::Retry> poll_once() {
     m_counts = {};
     const auto started = std::chrono::steady_clock::now();
     auto poll = m_mailbox->poll(
@@ -233,6 +231,11 @@ private:
       spdlog::warn("UIDVALIDITY changed from {} to {}: the folder was read again; known mails "
                    "are recognised by their content",
                    *poll.uidvalidity_changed_from, poll.cursor.uidvalidity);
+    if (poll.uids_went_back)
+      spdlog::warn("UIDNEXT went back under UIDVALIDITY {} (a restored folder hands out old UIDs "
+                   "again): the folder was read again; known mails are recognised by their "
+                   "content, new ones under reused UIDs are recorded",
+                   poll.cursor.uidvalidity);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     std::string status =
@@ -245,7 +248,9 @@ private:
       spdlog::info("{}", status);
     }
     sd_notify(0, ("STATUS=" + status).c_str());
-    return !poll.failure;
+    if (!poll.failure)
+      return std::nullopt;
+    return poll.failure->retry;
   }
 
   const Settings& m_settings;
@@ -258,9 +263,37 @@ private:
   Signals m_signals;
   Counts m_counts;
   bool m_stopping = false;
+  bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
 };
 
 } // namespace
+
+core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
+  if (settings.url.starts_with("maildir:")) {
+    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
+    if (auto opened = maildir->open(); !opened)
+      return std::unexpected(opened.error());
+    return maildir;
+  }
+  auto password = mailbox::read_password(settings.password_file, "imap-password");
+  if (!password)
+    return std::unexpected(password.error());
+  mailbox::ImapSettings imap;
+  imap.url = settings.url;
+  imap.user = settings.user;
+  imap.password = std::move(*password);
+  imap.ca_file = settings.ca_file;
+  imap.plaintext =
+      settings.allow_plaintext ? mailbox::Plaintext::allow : mailbox::Plaintext::refuse;
+  imap.timeout = settings.timeout;
+  imap.keyword = settings.keyword;
+  if (settings.processed == Processed::move)
+    imap.move_to = settings.move_to;
+  auto made = mailbox::ImapMailbox::make(std::move(imap));
+  if (!made)
+    return std::unexpected(made.error());
+  return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
+}
 
 int run(const Settings& settings, RunMode mode) {
   auto course = load_rules(settings.rules_dir);

@@ -1,8 +1,17 @@
 #pragma once
 
 #include "daemon/settings.hpp"
+#include "mailbox/mailbox.hpp"
+
+#include <memory>
 
 namespace mailroom::daemon {
+
+// The mailbox `settings` name: a Maildir (opened and checked), or an IMAP folder with
+// its password read from the file or credential (not connected yet). Problems: the
+// password cannot be read, the url or keyword is malformed, the Maildir is missing.
+[[nodiscard]] core::Result<std::unique_ptr<mailbox::Mailbox>>
+open_mailbox(const MailboxSettings& settings);
 
 enum class RunMode { forever, once };
 

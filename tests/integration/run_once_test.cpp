@@ -1,0 +1,160 @@
+// `mailroom run --once` and `mailroom check --config` against the fixture's Dovecot: the
+// whole daemon path (config, IMAP, archive, ledger) as staff run it.
+
+#include "integration/imap_support.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace mailroom;
+
+namespace {
+
+std::string example_mail(const std::string& name) {
+  std::ifstream in(std::string(MAILROOM_SOURCE_DIR) + "/examples/maildir/new/" + name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  // IMAP serves CRLF line ends; the example files have LF.
+  std::string crlf;
+  for (char c : text.str()) {
+    if (c == '\n')
+      crlf += '\r';
+    crlf += c;
+  }
+  return crlf;
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
+}
+
+// A course term (the example rules) watching this test's own folder over IMAPS.
+struct ImapTerm {
+  test::Dovecot dovecot;
+  test::TempDir dir;
+  std::string folder = test::test_folder();
+
+  explicit ImapTerm(const std::string& password = "secret") {
+    EXPECT_EQ(test::run_shell(std::string(MAILROOM_SOURCE_DIR) + "/scripts/example-rules.sh " +
+                              test::quoted(dir / "rules"))
+                  .exit_code,
+              0);
+    std::ofstream(dir / "imap-password") << password << "\n";
+    std::ofstream(dir / "term.toml") << fmt::format(
+        "rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
+        "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"imap-password\"\n"
+        "ca_file = \"{}\"\ntimeout = \"5s\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
+        dovecot.imaps_url(folder), dovecot.ca_file().string());
+  }
+  [[nodiscard]] std::string config() const { return test::quoted(dir / "term.toml"); }
+  [[nodiscard]] test::Ran run_once() const {
+    return test::mailroom("run --once --config " + config());
+  }
+  [[nodiscard]] std::string ledger_json() const {
+    const auto ledger =
+        test::mailroom("ledger --json --config " + config() + " --now 2025-12-31T00:00:00Z");
+    EXPECT_EQ(ledger.exit_code, 0) << ledger.err;
+    return ledger.out;
+  }
+};
+
+} // namespace
+
+TEST(RunOnceImap, MailsAreJudgedByInternalDateNotByTheirDateHeaderAndSeenIsUntouched) {
+  // The daemon was down: both proposals arrived months ago; the proposal was due at
+  // 23:59:59 EDT. Group 1's Date header says 1 s before but it arrived 2 s after; Group 4's
+  // says 2 s after but it arrived exactly at the deadline (written with a -0400 offset).
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  const auto late =
+      admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 04:00:01 +0000");
+  const auto on_time =
+      admin.append(example_mail("1758254401.05.example"), "18-Sep-2025 23:59:59 -0400", "\\Seen");
+
+  const auto ran = term.run_once();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("2 new, 0 known, 0 failed"), std::string::npos) << ran.err;
+  const auto ledger = term.ledger_json();
+  EXPECT_NE(ledger.find("\"group\":\"1\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":\"late\","
+                        "\"extended_until\":null,\"received_at\":\"2025-09-19T04:00:01Z\","
+                        "\"late_by_seconds\":2"),
+            std::string::npos)
+      << ledger;
+  EXPECT_NE(ledger.find("\"group\":\"4\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":\"on-time\","
+                        "\"extended_until\":null,\"received_at\":\"2025-09-19T03:59:59Z\""),
+            std::string::npos)
+      << ledger;
+  // Read with BODY.PEEK[]: the unread mail stays unread, the read one stays read.
+  EXPECT_FALSE(test::has_flag(admin.flags(late), "\\Seen"));
+  EXPECT_TRUE(test::has_flag(admin.flags(on_time), "\\Seen"));
+  EXPECT_TRUE(test::has_flag(admin.flags(late), "$MailroomProcessed"));
+
+  const auto again = term.run_once();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
+  admin.remove();
+}
+
+TEST(RunOnceImap, ARecreatedFolderAddsNoDuplicate) {
+  // The folder is deleted and made again with the same mails: new UIDVALIDITY, every UID
+  // renumbered. The content hash recognises each mail.
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 03:00:00 +0000");
+  admin.append(example_mail("1758254401.05.example"), "19-Sep-2025 03:30:00 +0000");
+  const auto first = term.run_once();
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto before = term.ledger_json();
+
+  admin.recreate();
+  admin.append(example_mail("1758254401.05.example"), "19-Sep-2025 03:30:00 +0000");
+  admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 03:00:00 +0000");
+  const auto second = term.run_once();
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("UIDVALIDITY changed"), std::string::npos) << second.err;
+  EXPECT_EQ(count_of(second.err, " recorded "), 0) << second.err;
+  EXPECT_EQ(term.ledger_json(), before);
+  admin.remove();
+}
+
+TEST(RunOnceImap, AWrongPasswordIsAClearErrorAndExitsNonZero) {
+  ImapTerm term("not-the-password");
+  const auto ran = term.run_once();
+  EXPECT_EQ(ran.exit_code, 1) << ran.err;
+  EXPECT_NE(ran.err.find("password"), std::string::npos) << ran.err;
+  const auto checked = test::mailroom("check --config " + term.config());
+  EXPECT_NE(checked.exit_code, 0) << checked.out << checked.err;
+  EXPECT_NE(checked.err.find("password"), std::string::npos) << checked.err;
+}
+
+TEST(RunOnceImap, CheckLogsInAndListsEveryProblem) {
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  const auto ok = test::mailroom("check --config " + term.config());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("logged in as staff"), std::string::npos) << ok.out;
+
+  // No trusted authserv-id and a CA that does not sign the server: both listed.
+  std::ofstream(term.dir / "other-ca.crt") << "";
+  std::ofstream(term.dir / "term.toml")
+      << fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
+                     "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = "
+                     "\"imap-password\"\ntimeout = \"5s\"\n",
+                     term.dovecot.imaps_url(term.folder));
+  const auto bad = test::mailroom("check --config " + term.config());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("no trusted authserv-id"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("certificate"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("2 problems"), std::string::npos) << bad.err;
+  admin.remove();
+}
