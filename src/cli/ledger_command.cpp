@@ -34,7 +34,59 @@ std::optional<std::string> lecture_text(const deadline::Instance& instance) {
   return instance.lecture ? std::optional{rules::iso_date(*instance.lecture)} : std::nullopt;
 }
 
+// `--status reply-failed` (and reply-queued, reply-sent, reply-suppressed): the
+// outbox rows in that state, one per reply and recipient.
+int run_reply_status(const LedgerOptions& options, const std::string& state) {
+  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                   daemon::NeedRules::no);
+  if (!paths)
+    return print_problem(paths.error());
+  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return print_problem(ledger.error());
+  auto rows = ledger->replies(state);
+  if (!rows)
+    return print_problem(rows.error());
+  Table table({"reply", "mail", "kind", "identity", "recipient", "state", "attempts", "created_at",
+               "detail"});
+  for (const auto& row : *rows) {
+    const std::string detail = row.state == "suppressed" ? row.why : row.last_error;
+    if (options.json) {
+      JsonObject record;
+      record.add("reply", static_cast<std::int64_t>(row.id));
+      record.add("mail", static_cast<std::int64_t>(row.mail_id));
+      record.add("kind", row.kind);
+      record.add("identity", row.identity);
+      record.add("recipient", row.recipient);
+      record.add("message_id", row.message_id);
+      record.add("status", "reply-" + row.state);
+      record.add("attempts", static_cast<std::int64_t>(row.attempts));
+      record.add("created_at", core::to_iso_utc(row.created_at));
+      record.add("sent_at",
+                 row.sent_at ? std::optional{core::to_iso_utc(*row.sent_at)} : std::nullopt);
+      record.add("detail", detail);
+      std::cout << record.str() << "\n";
+      continue;
+    }
+    table.add({std::to_string(row.id), std::to_string(row.mail_id), row.kind, row.identity,
+               row.recipient, "reply-" + row.state, std::to_string(row.attempts),
+               core::to_iso_utc(row.created_at), detail});
+  }
+  if (options.csv)
+    table.print_csv(std::cout);
+  else if (!options.json)
+    table.print(std::cout);
+  return 0;
+}
+
 int run_ledger(const LedgerOptions& options) {
+  if (options.status.starts_with("reply-")) {
+    const std::string state = options.status.substr(6);
+    if (state != "failed" && state != "queued" && state != "sent" && state != "suppressed")
+      return print_problem({"--status", "unknown status '" + options.status + "'",
+                            "use reply-failed, reply-queued, reply-sent or reply-suppressed"});
+    return run_reply_status(options, state);
+  }
   auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
                                    daemon::NeedRules::yes);
   if (!paths)
@@ -47,7 +99,9 @@ int run_ledger(const LedgerOptions& options) {
     wanted_status = pipeline::parse_status(options.status);
     if (!wanted_status)
       return print_problem({"--status", "unknown status '" + options.status + "'",
-                            "use pending, on-time, late, missing, extended or excused"});
+                            "use pending, on-time, late, missing, extended or excused; for "
+                            "replies, reply-failed, reply-queued, reply-sent or "
+                            "reply-suppressed"});
   }
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {
@@ -179,7 +233,8 @@ void add_ledger_command(CLI::App& app, int& exit_code) {
   auto* json = command->add_flag("--json", options->json, "One JSON object per line");
   command->add_flag("--csv", options->csv, "CSV for a gradebook")->excludes(json);
   command->add_option("--status", options->status,
-                      "Only this status: pending, on-time, late, missing, extended, excused");
+                      "Only this status: pending, on-time, late, missing, extended, excused; or "
+                      "the replies in reply-failed, reply-queued, reply-sent, reply-suppressed");
   command->add_option("--group", options->group, "Only this group");
   command->add_option("--deliverable", options->deliverable, "Only this deliverable");
   command->add_option("--lecture", options->lecture, "Only this lecture (YYYY-MM-DD)");

@@ -4,6 +4,45 @@
 
 namespace mailroom::daemon {
 
+std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& decision,
+                                                    const rules::Course& course,
+                                                    const ReplyPlan& plan, core::Instant now) {
+  ledger::OutgoingReply out;
+  out.kind = pipeline::to_string(decision.reply);
+  out.identity = reply::identity_of(decision, course);
+  out.max_per_day = plan.max_per_student_per_day;
+  // Only mail that would have had a reply, or that is mailroom's own or automated, gets
+  // a suppressed row: the rest (not a submission, unknown sender) says why in the mail's
+  // own reply_reason.
+  const bool own_or_automated =
+      reply::own_mail(decision.facts, plan.gates) || decision.facts.automated;
+  if (decision.reply == pipeline::ReplyKind::none && !(own_or_automated && !out.identity.empty()))
+    return std::nullopt;
+  if (auto why = reply::suppression(decision, course, plan.gates, now)) {
+    out.suppressed = *why;
+    return out;
+  }
+  reply::ComposeOptions options;
+  options.from = plan.from;
+  options.reply_to = plan.reply_to;
+  options.message_id_domain = plan.gates.own_domain;
+  // Group Cc only when configured ([replies] recipients = "group").
+  options.recipients = plan.recipients;
+  options.now = now;
+  options.unique = decision.facts.sha256.substr(0, 24);
+  auto composed = reply::compose(decision, course, plan.templates, options);
+  if (!composed) {
+    out.suppressed = "cannot compose: " + composed.error().to_string();
+    return out;
+  }
+  out.kind = composed->kind;
+  out.message_id = composed->message_id;
+  out.message = std::move(composed->message);
+  out.recipients = composed->to;
+  out.recipients.insert(out.recipients.end(), composed->cc.begin(), composed->cc.end());
+  return out;
+}
+
 core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rules::Course& course,
                                          core::Instant now) {
   auto seen = m_ledger.knows_source(mail.source);
@@ -37,7 +76,11 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
     std::string().swap(attachment.bytes);
   auto decision =
       pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), course);
-  auto recorded = m_ledger.record(row, decision, now);
+  std::optional<ledger::OutgoingReply> reply;
+  if (m_replies)
+    reply = outgoing_reply(decision, course, *m_replies, now);
+  // One transaction: the mail, its decision and its reply rows (the outbox).
+  auto recorded = m_ledger.record(row, decision, now, reply);
   if (!recorded)
     return std::unexpected(recorded.error());
   return IngestOutcome{recorded->what == ledger::Recorded::new_mail ? Taken::recorded

@@ -4,11 +4,24 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/mailbox.hpp"
 #include "pipeline/decision.hpp"
+#include "reply/compose.hpp"
+#include "reply/gates.hpp"
 #include "rules/course.hpp"
 
 namespace mailroom::daemon {
 
 enum class Taken { recorded, known };
+
+// How replies are made: templates, the gates, the cap. Without a plan nothing is
+// enqueued (replay, tests).
+struct ReplyPlan {
+  reply::Templates templates;
+  reply::GatePolicy gates;
+  std::string from;     // the course address
+  std::string reply_to; // staff
+  reply::Recipients recipients = reply::Recipients::sender_and_group;
+  int max_per_student_per_day = 10;
+};
 
 struct IngestOutcome {
   Taken taken = Taken::recorded;
@@ -21,8 +34,9 @@ struct IngestOutcome {
 // decide; record. A mail that fails to parse is still recorded, with its errors.
 class Ingest {
 public:
-  Ingest(ledger::SqliteLedger& ledger, const archive::Archive& archive)
-      : m_ledger(ledger), m_archive(archive) {}
+  Ingest(ledger::SqliteLedger& ledger, const archive::Archive& archive,
+         const ReplyPlan* replies = nullptr)
+      : m_ledger(ledger), m_archive(archive), m_replies(replies) {}
 
   [[nodiscard]] core::Result<IngestOutcome> take(const mailbox::RawMail& mail,
                                                  const rules::Course& course, core::Instant now);
@@ -30,6 +44,14 @@ public:
 private:
   ledger::SqliteLedger& m_ledger;
   const archive::Archive& m_archive;
+  const ReplyPlan* m_replies;
 };
+
+// The reply a decision leads to, ready for the outbox: composed, or suppressed with
+// why (the gates of reply::suppression). Nullopt when the decision calls for no reply
+// and nothing about it is worth a row (not a submission, unknown sender).
+[[nodiscard]] std::optional<ledger::OutgoingReply>
+outgoing_reply(const pipeline::Decision& decision, const rules::Course& course,
+               const ReplyPlan& plan, core::Instant now);
 
 } // namespace mailroom::daemon

@@ -17,8 +17,9 @@ const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval"
 const std::vector<std::string> k_mailbox_keys{
     "url",     "user",      "password_file", "ca_file", "allow_plaintext",
     "timeout", "processed", "keyword",       "password"};
-const std::vector<std::string> k_outbox_keys{
-    "url", "from", "user", "password_file", "ca_file", "allow_plaintext", "timeout", "password"};
+const std::vector<std::string> k_outbox_keys{"url",           "from",        "user",
+                                             "password_file", "ca_file",     "allow_plaintext",
+                                             "timeout",       "retry_after", "password"};
 const std::vector<std::string> k_replies_keys{"recipients", "max_per_student_per_day",
                                               "max_reply_age"};
 const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
@@ -127,6 +128,7 @@ void read_outbox(const toml::table& root, const fs::path& base, Settings& settin
     outbox.ca_file = relative_to(base, *file);
   read_bool(*table, "allow_plaintext", outbox.allow_plaintext, report);
   read_duration(*table, "timeout", "outbox", outbox.timeout, report);
+  read_duration(*table, "retry_after", "outbox", outbox.retry_after, report);
 }
 
 void read_replies(const toml::table& root, Settings& settings, Reporter& report) {

@@ -32,6 +32,7 @@ struct OutboxSettings {
   std::filesystem::path ca_file;
   bool allow_plaintext = false;
   std::chrono::seconds timeout{30};
+  std::chrono::seconds retry_after{60}; // the first wait after a temporary failure; doubles
 };
 
 enum class ReplyRecipients { group, sender };

@@ -113,6 +113,37 @@ struct RecordOutcome {
   Recorded what = Recorded::new_mail;
 };
 
+// A reply to enqueue with a mail's decision (SqliteLedger::record). One row per
+// recipient is written; with `suppressed` set, or over the per-student cap, one
+// suppressed row says why and nothing is sent.
+struct OutgoingReply {
+  std::string kind;     // "receipt", "late-notice", "clarify"
+  std::string identity; // the roster identity it counts against (uniqname)
+  std::vector<std::string> recipients;
+  std::string message_id;
+  std::string message;                   // the whole RFC 5322 message, CRLF
+  std::optional<std::string> suppressed; // why no reply may go out
+  int max_per_day = 10;                  // per identity, rolling 24 h, counted at enqueue
+};
+
+// One outbox row.
+struct ReplyRow {
+  Id id = 0;
+  Id mail_id = 0;
+  std::string kind;
+  std::string identity;
+  std::string recipient;
+  std::string message_id;
+  std::string message;
+  std::string state; // "queued", "sent", "failed", "suppressed"
+  std::string why;
+  int attempts = 0;
+  core::Instant next_attempt_at;
+  std::string last_error;
+  core::Instant created_at;
+  std::optional<core::Instant> sent_at;
+};
+
 // The per-connection settings of reliability.md Q1, as SQLite reports them.
 struct ConnectionSettings {
   std::string journal_mode;

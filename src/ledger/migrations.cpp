@@ -93,6 +93,30 @@ const std::vector<std::vector<std::string>>& migrations() {
                grp TEXT,
                audit_id INTEGER NOT NULL REFERENCES audit(id)))",
       },
+      // 2: the outbox. One row per reply and recipient (one SMTP transaction each,
+      // reliability.md A7), written in the transaction that records the mail's
+      // decision. state: queued, sent, failed (a permanent 5xx), suppressed (never
+      // sent, with why; recipient empty). The per-student cap counts rows by roster
+      // identity and created_at, so a restart resets nothing.
+      {
+          R"(CREATE TABLE replies (
+               id INTEGER PRIMARY KEY,
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               kind TEXT NOT NULL,
+               identity TEXT NOT NULL,
+               recipient TEXT NOT NULL,
+               message_id TEXT NOT NULL,
+               message TEXT NOT NULL,
+               state TEXT NOT NULL,
+               why TEXT NOT NULL,
+               attempts INTEGER NOT NULL,
+               next_attempt_at TEXT NOT NULL,
+               last_error TEXT NOT NULL,
+               created_at TEXT NOT NULL,
+               sent_at TEXT))",
+          "CREATE INDEX replies_identity ON replies(identity, created_at)",
+          "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
+      },
   };
   return k_migrations;
 }

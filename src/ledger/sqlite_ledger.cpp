@@ -193,6 +193,77 @@ struct SqliteLedger::Impl {
     return last_id();
   }
 
+  int replies_since(const std::string& identity, core::Instant since) {
+    Poco::Int64 count = 0;
+    const std::string from = core::to_iso_utc(since);
+    session << "SELECT count(DISTINCT mail_id) FROM replies WHERE identity = ? AND "
+               "state <> 'suppressed' AND created_at >= ?",
+        useRef(identity), useRef(from), into(count), now;
+    return static_cast<int>(count);
+  }
+
+  // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
+  // and restarts never reset it (reliability.md A6).
+  void enqueue(Id mail_id, const OutgoingReply& reply, core::Instant at) {
+    std::optional<std::string> why = reply.suppressed;
+    if (!why && !reply.identity.empty()) {
+      const int sent = replies_since(reply.identity, at - std::chrono::hours{24});
+      if (sent >= reply.max_per_day)
+        why = fmt::format("rate limit: {} replies to {} in the last 24 h (max {})", sent,
+                          reply.identity, reply.max_per_day);
+    }
+    if (!why && reply.recipients.empty())
+      why = "no roster address to send to";
+    const std::string created = core::to_iso_utc(at);
+    auto insert = [&](const std::string& recipient, const std::string& state,
+                      const std::string& reason) {
+      session << "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
+                 "state, why, attempts, next_attempt_at, last_error, created_at) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+          use(mail_id), useRef(reply.kind), useRef(reply.identity), useRef(recipient),
+          useRef(reply.message_id), useRef(reply.message), useRef(state), useRef(reason),
+          useRef(created), useRef(created), now;
+    };
+    if (why) {
+      insert("", "suppressed", *why);
+      return;
+    }
+    for (const auto& recipient : reply.recipients)
+      insert(recipient, "queued", "");
+  }
+
+  std::vector<ReplyRow> select_replies(const std::string& where, const std::string& argument) {
+    Statement select(session);
+    select << "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
+              "attempts, next_attempt_at, last_error, created_at, sent_at FROM replies " +
+                  where + " ORDER BY id";
+    std::string bound = argument;
+    if (!argument.empty())
+      select, useRef(bound);
+    select.execute();
+    RecordSet rows(select);
+    std::vector<ReplyRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+      ReplyRow row;
+      row.id = rows["id"].convert<Poco::Int64>();
+      row.mail_id = rows["mail_id"].convert<Poco::Int64>();
+      row.kind = text(rows, "kind");
+      row.identity = text(rows, "identity");
+      row.recipient = text(rows, "recipient");
+      row.message_id = text(rows, "message_id");
+      row.message = text(rows, "message");
+      row.state = text(rows, "state");
+      row.why = text(rows, "why");
+      row.attempts = static_cast<int>(rows["attempts"].convert<Poco::Int64>());
+      row.next_attempt_at = instant(rows, "next_attempt_at");
+      row.last_error = text(rows, "last_error");
+      row.created_at = instant(rows, "created_at");
+      row.sent_at = instant_or_null(rows, "sent_at");
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
+
   Id last_id() {
     Poco::Int64 id = 0;
     session << "SELECT last_insert_rowid()", into(id), now;
@@ -438,7 +509,8 @@ core::Result<bool> SqliteLedger::knows_source(const std::string& source) {
 
 core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                                                  const pipeline::Decision& decision,
-                                                 core::Instant decided_at) {
+                                                 core::Instant decided_at,
+                                                 const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(session, [&] {
@@ -506,8 +578,58 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
             useRef(attachment.sha256), now;
       }
       m_impl->insert_decision(id, "recorded", decision, decided_at);
+      if (reply)
+        m_impl->enqueue(id, *reply, decided_at);
       return RecordOutcome{id, Recorded::new_mail};
     });
+  });
+}
+
+core::Result<int> SqliteLedger::replies_since(const std::string& identity, core::Instant since) {
+  return m_impl->guarded([&] { return m_impl->replies_since(identity, since); });
+}
+
+core::Result<std::vector<ReplyRow>> SqliteLedger::due_replies(core::Instant at) {
+  return m_impl->guarded([&] {
+    return m_impl->select_replies("WHERE state = 'queued' AND next_attempt_at <= ?",
+                                  core::to_iso_utc(at));
+  });
+}
+
+core::Result<std::vector<ReplyRow>> SqliteLedger::replies(const std::string& state) {
+  return m_impl->guarded([&] {
+    if (state.empty())
+      return m_impl->select_replies("", "");
+    return m_impl->select_replies("WHERE state = ?", state);
+  });
+}
+
+core::Result<void> SqliteLedger::reply_sent(Id id, core::Instant at) {
+  return m_impl->guarded([&] {
+    const std::string when = core::to_iso_utc(at);
+    Poco::Int64 row = id;
+    m_impl->session << "UPDATE replies SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
+                       "WHERE id = ?",
+        useRef(when), use(row), now;
+  });
+}
+
+core::Result<void> SqliteLedger::reply_failed(Id id, const std::string& error) {
+  return m_impl->guarded([&] {
+    Poco::Int64 row = id;
+    m_impl->session << "UPDATE replies SET state = 'failed', last_error = ?, attempts = "
+                       "attempts + 1 WHERE id = ?",
+        useRef(error), use(row), now;
+  });
+}
+
+core::Result<void> SqliteLedger::reply_retry(Id id, const std::string& error, core::Instant next) {
+  return m_impl->guarded([&] {
+    Poco::Int64 row = id;
+    const std::string when = core::to_iso_utc(next);
+    m_impl->session << "UPDATE replies SET last_error = ?, next_attempt_at = ?, attempts = "
+                       "attempts + 1 WHERE id = ?",
+        useRef(error), useRef(when), use(row), now;
   });
 }
 

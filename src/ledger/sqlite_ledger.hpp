@@ -14,7 +14,7 @@ namespace mailroom::ledger {
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -66,7 +66,20 @@ public:
   // reused IMAP UID) is a new mail, kept under "<source>#sha256=<prefix>". The raw
   // bytes must be archived before this is called.
   [[nodiscard]] core::Result<RecordOutcome>
-  record(const NewMail& mail, const pipeline::Decision& decision, core::Instant decided_at);
+  record(const NewMail& mail, const pipeline::Decision& decision, core::Instant decided_at,
+         const std::optional<OutgoingReply>& reply = std::nullopt);
+
+  // The outbox. Replies enqueued for `identity` (not suppressed) at or after `since`.
+  [[nodiscard]] core::Result<int> replies_since(const std::string& identity, core::Instant since);
+  // Queued rows whose next attempt is due at `now`, oldest first.
+  [[nodiscard]] core::Result<std::vector<ReplyRow>> due_replies(core::Instant now);
+  // Every row in `state` ("failed", ...), or every row when empty; oldest first.
+  [[nodiscard]] core::Result<std::vector<ReplyRow>> replies(const std::string& state = "");
+  [[nodiscard]] core::Result<void> reply_sent(Id id, core::Instant at);
+  // A permanent failure (5xx): never retried, listed by `ledger --status reply-failed`.
+  [[nodiscard]] core::Result<void> reply_failed(Id id, const std::string& error);
+  // A temporary failure: tried again at `next`.
+  [[nodiscard]] core::Result<void> reply_retry(Id id, const std::string& error, core::Instant next);
 
   // Every mail, oldest arrival first; with `since`, those received at or after it.
   [[nodiscard]] core::Result<std::vector<MailRow>> mails(std::optional<core::Instant> since = {});

@@ -1,0 +1,67 @@
+#include "daemon/replies.hpp"
+
+#include "daemon/rules_files.hpp"
+#include "mailbox/imap_connection.hpp"
+#include "outbox/directory_sender.hpp"
+#include "outbox/smtp_sender.hpp"
+
+#include <filesystem>
+
+namespace mailroom::daemon {
+
+namespace {
+
+std::filesystem::path shipped_templates() {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
+    return MAILROOM_INSTALLED_TEMPLATES;
+  return MAILROOM_SOURCE_TEMPLATES;
+}
+
+} // namespace
+
+std::string envelope_from(const Settings& settings, const rules::Course& course) {
+  return settings.outbox.from.empty() ? course.staff_address : settings.outbox.from;
+}
+
+ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
+  ReplyPlan plan;
+  for (const auto& dir : {shipped_templates(), settings.rules_dir / "templates"})
+    for (const char* name : {"receipt", "late-notice", "clarify"})
+      if (auto text = read_file(dir / (std::string(name) + ".mustache")))
+        plan.templates[name] = std::move(*text);
+  plan.from = envelope_from(settings, course);
+  plan.reply_to = course.staff_address;
+  plan.gates.own_domain = "mailroom." + course.id + ".invalid";
+  plan.gates.own_address = plan.from;
+  plan.gates.max_reply_age = settings.replies.max_reply_age;
+  plan.recipients = settings.replies.recipients == ReplyRecipients::group
+                        ? reply::Recipients::sender_and_group
+                        : reply::Recipients::sender_only;
+  plan.max_per_student_per_day = settings.replies.max_per_student_per_day;
+  return plan;
+}
+
+core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings) {
+  const auto& outbox = settings.outbox;
+  if (outbox.url.starts_with("dir:"))
+    return std::make_unique<outbox::DirectorySender>(outbox.url.substr(4));
+  outbox::SmtpSettings smtp;
+  smtp.url = outbox.url;
+  smtp.user = outbox.user;
+  if (!outbox.user.empty()) {
+    auto password = mailbox::read_password(outbox.password_file, "smtp-password");
+    if (!password)
+      return std::unexpected(password.error());
+    smtp.password = std::move(*password);
+  }
+  smtp.ca_file = outbox.ca_file;
+  smtp.allow_plaintext = outbox.allow_plaintext;
+  smtp.timeout = outbox.timeout;
+  auto made = outbox::SmtpSender::make(std::move(smtp));
+  if (!made)
+    return std::unexpected(made.error());
+  return std::unique_ptr<outbox::Sender>(std::move(*made));
+}
+
+} // namespace mailroom::daemon

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "daemon/ingest.hpp"
+#include "daemon/settings.hpp"
+#include "outbox/sender.hpp"
+
+#include <memory>
+
+namespace mailroom::daemon {
+
+// The reply plan of a config and its course: the shipped templates overridden by the
+// rules folder's templates/, the course address, mailroom's own Message-ID domain,
+// the recipients policy and the cap.
+[[nodiscard]] ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
+
+// The sender [outbox] url names: a directory (dir:PATH) or SMTP over libcurl with the
+// password from password_file or the systemd credential smtp-password.
+[[nodiscard]] core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings);
+
+// The envelope sender (MAIL FROM) of replies: [outbox] from, else the course address.
+[[nodiscard]] std::string envelope_from(const Settings& settings, const rules::Course& course);
+
+} // namespace mailroom::daemon

@@ -1,0 +1,123 @@
+#include "outbox/smtp_sender.hpp"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace mailroom::outbox {
+
+namespace {
+
+struct Upload {
+  const std::string* data = nullptr;
+  std::size_t offset = 0;
+};
+
+std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  const std::size_t n = std::min(size * count, upload->data->size() - upload->offset);
+  std::memcpy(buffer, upload->data->data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+// The server's last reply line, for the ledger ("550 5.1.1 no such user").
+std::size_t keep_last_line(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* last = static_cast<std::string*>(user);
+  std::string line(buffer, size * count);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  if (line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])))
+    *last = line;
+  return size * count;
+}
+
+// Messages on the wire are CRLF; composition may hand over LF.
+std::string crlf(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+      out += '\r';
+    out += text[i];
+  }
+  return out;
+}
+
+std::string bracketed(const std::string& address) {
+  return address.starts_with("<") ? address : "<" + address + ">";
+}
+
+} // namespace
+
+SmtpSender::SmtpSender(SmtpSettings settings) : m_settings(std::move(settings)) {}
+
+SmtpSender::~SmtpSender() {
+  if (m_curl)
+    curl_easy_cleanup(static_cast<CURL*>(m_curl));
+}
+
+core::Result<std::unique_ptr<SmtpSender>> SmtpSender::make(SmtpSettings settings) {
+  if (!settings.url.starts_with("smtps://") && !settings.url.starts_with("smtp://"))
+    return core::fail("[outbox] url", "not an smtps:// or smtp:// URL: " + settings.url,
+                      "write smtps://HOST[:PORT], smtp://HOST[:PORT] (STARTTLS) or dir:PATH");
+  std::unique_ptr<SmtpSender> sender(new SmtpSender(std::move(settings)));
+  sender->m_curl = curl_easy_init();
+  if (!sender->m_curl)
+    return core::fail("[outbox] url", "libcurl could not start", "");
+  return sender;
+}
+
+SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& message) {
+  auto* curl = static_cast<CURL*>(m_curl);
+  curl_easy_reset(curl); // options go; the connection cache stays
+  std::string url = m_settings.url;
+  // libcurl takes the EHLO name from the URL path.
+  if (const auto scheme_end = url.find("://"); url.find('/', scheme_end + 3) == std::string::npos)
+    url += "/" + m_settings.helo;
+  const std::string wire = crlf(message);
+  Upload upload{&wire, 0};
+  std::string last_line;
+  const std::string from = bracketed(envelope.from);
+  curl_slist* recipients = curl_slist_append(nullptr, bracketed(envelope.recipient).c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   m_settings.allow_plaintext ? static_cast<long>(CURLUSESSL_TRY)
+                                              : static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!m_settings.ca_file.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, m_settings.ca_file.c_str());
+  if (!m_settings.user.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, m_settings.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, m_settings.password.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(wire.size()));
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_last_line);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &last_line);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_settings.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(m_settings.timeout.count() * 4));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  const CURLcode code = curl_easy_perform(curl);
+  long response = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
+  curl_slist_free_all(recipients);
+  if (code == CURLE_OK)
+    return {Delivery::sent, last_line};
+  const std::string detail =
+      fmt::format("{} to {}: {}{}", m_settings.url, envelope.recipient, curl_easy_strerror(code),
+                  last_line.empty() ? "" : " (" + last_line + ")");
+  // A refused login is the config's fault, not the message's: keep it queued.
+  if (response >= 500 && response < 600 && code != CURLE_LOGIN_DENIED)
+    return {Delivery::permanent, detail};
+  return {Delivery::temporary, detail};
+}
+
+} // namespace mailroom::outbox

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "core/problem.hpp"
+#include "outbox/sender.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace mailroom::outbox {
+
+struct SmtpSettings {
+  std::string url; // smtps://HOST[:PORT] or smtp://HOST[:PORT] (STARTTLS required)
+  std::string user;
+  std::string password;          // from read_password(file, "smtp-password")
+  std::filesystem::path ca_file; // empty: the system's CA store
+  bool allow_plaintext = false;  // loopback tests only: STARTTLS tried, not required
+  std::chrono::seconds timeout{30};
+  std::string helo = "mailroom.invalid"; // the EHLO name (libcurl takes it from the URL path)
+};
+
+// SMTP over libcurl: TLS (smtps:// or STARTTLS, CURLUSESSL_ALL), the certificate and
+// host name verified, AUTH when a user is set, one transaction per recipient. A 5xx
+// is permanent; a 4xx, a refused login, TLS and network errors are temporary.
+class SmtpSender final : public Sender {
+public:
+  [[nodiscard]] static core::Result<std::unique_ptr<SmtpSender>> make(SmtpSettings settings);
+  ~SmtpSender() override;
+  [[nodiscard]] SendOutcome send(const Envelope& envelope, const std::string& message) override;
+
+private:
+  explicit SmtpSender(SmtpSettings settings);
+  SmtpSettings m_settings;
+  void* m_curl = nullptr;
+};
+
+} // namespace mailroom::outbox

@@ -1,0 +1,205 @@
+// The outbox in the ledger (migration 2): reply rows written with the decision, the
+// per-student cap counted at enqueue and kept across restarts, and the relay's marks.
+#include "cli/ledger/fixture.hpp"
+#include "outbox/directory_sender.hpp"
+#include "outbox/relay.hpp"
+
+using namespace mailroom;
+using test::at;
+
+namespace {
+
+struct Recorder {
+  const test::LedgerFixture& fixture;
+  int next = 0;
+
+  // Records a new mail from Ada (roster identity "ada"), with `reply` enqueued.
+  ledger::RecordOutcome record(ledger::SqliteLedger& ledger, const ledger::OutgoingReply& reply,
+                               const char* when) {
+    const std::string name = "m" + std::to_string(++next);
+    pipeline::Decision decision;
+    decision.source = "maildir:/test/" + name;
+    decision.file = name;
+    decision.received_at = at(when);
+    decision.facts.message_id = "<" + name + "@example.edu>";
+    decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
+    decision.classification.kind = "not-a-submission";
+    decision.reply = pipeline::ReplyKind::receipt;
+    const std::string raw = "Subject: " + name + "\r\n\r\n" + name + "\r\n";
+    ledger::NewMail mail{decision.source,
+                         name,
+                         decision.received_at,
+                         archive::sha256_hex(raw),
+                         static_cast<std::int64_t>(raw.size()),
+                         "archive/none.eml",
+                         {}};
+    auto recorded = ledger.record(mail, decision, at(when), reply);
+    EXPECT_TRUE(recorded) << recorded.error().to_string();
+    return recorded.value_or(ledger::RecordOutcome{});
+  }
+};
+
+ledger::OutgoingReply receipt(std::vector<std::string> recipients = {"ada@example.edu",
+                                                                     "alan@example.edu"}) {
+  ledger::OutgoingReply reply;
+  reply.kind = "receipt";
+  reply.identity = "ada";
+  reply.recipients = std::move(recipients);
+  reply.message_id = "<receipt.x@mailroom.demo-f25.invalid>";
+  reply.message = "Subject: Receipt\r\n\r\nthanks\r\n";
+  reply.max_per_day = 10;
+  return reply;
+}
+
+int count(ledger::SqliteLedger& ledger, const std::string& state) {
+  auto rows = ledger.replies(state);
+  EXPECT_TRUE(rows);
+  return rows ? static_cast<int>(rows->size()) : -1;
+}
+
+// A sender that answers as told, and counts.
+class ScriptedSender final : public outbox::Sender {
+public:
+  outbox::Delivery answer = outbox::Delivery::sent;
+  std::vector<std::string> recipients;
+  outbox::SendOutcome send(const outbox::Envelope& envelope, const std::string&) override {
+    recipients.push_back(envelope.recipient);
+    return {answer, answer == outbox::Delivery::permanent ? "550 5.1.1 no such user" : "ok"};
+  }
+};
+
+} // namespace
+
+TEST(LedgerOutbox, OneQueuedRowPerRecipientInTheRecordTransaction) {
+  test::LedgerFixture fixture;
+  auto ledger = fixture.open();
+  Recorder recorder{fixture};
+  recorder.record(ledger, receipt(), "2025-10-06T12:00:00Z");
+  auto rows = ledger.replies();
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].recipient, "ada@example.edu");
+  EXPECT_EQ((*rows)[1].recipient, "alan@example.edu");
+  EXPECT_EQ((*rows)[0].state, "queued");
+  EXPECT_EQ((*rows)[0].message_id, (*rows)[1].message_id);
+  auto settings = ledger.settings();
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->user_version, 2);
+}
+
+TEST(LedgerOutbox, ASuppressedReplyIsRecordedWithWhy) {
+  test::LedgerFixture fixture;
+  auto ledger = fixture.open();
+  Recorder recorder{fixture};
+  auto reply = receipt();
+  reply.suppressed = "automated mail is never answered (RFC 3834): List-Id present";
+  recorder.record(ledger, reply, "2025-10-06T12:00:00Z");
+  auto rows = ledger.replies("suppressed");
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].why, *reply.suppressed);
+  EXPECT_EQ(count(ledger, "queued"), 0);
+}
+
+TEST(LedgerOutbox, ElevenMailsInADayGetTenRepliesAndARestartResetsNothing) {
+  test::LedgerFixture fixture;
+  Recorder recorder{fixture};
+  {
+    auto ledger = fixture.open();
+    for (int i = 0; i < 5; ++i)
+      recorder.record(ledger, receipt({"ada@example.edu"}), "2025-10-06T12:00:00Z");
+  }
+  auto ledger = fixture.open(); // a restart: a new connection, the same ledger
+  for (int i = 5; i < 11; ++i)
+    recorder.record(ledger, receipt({"ada@example.edu"}), "2025-10-06T20:00:00Z");
+  EXPECT_EQ(count(ledger, "queued"), 10);
+  auto suppressed = ledger.replies("suppressed");
+  ASSERT_TRUE(suppressed);
+  ASSERT_EQ(suppressed->size(), 1u);
+  EXPECT_NE((*suppressed)[0].why.find("rate limit: 10 replies to ada in the last 24 h (max 10)"),
+            std::string::npos)
+      << (*suppressed)[0].why;
+  // The window rolls: 24 h after the first five, there is room again.
+  recorder.record(ledger, receipt({"ada@example.edu"}), "2025-10-07T12:00:01Z");
+  EXPECT_EQ(count(ledger, "queued"), 11);
+  // A suppressed reply does not count against the cap.
+  EXPECT_EQ(*ledger.replies_since("ada", at("2025-10-06T00:00:00Z")), 11);
+}
+
+TEST(LedgerOutbox, TheCapCountsRepliesNotRecipients) {
+  test::LedgerFixture fixture;
+  auto ledger = fixture.open();
+  Recorder recorder{fixture};
+  auto reply = receipt();
+  reply.max_per_day = 2;
+  for (int i = 0; i < 3; ++i)
+    recorder.record(ledger, reply, "2025-10-06T12:00:00Z");
+  EXPECT_EQ(count(ledger, "queued"), 4);
+  EXPECT_EQ(count(ledger, "suppressed"), 1);
+}
+
+TEST(LedgerOutbox, RelayMarksSentFailedAndRetriesLater) {
+  test::LedgerFixture fixture;
+  auto ledger = fixture.open();
+  Recorder recorder{fixture};
+  recorder.record(ledger, receipt(), "2025-10-06T12:00:00Z");
+  ScriptedSender sender;
+  const auto now = at("2025-10-06T12:00:10Z");
+
+  sender.answer = outbox::Delivery::temporary;
+  auto counts = outbox::relay(ledger, sender, "staff@example.edu", now);
+  EXPECT_EQ(counts.retried, 2);
+  EXPECT_EQ(sender.recipients.size(), 1u); // the first failure holds the rest back
+  // Not due again before the backoff.
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{59});
+  EXPECT_EQ(counts.sent + counts.failed + counts.retried, 0);
+
+  sender.answer = outbox::Delivery::sent;
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{60});
+  EXPECT_EQ(counts.sent, 2);
+  EXPECT_EQ(count(ledger, "sent"), 2);
+  // Sent rows never go again.
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::hours{2});
+  EXPECT_EQ(counts.sent, 0);
+  EXPECT_EQ(sender.recipients.size(), 3u);
+}
+
+TEST(LedgerOutbox, APermanentFailureStopsAndShowsAsReplyFailed) {
+  test::LedgerFixture fixture;
+  {
+    auto ledger = fixture.open();
+    Recorder recorder{fixture};
+    recorder.record(ledger, receipt({"nobody@example.edu"}), "2025-10-06T12:00:00Z");
+    ScriptedSender sender;
+    sender.answer = outbox::Delivery::permanent;
+    const auto counts =
+        outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-06T12:00:10Z"));
+    EXPECT_EQ(counts.failed, 1);
+    EXPECT_EQ(outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-08T00:00:00Z")).failed,
+              0);
+  }
+  const auto ran = test::mailroom("ledger --status reply-failed " + fixture.args());
+  EXPECT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.out.find("nobody@example.edu"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("550 5.1.1 no such user"), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("reply-failed"), std::string::npos) << ran.out;
+}
+
+TEST(LedgerOutbox, DirectorySenderWritesOneFilePerReplyAndRecipient) {
+  test::TempDir dir;
+  outbox::DirectorySender sender(dir / "outbox");
+  const auto first = sender.send({"staff@example.edu", "ada@example.edu", "reply-1"}, "A\r\n");
+  EXPECT_EQ(first.delivery, outbox::Delivery::sent);
+  // A resend after a crash replaces the file: still one.
+  EXPECT_EQ(sender.send({"staff@example.edu", "ada@example.edu", "reply-1"}, "A\r\n").delivery,
+            outbox::Delivery::sent);
+  EXPECT_EQ(sender.send({"staff@example.edu", "alan@example.edu", "reply-2"}, "B\r\n").delivery,
+            outbox::Delivery::sent);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "outbox")) {
+    EXPECT_EQ(entry.path().extension(), ".eml") << entry.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 2);
+  EXPECT_EQ(test::read_text(first.detail), "A\r\n");
+}
