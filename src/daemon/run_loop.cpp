@@ -2,10 +2,12 @@
 
 #include "archive/archive.hpp"
 #include "daemon/ingest.hpp"
+#include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "mailbox/maildir_mailbox.hpp"
+#include "outbox/relay.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -89,7 +91,10 @@ public:
          std::unique_ptr<mailbox::Mailbox> mailbox)
       : m_settings(settings), m_course(std::move(course)), m_ledger(std::move(ledger)),
         m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
-        m_cursor_file(settings.state_dir / "mailbox-cursor") {}
+        m_cursor_file(settings.state_dir / "mailbox-cursor"),
+        m_replies(make_reply_plan(settings, m_course)) {}
+
+  void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
 
   int run(RunMode mode) {
     if (auto opened = m_archive.open(); !opened) {
@@ -101,6 +106,7 @@ public:
     std::chrono::seconds backoff{0};
     for (;;) {
       const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
+      send_replies();
       const bool ok = !retry;
       if (mode == RunMode::once)
         return ok || m_stopping ? 0 : 1;
@@ -167,6 +173,7 @@ private:
       return;
     }
     m_course = std::move(*course);
+    m_replies = make_reply_plan(m_settings, m_course);
     spdlog::info("reloaded rules from {}", m_settings.rules_dir.string());
   }
 
@@ -182,7 +189,7 @@ private:
   void take(const mailbox::RawMail& mail) {
     if (m_stopping)
       return;
-    Ingest ingest(m_ledger, m_archive);
+    Ingest ingest(m_ledger, m_archive, &m_replies);
     auto taken = ingest.take(mail, m_course, now());
     if (!taken) {
       ++m_counts.failed;
@@ -264,6 +271,19 @@ private:
   Counts m_counts;
   bool m_stopping = false;
   bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
+  ReplyPlan m_replies;
+  std::unique_ptr<outbox::Sender> m_sender;
+
+  // After each poll: the outbox's due replies go out and are marked.
+  void send_replies() {
+    if (!m_sender)
+      return;
+    const auto counts = outbox::relay(m_ledger, *m_sender, envelope_from(m_settings, m_course),
+                                      now(), m_settings.outbox.retry_after);
+    if (counts.sent + counts.failed + counts.retried > 0)
+      spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
+                   counts.retried);
+  }
 };
 
 } // namespace
@@ -314,7 +334,13 @@ int run(const Settings& settings, RunMode mode) {
   }
   spdlog::info("mailroom for {} ({}): watching {}, state in {}", course->name, course->term,
                settings.mailbox.url, settings.state_dir.string());
+  auto sender = make_sender(settings);
+  if (!sender) {
+    spdlog::error("{}", sender.error().to_string());
+    return 1;
+  }
   Daemon daemon(settings, std::move(*course), std::move(*ledger), std::move(*mailbox));
+  daemon.use_sender(std::move(*sender));
   return daemon.run(mode);
 }
 

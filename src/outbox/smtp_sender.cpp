@@ -23,14 +23,23 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
   return n;
 }
 
-// The server's last reply line, for the ledger ("550 5.1.1 no such user").
-std::size_t keep_last_line(char* buffer, std::size_t size, std::size_t count, void* user) {
-  auto* last = static_cast<std::string*>(user);
+// The server's first error reply ("550 5.1.1 no such user"), else its last reply line;
+// libcurl's QUIT ("221 Bye") comes after the error and says nothing.
+struct ServerLines {
+  std::string last;
+  std::string error;
+};
+
+std::size_t keep_reply_lines(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* lines = static_cast<ServerLines*>(user);
   std::string line(buffer, size * count);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
     line.pop_back();
-  if (line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0])))
-    *last = line;
+  if (line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0]))) {
+    lines->last = line;
+    if ((line[0] == '4' || line[0] == '5') && lines->error.empty())
+      lines->error = line;
+  }
   return size * count;
 }
 
@@ -79,7 +88,7 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
     url += "/" + m_settings.helo;
   const std::string wire = crlf(message);
   Upload upload{&wire, 0};
-  std::string last_line;
+  ServerLines lines;
   const std::string from = bracketed(envelope.from);
   curl_slist* recipients = curl_slist_append(nullptr, bracketed(envelope.recipient).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -100,8 +109,8 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
   curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
   curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(wire.size()));
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_last_line);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &last_line);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_reply_lines);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &lines);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_settings.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(m_settings.timeout.count() * 4));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -110,12 +119,14 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
   curl_slist_free_all(recipients);
   if (code == CURLE_OK)
-    return {Delivery::sent, last_line};
+    return {Delivery::sent, lines.last};
+  const std::string& said = lines.error.empty() ? lines.last : lines.error;
   const std::string detail =
       fmt::format("{} to {}: {}{}", m_settings.url, envelope.recipient, curl_easy_strerror(code),
-                  last_line.empty() ? "" : " (" + last_line + ")");
+                  said.empty() ? "" : " (" + said + ")");
   // A refused login is the config's fault, not the message's: keep it queued.
-  if (response >= 500 && response < 600 && code != CURLE_LOGIN_DENIED)
+  const bool permanent = (response >= 500 && response < 600) || said.starts_with("5");
+  if (permanent && code != CURLE_LOGIN_DENIED)
     return {Delivery::permanent, detail};
   return {Delivery::temporary, detail};
 }

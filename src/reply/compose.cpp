@@ -228,6 +228,7 @@ core::Result<Reply> compose(const pipeline::Decision& decision, const rules::Cou
   message.set("Auto-Submitted", "auto-replied");
   message.set("X-Mailroom-Loop", options.message_id_domain);
   message.set("X-Auto-Response-Suppress", "All");
+  message.set("MIME-Version", "1.0");
   message.setContentType("text/plain; charset=UTF-8");
   message.setContent(reply.body, Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
   std::ostringstream out;

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""A test SMTP server on 127.0.0.1 for mailroom's integration tests (aiosmtpd, Debian's
+python3-aiosmtpd; run with /usr/bin/python3). STARTTLS required, AUTH PLAIN/LOGIN.
+Every accepted message is kept in SPOOL/NNNN.eml with SPOOL/NNNN.json (envelope, TLS,
+AUTH user); a recipient whose local part is a user of the test Dovecot is also delivered
+into that mailbox through dovecot-lda before the 250, so tests need no polling.
+--reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7).
+usage: smtp_sink.py --port P --cert C --key K --spool DIR --auth user:pass
+                    [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...]"""
+import logging
+logging.getLogger('mail.log').setLevel(logging.ERROR)
+import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--host', default='127.0.0.1')
+ap.add_argument('--port', type=int, required=True)
+ap.add_argument('--cert', required=True)
+ap.add_argument('--key', required=True)
+ap.add_argument('--spool', required=True)
+ap.add_argument('--auth', action='append', default=[])
+ap.add_argument('--dovecot-conf')
+ap.add_argument('--users-file')
+ap.add_argument('--reject', action='append', default=[])
+a = ap.parse_args()
+os.makedirs(a.spool, exist_ok=True)
+creds = dict(x.split(':', 1) for x in a.auth)
+users = set()
+if a.users_file:
+    users = {l.split(':', 1)[0] for l in open(a.users_file) if l.strip() and not l.startswith('#')}
+rejected = {x.lower() for x in a.reject}
+counter = itertools.count(1 + sum(n.endswith('.eml') for n in os.listdir(a.spool)))
+LDA = '/usr/lib/dovecot/dovecot-lda'
+
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in rejected:
+            return '550 5.1.1 no such user'
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_DATA(self, server, session, envelope):
+        n = next(counter)
+        data = envelope.original_content
+        for rcpt in envelope.rcpt_tos:
+            user = rcpt.split('@', 1)[0].lower()
+            if a.dovecot_conf and user in users:
+                p = await asyncio.create_subprocess_exec(
+                    LDA, '-c', a.dovecot_conf, '-d', user, '-f', envelope.mail_from or 'MAILER-DAEMON',
+                    stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                _, err = await p.communicate(data)
+                if p.returncode != 0:
+                    print(f'lda for {user} failed rc={p.returncode}: {err.decode()}', file=sys.stderr, flush=True)
+                    return '451 4.3.0 local delivery failed'
+        # Written last and renamed into place: a test never reads half a message.
+        with open(os.path.join(a.spool, f'.{n:04d}.eml'), 'wb') as f:
+            f.write(data)
+        with open(os.path.join(a.spool, f'{n:04d}.json'), 'w') as f:
+            json.dump({'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos,
+                       'tls': session.ssl is not None,
+                       'auth': session.auth_data.login.decode()
+                       if session.authenticated and isinstance(session.auth_data, LoginPassword)
+                       else None}, f)
+        os.rename(os.path.join(a.spool, f'.{n:04d}.eml'), os.path.join(a.spool, f'{n:04d}.eml'))
+        return '250 2.0.0 delivered'
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and \
+        creds.get(auth_data.login.decode()) == auth_data.password.decode()
+    return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(a.cert, a.key)
+
+
+def factory():
+    return SMTP(Handler(), hostname='localhost', ident='mailroom-test-sink', tls_context=ctx,
+                require_starttls=True, authenticator=authenticator if creds else None,
+                auth_required=bool(creds), auth_require_tls=True, decode_data=False)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    srv = await loop.create_server(factory, host=a.host, port=a.port)
+    stop = asyncio.Event()
+    for s in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(s, stop.set)
+    print(f'READY {a.host}:{a.port} pid {os.getpid()}', flush=True)
+    await stop.wait()
+    srv.close()
+    await srv.wait_closed()
+
+asyncio.run(main())
