@@ -139,6 +139,16 @@ struct Term {
                       from, id));
     return id;
   }
+  // Any mail in the staff Maildir: `headers` (CRLF-terminated lines) and a body; returns
+  // its Message-ID.
+  std::string deliver_raw(const std::string& headers, const std::string& body) {
+    const auto id = "<" + unique("mail") + "@example.edu>";
+    static int n = 0;
+    write(dir / "maildir" / "new" / fmt::format("{}.R{}.test", std::time(nullptr), ++n),
+          headers + "Message-ID: " + id + "\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\r\n" +
+              body);
+    return id;
+  }
   test::Ran run() const {
     return test::mailroom("run --once --config " + test::quoted(dir / "term.toml"));
   }
@@ -254,4 +264,33 @@ TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
   EXPECT_NE(suppressed.out.find("rate limit"), std::string::npos) << suppressed.out;
   for (const auto& reply : replies)
     EXPECT_EQ(strict_parse(reply.file), "ok\n") << reply.message;
+}
+
+TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNotice) {
+  Term term(k_smtp_port);
+  std::set<std::string> silent{
+      term.deliver_raw("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
+                       "Subject: Automatic reply: Proposal\r\nAuto-Submitted: auto-replied\r\n",
+                       "I am out of the office.\r\n"),
+      term.deliver_raw("From: Stu Dent <student@example.edu>\r\nTo: class@example.edu\r\n"
+                       "Subject: Proposal for group 1\r\nList-Id: <class.example.edu>\r\n",
+                       "Our proposal: https://docs.google.com/document/d/abc/edit\r\n"),
+      term.deliver_raw("From: Mallory <mallory@evil.example>\r\nTo: staff@example.edu\r\n"
+                       "Subject: Proposal for group 1\r\nReply-To: student@example.edu\r\n",
+                       "Our proposal: https://docs.google.com/document/d/abc/edit\r\n")};
+  const auto late =
+      term.deliver_raw("From: Grace Hopper <grace@example.edu>\r\nTo: staff@example.edu\r\n"
+                       "Subject: Summary for Oct 7\r\n",
+                       "Our summary: https://docs.google.com/document/d/xyz/edit\r\n");
+  const auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_TRUE(replies_to(k_smtp_dir, silent).empty()) << ran.err;
+  const auto notices = replies_to(k_smtp_dir, {late});
+  ASSERT_EQ(notices.size(), 1u) << ran.err;
+  EXPECT_EQ(notices[0].rcpt_tos, std::vector<std::string>{"grace@example.edu"});
+  EXPECT_NE(notices[0].message.find("Subject: Late: summary for Tue Oct 7 (Group 2)"),
+            std::string::npos)
+      << notices[0].message;
+  EXPECT_NE(notices[0].message.find("It is not counted"), std::string::npos) << notices[0].message;
+  EXPECT_EQ(strict_parse(notices[0].file), "ok\n") << notices[0].message;
 }
