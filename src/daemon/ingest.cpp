@@ -1,6 +1,11 @@
 #include "daemon/ingest.hpp"
 
+#include "daemon/bounces.hpp"
 #include "message/parse.hpp"
+#include "pipeline/arrival.hpp"
+#include "pipeline/authentication.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace mailroom::daemon {
 
@@ -18,6 +23,10 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
       reply::own_mail(decision.facts, plan.gates) || decision.facts.automated;
   if (decision.reply == pipeline::ReplyKind::none && !(own_or_automated && !out.identity.empty()))
     return std::nullopt;
+  if (auto own = reply::own_mail(decision.facts, plan.gates); own && !decision.facts.automated)
+    spdlog::critical("{}: {}; not answered (a forward or a rule sent it back to the staff "
+                     "mailbox?)",
+                     decision.file, *own);
   if (auto why = reply::suppression(decision, course, plan.gates, now)) {
     out.suppressed = *why;
     return out;
@@ -76,6 +85,17 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
     std::string().swap(attachment.bytes);
   auto decision =
       pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), course);
+  if (m_authserv_id) {
+    const auto authentication =
+        pipeline::authenticate(pipeline::trace_fields(mail.raw), decision.facts, *m_authserv_id);
+    decision.classification.signals.push_back(
+        (authentication.authenticated ? "authenticated: " : "unauthenticated: ") +
+        authentication.why);
+  }
+  if (m_arrival_limit)
+    pipeline::note_arrival(decision, pipeline::check_arrival(decision.facts, mail.received_at,
+                                                             pipeline::source_kind(mail.source),
+                                                             *m_arrival_limit));
   std::optional<ledger::OutgoingReply> reply;
   if (m_replies)
     reply = outgoing_reply(decision, course, *m_replies, now);
@@ -83,6 +103,8 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
   auto recorded = m_ledger.record(row, decision, now, reply);
   if (!recorded)
     return std::unexpected(recorded.error());
+  if (m_replies && recorded->what == ledger::Recorded::new_mail)
+    (void)note_bounce(m_ledger, mail.raw, decision.facts, m_replies->gates.own_domain);
   return IngestOutcome{recorded->what == ledger::Recorded::new_mail ? Taken::recorded
                                                                     : Taken::known,
                        recorded->mail_id, std::move(decision)};

@@ -8,6 +8,9 @@
 #include "reply/gates.hpp"
 #include "rules/course.hpp"
 
+#include <chrono>
+#include <optional>
+
 namespace mailroom::daemon {
 
 enum class Taken { recorded, known };
@@ -38,6 +41,13 @@ public:
          const ReplyPlan* replies = nullptr)
       : m_ledger(ledger), m_archive(archive), m_replies(replies) {}
 
+  // Cross-check each IMAP mail's INTERNALDATE against its topmost Received field and flag
+  // a difference over `limit` (or no SMTP trace) for review (pipeline/arrival.hpp).
+  void check_arrival(std::chrono::seconds limit) { m_arrival_limit = limit; }
+  // Record in each decision's signals whether its From is authenticated by
+  // Authentication-Results from `authserv_id` (pipeline/authentication.hpp).
+  void trust_authserv_id(std::string authserv_id) { m_authserv_id = std::move(authserv_id); }
+
   [[nodiscard]] core::Result<IngestOutcome> take(const mailbox::RawMail& mail,
                                                  const rules::Course& course, core::Instant now);
 
@@ -45,6 +55,8 @@ private:
   ledger::SqliteLedger& m_ledger;
   const archive::Archive& m_archive;
   const ReplyPlan* m_replies;
+  std::optional<std::chrono::seconds> m_arrival_limit;
+  std::optional<std::string> m_authserv_id;
 };
 
 // The reply a decision leads to, ready for the outbox: composed, or suppressed with

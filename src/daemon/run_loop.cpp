@@ -190,6 +190,8 @@ private:
     if (m_stopping)
       return;
     Ingest ingest(m_ledger, m_archive, &m_replies);
+    ingest.check_arrival(m_settings.arrival_mismatch);
+    ingest.trust_authserv_id(m_settings.trusted_authserv_id);
     auto taken = ingest.take(mail, m_course, now());
     if (!taken) {
       ++m_counts.failed;

@@ -97,6 +97,18 @@ TEST(RunOnceImap, MailsAreJudgedByInternalDateNotByTheirDateHeaderAndSeenIsUntou
   EXPECT_TRUE(test::has_flag(admin.flags(on_time), "\\Seen"));
   EXPECT_TRUE(test::has_flag(admin.flags(late), "$MailroomProcessed"));
 
+  // APPENDed with no Received (T3b): flagged for review, the verdict still from INTERNALDATE;
+  // no trusted Authentication-Results, so not authenticated (S1b).
+  const auto shown = test::mailroom("show 1 --config " + term.config());
+  EXPECT_NE(shown.out.find("-> late by 2 s"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("Signal:    arrival mismatch\n"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("Review:    arrival mismatch: not delivered by SMTP"), std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("Signal:    unauthenticated: no Authentication-Results from "
+                           "mx.example.edu"),
+            std::string::npos)
+      << shown.out;
+
   const auto again = term.run_once();
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
@@ -156,5 +168,65 @@ TEST(RunOnceImap, CheckLogsInAndListsEveryProblem) {
   EXPECT_NE(bad.err.find("no trusted authserv-id"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("certificate"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("2 problems"), std::string::npos) << bad.err;
+  admin.remove();
+}
+
+TEST(RunOnceImap, ReconcileFindsAnUnrecordedMailAndAMissingArchiveFile) {
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 03:00:00 +0000");
+  admin.append(example_mail("1758254401.05.example"), "19-Sep-2025 03:30:00 +0000");
+  ASSERT_EQ(term.run_once().exit_code, 0);
+  const auto clean = test::mailroom("reconcile --config " + term.config());
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.out.find("reconcile: 2 mails in "), std::string::npos) << clean.out;
+  EXPECT_NE(clean.out.find("2 in the ledger; 0 differences"), std::string::npos) << clean.out;
+
+  // A mail arrives that no poll has taken yet, and one archive file is deleted.
+  admin.append(example_mail("1757516400.08.example"), "19-Sep-2025 05:00:00 +0000");
+  std::filesystem::path removed;
+  for (const auto& entry : std::filesystem::directory_iterator(term.dir / "state" / "archive"))
+    if (entry.path().extension() == ".eml" && removed.empty())
+      removed = entry.path();
+  ASSERT_FALSE(removed.empty());
+  std::filesystem::remove(removed);
+
+  const auto found = test::mailroom("reconcile --config " + term.config());
+  EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_EQ(count_of(found.out, "not in the ledger: "), 1) << found.out;
+  EXPECT_NE(found.out.find(";UID=3 (INTERNALDATE 2025-09-19T05:00:00Z"), std::string::npos)
+      << found.out;
+  EXPECT_EQ(count_of(found.out, "not in the archive: "), 1) << found.out;
+  EXPECT_NE(found.out.find(removed.string() + " is missing"), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find("3 mails in"), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find("2 differences"), std::string::npos) << found.out;
+  admin.remove();
+}
+
+TEST(RunOnceImap, KillNineInTheMiddleOfAPollThenRestartRecordsEachMailExactlyOnce) {
+  // E1 without a fault hook: the process is killed while it works through a backlog, at
+  // whatever step it is in; the next run finishes the job. Reconcile proves the result.
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  constexpr int k_mails = 60;
+  for (int i = 0; i < k_mails; ++i)
+    admin.append(test::mail(fmt::format("backlog-{}", i), std::string(20'000, 'x') + "\r\n"),
+                 fmt::format("18-Sep-2025 {:02}:{:02}:00 -0400", 10 + i / 60, i % 60));
+  const auto killed = test::run_shell(
+      fmt::format("'{}' run --once --config {} 2>/dev/null & pid=$!; sleep 0.3; kill -9 $pid; "
+                  "wait $pid; echo $?",
+                  MAILROOM_BINARY, term.config()));
+  const auto restarted = term.run_once();
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  const auto reconciled = test::mailroom("reconcile --config " + term.config());
+  EXPECT_EQ(reconciled.exit_code, 0) << reconciled.out << reconciled.err;
+  EXPECT_NE(reconciled.out.find(fmt::format("reconcile: {} mails in ", k_mails)), std::string::npos)
+      << reconciled.out;
+  EXPECT_NE(reconciled.out.find(fmt::format("{} in the ledger; 0 differences", k_mails)),
+            std::string::npos)
+      << "killed run: " << killed.out << "\n"
+      << reconciled.out;
   admin.remove();
 }

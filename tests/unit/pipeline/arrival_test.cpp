@@ -1,0 +1,88 @@
+// reliability.md T3: INTERNALDATE decides; the topmost Received only raises a flag.
+
+#include "core/instant.hpp"
+#include "pipeline/arrival.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace mailroom;
+using namespace std::chrono_literals;
+
+namespace {
+
+core::Instant at(const char* iso) {
+  return *core::parse_iso(iso);
+}
+
+message::MessageFacts with_received(std::vector<std::string> received) {
+  message::MessageFacts facts;
+  facts.received = std::move(received);
+  return facts;
+}
+
+const std::string k_our_mx = "from mail-a.example.org (mail-a.example.org [192.0.2.1]) by "
+                             "mx.umich.edu with ESMTPS id 4abc; Mon, 15 Dec 2025 13:00:00 -0500";
+
+} // namespace
+
+TEST(PipelineArrival, InternalDateWithinFifteenMinutesOfOurReceivedIsNotFlagged) {
+  const auto check = pipeline::check_arrival(with_received({k_our_mx}), at("2025-12-15T18:10:00Z"),
+                                             pipeline::SourceKind::imap, 15min);
+  ASSERT_TRUE(check.received_at_mta);
+  EXPECT_EQ(*check.received_at_mta, at("2025-12-15T18:00:00Z"));
+  EXPECT_FALSE(check.needs_review());
+}
+
+TEST(PipelineArrival, FortyMinutesApartIsAnArrivalMismatch) {
+  // T3a: the verdict stays with INTERNALDATE; staff are asked to look.
+  const auto check = pipeline::check_arrival(with_received({k_our_mx}), at("2025-12-15T18:40:00Z"),
+                                             pipeline::SourceKind::imap, 15min);
+  ASSERT_TRUE(check.mismatch);
+  EXPECT_EQ(*check.mismatch, 40min);
+  ASSERT_EQ(check.review_reasons.size(), 1u);
+  EXPECT_EQ(check.review_reasons.front(),
+            "arrival mismatch (40 min): INTERNALDATE 2025-12-15T18:40:00Z but the mail server's "
+            "Received says 2025-12-15T18:00:00Z");
+}
+
+TEST(PipelineArrival, AnAppendedMailWithNoReceivedHasNoSmtpTrace) {
+  // T3b: placed with IMAP APPEND, so whoever placed it chose its INTERNALDATE.
+  const auto check = pipeline::check_arrival(with_received({}), at("2025-12-15T18:00:00Z"),
+                                             pipeline::SourceKind::imap, 15min);
+  EXPECT_TRUE(check.no_smtp_trace);
+  ASSERT_EQ(check.review_reasons.size(), 1u);
+  EXPECT_TRUE(check.review_reasons.front().starts_with("arrival mismatch: not delivered by SMTP"));
+}
+
+TEST(PipelineArrival, AForgedReceivedBelowOursIsIgnored) {
+  // T3c: the sender wrote a Received a day earlier below ours; only the topmost counts.
+  const auto check = pipeline::check_arrival(
+      with_received({k_our_mx, "from forged by mx.umich.edu; Sun, 14 Dec 2025 13:00:00 -0500"}),
+      at("2025-12-15T18:05:00Z"), pipeline::SourceKind::imap, 15min);
+  EXPECT_FALSE(check.needs_review());
+}
+
+TEST(PipelineArrival, MaildirMailIsNeverFlagged) {
+  // Replay of made-up Maildir mail has no Received lines; its results must not change.
+  const auto check = pipeline::check_arrival(with_received({}), at("2025-12-15T18:00:00Z"),
+                                             pipeline::SourceKind::maildir, 15min);
+  EXPECT_FALSE(check.needs_review());
+  EXPECT_EQ(pipeline::source_kind("maildir:/srv/mail/x"), pipeline::SourceKind::maildir);
+  EXPECT_EQ(pipeline::source_kind("imaps://host/INBOX;UIDVALIDITY=1;UID=2"),
+            pipeline::SourceKind::imap);
+}
+
+TEST(PipelineArrival, AFlaggedDecisionKeepsItsVerdictAndGainsTheSignal) {
+  pipeline::Decision decision;
+  decision.classification.kind = "slides";
+  decision.judgement = deadline::Judgement{};
+  decision.judgement->verdict = deadline::Verdict::late;
+  pipeline::ArrivalCheck check;
+  check.review_reasons = {"arrival mismatch (40 min): ..."};
+  pipeline::note_arrival(decision, check);
+  EXPECT_EQ(decision.classification.kind, "slides");
+  ASSERT_TRUE(decision.judgement);
+  EXPECT_EQ(decision.judgement->verdict, deadline::Verdict::late);
+  EXPECT_EQ(decision.classification.signals.back(), "arrival mismatch");
+  EXPECT_EQ(decision.classification.review_reasons.back(), "arrival mismatch (40 min): ...");
+}
