@@ -633,6 +633,31 @@ core::Result<void> SqliteLedger::reply_retry(Id id, const std::string& error, co
   });
 }
 
+core::Result<int> SqliteLedger::reply_bounced(const std::string& message_id,
+                                              const std::string& recipient,
+                                              const std::string& detail) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&] {
+      Poco::Int64 matching = 0;
+      session << "SELECT count(*) FROM replies WHERE message_id = ? AND state = 'sent' AND "
+                 "lower(recipient) = lower(?)",
+          useRef(message_id), useRef(recipient), into(matching), now;
+      if (matching > 0)
+        session << "UPDATE replies SET state = 'bounced', last_error = ? WHERE message_id = ? "
+                   "AND state = 'sent' AND lower(recipient) = lower(?)",
+            useRef(detail), useRef(message_id), useRef(recipient), now;
+      else
+        session << "UPDATE replies SET state = 'bounced', last_error = ? WHERE message_id = ? "
+                   "AND state = 'sent'",
+            useRef(detail), useRef(message_id), now;
+      Poco::Int64 changed = 0;
+      session << "SELECT changes()", into(changed), now;
+      return static_cast<int>(changed);
+    });
+  });
+}
+
 core::Result<std::vector<MailRow>> SqliteLedger::mails(std::optional<core::Instant> since) {
   return m_impl->guarded([&] {
     if (since)

@@ -80,6 +80,11 @@ public:
   [[nodiscard]] core::Result<void> reply_failed(Id id, const std::string& error);
   // A temporary failure: tried again at `next`.
   [[nodiscard]] core::Result<void> reply_retry(Id id, const std::string& error, core::Instant next);
+  // A bounce (DSN) came back for the sent reply `message_id`: its rows to `recipient`
+  // (all its sent rows when empty) become "bounced" with `detail`. Returns how many.
+  [[nodiscard]] core::Result<int> reply_bounced(const std::string& message_id,
+                                                const std::string& recipient,
+                                                const std::string& detail);
 
   // Every mail, oldest arrival first; with `since`, those received at or after it.
   [[nodiscard]] core::Result<std::vector<MailRow>> mails(std::optional<core::Instant> since = {});

@@ -203,3 +203,50 @@ TEST(LedgerOutbox, DirectorySenderWritesOneFilePerReplyAndRecipient) {
   EXPECT_EQ(files, 2);
   EXPECT_EQ(test::read_text(first.detail), "A\r\n");
 }
+
+TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
+  test::LedgerFixture fixture;
+  const auto maildir = fixture.dir / "maildir";
+  for (const char* sub : {"cur", "tmp"})
+    std::filesystem::create_directories(maildir / sub);
+  test::write_text(maildir / "new" / "1.M1.test",
+                   "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
+                   "Subject: Slides for Oct 7\r\nMessage-ID: <ada-slides@example.edu>\r\n\r\n"
+                   "Our slides: https://docs.google.com/presentation/d/abc/edit\r\n");
+  test::write_text(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
+                                              "[mailbox]\nurl = \"maildir:maildir\"\n");
+  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  auto ran = test::mailroom("run --once" + config);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  std::string message_id;
+  {
+    auto ledger = fixture.open();
+    auto sent = ledger.replies("sent");
+    ASSERT_TRUE(sent);
+    ASSERT_EQ(sent->size(), 2u) << ran.err; // Ada, and Alan in Cc
+    message_id = (*sent)[0].message_id;
+  }
+  test::write_text(maildir / "new" / "2.M2.test",
+                   "From: Mail Delivery System <MAILER-DAEMON@example.edu>\r\n"
+                   "To: staff@example.edu\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+                   "Auto-Submitted: auto-replied\r\nMessage-ID: <dsn-1@example.edu>\r\n"
+                   "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+                   "report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+                   "--b\r\nContent-Type: text/plain\r\n\r\nCould not be delivered.\r\n"
+                   "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+                   "Reporting-MTA: dns; mx.example.edu\r\n\r\n"
+                   "Final-Recipient: rfc822; alan@example.edu\r\nAction: failed\r\n"
+                   "Status: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n\r\n"
+                   "--b\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: " +
+                       message_id + "\r\nSubject: Late: slides\r\n\r\n--b--\r\n");
+  ran = test::mailroom("run --once" + config);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto bounced = test::mailroom("ledger --status reply-bounced" + config);
+  EXPECT_EQ(bounced.exit_code, 0) << bounced.err;
+  EXPECT_NE(bounced.out.find("alan@example.edu"), std::string::npos) << bounced.out;
+  EXPECT_NE(bounced.out.find("status 5.1.1; smtp; 550 5.1.1 no such user"), std::string::npos)
+      << bounced.out;
+  EXPECT_EQ(bounced.out.find("ada@example.edu"), std::string::npos) << bounced.out;
+  auto ledger = fixture.open();
+  EXPECT_EQ(ledger.replies()->size(), 2u); // the bounce got no reply of its own
+}
