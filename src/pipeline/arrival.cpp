@@ -64,8 +64,11 @@ void note_arrival(Decision& decision, const ArrivalCheck& check) {
     return;
   auto& classification = decision.classification;
   classification.signals.emplace_back("arrival mismatch");
-  classification.review_reasons.insert(classification.review_reasons.end(),
-                                       check.review_reasons.begin(), check.review_reasons.end());
+  // A clarify reply lists the review reasons to the student; how the mail reached the
+  // mailbox is for staff, so there it goes to the signals only.
+  auto& into =
+      decision.reply == ReplyKind::clarify ? classification.signals : classification.review_reasons;
+  into.insert(into.end(), check.review_reasons.begin(), check.review_reasons.end());
 }
 
 } // namespace mailroom::pipeline

@@ -33,9 +33,10 @@ struct ArrivalCheck {
                                          core::Instant internal_date, SourceKind source,
                                          std::chrono::seconds limit);
 
-// Puts the check's reasons on `decision` for staff (review_reasons, and the signal
-// "arrival mismatch"); the classification and the verdict, which INTERNALDATE decided,
-// stay as they are. Pure.
+// Puts the check's reasons on `decision` for staff: the signal "arrival mismatch" and
+// the reasons in review_reasons (in the signals instead when the reply is a clarify
+// request, which quotes review_reasons to the student). The classification and the
+// verdict, which INTERNALDATE decided, stay as they are. Pure.
 void note_arrival(Decision& decision, const ArrivalCheck& check);
 
 // The kind of a source string ("imap://..." or "maildir:...").

@@ -86,3 +86,17 @@ TEST(PipelineArrival, AFlaggedDecisionKeepsItsVerdictAndGainsTheSignal) {
   EXPECT_EQ(decision.classification.signals.back(), "arrival mismatch");
   EXPECT_EQ(decision.classification.review_reasons.back(), "arrival mismatch (40 min): ...");
 }
+
+TEST(PipelineArrival, AClarifyRequestNeverQuotesTheArrivalCheckToTheStudent) {
+  pipeline::Decision decision;
+  decision.classification.kind = "needs-review";
+  decision.classification.review_reasons = {"no lecture date"};
+  decision.reply = pipeline::ReplyKind::clarify;
+  pipeline::ArrivalCheck check;
+  check.review_reasons = {"arrival mismatch: not delivered by SMTP"};
+  pipeline::note_arrival(decision, check);
+  EXPECT_EQ(decision.classification.review_reasons, std::vector<std::string>{"no lecture date"});
+  EXPECT_EQ(
+      decision.classification.signals,
+      (std::vector<std::string>{"arrival mismatch", "arrival mismatch: not delivered by SMTP"}));
+}
