@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace mailroom::daemon {
 
 std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& decision,
@@ -35,8 +37,16 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   options.from = plan.from;
   options.reply_to = plan.reply_to;
   options.message_id_domain = plan.gates.own_domain;
-  // Group Cc only when configured ([replies] recipients = "group").
+  // Group Cc only when configured ([replies] recipients = "group"), and never for mail
+  // whose From failed the Authentication-Results check of a configured
+  // trusted_authserv_id (reliability.md section 9, 4): a forged From must not mail a
+  // whole group. Without a trusted_authserv_id the group is still Cc'd (not fail-closed).
   options.recipients = plan.recipients;
+  if (std::ranges::any_of(decision.classification.signals, [](const std::string& signal) {
+        return signal.starts_with("unauthenticated: ") &&
+               signal.find("no trusted authserv-id configured") == std::string::npos;
+      }))
+    options.recipients = reply::Recipients::sender_only;
   options.now = now;
   options.unique = decision.facts.sha256.substr(0, 24);
   auto composed = reply::compose(decision, course, plan.templates, options);

@@ -1,6 +1,7 @@
 // The outbox in the ledger (migration 2): reply rows written with the decision, the
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks.
 #include "cli/ledger/fixture.hpp"
+#include "daemon/ingest.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
 
@@ -249,4 +250,33 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
   EXPECT_EQ(bounced.out.find("ada@example.edu"), std::string::npos) << bounced.out;
   auto ledger = fixture.open();
   EXPECT_EQ(ledger.replies()->size(), 2u); // the bounce got no reply of its own
+}
+
+TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
+  const auto course = test::demo_course();
+  daemon::ReplyPlan plan;
+  plan.templates["receipt"] = "Received.\n";
+  plan.from = "staff@example.edu";
+  plan.gates.own_domain = "mailroom.demo-f25.invalid";
+  plan.gates.own_address = "staff@example.edu";
+  pipeline::Decision decision;
+  decision.file = "m";
+  decision.received_at = at("2025-10-06T12:00:00Z");
+  decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
+  decision.facts.message_id = "<m@example.edu>";
+  decision.facts.sha256 = std::string(64, 'a');
+  decision.classification.kind = "slides";
+  decision.classification.deliverable = "slides";
+  decision.classification.group = "1";
+  decision.classification.student_email = "ada@example.edu";
+  decision.reply = pipeline::ReplyKind::receipt;
+  const auto now = at("2025-10-06T12:00:05Z");
+  auto group = daemon::outgoing_reply(decision, course, plan, now);
+  ASSERT_TRUE(group);
+  EXPECT_EQ(group->recipients, (std::vector<std::string>{"ada@example.edu", "alan@example.edu"}));
+  EXPECT_EQ(group->identity, "ada");
+  decision.classification.signals.push_back("unauthenticated: no trusted Authentication-Results");
+  auto sender = daemon::outgoing_reply(decision, course, plan, now);
+  ASSERT_TRUE(sender);
+  EXPECT_EQ(sender->recipients, std::vector<std::string>{"ada@example.edu"});
 }
