@@ -1,6 +1,7 @@
 #!/bin/bash
 # Installs every Debian bookworm package mailroom needs to build, test and run.
 # As root it runs apt-get; otherwise it prints the exact command to run.
+# usage: install-deps.sh [--test | --bench]
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
@@ -11,6 +12,10 @@ PACKAGES=(
 if [ "${1:-}" = "--test" ]; then
   # Real servers for the integration tests, and the fuzzer's compiler runtime.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl libclang-rt-14-dev systemd)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  # tests/bench/imap_ingest_bench.py: Dovecot, and mbsync as the yardstick.
+  PACKAGES+=(dovecot-imapd openssl isync)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -97,6 +97,7 @@ int reconcile(const ReconcileOptions& options) {
           differ(fmt::format("other bytes under a known source: {} (ledger sha256 {}, folder "
                              "sha256 {})",
                              mail.source, known->second, hash));
+        return mailbox::Visit::next;
       },
       [&](core::Problem problem) {
         ++unreadable;

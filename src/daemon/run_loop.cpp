@@ -186,17 +186,21 @@ private:
       m_stopping = true;
   }
 
-  void take(const mailbox::RawMail& mail) {
+  // Records one mail. A mail that cannot be recorded (disk full, a ledger error) stops
+  // the poll before it, so the cursor stays and the next poll offers it again.
+  mailbox::Visit take(const mailbox::RawMail& mail) {
     if (m_stopping)
-      return;
+      return mailbox::Visit::stop;
     Ingest ingest(m_ledger, m_archive, &m_replies);
     ingest.check_arrival(m_settings.arrival_mismatch);
     ingest.trust_authserv_id(m_settings.trusted_authserv_id);
     auto taken = ingest.take(mail, m_course, now());
     if (!taken) {
       ++m_counts.failed;
-      spdlog::error("message {} (file {}): {}", mail.source, mail.file, taken.error().to_string());
-      return;
+      spdlog::error("message {} (file {}) not recorded, tried again at the next poll: {}",
+                    mail.source, mail.file, taken.error().to_string());
+      m_ingest_failed = true;
+      return mailbox::Visit::stop;
     }
     if (taken->taken == Taken::recorded) {
       ++m_counts.recorded;
@@ -212,7 +216,7 @@ private:
     }
     // Order is important: mark only after the ledger committed the mail.
     if (auto marked = m_mailbox->mark_processed(mail.source); !marked)
-      spdlog::warn("{}: {}", mail.source, marked.error().problem.to_string());
+      warn_once(marked.error().problem.to_string());
     const auto total = m_counts.recorded + m_counts.known;
     if (total % 100 == 0) {
       spdlog::info("ingesting: {} mails so far ({} new)", total, m_counts.recorded);
@@ -220,14 +224,25 @@ private:
     }
     sd_notify(0, "WATCHDOG=1");
     check_signals();
+    return m_stopping ? mailbox::Visit::stop : mailbox::Visit::next;
+  }
+
+  // A warning that would repeat every poll (a folder that takes no keywords) is logged
+  // once, and again only when it changes.
+  void warn_once(const std::string& warning) {
+    if (warning == m_last_warning)
+      return;
+    m_last_warning = warning;
+    spdlog::warn("{}", warning);
   }
 
   // Nullopt when the poll went through; else how the failure says to retry.
   std::optional<mailbox::Retry> poll_once() {
     m_counts = {};
     const auto started = std::chrono::steady_clock::now();
+    m_ingest_failed = false;
     auto poll = m_mailbox->poll(
-        m_cursor, [this](mailbox::RawMail mail) { take(mail); },
+        m_cursor, [this](mailbox::RawMail mail) { return take(mail); },
         [this](core::Problem problem) {
           ++m_counts.failed;
           spdlog::error("{}", problem.to_string());
@@ -236,6 +251,8 @@ private:
       m_cursor = poll.cursor;
       m_cursor_file.save(m_cursor);
     }
+    if (poll.mark_failure)
+      warn_once(poll.mark_failure->problem.to_string());
     if (poll.uidvalidity_changed_from)
       spdlog::warn("UIDVALIDITY changed from {} to {}: the folder was read again; known mails "
                    "are recognised by their content",
@@ -256,10 +273,15 @@ private:
     } else if (m_counts.recorded > 0 || m_counts.failed > 0) {
       spdlog::info("{}", status);
     }
+    spdlog::debug("poll took {} us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now() - started)
+                                         .count());
     sd_notify(0, ("STATUS=" + status).c_str());
-    if (!poll.failure)
-      return std::nullopt;
-    return poll.failure->retry;
+    if (poll.failure)
+      return poll.failure->retry;
+    if (m_ingest_failed)
+      return mailbox::Retry::later; // the state folder's fault: back off, then try again
+    return std::nullopt;
   }
 
   const Settings& m_settings;
@@ -272,6 +294,8 @@ private:
   Signals m_signals;
   Counts m_counts;
   bool m_stopping = false;
+  bool m_ingest_failed = false; // this poll stopped at a mail it could not record
+  std::string m_last_warning;
   bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
   ReplyPlan m_replies;
   std::unique_ptr<outbox::Sender> m_sender;

@@ -278,6 +278,17 @@ std::expected<std::string, Failure> ImapConnection::read_response() {
 
 std::expected<Reply, Failure> ImapConnection::command(std::string_view command,
                                                       std::optional<std::string_view> literal) {
+  return exchange(command, literal, nullptr);
+}
+
+std::expected<Reply, Failure> ImapConnection::command(std::string_view command,
+                                                      const UntaggedHandler& on_untagged) {
+  return exchange(command, std::nullopt, &on_untagged);
+}
+
+std::expected<Reply, Failure> ImapConnection::exchange(std::string_view command,
+                                                       std::optional<std::string_view> literal,
+                                                       const UntaggedHandler* on_untagged) {
   if (!m_handle)
     return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
   const auto tag = fmt::format("M{}", m_next_tag++);
@@ -319,7 +330,14 @@ std::expected<Reply, Failure> ImapConnection::command(std::string_view command,
     if (head.starts_with("* ")) {
       if (head.starts_with("* BYE"))
         bye = response->substr(0, 200);
-      reply.untagged.push_back(std::move(*response));
+      const auto handled = on_untagged ? (*on_untagged)(*response) : Untagged::keep;
+      if (handled == Untagged::abort) {
+        auto failure = lost(fmt::format("gave up '{}' half-way", command.substr(0, 40)));
+        failure.retry = Retry::now;
+        return std::unexpected(failure);
+      }
+      if (handled == Untagged::keep)
+        reply.untagged.push_back(std::move(*response));
       continue;
     }
     const auto status = imap::read_status(*response);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,17 @@ public:
   [[nodiscard]] std::expected<Reply, Failure>
   command(std::string_view command, std::optional<std::string_view> literal = std::nullopt);
 
+  // What a streaming command's handler did with one untagged response: left it in the
+  // Reply, took it (its memory may be moved from), or wants the command given up, which
+  // closes the connection (the only way to stop a FETCH of many mails half-way).
+  enum class Untagged { keep, taken, abort };
+  using UntaggedHandler = std::function<Untagged(std::string& response)>;
+  // Like command(), but each untagged response goes to `on_untagged` as soon as it is
+  // complete, so a FETCH of a thousand mails never sits in memory at once. An abort is
+  // a Failure (server scope, retry now) and the connection is closed by then.
+  [[nodiscard]] std::expected<Reply, Failure> command(std::string_view command,
+                                                      const UntaggedHandler& on_untagged);
+
   // The server's capabilities after login (upper case: "ESEARCH", "UIDPLUS", ...).
   [[nodiscard]] bool has_capability(std::string_view name) const;
   [[nodiscard]] const imap::Endpoint& endpoint() const { return m_endpoint; }
@@ -82,6 +94,9 @@ private:
   [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
   [[nodiscard]] std::expected<std::string, Failure> read_response();
   [[nodiscard]] Failure lost(std::string what);
+  [[nodiscard]] std::expected<Reply, Failure> exchange(std::string_view command,
+                                                       std::optional<std::string_view> literal,
+                                                       const UntaggedHandler* on_untagged);
 
   ImapSettings m_settings;
   imap::Endpoint m_endpoint;

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <span>
+#include <thread>
 
 namespace mailroom::mailbox {
 
@@ -21,6 +25,35 @@ bool is_keyword(std::string_view keyword) {
 
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
+}
+
+// The mail in the FETCH response `line` (parsed as `data`), its memory taken from `line`
+// rather than copied: a response may hold megabytes.
+std::expected<RawMail, Failure> raw_mail(std::string& line, const imap::FetchData& data,
+                                         std::uint32_t uid, const std::string& source) {
+  if (!data.internaldate)
+    return std::unexpected(Failure{{source, "the server sent no INTERNALDATE",
+                                    "mailroom cannot tell when this mail arrived; staff must "
+                                    "look at it"},
+                                   Scope::message,
+                                   Retry::never});
+  const auto received_at = imap::parse_internaldate(*data.internaldate);
+  if (!received_at)
+    return std::unexpected(
+        Failure{{source, fmt::format("unreadable INTERNALDATE \"{}\"", *data.internaldate),
+                 "mailroom cannot tell when this mail arrived; staff must look at it"},
+                Scope::message,
+                Retry::never});
+  RawMail mail;
+  mail.source = source;
+  mail.file = std::to_string(uid);
+  mail.received_at = *received_at;
+  const auto offset = static_cast<std::size_t>(data.body->data() - line.data());
+  const auto size = data.body->size();
+  mail.raw = std::move(line);
+  mail.raw.resize(offset + size);
+  mail.raw.erase(0, offset);
+  return mail;
 }
 
 } // namespace
@@ -167,30 +200,10 @@ std::expected<std::optional<RawMail>, Failure> ImapMailbox::fetch(std::uint32_t 
     // Other untagged FETCHes (flag changes made by staff meanwhile) may come along.
     if (!data || data->uid != uid || !data->body)
       continue;
-    if (!data->internaldate)
-      return std::unexpected(Failure{{source, "the server sent no INTERNALDATE",
-                                      "mailroom cannot tell when this mail arrived; staff must "
-                                      "look at it"},
-                                     Scope::message,
-                                     Retry::never});
-    const auto received_at = imap::parse_internaldate(*data->internaldate);
-    if (!received_at)
-      return std::unexpected(
-          Failure{{source, fmt::format("unreadable INTERNALDATE \"{}\"", *data->internaldate),
-                   "mailroom cannot tell when this mail arrived; staff must look at it"},
-                  Scope::message,
-                  Retry::never});
-    RawMail mail;
-    mail.source = source;
-    mail.file = std::to_string(uid);
-    mail.received_at = *received_at;
-    // Reuse the response's memory for the mail rather than copying megabytes.
-    const auto offset = static_cast<std::size_t>(data->body->data() - line.data());
-    const auto size = data->body->size();
-    mail.raw = std::move(line);
-    mail.raw.resize(offset + size);
-    mail.raw.erase(0, offset);
-    return mail;
+    auto mail = raw_mail(line, *data, uid, source);
+    if (!mail)
+      return std::unexpected(mail.error());
+    return std::optional<RawMail>{std::move(*mail)};
   }
   return std::optional<RawMail>{}; // no FETCH data: expunged between SEARCH and FETCH
 }
@@ -221,10 +234,141 @@ ImapMailbox::for_each_new(const std::function<void(RawMail)>& visit,
   return visited;
 }
 
-Poll ImapMailbox::poll(const Cursor& after, const std::function<void(RawMail)>& visit,
+// What the fetching thread hands to the poll's thread: a mail, a mail that came back
+// unreadable, or a UID that was gone (expunged between SEARCH and FETCH).
+struct Fetched {
+  std::uint32_t uid = 0;
+  std::optional<RawMail> mail;
+  std::optional<Failure> problem; // neither: expunged
+};
+
+// The hand-over between the fetching thread and the poll's thread, bounded in bytes so
+// that a backlog of decks never waits in memory: one mail may always wait, more only
+// while they fit in k_fetch_ahead_bytes together.
+struct ImapMailbox::FetchAhead {
+  std::mutex lock;
+  std::condition_variable changed;
+  std::deque<Fetched> waiting;
+  std::size_t waiting_bytes = 0;
+  bool done = false;      // the fetcher has handed on all it will
+  bool cancelled = false; // the poll's thread wants no more
+  std::optional<Failure> failure;
+
+  // False when the poll's thread has stopped taking mail.
+  bool hand_on(Fetched fetched) {
+    const auto bytes = fetched.mail ? fetched.mail->raw.size() : 0;
+    std::unique_lock guard(lock);
+    changed.wait(guard, [&] {
+      return cancelled || waiting.empty() || waiting_bytes + bytes <= k_fetch_ahead_bytes;
+    });
+    if (cancelled)
+      return false;
+    waiting_bytes += bytes;
+    waiting.push_back(std::move(fetched));
+    changed.notify_all();
+    return true;
+  }
+  bool is_cancelled() {
+    std::lock_guard guard(lock);
+    return cancelled;
+  }
+  void finish(std::optional<Failure> why) {
+    std::lock_guard guard(lock);
+    done = true;
+    failure = std::move(why);
+    changed.notify_all();
+  }
+  void cancel() {
+    std::lock_guard guard(lock);
+    cancelled = true;
+    changed.notify_all();
+  }
+  // The next mail; nullopt once the fetcher is done and nothing waits.
+  std::optional<Fetched> take() {
+    std::unique_lock guard(lock);
+    changed.wait(guard, [&] { return done || !waiting.empty(); });
+    if (waiting.empty())
+      return std::nullopt;
+    Fetched next = std::move(waiting.front());
+    waiting.pop_front();
+    waiting_bytes -= next.mail ? next.mail->raw.size() : 0;
+    changed.notify_all();
+    return next;
+  }
+};
+
+void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead& ahead) {
+  const auto& endpoint = m_connection.endpoint();
+  const auto source_of = [&](std::uint32_t uid) {
+    return imap::format_source({endpoint.host, endpoint.folder, m_folder->uidvalidity, uid});
+  };
+  std::optional<Failure> failure;
+  for (std::size_t first = 0; first < uids.size() && !failure; first += k_fetch_batch) {
+    const auto batch = std::span(uids).subspan(first, std::min(k_fetch_batch, uids.size() - first));
+    std::vector<bool> arrived(batch.size(), false);
+    bool handed_on = true;
+    const auto on_fetch = [&](std::string& line) {
+      const auto data = imap::parse_fetch(line);
+      // Other untagged FETCHes (flag changes made by staff meanwhile) may come along.
+      if (!data || !data->uid || !data->body)
+        return ImapConnection::Untagged::keep;
+      const auto uid = *data->uid;
+      const auto at = std::ranges::lower_bound(batch, uid);
+      if (at == batch.end() || *at != uid || arrived[at - batch.begin()])
+        return ImapConnection::Untagged::keep;
+      arrived[at - batch.begin()] = true;
+      Fetched fetched{uid, {}, {}};
+      auto mail = raw_mail(line, *data, uid, source_of(uid));
+      if (mail)
+        fetched.mail = std::move(*mail);
+      else
+        fetched.problem = mail.error();
+      handed_on = ahead.hand_on(std::move(fetched));
+      return handed_on ? ImapConnection::Untagged::taken : ImapConnection::Untagged::abort;
+    };
+    // BODY.PEEK[]: BODY[] would set \Seen (RFC 3501 6.4.5), and staff read this folder.
+    auto reply = m_connection.command(
+        fmt::format("UID FETCH {} (UID INTERNALDATE BODY.PEEK[])", imap::uid_set(batch)), on_fetch);
+    if (!handed_on)
+      break; // the poll's thread stopped; nothing more is wanted
+    if (!reply) {
+      failure = reply.error();
+      break;
+    }
+    // What did not come: expunged meanwhile (Dovecot may say NO [EXPUNGEISSUED]), or,
+    // after any other NO, fetched one by one so that one bad mail holds up no other.
+    const bool refused = !reply->ok() && !contains(reply->text, "EXPUNGE");
+    for (std::size_t i = 0; i < batch.size() && handed_on; ++i) {
+      if (arrived[i])
+        continue;
+      Fetched fetched{batch[i], {}, {}};
+      if (refused) {
+        auto mail = fetch(batch[i]);
+        if (!mail && mail.error().scope != Scope::message) {
+          failure = mail.error();
+          break;
+        }
+        if (!mail)
+          fetched.problem = mail.error();
+        else if (*mail)
+          fetched.mail = std::move(**mail);
+      }
+      handed_on = ahead.hand_on(std::move(fetched));
+    }
+    if (!handed_on)
+      break;
+    // Marks for what the poll's thread has recorded so far, while the connection is ours.
+    if (auto marked = flush_marks(); marked && !m_mark_failure)
+      m_mark_failure = std::move(marked);
+  }
+  ahead.finish(std::move(failure));
+}
+
+Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
                        const std::function<void(core::Problem)>& on_problem) {
   Poll done;
   done.cursor = after;
+  m_mark_failure.reset();
   auto folder = reselect();
   if (!folder) {
     done.failure = folder.error();
@@ -249,25 +393,74 @@ Poll ImapMailbox::poll(const Cursor& after, const std::function<void(RawMail)>& 
     done.failure = uids.error();
     return done;
   }
-  for (const auto uid : *uids) {
-    auto mail = fetch(uid);
-    if (!mail) {
-      if (mail.error().scope != Scope::message) {
-        done.failure = mail.error();
-        return done;
+  if (uids->empty())
+    return done;
+
+  // The cursor moves over a UID only when it and every UID before it are handled, so a
+  // stop or a lost connection never skips a mail.
+  std::vector<bool> handled(uids->size(), false);
+  std::size_t settled = 0;
+  const auto settle = [&](std::uint32_t uid) {
+    const auto at = std::ranges::lower_bound(*uids, uid);
+    if (at == uids->end() || *at != uid)
+      return;
+    handled[at - uids->begin()] = true;
+    while (settled < uids->size() && handled[settled])
+      done.cursor.last_uid = (*uids)[settled++];
+  };
+
+  FetchAhead ahead;
+  m_deferring_marks = true;
+  {
+    std::jthread fetcher([&] { fetch_ahead(*uids, ahead); });
+    while (auto fetched = ahead.take()) {
+      if (fetched->mail) {
+        ++done.visited;
+        if (visit(std::move(*fetched->mail)) == Visit::stop) {
+          done.stopped = true;
+          ahead.cancel();
+          break;
+        }
+      } else if (fetched->problem) {
+        on_problem(fetched->problem->problem);
+      } else {
+        on_problem(
+            {imap::format_source({m_connection.endpoint().host, m_connection.endpoint().folder,
+                                  folder->uidvalidity, fetched->uid}),
+             "the mail was expunged before mailroom could read it", ""});
       }
-      on_problem(mail.error().problem);
-    } else if (!*mail) {
-      on_problem({imap::format_source({m_connection.endpoint().host, m_connection.endpoint().folder,
-                                       folder->uidvalidity, uid}),
-                  "the mail was expunged before mailroom could read it", ""});
-    } else {
-      visit(std::move(**mail));
-      ++done.visited;
+      settle(fetched->uid);
     }
-    done.cursor.last_uid = uid;
-  }
+  } // joins the fetcher: the connection is this thread's again
+  m_deferring_marks = false;
+  if (!done.stopped && ahead.failure && !(ahead.failure->retry == Retry::now && ahead.cancelled))
+    done.failure = ahead.failure;
+  if (auto marked = flush_marks(); marked && !m_mark_failure)
+    m_mark_failure = std::move(marked);
+  done.mark_failure = std::move(m_mark_failure);
   return done;
+}
+
+std::optional<Failure> ImapMailbox::flush_marks() {
+  std::vector<std::uint32_t> uids;
+  {
+    std::lock_guard guard(m_marks_lock);
+    uids.swap(m_deferred_marks);
+  }
+  if (uids.empty())
+    return std::nullopt;
+  std::ranges::sort(uids);
+  const auto& endpoint = m_connection.endpoint();
+  const auto source = fmt::format("{} UIDs {}", endpoint.display(), imap::uid_set(uids));
+  if (!m_connection.is_open() || !m_folder) {
+    // The batch was given up (a stop): marks are worth one more connection, not a failure.
+    if (auto folder = reselect(); !folder)
+      return folder.error();
+  }
+  auto marked = mark(uids, source);
+  if (!marked)
+    return marked.error();
+  return std::nullopt;
 }
 
 std::expected<void, Failure> ImapMailbox::mark_processed(const std::string& source) {
@@ -278,20 +471,31 @@ std::expected<void, Failure> ImapMailbox::mark_processed(const std::string& sour
                                     "mark a mail through the mailbox it came from"},
                                    Scope::message,
                                    Retry::never});
-  if (!m_connection.is_open() || !m_folder) {
+  if (!m_deferring_marks && (!m_connection.is_open() || !m_folder)) {
     if (auto folder = reselect(); !folder)
       return std::unexpected(folder.error());
   }
-  if (m_folder->uidvalidity != key->uidvalidity)
+  if (!m_folder || m_folder->uidvalidity != key->uidvalidity)
     return std::unexpected(
         Failure{{source,
                  fmt::format("UIDVALIDITY is now {}: the folder was recreated, so UID {} may "
                              "be another mail; not marked",
-                             m_folder->uidvalidity, key->uid),
+                             m_folder ? m_folder->uidvalidity : 0, key->uid),
                  "nothing to do: the next poll reads the folder again and the ledger matches "
                  "mails by content"},
                 Scope::message,
                 Retry::never});
+  if (m_deferring_marks) {
+    std::lock_guard guard(m_marks_lock);
+    m_deferred_marks.push_back(key->uid);
+    return {};
+  }
+  return mark({key->uid}, source);
+}
+
+std::expected<void, Failure> ImapMailbox::mark(const std::vector<std::uint32_t>& uids,
+                                               const std::string& source) {
+  const auto& endpoint = m_connection.endpoint();
   const auto& keyword = m_connection.settings().keyword;
   if (!m_folder->keyword_storable)
     return std::unexpected(
@@ -302,8 +506,8 @@ std::expected<void, Failure> ImapMailbox::mark_processed(const std::string& sour
                  "server to see the mark in mail clients"},
                 Scope::mailbox,
                 Retry::never});
-  auto reply =
-      m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT ({})", key->uid, keyword));
+  const auto set = imap::uid_set(uids);
+  auto reply = m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT ({})", set, keyword));
   if (!reply)
     return std::unexpected(reply.error());
   if (!reply->ok())
@@ -314,10 +518,10 @@ std::expected<void, Failure> ImapMailbox::mark_processed(const std::string& sour
         Retry::never});
   if (m_connection.settings().move_to.empty())
     return {};
-  return move(key->uid, source);
+  return move(set, source);
 }
 
-std::expected<void, Failure> ImapMailbox::move(std::uint32_t uid, const std::string& source) {
+std::expected<void, Failure> ImapMailbox::move(const std::string& uids, const std::string& source) {
   const auto& settings = m_connection.settings();
   const auto target = imap::quote(settings.move_to);
   const auto refused = [&](const Reply& reply) {
@@ -335,7 +539,7 @@ std::expected<void, Failure> ImapMailbox::move(std::uint32_t uid, const std::str
                 Scope::mailbox,
                 Retry::never});
   const bool has_move = m_connection.has_capability("MOVE");
-  const auto transfer = fmt::format("UID {} {} {}", has_move ? "MOVE" : "COPY", uid, *target);
+  const auto transfer = fmt::format("UID {} {} {}", has_move ? "MOVE" : "COPY", uids, *target);
   auto reply = m_connection.command(transfer);
   if (reply && !reply->ok() && contains(reply->text, "[TRYCREATE]")) {
     // RFC 3501 6.4.7: the target does not exist yet. Create it once and try again.
@@ -349,12 +553,12 @@ std::expected<void, Failure> ImapMailbox::move(std::uint32_t uid, const std::str
     return std::unexpected(refused(*reply));
   if (has_move)
     return {};
-  // No MOVE (RFC 6851): COPY, then delete this UID only. Without UIDPLUS nothing can
-  // expunge one mail without expunging what staff marked deleted, so it stays marked
-  // for their client to expunge.
-  reply = m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT (\\Deleted)", uid));
+  // No MOVE (RFC 6851): COPY, then delete these UIDs only. Without UIDPLUS nothing can
+  // expunge them without expunging what staff marked deleted, so they stay marked for
+  // their client to expunge.
+  reply = m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT (\\Deleted)", uids));
   if (reply && reply->ok() && m_connection.has_capability("UIDPLUS"))
-    reply = m_connection.command(fmt::format("UID EXPUNGE {}", uid));
+    reply = m_connection.command(fmt::format("UID EXPUNGE {}", uids));
   if (!reply)
     return std::unexpected(reply.error());
   if (!reply->ok())

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 namespace mailroom::mailbox {
 
@@ -42,8 +44,17 @@ public:
   // the whole folder again when UIDVALIDITY changed or UIDs went back (see Poll). A poll
   // that finds UIDNEXT unchanged costs one SELECT. A mail expunged while being fetched,
   // or with an unreadable INTERNALDATE, goes to `on_problem` (the cursor moves past it).
-  [[nodiscard]] Poll poll(const Cursor& after, const std::function<void(RawMail)>& visit,
+  // Mails are fetched by a second thread, in batches, while `visit` handles the ones
+  // before (both cores busy on a backlog); at most `k_fetch_ahead_bytes` wait between
+  // them. `visit` and `on_problem` run on the caller's thread. mark_processed() from
+  // within `visit` is carried out between batches and at the end of the poll.
+  [[nodiscard]] Poll poll(const Cursor& after, const Visitor& visit,
                           const std::function<void(core::Problem)>& on_problem) override;
+
+  // How much fetched mail may wait for `visit` (one mail always may, whatever its size).
+  static constexpr std::size_t k_fetch_ahead_bytes = 16 * 1024 * 1024;
+  // UIDs per UID FETCH command during a poll.
+  static constexpr std::size_t k_fetch_batch = 200;
 
   // Stores the keyword on `source`, then, when settings.move_to is set, moves it there
   // (UID MOVE, or COPY + \Deleted + UID EXPUNGE of that UID only; the folder is created
@@ -69,11 +80,26 @@ private:
   // Failure for a mail that came back unreadable.
   [[nodiscard]] std::expected<std::optional<RawMail>, Failure> fetch(std::uint32_t uid);
   [[nodiscard]] Failure folder_failure(const Reply& reply, std::string_view doing) const;
-  [[nodiscard]] std::expected<void, Failure> move(std::uint32_t uid, const std::string& source);
+  [[nodiscard]] std::expected<void, Failure> move(const std::string& uids,
+                                                  const std::string& source);
+  // Stores the keyword on `uids` (and moves them when settings.move_to is set).
+  [[nodiscard]] std::expected<void, Failure> mark(const std::vector<std::uint32_t>& uids,
+                                                  const std::string& source);
+  struct FetchAhead;
+  // The fetching thread of poll(): every UID of `uids`, in batches, into `ahead`.
+  void fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead& ahead);
+  // Carries out the marks poll() deferred; the first failure, if any.
+  [[nodiscard]] std::optional<Failure> flush_marks();
 
   ImapConnection m_connection;
   std::optional<Folder> m_folder;
   unsigned m_connections_opened = 0;
+  // During a poll, mark_processed() only notes the UID here (the fetching thread owns the
+  // connection); the poll stores them between batches and at its end.
+  std::mutex m_marks_lock;
+  std::vector<std::uint32_t> m_deferred_marks;
+  bool m_deferring_marks = false;
+  std::optional<Failure> m_mark_failure; // the first of this poll's
 };
 
 } // namespace mailroom::mailbox

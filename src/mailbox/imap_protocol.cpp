@@ -31,6 +31,8 @@ template <class Number> std::optional<Number> to_number(std::string_view text) {
   return value;
 }
 
+constexpr std::uint64_t k_largest_reserved_literal = 256ULL * 1024 * 1024;
+
 // The N of a literal announcement `{N}` or `{N+}` that ends `line`, if it does.
 std::optional<std::uint64_t> literal_size_at_end(std::string_view line) {
   if (line.empty() || line.back() != '}')
@@ -215,6 +217,10 @@ std::optional<std::string> ResponseReader::next() {
       // The literal's bytes are data, never protocol: skip them unread.
       const auto end = crlf + 2 + *size;
       if (end > m_buffer.size()) {
+        // Room for the whole literal at once: no doubling on the way to a 20 MB deck. A
+        // size no mail has is not trusted with memory up front.
+        if (*size <= k_largest_reserved_literal)
+          m_buffer.reserve(end + 64);
         m_scan = crlf;
         return std::nullopt;
       }
@@ -467,6 +473,22 @@ std::optional<std::vector<std::uint32_t>> search_uids(std::string_view response)
     }
   }
   return uids;
+}
+
+std::string uid_set(std::span<const std::uint32_t> ascending_uids) {
+  std::string set;
+  for (std::size_t i = 0; i < ascending_uids.size();) {
+    std::size_t last = i;
+    while (last + 1 < ascending_uids.size() && ascending_uids[last + 1] == ascending_uids[last] + 1)
+      ++last;
+    if (!set.empty())
+      set += ',';
+    set += std::to_string(ascending_uids[i]);
+    if (last > i)
+      set += ':' + std::to_string(ascending_uids[last]);
+    i = last + 1;
+  }
+  return set;
 }
 
 std::optional<FetchData> parse_fetch(std::string_view response) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +104,9 @@ struct Status {
 // The UIDs of `* SEARCH 4 9 10` or `* ESEARCH (TAG "A5") UID ALL 4,9:10`, ascending;
 // nullopt when the response is neither.
 [[nodiscard]] std::optional<std::vector<std::uint32_t>> search_uids(std::string_view response);
+
+// Ascending UIDs as an IMAP sequence set, runs folded: {1,2,3,7,9,10} -> "1:3,7,9:10".
+[[nodiscard]] std::string uid_set(std::span<const std::uint32_t> ascending_uids);
 
 // The parts of a `* N FETCH (...)` response mailroom asks for. `body` views the literal
 // (or quoted string) of BODY[] inside the response.

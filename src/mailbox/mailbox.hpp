@@ -44,6 +44,12 @@ struct Cursor {
   bool operator==(const Cursor&) const = default;
 };
 
+// What a poll's visitor says after a mail: go on, or stop here (a stop request, or the
+// mail could not be recorded). A poll that stops moves its cursor no further than the
+// last mail the visitor accepted, so the next poll hands on the rest.
+enum class Visit { next, stop };
+using Visitor = std::function<Visit(RawMail)>;
+
 // What one poll did. It is not an expected<>: a poll that stops half-way (the server
 // vanished after three mails) has still handed those mails on, and the cursor says how
 // far, so the next poll starts after the last mail visited.
@@ -57,6 +63,11 @@ struct Poll {
   // (a restored uidlist hands out old UIDs again): the whole folder was read again.
   bool uids_went_back = false;
   std::optional<Failure> failure; // why the poll stopped early, if it did
+  bool stopped = false;           // the visitor said stop
+  // Why mails handed on in this poll could not be marked processed (the keyword, the
+  // move), if they could not. Nothing is lost: the cursor and the ledger decide what is
+  // new, the mark is for people and for for_each_new.
+  std::optional<Failure> mark_failure;
 };
 
 // A place mail arrives. Implementations: Maildir (here), IMAP over libcurl.
@@ -73,11 +84,18 @@ public:
 
   // Every mail after `after`, oldest first, each handed to `visit` (message-scoped
   // problems to `on_problem`). The default walks for_each_new and keeps no cursor.
-  [[nodiscard]] virtual Poll poll(const Cursor& after, const std::function<void(RawMail)>& visit,
+  // A visitor's stop is honoured by skipping the rest: a folder read in place is read
+  // again whole by the next poll.
+  [[nodiscard]] virtual Poll poll(const Cursor& after, const Visitor& visit,
                                   const std::function<void(core::Problem)>& on_problem) {
     (void)after;
     Poll done;
-    auto walked = for_each_new(visit, on_problem);
+    auto walked = for_each_new(
+        [&](RawMail mail) {
+          if (!done.stopped)
+            done.stopped = visit(std::move(mail)) == Visit::stop;
+        },
+        on_problem);
     if (walked)
       done.visited = *walked;
     else

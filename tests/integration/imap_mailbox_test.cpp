@@ -25,6 +25,12 @@ struct Collected {
   std::function<void(RawMail)> visit() {
     return [this](RawMail raw) { mails.push_back(std::move(raw)); };
   }
+  Visitor visit_all() {
+    return [this](RawMail raw) {
+      mails.push_back(std::move(raw));
+      return Visit::next;
+    };
+  }
   std::function<void(core::Problem)> on_problem() {
     return [this](core::Problem problem) { problems.push_back(std::move(problem)); };
   }
@@ -63,7 +69,7 @@ TEST_F(ImapMailboxTest, ArrivalTimeIsInternalDateWhateverItsOffset) {
 
   auto box = make(dovecot.staff(folder));
   Collected got;
-  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
 
   ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
   ASSERT_EQ(got.mails.size(), 3u);
@@ -92,7 +98,7 @@ TEST_F(ImapMailboxTest, BodiesThatLookLikeProtocolArriveIntact) {
 
   auto box = make(dovecot.staff(folder));
   Collected got;
-  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
 
   ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
   ASSERT_EQ(got.mails.size(), 2u);
@@ -106,21 +112,21 @@ TEST_F(ImapMailboxTest, SecondPollFetchesOnlyNewUidsOnTheSameConnection) {
   auto box = make(dovecot.staff(folder));
 
   Collected first;
-  const auto poll1 = box->poll({}, first.visit(), first.on_problem());
+  const auto poll1 = box->poll({}, first.visit_all(), first.on_problem());
   ASSERT_FALSE(poll1.failure) << poll1.failure->problem.to_string();
   ASSERT_EQ(first.mails.size(), 2u);
   EXPECT_EQ(poll1.cursor.last_uid, 2u);
 
   const auto uid3 = admin.append(mail("three"), "01-Oct-2025 10:00:02 +0000");
   Collected second;
-  const auto poll2 = box->poll(poll1.cursor, second.visit(), second.on_problem());
+  const auto poll2 = box->poll(poll1.cursor, second.visit_all(), second.on_problem());
   ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
   ASSERT_EQ(second.mails.size(), 1u);
   EXPECT_EQ(second.mails[0].file, std::to_string(uid3));
   EXPECT_EQ(poll2.cursor.last_uid, uid3);
 
   Collected third;
-  const auto poll3 = box->poll(poll2.cursor, third.visit(), third.on_problem());
+  const auto poll3 = box->poll(poll2.cursor, third.visit_all(), third.on_problem());
   ASSERT_FALSE(poll3.failure);
   EXPECT_EQ(third.mails.size(), 0u);
   EXPECT_EQ(poll3.cursor, poll2.cursor);
@@ -136,7 +142,7 @@ TEST_F(ImapMailboxTest, ReadingLeavesSeenFlagsAsStaffLeftThem) {
   auto box = make(dovecot.staff(folder));
   Collected got;
 
-  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
   ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
   ASSERT_EQ(got.mails.size(), 2u);
   ASSERT_TRUE(box->mark_processed(got.mails[0].source));
@@ -150,7 +156,7 @@ TEST_F(ImapMailboxTest, MarkProcessedStoresTheKeywordAndForEachNewSkipsIt) {
   const auto second = admin.append(mail("second"), "01-Oct-2025 10:00:01 +0000");
   auto box = make(dovecot.staff(folder));
   Collected got;
-  ASSERT_FALSE(box->poll({}, got.visit(), got.on_problem()).failure);
+  ASSERT_FALSE(box->poll({}, got.visit_all(), got.on_problem()).failure);
   ASSERT_EQ(got.mails.size(), 2u);
 
   const auto marked = box->mark_processed(got.mails[0].source);
@@ -176,7 +182,7 @@ TEST_F(ImapMailboxTest, MarkProcessedMovesTheMailWhenMoveToIsSet) {
   admin.append(mail("moved"), "01-Oct-2025 10:00:01 +0000");
   auto box = make(settings);
   Collected got;
-  ASSERT_FALSE(box->poll({}, got.visit(), got.on_problem()).failure);
+  ASSERT_FALSE(box->poll({}, got.visit_all(), got.on_problem()).failure);
   ASSERT_EQ(got.mails.size(), 2u);
 
   const auto moved = box->mark_processed(got.mails[1].source);
@@ -203,7 +209,7 @@ TEST_F(ImapMailboxTest, RecreatedFolderIsReportedAsUidValidityChange) {
   admin.append(mail("before"), "01-Oct-2025 10:00:00 +0000");
   auto box = make(dovecot.staff(folder));
   Collected first;
-  const auto poll1 = box->poll({}, first.visit(), first.on_problem());
+  const auto poll1 = box->poll({}, first.visit_all(), first.on_problem());
   ASSERT_FALSE(poll1.failure);
   ASSERT_EQ(first.mails.size(), 1u);
 
@@ -213,7 +219,7 @@ TEST_F(ImapMailboxTest, RecreatedFolderIsReportedAsUidValidityChange) {
   admin.append(mail("before"), "01-Oct-2025 10:00:00 +0000");
   admin.append(mail("after"), "01-Oct-2025 11:00:00 +0000");
   Collected second;
-  const auto poll2 = box->poll(poll1.cursor, second.visit(), second.on_problem());
+  const auto poll2 = box->poll(poll1.cursor, second.visit_all(), second.on_problem());
 
   ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
   ASSERT_TRUE(poll2.uidvalidity_changed_from);
@@ -234,7 +240,7 @@ TEST_F(ImapMailboxTest, StartTlsWorksAndIsRequired) {
   settings.url = dovecot.imap_url(folder);
   auto box = make(settings);
   Collected got;
-  const auto poll = box->poll({}, got.visit(), got.on_problem());
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
   ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
   EXPECT_EQ(got.mails.size(), 1u);
 }
@@ -246,14 +252,14 @@ TEST_F(ImapMailboxTest, IdlePollCostsOneRoundTrip) {
   auto box = make(dovecot.staff(folder));
   Collected got;
   const auto start = std::chrono::steady_clock::now();
-  auto poll = box->poll({}, got.visit(), got.on_problem());
+  auto poll = box->poll({}, got.visit_all(), got.on_problem());
   const auto first = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(poll.failure);
   ASSERT_EQ(got.mails.size(), 50u);
   constexpr int k_polls = 100;
   const auto idle_start = std::chrono::steady_clock::now();
   for (int i = 0; i < k_polls; ++i) {
-    poll = box->poll(poll.cursor, got.visit(), got.on_problem());
+    poll = box->poll(poll.cursor, got.visit_all(), got.on_problem());
     ASSERT_FALSE(poll.failure);
   }
   const auto idle = (std::chrono::steady_clock::now() - idle_start) / k_polls;
