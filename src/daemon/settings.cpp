@@ -17,11 +17,12 @@ const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval"
 const std::vector<std::string> k_mailbox_keys{
     "url",     "user",      "password_file", "ca_file", "allow_plaintext",
     "timeout", "processed", "keyword",       "password"};
-const std::vector<std::string> k_outbox_keys{"url",           "from",        "user",
-                                             "password_file", "ca_file",     "allow_plaintext",
-                                             "timeout",       "retry_after", "password"};
+const std::vector<std::string> k_outbox_keys{
+    "url",     "from",        "user",     "password_file", "ca_file", "allow_plaintext",
+    "timeout", "retry_after", "password", "bounce_address"};
 const std::vector<std::string> k_replies_keys{"recipients", "max_per_student_per_day",
-                                              "max_reply_age"};
+                                              "max_reply_age", "max_per_recipient_per_day",
+                                              "max_per_hour"};
 const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
 
 fs::path relative_to(const fs::path& base, const std::string& path) {
@@ -46,6 +47,15 @@ void read_bool(const toml::table& table, std::string_view key, bool& target, Rep
       target = *value;
     else
       report.add(node->source(), fmt::format("'{}' must be true or false", key));
+  }
+}
+
+void read_count(const toml::table& table, std::string_view key, int& target, Reporter& report) {
+  if (const auto* node = table.get(key)) {
+    if (auto value = node->value<int64_t>(); value && *value >= 0 && *value <= 1'000'000)
+      target = static_cast<int>(*value);
+    else
+      report.add(node->source(), fmt::format("'{}' must be a whole number, 0 or more", key));
   }
 }
 
@@ -129,6 +139,16 @@ void read_outbox(const toml::table& root, const fs::path& base, Settings& settin
   read_bool(*table, "allow_plaintext", outbox.allow_plaintext, report);
   read_duration(*table, "timeout", "outbox", outbox.timeout, report);
   read_duration(*table, "retry_after", "outbox", outbox.retry_after, report);
+  if (auto bounce = util::get_string(*table, "bounce_address", "outbox", report, false)) {
+    const auto at = bounce->find('@');
+    if (*bounce == "<>" || (at != std::string::npos && at > 0 && at + 1 < bounce->size() &&
+                            bounce->find_first_of(" <>,;\t\"") == std::string::npos))
+      outbox.bounce_address = *bounce;
+    else
+      report.add(table->get("bounce_address")->source(),
+                 fmt::format("bad bounce_address '{}'", *bounce),
+                 "write an address (\"NAME@DOMAIN\") or \"<>\" for the null sender");
+  }
 }
 
 void read_replies(const toml::table& root, Settings& settings, Reporter& report) {
@@ -146,13 +166,10 @@ void read_replies(const toml::table& root, Settings& settings, Reporter& report)
                  fmt::format("unknown recipients '{}'", *recipients),
                  "use \"group\" or \"sender\"");
   }
-  if (const auto* node = table->get("max_per_student_per_day")) {
-    if (auto value = node->value<int64_t>(); value && *value >= 0)
-      replies.max_per_student_per_day = static_cast<int>(*value);
-    else
-      report.add(node->source(), "'max_per_student_per_day' must be a whole number, 0 or more");
-  }
+  read_count(*table, "max_per_student_per_day", replies.max_per_student_per_day, report);
   read_duration(*table, "max_reply_age", "replies", replies.max_reply_age, report);
+  read_count(*table, "max_per_recipient_per_day", replies.max_per_recipient_per_day, report);
+  read_count(*table, "max_per_hour", replies.max_per_hour, report);
 }
 
 void read_trust(const toml::table& root, Settings& settings, Reporter& report) {

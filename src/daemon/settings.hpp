@@ -33,6 +33,9 @@ struct OutboxSettings {
   bool allow_plaintext = false;
   std::chrono::seconds timeout{30};
   std::chrono::seconds retry_after{60}; // the first wait after a temporary failure; doubles
+  // The envelope sender (MAIL FROM) of replies, where bounces go (reliability.md 9.1).
+  // Empty: the course's staff address, the mailbox mailroom watches. "<>": the null sender.
+  std::string bounce_address;
 };
 
 enum class ReplyRecipients { group, sender };
@@ -41,6 +44,9 @@ struct ReplySettings {
   ReplyRecipients recipients = ReplyRecipients::group;
   int max_per_student_per_day = 10;
   std::chrono::seconds max_reply_age{7 * 24 * 3600};
+  // Counted when sending (outbox/relay.hpp); over them a reply stays queued.
+  int max_per_recipient_per_day = 20;
+  int max_per_hour = 200;
 };
 
 // One course term's config file (e.g. /etc/mailroom/cse585-f25.toml). Paths are

@@ -589,6 +589,30 @@ core::Result<int> SqliteLedger::replies_since(const std::string& identity, core:
   return m_impl->guarded([&] { return m_impl->replies_since(identity, since); });
 }
 
+core::Result<SqliteLedger::SentCount> SqliteLedger::sent_since(core::Instant since,
+                                                               const std::string& recipient) {
+  return m_impl->guarded([&] {
+    const std::string from = core::to_iso_utc(since);
+    const std::string to = recipient;
+    Poco::Int64 count = 0;
+    NullableText oldest;
+    // sent_at is kept when a DSN later turns a sent row into 'bounced': it went out.
+    if (to.empty())
+      m_impl->session << "SELECT count(*), min(sent_at) FROM replies WHERE sent_at IS NOT NULL "
+                         "AND sent_at > ?",
+          useRef(from), into(count), into(oldest), now;
+    else
+      m_impl->session << "SELECT count(*), min(sent_at) FROM replies WHERE sent_at IS NOT NULL "
+                         "AND sent_at > ? AND lower(recipient) = lower(?)",
+          useRef(from), useRef(to), into(count), into(oldest), now;
+    SentCount out;
+    out.count = static_cast<int>(count);
+    if (!oldest.isNull())
+      out.oldest = core::parse_iso(oldest.value());
+    return out;
+  });
+}
+
 core::Result<std::vector<ReplyRow>> SqliteLedger::due_replies(core::Instant at) {
   return m_impl->guarded([&] {
     return m_impl->select_replies("WHERE state = 'queued' AND next_attempt_at <= ?",
@@ -630,6 +654,14 @@ core::Result<void> SqliteLedger::reply_retry(Id id, const std::string& error, co
     m_impl->session << "UPDATE replies SET last_error = ?, next_attempt_at = ?, attempts = "
                        "attempts + 1 WHERE id = ?",
         useRef(error), useRef(when), use(row), now;
+  });
+}
+
+core::Result<void> SqliteLedger::reply_held(Id id, const std::string& why) {
+  return m_impl->guarded([&] {
+    Poco::Int64 row = id;
+    m_impl->session << "UPDATE replies SET last_error = ? WHERE id = ? AND state = 'queued'",
+        useRef(why), use(row), now;
   });
 }
 

@@ -71,6 +71,15 @@ public:
 
   // The outbox. Replies enqueued for `identity` (not suppressed) at or after `since`.
   [[nodiscard]] core::Result<int> replies_since(const std::string& identity, core::Instant since);
+  // Replies that went out (marked sent, or bounced since) after `since`: to
+  // `recipient` (compared case-insensitively), or to anyone when it is empty. `oldest`
+  // is the earliest such send: the window lets one more through when it leaves.
+  struct SentCount {
+    int count = 0;
+    std::optional<core::Instant> oldest;
+  };
+  [[nodiscard]] core::Result<SentCount> sent_since(core::Instant since,
+                                                   const std::string& recipient = "");
   // Queued rows whose next attempt is due at `now`, oldest first.
   [[nodiscard]] core::Result<std::vector<ReplyRow>> due_replies(core::Instant now);
   // Every row in `state` ("failed", ...), or every row when empty; oldest first.
@@ -80,6 +89,9 @@ public:
   [[nodiscard]] core::Result<void> reply_failed(Id id, const std::string& error);
   // A temporary failure: tried again at `next`.
   [[nodiscard]] core::Result<void> reply_retry(Id id, const std::string& error, core::Instant next);
+  // A queued row that a send limit holds back: it stays queued and due, `why` goes into
+  // its last_error; attempts and next attempt are unchanged.
+  [[nodiscard]] core::Result<void> reply_held(Id id, const std::string& why);
   // A bounce (DSN) came back for the sent reply `message_id`: its rows to `recipient`
   // (all its sent rows when empty) become "bounced" with `detail`. Returns how many.
   [[nodiscard]] core::Result<int> reply_bounced(const std::string& message_id,

@@ -1,10 +1,34 @@
 #include "outbox/relay.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
+#include <set>
+#include <string_view>
 
 namespace mailroom::outbox {
+
+namespace {
+
+// The marks a hold leaves in a queued row's last_error. A later pass that finds them
+// knows the hold was logged already.
+constexpr std::string_view k_held_hourly = "held: hourly limit: ";
+constexpr std::string_view k_held_recipient = "held: daily limit of the recipient: ";
+
+std::string lower(std::string text) {
+  std::ranges::transform(text, text.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string when(std::optional<core::Instant> oldest, std::chrono::hours window) {
+  return oldest ? "at " + core::to_iso_utc(*oldest + window) : "once the limit is raised";
+}
+
+} // namespace
 
 std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
   const int doublings = std::clamp(attempts, 0, 12);
@@ -13,12 +37,45 @@ std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
 
 RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
                   core::Instant now, std::chrono::seconds first_wait) {
+  return relay(ledger, sender, envelope_from, now, first_wait, sender.limits());
+}
+
+RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
+                  core::Instant now, std::chrono::seconds first_wait, const SendLimits& limits) {
   RelayCounts counts;
   auto due = ledger.due_replies(now);
   if (!due) {
     spdlog::error("outbox: {}", due.error().to_string());
     return counts;
   }
+  if (due->empty())
+    return counts;
+  // Holds of earlier passes that still wait were logged then.
+  bool breaker_was_tripped = false;
+  std::set<std::string> capped; // lower-cased recipients with a logged hold
+  if (auto queued = ledger.replies("queued")) {
+    for (const auto& row : *queued) {
+      if (row.last_error.starts_with(k_held_hourly))
+        breaker_was_tripped = true;
+      else if (row.last_error.starts_with(k_held_recipient))
+        capped.insert(lower(row.recipient));
+    }
+  }
+  auto hour = ledger.sent_since(now - std::chrono::hours{1});
+  if (!hour) {
+    spdlog::error("outbox: {}", hour.error().to_string());
+    return counts;
+  }
+  std::optional<std::string> breaker; // the hold's text once the breaker tripped
+  int held_by_breaker = 0;
+  std::vector<std::string> newly_capped;
+  auto hold = [&](const ledger::ReplyRow& row, const std::string& why) {
+    ++counts.held;
+    if (row.last_error == why)
+      return;
+    if (auto marked = ledger.reply_held(row.id, why); !marked)
+      spdlog::error("outbox: {}", marked.error().to_string());
+  };
   bool server_down = false;
   for (const auto& row : *due) {
     if (server_down) {
@@ -30,6 +87,29 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
       ++counts.retried;
       continue;
     }
+    if (!breaker && hour->count >= limits.per_hour)
+      breaker = fmt::format("{}{} replies sent in the last hour (max {}); sending resumes {}",
+                            k_held_hourly, hour->count, limits.per_hour,
+                            when(hour->oldest, std::chrono::hours{1}));
+    if (breaker) {
+      hold(row, *breaker);
+      ++held_by_breaker;
+      continue;
+    }
+    auto day = ledger.sent_since(now - std::chrono::hours{24}, row.recipient);
+    if (!day) {
+      spdlog::error("outbox: {}", day.error().to_string());
+      continue;
+    }
+    if (day->count >= limits.per_recipient_per_day) {
+      hold(row,
+           fmt::format("{}{} replies to {} in the last 24 h (max {}); the next may go {}",
+                       k_held_recipient, day->count, row.recipient, limits.per_recipient_per_day,
+                       when(day->oldest, std::chrono::hours{24})));
+      if (capped.insert(lower(row.recipient)).second)
+        newly_capped.push_back(row.recipient);
+      continue;
+    }
     const auto outcome =
         sender.send({envelope_from, row.recipient, "reply-" + std::to_string(row.id)}, row.message);
     core::Result<void> marked;
@@ -37,6 +117,9 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
     case Delivery::sent:
       marked = ledger.reply_sent(row.id, now);
       ++counts.sent;
+      ++hour->count;
+      if (!hour->oldest)
+        hour->oldest = now;
       spdlog::info("sent {} {} to {}", row.kind, row.message_id, row.recipient);
       break;
     case Delivery::permanent:
@@ -58,6 +141,21 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
     if (!marked)
       spdlog::error("outbox: {}", marked.error().to_string());
   }
+  // Order is important: these come after the pass, so each names what it held.
+  if (breaker && !breaker_was_tripped)
+    spdlog::critical("outbox: {} replies went out in the last hour, the most [replies] "
+                     "max_per_hour = {} allows: sending stopped; {} replies stay queued for "
+                     "staff (mailroom ledger --status reply-queued) and go out as the hour "
+                     "rolls on. A mail loop or a burst? Check the log before raising the limit.",
+                     hour->count, limits.per_hour, held_by_breaker);
+  else if (!breaker && breaker_was_tripped && counts.sent > 0)
+    spdlog::info("outbox: under [replies] max_per_hour again: sending resumed");
+  if (!newly_capped.empty())
+    spdlog::warn("outbox: {} reached [replies] max_per_recipient_per_day = {}: further replies to "
+                 "{} stay queued (mailroom ledger --status reply-queued) and go out as the 24 h "
+                 "window rolls on",
+                 fmt::join(newly_capped, ", "), limits.per_recipient_per_day,
+                 newly_capped.size() == 1 ? "this address" : "these addresses");
   return counts;
 }
 

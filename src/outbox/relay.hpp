@@ -13,6 +13,7 @@ struct RelayCounts {
   int sent = 0;
   int failed = 0;  // permanent
   int retried = 0; // temporary, tried again later
+  int held = 0;    // over a send limit: still queued, not tried
 };
 
 // The wait after `attempts` tries: `first`, doubling, at most 1 h.
@@ -21,6 +22,18 @@ struct RelayCounts {
 // Sends every queued reply that is due and marks each: sent, failed (5xx) or retried
 // later. A crash between the server's acceptance and the mark sends that row again
 // once on the next run: at-least-once, with the same Message-ID.
+//
+// Rows over `limits` are held, not tried: they stay queued and go out in a later pass,
+// once the rolling window has room (a restart keeps the counts: they are the ledger's
+// sent rows). The hourly breaker stops the whole pass. Each hold is logged once: at
+// critical when the breaker trips, at warning when a recipient reaches its daily cap;
+// while held rows wait, later passes stay quiet. `envelope_from` may be empty: the null
+// sender (MAIL FROM:<>).
+[[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
+                                const std::string& envelope_from, core::Instant now,
+                                std::chrono::seconds first_wait, const SendLimits& limits);
+
+// relay() with the limits `sender` carries (Sender::limits()).
 [[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
                                 const std::string& envelope_from, core::Instant now,
                                 std::chrono::seconds first_wait = std::chrono::seconds{60});

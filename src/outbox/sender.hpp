@@ -23,10 +23,20 @@ struct Envelope {
   std::string name;      // a stable name for this row ("reply-17"), for a directory
 };
 
+// How many replies may leave through a sender (reliability.md A6 c, d). The relay counts
+// the ledger's sent rows, so a restart resets nothing; a row over a limit stays queued.
+// 0 holds every reply.
+struct SendLimits {
+  int per_recipient_per_day = 20; // to one address (Cc's included), in a rolling 24 h
+  int per_hour = 200;             // to anyone, in a rolling hour: the circuit breaker
+};
+
 class Sender {
 public:
   virtual ~Sender() = default;
   [[nodiscard]] virtual SendOutcome send(const Envelope& envelope, const std::string& message) = 0;
+  // The limits the relay holds this sender to: the defaults, unless the config set others.
+  [[nodiscard]] virtual SendLimits limits() const { return {}; }
 };
 
 } // namespace mailroom::outbox
