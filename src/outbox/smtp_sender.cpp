@@ -114,6 +114,8 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_settings.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(m_settings.timeout.count() * 4));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  char reason[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, reason);
   const CURLcode code = curl_easy_perform(curl);
   long response = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response);
@@ -121,9 +123,25 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
   if (code == CURLE_OK)
     return {Delivery::sent, lines.last};
   const std::string& said = lines.error.empty() ? lines.last : lines.error;
-  const std::string detail =
-      fmt::format("{} to {}: {}{}", m_settings.url, envelope.recipient, curl_easy_strerror(code),
-                  said.empty() ? "" : " (" + said + ")");
+  std::string detail = fmt::format("{} to {}: {}{}", m_settings.url, envelope.recipient,
+                                   curl_easy_strerror(code), said.empty() ? "" : " (" + said + ")");
+  switch (code) {
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    // Nothing was sent: the reply stays queued until staff fix the trust.
+    detail = fmt::format(
+        "{} to {}: the server's TLS certificate is not trusted ({}); {}", m_settings.url,
+        envelope.recipient, *reason ? reason : curl_easy_strerror(code),
+        m_settings.ca_file.empty() ? "set ca_file in [outbox] to the CA that signed it"
+                                   : fmt::format("check that {} holds the CA that signed it",
+                                                 m_settings.ca_file.string()));
+    break;
+  default:
+    break;
+  }
   // A refused login is the config's fault, not the message's: keep it queued.
   const bool permanent = (response >= 500 && response < 600) || said.starts_with("5");
   if (permanent && code != CURLE_LOGIN_DENIED)

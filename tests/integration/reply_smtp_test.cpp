@@ -11,11 +11,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 using namespace mailroom;
@@ -88,6 +92,95 @@ std::map<std::string, int> per_recipient(const std::vector<Spooled>& replies) {
   return counts;
 }
 
+const int k_imaps_port =
+    std::stoi(env_or("MAILROOM_TEST_IMAPS_PORT", std::to_string(MAILROOM_TEST_IMAPS_PORT)));
+
+// tests/support/mail_client.py with `args`, against the fixture's servers and CA.
+test::Ran mail_client(const std::string& command, int port, const std::string& user,
+                      const std::string& args) {
+  return test::run_shell(fmt::format(
+      "/usr/bin/python3 '{}/tests/support/mail_client.py' {} --port {} --ca {} --user {} "
+      "--password secret {}",
+      MAILROOM_SOURCE_DIR, command, port, test::quoted(k_dovecot / "certs" / "ca.crt"), user,
+      args));
+}
+
+struct Fetched {
+  std::string file;
+  std::string message;
+  std::string flags;
+};
+
+// The messages in `user`'s INBOX that answer `id`, read over IMAPS as that user with
+// BODY.PEEK[] into `out` (tests/support/mail_client.py).
+std::vector<Fetched> fetch_over_imap(const std::string& user, const std::string& id,
+                                     const fs::path& out) {
+  const auto ran = mail_client("fetch", k_imaps_port, user,
+                               "--in-reply-to " + test::quoted(id) + " --out " + test::quoted(out));
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  std::vector<Fetched> fetched;
+  std::istringstream lines(ran.out);
+  for (std::string uid, file, flags; lines >> uid >> file >> flags;)
+    fetched.push_back({file, test::read_text(file), flags});
+  return fetched;
+}
+
+// The value of header `name` in `message` (the first one; folded lines joined), or
+// "<none>".
+std::string header(const std::string& message, const std::string& name) {
+  const auto head = message.substr(0, message.find("\r\n\r\n"));
+  std::istringstream lines(head);
+  std::string value;
+  bool in = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (in && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      value += line;
+      continue;
+    }
+    if (in)
+      break;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos)
+      continue;
+    std::string field = line.substr(0, colon);
+    std::ranges::transform(field, field.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string wanted = name;
+    std::ranges::transform(wanted, wanted.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (field == wanted) {
+      in = true;
+      value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+    }
+  }
+  return in ? value : "<none>";
+}
+
+// Every header issue 7 asks of a reply to `id` from the student, with the group in Cc.
+void expect_reply_headers(const std::string& message, const std::string& id,
+                          const std::string& subject_start) {
+  SCOPED_TRACE(message);
+  EXPECT_EQ(header(message, "From"), "staff@example.edu");
+  EXPECT_EQ(header(message, "To"), "<student@example.edu>");
+  EXPECT_EQ(header(message, "Cc"), "<alan@example.edu>");
+  EXPECT_EQ(header(message, "Reply-To"), "staff@example.edu");
+  EXPECT_TRUE(header(message, "Subject").starts_with(subject_start)) << header(message, "Subject");
+  EXPECT_EQ(header(message, "In-Reply-To"), id);
+  EXPECT_EQ(header(message, "References"), id);
+  EXPECT_EQ(header(message, "Auto-Submitted"), "auto-replied");
+  EXPECT_TRUE(std::regex_match(header(message, "Message-ID"),
+                               std::regex("<[^@>]+@mailroom\\.demo-f25\\.invalid>")))
+      << header(message, "Message-ID");
+  EXPECT_TRUE(std::regex_match(header(message, "Date"),
+                               std::regex("[A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} "
+                                          "\\d\\d:\\d\\d:\\d\\d (GMT|[+-]\\d{4})")))
+      << header(message, "Date");
+  EXPECT_EQ(header(message, "MIME-Version"), "1.0");
+  EXPECT_EQ(header(message, "Content-Type"), "text/plain; charset=UTF-8");
+  EXPECT_EQ(header(message, "Content-Transfer-Encoding"), "quoted-printable");
+}
+
 // Python's email package with policy.strict: prints "ok" when every header and the
 // body parse without a defect.
 std::string strict_parse(const std::string& file) {
@@ -103,10 +196,14 @@ std::string strict_parse(const std::string& file) {
   return ran.out + ran.err;
 }
 
-// A course term on a Maildir of its own, replying through the SMTP server on `port`.
+// A course term on a Maildir of its own (or the [mailbox] keys in `mailbox`), replying
+// through the SMTP server on `port` (or the [outbox] url `outbox_url`, trusting `ca`).
 struct Term {
   test::TempDir dir;
-  explicit Term(int port, const std::string& replies = "") {
+  explicit Term(int port, const std::string& replies = "",
+                const std::string& mailbox = "url = \"maildir:maildir\"\n",
+                const std::string& outbox_url = "",
+                const fs::path& ca = k_dovecot / "certs" / "ca.crt") {
     auto course = test::k_course_toml;
     course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
     write(dir / "rules" / "course.toml", course);
@@ -117,11 +214,13 @@ struct Term {
     write(dir / "smtp-password", "secret\n");
     write(dir / "term.toml",
           fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                      "[mailbox]\nurl = \"maildir:maildir\"\n"
-                      "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
+                      "[mailbox]\n{}"
+                      "[outbox]\nurl = \"{}\"\nfrom = \"staff@example.edu\"\n"
                       "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
                       "timeout = \"5s\"\nretry_after = \"1s\"\n{}",
-                      port, (k_dovecot / "certs" / "ca.crt").string(), replies));
+                      mailbox,
+                      outbox_url.empty() ? fmt::format("smtp://127.0.0.1:{}", port) : outbox_url,
+                      ca.string(), replies));
   }
   static void write(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -203,16 +302,13 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
       EXPECT_NE(reply.message.find(header), std::string::npos) << header << "\n" << reply.message;
     EXPECT_EQ(strict_parse(reply.file), "ok\n") << reply.message;
   }
-  // The same receipt reached the student's own mailbox in Dovecot (dovecot-lda).
-  bool delivered = false;
-  for (const char* sub : {"new", "cur"}) {
-    std::error_code ignored;
-    for (const auto& entry :
-         fs::directory_iterator(k_dovecot / "mail" / "student" / "Maildir" / sub, ignored))
-      if (test::read_text(entry.path()).find("In-Reply-To: " + id) != std::string::npos)
-        delivered = true;
-  }
-  EXPECT_TRUE(delivered);
+  // The same receipt reached the student's own mailbox: read it there over IMAPS as the
+  // student, with BODY.PEEK[] (it stays unseen).
+  const auto inbox = fetch_over_imap("student", id, term.dir / "fetched");
+  ASSERT_EQ(inbox.size(), 1u);
+  expect_reply_headers(inbox[0].message, id, "Receipt: proposal");
+  EXPECT_EQ(inbox[0].flags.find("\\Seen"), std::string::npos) << inbox[0].flags;
+  EXPECT_EQ(strict_parse(inbox[0].file), "ok\n") << inbox[0].message;
   // Sent rows are marked: a second run sends nothing.
   ASSERT_EQ(term.run().exit_code, 0);
   EXPECT_EQ(replies_to(k_smtp_dir, {id}).size(), 2u);
@@ -293,4 +389,175 @@ TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNo
       << notices[0].message;
   EXPECT_NE(notices[0].message.find("It is not counted"), std::string::npos) << notices[0].message;
   EXPECT_EQ(strict_parse(notices[0].file), "ok\n") << notices[0].message;
+}
+
+// RFC 5322 date-time of now, for a Received field and a Date.
+std::string rfc5322_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  return text;
+}
+
+TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverImap) {
+  // Issue 7, done when: the whole way over real servers. The student's two mails go
+  // through the SMTP server into the course mailbox (Dovecot user "course"); mailroom
+  // polls it over IMAPS; the receipt and the late notice come back through the SMTP
+  // server into the student's own mailbox, read there over IMAPS as the student.
+  ASSERT_EQ(mail_client("clear", k_imaps_port, "course", "").exit_code, 0);
+  Term term(k_smtp_port, "",
+            fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
+                        "password_file = \"imap-password\"\nca_file = \"{}\"\n",
+                        k_imaps_port, (k_dovecot / "certs" / "ca.crt").string()));
+  Term::write(term.dir / "imap-password", "secret\n");
+  const auto send = [&](const std::string& subject, const std::string& body) {
+    const auto id = "<" + unique("sent") + "@example.edu>";
+    const auto file = term.dir / (unique("mail") + ".eml");
+    Term::write(file, fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
+                                  "mx.example.edu with ESMTPSA; {0}\r\n"
+                                  "From: Stu Dent <student@example.edu>\r\n"
+                                  "To: staff@example.edu\r\nSubject: {1}\r\nDate: {0}\r\n"
+                                  "Message-ID: {2}\r\nMIME-Version: 1.0\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n{3}\r\n",
+                                  rfc5322_now(), subject, id, body));
+    const auto sent = mail_client("send", k_smtp_port, "staff",
+                                  "--mail-from student@example.edu --rcpt course@example.edu "
+                                  "--file " +
+                                      test::quoted(file));
+    EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+    return id;
+  };
+  const auto proposal = send("Proposal for group 1",
+                             "Our proposal draft: https://docs.google.com/document/d/abc123/edit");
+  const auto slides =
+      send("Slides for Oct 7", "Our slides: https://docs.google.com/presentation/d/xyz789/edit");
+  const auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+
+  const auto receipts = fetch_over_imap("student", proposal, term.dir / "receipt");
+  ASSERT_EQ(receipts.size(), 1u) << ran.err;
+  expect_reply_headers(receipts[0].message, proposal, "Receipt: proposal");
+  EXPECT_EQ(strict_parse(receipts[0].file), "ok\n") << receipts[0].message;
+
+  const auto notices = fetch_over_imap("student", slides, term.dir / "late");
+  ASSERT_EQ(notices.size(), 1u) << ran.err;
+  expect_reply_headers(notices[0].message, slides, "Late: slides for Tue Oct 7 (Group 1)");
+  EXPECT_EQ(strict_parse(notices[0].file), "ok\n") << notices[0].message;
+  EXPECT_EQ(notices[0].flags.find("\\Seen"), std::string::npos) << notices[0].flags;
+  // The envelope sender is the staff address (bounce_address's default), as the server
+  // recorded it.
+  for (const auto& spooled : replies_to(k_smtp_dir, {slides})) {
+    auto json = spooled.file;
+    json.replace(json.size() - 4, 4, ".json");
+    EXPECT_NE(test::read_text(json).find("\"mail_from\": \"staff@example.edu\""), std::string::npos)
+        << test::read_text(json);
+  }
+}
+
+TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
+  // A6 (c) against the real server: five proposals from the student, each answered to
+  // the student with Alan in Cc; a cap of 3 a day per recipient.
+  Term term(k_smtp_port, "[replies]\nmax_per_recipient_per_day = 3\n");
+  std::set<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.insert(term.deliver());
+  auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+            (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
+      << ran.err;
+  const std::regex warning("warning outbox: .*max_per_recipient_per_day = 3");
+  const auto warnings = [&](const std::string& log) {
+    return std::distance(std::sregex_iterator(log.begin(), log.end(), warning),
+                         std::sregex_iterator());
+  };
+  EXPECT_EQ(warnings(ran.err), 1) << ran.err;
+  // The rest wait in the outbox for staff: queued, not failed, with why.
+  const auto queued = term.ledger("reply-queued");
+  EXPECT_EQ(lines(queued.out), 4) << queued.out;
+  EXPECT_NE(queued.out.find("held: daily limit of the recipient: 3 replies to"), std::string::npos)
+      << queued.out;
+  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  // Another run (a restart) sends nothing more and stays quiet.
+  ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+            (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}));
+  EXPECT_EQ(warnings(ran.err), 0) << ran.err;
+}
+
+TEST(ReplySmtp, BounceAddressIsTheEnvelopeSenderAndNullSenderIsAllowed) {
+  // reliability.md 9.1, seen by the server: MAIL FROM is [outbox] bounce_address.
+  for (const auto& [configured, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"bounces@example.edu", "bounces@example.edu"}, {"<>", "<>"}}) {
+    SCOPED_TRACE(configured);
+    Term term(k_smtp_port, "bounce_address = \"" + configured +
+                               "\"\n[replies]\n"
+                               "recipients = \"sender\"\n");
+    const auto id = term.deliver();
+    const auto ran = term.run();
+    ASSERT_EQ(ran.exit_code, 0) << ran.err;
+    const auto replies = replies_to(k_smtp_dir, {id});
+    ASSERT_EQ(replies.size(), 1u) << ran.err;
+    auto json = replies[0].file;
+    json.replace(json.size() - 4, 4, ".json");
+    EXPECT_NE(test::read_text(json).find("\"mail_from\": \"" + expected + "\""), std::string::npos)
+        << test::read_text(json);
+    // The From header stays the course address.
+    EXPECT_EQ(header(replies[0].message, "From"), "staff@example.edu");
+  }
+}
+
+TEST(ReplySmtp, ImplicitTlsSendsWithTheCertificateVerified) {
+  // smtps:// to a server that speaks TLS from the first byte, its certificate checked
+  // against the test CA.
+  OwnSink sink(k_smtp_port + 2, "--smtps");
+  sink.start();
+  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
+            fmt::format("smtps://127.0.0.1:{}", sink.port));
+  const auto id = term.deliver();
+  const auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto replies = replies_to(sink.dir.path(), {id});
+  ASSERT_EQ(replies.size(), 1u) << ran.err;
+  auto json = replies[0].file;
+  json.replace(json.size() - 4, 4, ".json");
+  EXPECT_NE(test::read_text(json).find("\"tls\": true"), std::string::npos)
+      << test::read_text(json);
+  EXPECT_NE(test::read_text(json).find("\"auth\": \"staff\""), std::string::npos);
+  EXPECT_EQ(lines(term.ledger("reply-sent").out), 1);
+}
+
+TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQueued) {
+  // The server's certificate is not signed by the CA mailroom trusts (a second
+  // throwaway CA): nothing is sent, the log and the ledger say why, the row waits.
+  OwnSink sink(k_smtp_port + 2, "--smtps");
+  sink.start();
+  test::TempDir other;
+  ASSERT_EQ(test::run_shell(fmt::format("'{}/tests/support/mkcerts.sh' {}", MAILROOM_SOURCE_DIR,
+                                        test::quoted(other.path())))
+                .exit_code,
+            0);
+  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
+            fmt::format("smtps://127.0.0.1:{}", sink.port), other / "ca.crt");
+  const auto id = term.deliver();
+  const auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_TRUE(replies_to(sink.dir.path(), {id}).empty());
+  const std::string why = fmt::format(
+      "smtps://127.0.0.1:{} to student@example.edu: the server's TLS certificate is not "
+      "trusted (SSL certificate problem: unable to get local issuer certificate); check that "
+      "{} holds the CA that signed it",
+      sink.port, (other / "ca.crt").string());
+  EXPECT_NE(ran.err.find("retrying in 1 s: " + why), std::string::npos) << ran.err;
+  const auto queued = term.ledger("reply-queued");
+  EXPECT_EQ(lines(queued.out), 1) << queued.out;
+  // (--json escapes the slashes of the url and path: look for the middle.)
+  EXPECT_NE(queued.out.find("the server's TLS certificate is not trusted (SSL certificate "
+                            "problem: unable to get local issuer certificate)"),
+            std::string::npos)
+      << queued.out;
+  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
 }

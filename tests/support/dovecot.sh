@@ -5,7 +5,8 @@
 #   start writes DIR/{dovecot.conf,users,certs/,mail/,state/,dovecot.log} and waits for the
 #   greeting; stop sends SIGTERM to this instance's master only and waits until it is gone.
 # env: IMAP_PORT (10143, STARTTLS), IMAPS_PORT (10993), VMAIL_UID/VMAIL_GID (5000)
-# users: staff/secret, student/secret
+# users: staff/secret, student/secret, course/secret (a course mailbox of its own, for the
+#        end-to-end reply test: mail sent through the SMTP server is polled from it)
 set -euo pipefail
 cmd=${1:?usage: dovecot.sh start|stop|restart DIR}
 T=$(readlink -m "${2:?usage: dovecot.sh start|stop|restart DIR}")
@@ -35,13 +36,14 @@ start() {
   cat >"$T/users" <<USERS
 staff:{PLAIN}secret:$VU:$VG::$T/mail/staff::
 student:{PLAIN}secret:$VU:$VG::$T/mail/student::
+course:{PLAIN}secret:$VU:$VG::$T/mail/course::
 USERS
   chmod 644 "$T/users"
   if ! runuser -u dovecot -- test -r "$T/users"; then
     echo "dovecot.sh: $T/users is not readable by user dovecot (is a parent folder 0700?)" >&2
     return 1
   fi
-  mkdir -p "$T/mail/staff" "$T/mail/student"
+  mkdir -p "$T/mail/staff" "$T/mail/student" "$T/mail/course"
   chown -R "$VU:$VG" "$T/mail"
   cat >"$T/dovecot.conf" <<CONF
 # Standalone test instance; nothing from /etc/dovecot is included.

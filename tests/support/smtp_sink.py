@@ -4,9 +4,10 @@ python3-aiosmtpd; run with /usr/bin/python3). STARTTLS required, AUTH PLAIN/LOGI
 Every accepted message is kept in SPOOL/NNNN.eml with SPOOL/NNNN.json (envelope, TLS,
 AUTH user); a recipient whose local part is a user of the test Dovecot is also delivered
 into that mailbox through dovecot-lda before the 250, so tests need no polling.
---reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7).
+--reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7). --smtps speaks
+TLS from the first byte (implicit TLS, smtps://) instead of requiring STARTTLS.
 usage: smtp_sink.py --port P --cert C --key K --spool DIR --auth user:pass
-                    [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...]"""
+                    [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...] [--smtps]"""
 import logging
 logging.getLogger('mail.log').setLevel(logging.ERROR)
 import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys
@@ -22,6 +23,7 @@ ap.add_argument('--auth', action='append', default=[])
 ap.add_argument('--dovecot-conf')
 ap.add_argument('--users-file')
 ap.add_argument('--reject', action='append', default=[])
+ap.add_argument('--smtps', action='store_true')
 a = ap.parse_args()
 os.makedirs(a.spool, exist_ok=True)
 creds = dict(x.split(':', 1) for x in a.auth)
@@ -58,7 +60,8 @@ class Handler:
             f.write(data)
         with open(os.path.join(a.spool, f'{n:04d}.json'), 'w') as f:
             json.dump({'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos,
-                       'tls': session.ssl is not None,
+                       'tls': session.ssl is not None
+                       or server.transport.get_extra_info('ssl_object') is not None,
                        'auth': session.auth_data.login.decode()
                        if session.authenticated and isinstance(session.auth_data, LoginPassword)
                        else None}, f)
@@ -77,14 +80,18 @@ ctx.load_cert_chain(a.cert, a.key)
 
 
 def factory():
-    return SMTP(Handler(), hostname='localhost', ident='mailroom-test-sink', tls_context=ctx,
-                require_starttls=True, authenticator=authenticator if creds else None,
-                auth_required=bool(creds), auth_require_tls=True, decode_data=False)
+    # With --smtps the whole connection is TLS (asyncio's ssl= below): no STARTTLS to offer
+    # or require, and AUTH is already encrypted, which aiosmtpd cannot see by itself.
+    return SMTP(Handler(), hostname='localhost', ident='mailroom-test-sink',
+                tls_context=None if a.smtps else ctx, require_starttls=not a.smtps,
+                authenticator=authenticator if creds else None,
+                auth_required=bool(creds), auth_require_tls=not a.smtps, decode_data=False)
 
 
 async def main():
     loop = asyncio.get_running_loop()
-    srv = await loop.create_server(factory, host=a.host, port=a.port)
+    srv = await loop.create_server(factory, host=a.host, port=a.port,
+                                   ssl=ctx if a.smtps else None)
     stop = asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(s, stop.set)
