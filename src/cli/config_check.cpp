@@ -6,11 +6,15 @@
 #include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
+#include "pipeline/authentication.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
 
 namespace mailroom::cli {
 
@@ -79,12 +83,66 @@ void check_mailbox(const daemon::Settings& settings, Report& report) {
                                                    "ledger still decides what was processed)"));
 }
 
+// How many of the ledger's latest mails check_trust reads for their authserv-ids.
+constexpr std::size_t k_recent_mails = 200;
+
+// The header of an archived mail: up to the first empty line.
+std::string header_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string header, line;
+  while (std::getline(in, line) && line != "\r" && !line.empty())
+    header += line + "\n";
+  return header;
+}
+
+// "mx.example.edu (41), evil.example (1)": the authserv-ids of the Authentication-Results
+// fields on the latest mails of the ledger's archive, each with the number of mails it is
+// on, most common first; or why there are none to list.
+std::string seen_authserv_ids(const daemon::Settings& settings) {
+  std::error_code error;
+  if (!fs::exists(settings.state_dir / "ledger.db", error))
+    return "none yet (no ledger; run `mailroom run --once`, then check again)";
+  auto ledger = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return "unknown (" + ledger.error().what + ")";
+  auto mails = ledger->mails();
+  if (!mails)
+    return "unknown (" + mails.error().what + ")";
+  std::map<std::string, int> counts;
+  const auto first = mails->size() > k_recent_mails ? mails->size() - k_recent_mails : 0;
+  for (std::size_t i = first; i < mails->size(); ++i) {
+    std::vector<std::string> ids;
+    for (const auto& field :
+         pipeline::trace_fields(header_of(settings.state_dir / (*mails)[i].archive_path)))
+      if (field.kind == pipeline::TraceField::Kind::authentication_results)
+        if (auto id = pipeline::authserv_id_of(field.value);
+            id && std::find(ids.begin(), ids.end(), *id) == ids.end())
+          ids.push_back(*id);
+    for (const auto& id : ids)
+      ++counts[id];
+  }
+  if (counts.empty())
+    return fmt::format("none (no Authentication-Results on the latest {} mails of the ledger)",
+                       mails->size() - first);
+  std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string list;
+  for (const auto& [id, count] : sorted)
+    list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", id, count);
+  return list;
+}
+
 void check_trust(const daemon::Settings& settings, Report& report) {
-  // reliability.md 9.4: without a trusted authserv-id nothing is authenticated (fail
-  // closed), which a course should choose knowingly, so check refuses it.
+  // reliability.md 9.4 and S8: without a trusted authserv-id nothing is authenticated
+  // (fail closed), which a course should choose knowingly, so check refuses it and lists
+  // the authserv-ids seen on recent mail to choose from (the one on nearly every mail is
+  // usually the staff mail server's).
   if (settings.trusted_authserv_id.empty())
     return report.add({settings.file.string(),
-                       "no trusted authserv-id: no mail will count as authenticated",
+                       fmt::format("no trusted authserv-id; seen on recent mail: {}; until it is "
+                                   "set no mail counts as authenticated",
+                                   seen_authserv_ids(settings)),
                        "set [trust] trusted_authserv_id to the host name your mail server "
                        "writes in Authentication-Results (e.g. \"mx.umich.edu\")"});
   report.ok(

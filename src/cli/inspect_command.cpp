@@ -2,7 +2,10 @@
 #include "cli/output.hpp"
 #include "cli/records.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/settings.hpp"
 #include "message/parse.hpp"
+#include "pipeline/arrival.hpp"
+#include "pipeline/authentication.hpp"
 #include "pipeline/decision.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +21,7 @@ namespace {
 
 struct InspectOptions {
   std::string file;
+  std::string config;
   std::string rules_dir;
   std::string received_at;
   bool json = false;
@@ -73,14 +77,24 @@ int run_inspect(const InspectOptions& options) {
   if (!raw)
     return print_problem(raw.error());
   auto facts = message::parse(*raw, "file " + options.file);
-  if (options.rules_dir.empty()) {
+  std::string rules_dir = options.rules_dir;
+  std::optional<daemon::Settings> settings;
+  if (!options.config.empty()) {
+    auto loaded = daemon::load_settings(options.config);
+    if (!loaded)
+      return print_problems(loaded.error());
+    settings = std::move(*loaded);
+    if (rules_dir.empty())
+      rules_dir = settings->rules_dir.string();
+  }
+  if (rules_dir.empty()) {
     if (options.json)
       std::cout << facts_record(facts).str() << "\n";
     else
       print_people(facts);
     return 0;
   }
-  auto course = daemon::load_rules(options.rules_dir);
+  auto course = daemon::load_rules(rules_dir);
   if (!course)
     return print_problems(course.error());
   auto received_at = arrival_of(options);
@@ -89,6 +103,18 @@ int run_inspect(const InspectOptions& options) {
   auto record = facts_record(facts);
   auto decision =
       pipeline::decide(options.file, options.file, *received_at, std::move(facts), *course);
+  // With --config, the daemon's checks ([trust]): the authentication signal and, when
+  // --received-at stands for an IMAP INTERNALDATE, the arrival cross-check (a file's
+  // modification time is a Maildir arrival, which the daemon does not cross-check).
+  if (settings) {
+    decision.classification.signals.push_back(
+        pipeline::authentication_signal(pipeline::authenticate(
+            pipeline::trace_fields(*raw), decision.facts, settings->trusted_authserv_id)));
+    if (!options.received_at.empty())
+      pipeline::note_arrival(decision, pipeline::check_arrival(decision.facts, *received_at,
+                                                               pipeline::SourceKind::imap,
+                                                               settings->arrival_mismatch));
+  }
   if (options.json) {
     record.add("received_at", core::to_iso_utc(*received_at));
     auto classification = classification_record(decision);
@@ -135,8 +161,11 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   command->add_option("FILE", options->file, "A raw RFC 5322 message (.eml or a Maildir file)")
       ->required();
   command->add_option("--rules", options->rules_dir, "Rules folder: also classify and judge");
+  command->add_option("--config", options->config,
+                      "Config file: its rules (unless --rules) and the daemon's [trust] checks");
   command->add_option("--received-at", options->received_at,
-                      "Arrival time to judge against (default: the file's modification time)");
+                      "Arrival time to judge against, as an IMAP INTERNALDATE (default: the "
+                      "file's modification time)");
   command->add_flag("--json", options->json, "One JSON object");
   command->callback([options, &exit_code] { exit_code = run_inspect(*options); });
 }

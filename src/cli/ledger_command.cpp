@@ -34,6 +34,18 @@ std::optional<std::string> lecture_text(const deadline::Instance& instance) {
   return instance.lecture ? std::optional{rules::iso_date(*instance.lecture)} : std::nullopt;
 }
 
+const char* sender_name(pipeline::SenderTrust trust) {
+  switch (trust) {
+  case pipeline::SenderTrust::authenticated:
+    return "authenticated";
+  case pipeline::SenderTrust::unauthenticated:
+    return "unauthenticated";
+  case pipeline::SenderTrust::unknown:
+    break;
+  }
+  return "unknown";
+}
+
 // `--status reply-failed` (and reply-queued, reply-sent, reply-suppressed): the
 // outbox rows in that state, one per reply and recipient.
 int run_reply_status(const LedgerOptions& options, const std::string& state) {
@@ -101,7 +113,8 @@ int run_ledger(const LedgerOptions& options) {
     wanted_status = pipeline::parse_status(options.status);
     if (!wanted_status)
       return print_problem({"--status", "unknown status '" + options.status + "'",
-                            "use pending, on-time, late, missing, extended or excused; for "
+                            "use pending, on-time, late, missing, extended, excused or "
+                            "needs-review; for "
                             "replies, reply-failed, reply-queued, reply-sent or "
                             "reply-suppressed"});
   }
@@ -173,6 +186,9 @@ int run_ledger(const LedgerOptions& options) {
         item.add("received_at", core::to_iso_utc(version.received_at));
         item.add("verdict", deadline::to_string(version.verdict));
         item.add("late_by_seconds", static_cast<std::int64_t>(version.late_by.count()));
+        // Held: needs-review (arrival mismatch, unverified sender); counts for nothing yet.
+        item.add("held", version.held);
+        item.add("sender", sender_name(version.trust));
         std::vector<std::string> files;
         if (by_id.contains(version.mail_id))
           if (auto list = ledger->attachments(version.mail_id))
@@ -235,7 +251,8 @@ void add_ledger_command(CLI::App& app, int& exit_code) {
   auto* json = command->add_flag("--json", options->json, "One JSON object per line");
   command->add_flag("--csv", options->csv, "CSV for a gradebook")->excludes(json);
   command->add_option("--status", options->status,
-                      "Only this status: pending, on-time, late, missing, extended, excused; or "
+                      "Only this status: pending, on-time, late, missing, extended, excused, "
+                      "needs-review; or "
                       "the replies in reply-failed, reply-queued, reply-sent, reply-suppressed");
   command->add_option("--group", options->group, "Only this group");
   command->add_option("--deliverable", options->deliverable, "Only this deliverable");

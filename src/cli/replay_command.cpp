@@ -3,8 +3,10 @@
 #include "cli/records.hpp"
 #include "cli/state_recording.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/settings.hpp"
 #include "mailbox/maildir_mailbox.hpp"
 #include "message/parse.hpp"
+#include "pipeline/checks.hpp"
 #include "pipeline/decision.hpp"
 
 #include <fmt/format.h>
@@ -16,6 +18,7 @@ namespace mailroom::cli {
 namespace {
 
 struct ReplayOptions {
+  std::string config;
   std::string rules_dir;
   std::string maildir;
   std::string state_dir;
@@ -27,17 +30,37 @@ std::string short_lecture(const classify::Classification& c) {
 }
 
 int run_replay(const ReplayOptions& options) {
-  auto course = daemon::load_rules(options.rules_dir);
+  // With --config, the same checks as the daemon's ingest, from the same keys ([trust]):
+  // authentication signals and the versions they hold back (S4), and the arrival
+  // cross-check (which a Maildir source never triggers, in run as here).
+  std::string rules_dir = options.rules_dir;
+  pipeline::TrustChecks checks;
+  if (!options.config.empty()) {
+    auto settings = daemon::load_settings(options.config);
+    if (!settings)
+      return print_problems(settings.error());
+    if (rules_dir.empty())
+      rules_dir = settings->rules_dir.string();
+    checks.arrival_limit = settings->arrival_mismatch;
+    checks.authserv_id = settings->trusted_authserv_id;
+  }
+  if (rules_dir.empty())
+    return print_problem({"replay", "no rules folder", "give --rules DIR or --config FILE"});
+  auto course = daemon::load_rules(rules_dir);
   if (!course)
     return print_problems(course.error());
   mailbox::MaildirMailbox maildir(options.maildir);
   std::vector<std::pair<mailbox::RawMail, pipeline::Decision>> mails;
+  std::vector<pipeline::Version> earlier; // of this replay, for S4
   core::Problems problems;
   auto walked = maildir.for_each_new(
       [&](mailbox::RawMail mail) {
         auto facts = message::parse(mail.raw, "file " + mail.file);
         auto decision =
             pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), *course);
+        pipeline::apply_checks(decision, mail.raw, checks, earlier);
+        if (auto version = pipeline::version_of(decision, 0))
+          earlier.push_back(std::move(*version));
         mails.emplace_back(std::move(mail), std::move(decision));
       },
       [&](core::Problem problem) { problems.push_back(std::move(problem)); });
@@ -76,7 +99,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "replay", "Judge every message of a Maildir offline; sends nothing, writes nothing unless "
                 "--state is given");
-  command->add_option("--rules", options->rules_dir, "Rules folder")->required();
+  command->add_option("--rules", options->rules_dir, "Rules folder (or --config)");
+  command->add_option(
+      "--config", options->config,
+      "Config file: its rules (unless --rules) and its [trust] checks, as `run` applies them");
   command->add_option("--maildir", options->maildir, "Maildir (with new/ and cur/)")->required();
   command->add_option("--state", options->state_dir,
                       "Record every mail and decision into this state folder's ledger");

@@ -1,8 +1,8 @@
 #include "daemon/ingest.hpp"
 
 #include "daemon/bounces.hpp"
+#include "ledger/views.hpp"
 #include "message/parse.hpp"
-#include "pipeline/arrival.hpp"
 #include "pipeline/authentication.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,6 +18,14 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   out.kind = pipeline::to_string(decision.reply);
   out.identity = reply::identity_of(decision, course);
   out.max_per_day = plan.max_per_student_per_day;
+  // reliability.md S7: forgeries "from" a student draw on a smaller budget of their own
+  // and never silence the student's real receipts.
+  const bool unauthenticated = pipeline::sender_trust(decision.classification.signals) ==
+                               pipeline::SenderTrust::unauthenticated;
+  if (unauthenticated && !out.identity.empty()) {
+    out.identity += " (unauthenticated)";
+    out.max_per_day = plan.max_unauthenticated_replies_per_day;
+  }
   // Only mail that would have had a reply, or that is mailroom's own or automated, gets
   // a suppressed row: the rest (not a submission, unknown sender) says why in the mail's
   // own reply_reason.
@@ -42,10 +50,7 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   // trusted_authserv_id (reliability.md section 9, 4): a forged From must not mail a
   // whole group. Without a trusted_authserv_id the group is still Cc'd (not fail-closed).
   options.recipients = plan.recipients;
-  if (std::ranges::any_of(decision.classification.signals, [](const std::string& signal) {
-        return signal.starts_with("unauthenticated: ") &&
-               signal.find("no trusted authserv-id configured") == std::string::npos;
-      }))
+  if (unauthenticated)
     options.recipients = reply::Recipients::sender_only;
   options.now = now;
   options.unique = decision.facts.sha256.substr(0, 24);
@@ -95,17 +100,15 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
     std::string().swap(attachment.bytes);
   auto decision =
       pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), course);
-  if (m_authserv_id) {
-    const auto authentication =
-        pipeline::authenticate(pipeline::trace_fields(mail.raw), decision.facts, *m_authserv_id);
-    decision.classification.signals.push_back(
-        (authentication.authenticated ? "authenticated: " : "unauthenticated: ") +
-        authentication.why);
+  pipeline::apply_checks(decision, mail.raw, m_checks, {});
+  // S4 needs the versions already recorded; read them only for an unauthenticated version.
+  if (auto version = pipeline::version_of(decision, 0);
+      version && version->trust == pipeline::SenderTrust::unauthenticated) {
+    auto mails = m_ledger.mails();
+    if (!mails)
+      return std::unexpected(mails.error());
+    pipeline::hold_if_unverified(decision, ledger::versions_of(*mails, course));
   }
-  if (m_arrival_limit)
-    pipeline::note_arrival(decision, pipeline::check_arrival(decision.facts, mail.received_at,
-                                                             pipeline::source_kind(mail.source),
-                                                             *m_arrival_limit));
   std::optional<ledger::OutgoingReply> reply;
   if (m_replies)
     reply = outgoing_reply(decision, course, *m_replies, now);

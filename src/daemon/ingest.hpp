@@ -3,6 +3,7 @@
 #include "archive/archive.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/mailbox.hpp"
+#include "pipeline/checks.hpp"
 #include "pipeline/decision.hpp"
 #include "reply/compose.hpp"
 #include "reply/gates.hpp"
@@ -24,6 +25,9 @@ struct ReplyPlan {
   std::string reply_to; // staff
   reply::Recipients recipients = reply::Recipients::sender_and_group;
   int max_per_student_per_day = 10;
+  // Replies to mail whose From fails a configured trusted_authserv_id count against a
+  // budget of their own per student, so forgeries never use up the real one (S7).
+  int max_unauthenticated_replies_per_day = 3;
 };
 
 struct IngestOutcome {
@@ -41,12 +45,15 @@ public:
          const ReplyPlan* replies = nullptr)
       : m_ledger(ledger), m_archive(archive), m_replies(replies) {}
 
-  // Cross-check each IMAP mail's INTERNALDATE against its topmost Received field and flag
-  // a difference over `limit` (or no SMTP trace) for review (pipeline/arrival.hpp).
-  void check_arrival(std::chrono::seconds limit) { m_arrival_limit = limit; }
+  // Cross-check each IMAP mail's INTERNALDATE against its topmost Received field and hold
+  // a judged deliverable with a difference over `limit` (or no SMTP trace) for review
+  // (pipeline/arrival.hpp).
+  void check_arrival(std::chrono::seconds limit) { m_checks.arrival_limit = limit; }
   // Record in each decision's signals whether its From is authenticated by
-  // Authentication-Results from `authserv_id` (pipeline/authentication.hpp).
-  void trust_authserv_id(std::string authserv_id) { m_authserv_id = std::move(authserv_id); }
+  // Authentication-Results from `authserv_id` (pipeline/authentication.hpp), and hold an
+  // unauthenticated version of an instance the ledger has an authenticated version of
+  // (pipeline::hold_if_unverified).
+  void trust_authserv_id(std::string authserv_id) { m_checks.authserv_id = std::move(authserv_id); }
 
   [[nodiscard]] core::Result<IngestOutcome> take(const mailbox::RawMail& mail,
                                                  const rules::Course& course, core::Instant now);
@@ -55,13 +62,14 @@ private:
   ledger::SqliteLedger& m_ledger;
   const archive::Archive& m_archive;
   const ReplyPlan* m_replies;
-  std::optional<std::chrono::seconds> m_arrival_limit;
-  std::optional<std::string> m_authserv_id;
+  pipeline::TrustChecks m_checks;
 };
 
 // The reply a decision leads to, ready for the outbox: composed, or suppressed with
 // why (the gates of reply::suppression). Nullopt when the decision calls for no reply
-// and nothing about it is worth a row (not a submission, unknown sender).
+// and nothing about it is worth a row (not a submission, unknown sender). A reply to
+// unauthenticated mail goes to the sender only and counts against the identity
+// "UNIQNAME (unauthenticated)" with max_unauthenticated_replies_per_day.
 [[nodiscard]] std::optional<ledger::OutgoingReply>
 outgoing_reply(const pipeline::Decision& decision, const rules::Course& course,
                const ReplyPlan& plan, core::Instant now);

@@ -1,5 +1,7 @@
 #include "ledger/views.hpp"
 
+#include "classify/classification.hpp"
+
 namespace mailroom::ledger {
 
 namespace {
@@ -17,6 +19,8 @@ std::vector<pipeline::Version> versions_of(const std::vector<MailRow>& mails,
     pipeline::Version version;
     version.mail_id = mail.id;
     version.received_at = mail.received_at;
+    // A staff reclassification is a person's decision: neither held nor weighed by its
+    // sender's authentication any more.
     if (mail.reclassified) {
       version.deliverable = mail.reclassified->deliverable;
       version.lecture = date_of(mail.reclassified->lecture);
@@ -25,12 +29,16 @@ std::vector<pipeline::Version> versions_of(const std::vector<MailRow>& mails,
         continue;
       version.group = *group;
     } else {
-      if (!mail.deliverable || !mail.group || mail.kind != *mail.deliverable ||
-          !course.deliverable(mail.kind))
+      if (!mail.deliverable || !mail.group || !course.deliverable(*mail.deliverable))
+        continue;
+      // Held (pipeline::hold_for_review): needs-review, yet judged by INTERNALDATE.
+      version.held = mail.kind == classify::k_needs_review && mail.verdict.has_value();
+      if (mail.kind != *mail.deliverable && !version.held)
         continue;
       version.deliverable = *mail.deliverable;
       version.lecture = date_of(mail.lecture);
       version.group = *mail.group;
+      version.trust = pipeline::sender_trust(mail.signals);
     }
     versions.push_back(std::move(version));
   }

@@ -66,9 +66,13 @@ void note_arrival(Decision& decision, const ArrivalCheck& check) {
   classification.signals.emplace_back("arrival mismatch");
   // A clarify reply lists the review reasons to the student; how the mail reached the
   // mailbox is for staff, so there it goes to the signals only.
-  auto& into =
-      decision.reply == ReplyKind::clarify ? classification.signals : classification.review_reasons;
-  into.insert(into.end(), check.review_reasons.begin(), check.review_reasons.end());
+  if (decision.reply == ReplyKind::clarify) {
+    classification.signals.insert(classification.signals.end(), check.review_reasons.begin(),
+                                  check.review_reasons.end());
+    return;
+  }
+  for (const auto& reason : check.review_reasons)
+    hold_for_review(decision, reason);
 }
 
 } // namespace mailroom::pipeline

@@ -33,10 +33,11 @@ struct ArrivalCheck {
                                          core::Instant internal_date, SourceKind source,
                                          std::chrono::seconds limit);
 
-// Puts the check's reasons on `decision` for staff: the signal "arrival mismatch" and
-// the reasons in review_reasons (in the signals instead when the reply is a clarify
-// request, which quotes review_reasons to the student). The classification and the
-// verdict, which INTERNALDATE decided, stay as they are. Pure.
+// Puts the check's reasons on `decision` for staff: the signal "arrival mismatch", and
+// each reason through hold_for_review, so a judged deliverable becomes needs-review with its
+// verdict (from INTERNALDATE), deliverable, lecture and group kept, and no receipt. When the
+// reply is a clarify request, which quotes review_reasons to the student, the reasons go to
+// the signals instead and the clarify request stays. Pure.
 void note_arrival(Decision& decision, const ArrivalCheck& check);
 
 // The kind of a source string ("imap://..." or "maildir:...").

@@ -35,9 +35,15 @@ std::string normalised_host(std::string_view host) {
   return name;
 }
 
+constexpr std::string_view k_authenticated = "authenticated: ";
+constexpr std::string_view k_unauthenticated = "unauthenticated: ";
+constexpr std::string_view k_not_configured = "no trusted authserv-id configured";
+
+} // namespace
+
 // RFC 8601 2.2: authres-header = authserv-id [ version ] ( no-result / 1*resinfo ).
 // Nullopt when there is no ';' (an unparseable field counts for nothing: never fail open).
-std::optional<std::string> authserv_id(std::string_view value) {
+std::optional<std::string> authserv_id_of(std::string_view value) {
   const auto clean = without_comments(value);
   const auto semicolon = clean.find(';');
   if (semicolon == std::string::npos)
@@ -49,6 +55,8 @@ std::optional<std::string> authserv_id(std::string_view value) {
     return std::nullopt;
   return id;
 }
+
+namespace {
 
 // The last two labels: a public-suffix list would be exact; for the university and
 // mail-provider domains a course meets this is the organizational domain.
@@ -155,7 +163,7 @@ Authentication authenticate(const std::vector<TraceField>& trace,
                             std::string_view trusted_authserv_id) {
   const auto trusted = normalised_host(trusted_authserv_id);
   if (trusted.empty())
-    return {false, "no trusted authserv-id configured: nothing is authenticated"};
+    return {false, std::string(k_not_configured) + ": nothing is authenticated"};
   if (facts.from_fields != 1 || facts.from.size() != 1)
     return {false, "not exactly one From address"};
   const auto& address = facts.from.front().address;
@@ -171,7 +179,7 @@ Authentication authenticate(const std::vector<TraceField>& trace,
         continue;
       break; // the trust boundary: anything below came from outside
     }
-    if (authserv_id(field.value) != trusted)
+    if (authserv_id_of(field.value) != trusted)
       continue;
     // The topmost trusted A-R decides, pass or fail.
     const auto clean = without_comments(field.value);
@@ -195,6 +203,22 @@ Authentication authenticate(const std::vector<TraceField>& trace,
   }
   return {false, fmt::format("no Authentication-Results from {} above the first outside Received",
                              trusted)};
+}
+
+std::string authentication_signal(const Authentication& authentication) {
+  return std::string(authentication.authenticated ? k_authenticated : k_unauthenticated) +
+         authentication.why;
+}
+
+SenderTrust sender_trust(const std::vector<std::string>& signals) {
+  for (const auto& signal : signals) {
+    if (signal.starts_with(k_authenticated))
+      return SenderTrust::authenticated;
+    if (signal.starts_with(k_unauthenticated))
+      return signal.find(k_not_configured) == std::string::npos ? SenderTrust::unauthenticated
+                                                                : SenderTrust::unknown;
+  }
+  return SenderTrust::unknown;
 }
 
 } // namespace mailroom::pipeline

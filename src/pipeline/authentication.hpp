@@ -2,6 +2,7 @@
 
 #include "message/facts.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +37,21 @@ struct Authentication {
 [[nodiscard]] Authentication authenticate(const std::vector<TraceField>& trace,
                                           const message::MessageFacts& facts,
                                           std::string_view trusted_authserv_id);
+
+// The authserv-id of one Authentication-Results value (RFC 8601 2.2), normalised as
+// authenticate compares it: lower case, comments and a trailing dot removed. Nullopt when
+// it cannot be read. Pure.
+[[nodiscard]] std::optional<std::string> authserv_id_of(std::string_view value);
+
+// The signal a decision carries about its From: "authenticated: WHY" or
+// "unauthenticated: WHY".
+[[nodiscard]] std::string authentication_signal(const Authentication& authentication);
+
+// What a decision's signals say about its sender: `unknown` when no authentication signal
+// is there or no trusted authserv-id was configured (nothing can be authenticated, so
+// nothing is held against the sender: the group Cc, the reply budget and the version rules
+// of reliability.md 9.4 apply only with a configured trusted_authserv_id).
+enum class SenderTrust { unknown, authenticated, unauthenticated };
+[[nodiscard]] SenderTrust sender_trust(const std::vector<std::string>& signals);
 
 } // namespace mailroom::pipeline

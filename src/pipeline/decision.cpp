@@ -80,6 +80,16 @@ Decision decide(std::string source, std::string file, core::Instant received_at,
   return decision;
 }
 
+void hold_for_review(Decision& decision, std::string reason) {
+  auto& classification = decision.classification;
+  if (classification.is_deliverable() && decision.judgement) {
+    classification.kind = classify::k_needs_review;
+    decision.reply = ReplyKind::none;
+    decision.reply_reason = "held for staff review, so no receipt or late notice: " + reason;
+  }
+  classification.review_reasons.push_back(std::move(reason));
+}
+
 std::string to_string(ReplyKind kind) {
   switch (kind) {
   case ReplyKind::receipt:

@@ -31,6 +31,13 @@ struct Decision {
 [[nodiscard]] Decision decide(std::string source, std::string file, core::Instant received_at,
                               message::MessageFacts facts, const rules::Course& course);
 
+// Holds a decision for staff: `reason` joins its review reasons and, when it was a judged
+// deliverable, its kind becomes needs-review with the deliverable, lecture, group, due and
+// judgement kept (the verdict still from INTERNALDATE), and its reply becomes none (a
+// receipt or late notice would tell the student it was accepted). A decision that is not a
+// deliverable only gains the reason. Pure.
+void hold_for_review(Decision& decision, std::string reason);
+
 [[nodiscard]] std::string to_string(ReplyKind kind);
 
 } // namespace mailroom::pipeline

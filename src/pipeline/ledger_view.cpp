@@ -40,23 +40,40 @@ std::vector<InstanceStatus> ledger_status(const std::vector<deadline::Instance>&
         continue;
       const auto judgement =
           deadline::judge(row.effective_due, instance.grace, version.received_at);
-      row.versions.push_back(
-          {version.mail_id, version.received_at, judgement.verdict, judgement.late_by});
+      row.versions.push_back({version.mail_id, version.received_at, judgement.verdict,
+                              judgement.late_by, version.held, version.trust});
     }
     std::stable_sort(row.versions.begin(), row.versions.end(),
                      [](const auto& a, const auto& b) { return a.received_at < b.received_at; });
 
+    const bool has_authenticated =
+        std::any_of(row.versions.begin(), row.versions.end(), [](const JudgedVersion& v) {
+          return !v.held && v.trust == SenderTrust::authenticated;
+        });
+    const auto counts = [&](const JudgedVersion& v) {
+      return !v.held && !(has_authenticated && v.trust == SenderTrust::unauthenticated);
+    };
     // Order is important: the latest on-time version counts before any late one.
-    for (auto it = row.versions.rbegin(); it != row.versions.rend() && !row.counting; ++it)
-      if (it->verdict == deadline::Verdict::on_time)
-        row.counting = *it;
-    if (!row.counting && !row.versions.empty())
-      row.counting = row.versions.back();
+    const auto pick = [&](auto eligible) -> std::optional<JudgedVersion> {
+      for (auto it = row.versions.rbegin(); it != row.versions.rend(); ++it)
+        if (eligible(*it) && it->verdict == deadline::Verdict::on_time)
+          return *it;
+      for (auto it = row.versions.rbegin(); it != row.versions.rend(); ++it)
+        if (eligible(*it))
+          return *it;
+      return std::nullopt;
+    };
+    row.counting = pick(counts);
+    const bool held = !row.counting && !row.versions.empty();
+    if (held)
+      row.counting = pick([](const JudgedVersion& v) { return v.held; });
 
     const bool excused = std::any_of(excusals.begin(), excusals.end(),
                                      [&](const Excusal& e) { return matches(instance, e); });
     if (excused)
       row.status = Status::excused;
+    else if (held)
+      row.status = Status::needs_review;
     else if (row.counting)
       row.status =
           row.counting->verdict == deadline::Verdict::on_time ? Status::on_time : Status::late;
@@ -169,13 +186,15 @@ std::string to_string(Status status) {
     return "extended";
   case Status::excused:
     return "excused";
+  case Status::needs_review:
+    return "needs-review";
   }
   return "pending";
 }
 
 std::optional<Status> parse_status(std::string_view text) {
   for (auto status : {Status::pending, Status::on_time, Status::late, Status::missing,
-                      Status::extended, Status::excused})
+                      Status::extended, Status::excused, Status::needs_review})
     if (to_string(status) == text)
       return status;
   return std::nullopt;

@@ -3,6 +3,7 @@
 #include "core/instant.hpp"
 #include "core/problem.hpp"
 #include "deadline/deadline.hpp"
+#include "pipeline/authentication.hpp"
 #include "rules/course.hpp"
 
 #include <cstdint>
@@ -20,6 +21,10 @@ struct Version {
   std::optional<rules::Date> lecture;
   std::string group;
   core::Instant received_at;
+  // Judged, but needs-review (hold_for_review: an arrival mismatch, an unverified sender):
+  // it counts for nothing until staff reclassify it.
+  bool held = false;
+  SenderTrust trust = SenderTrust::unknown; // of its From (reliability.md 9.4)
 };
 
 // Staff granted `group` until `until` for a deliverable (and lecture, where it applies).
@@ -37,13 +42,15 @@ struct Excusal {
   std::optional<rules::Date> lecture;
 };
 
-enum class Status { pending, on_time, late, missing, extended, excused };
+enum class Status { pending, on_time, late, missing, extended, excused, needs_review };
 
 struct JudgedVersion {
   std::int64_t mail_id = 0;
   core::Instant received_at;
   deadline::Verdict verdict = deadline::Verdict::on_time;
   core::Seconds late_by{0};
+  bool held = false;
+  SenderTrust trust = SenderTrust::unknown;
 };
 
 // Where one deliverable instance stands at `now`.
@@ -53,7 +60,8 @@ struct InstanceStatus {
   core::Instant effective_due;                 // the extension's, when there is one
   std::optional<core::Instant> extended_until; // set when staff extended it
   std::vector<JudgedVersion> versions;         // every version, oldest first
-  std::optional<JudgedVersion> counting;       // the version that counts
+  std::optional<JudgedVersion> counting;       // the version that counts (needs-review:
+                                               // the held version staff must look at)
 };
 
 // The status of every instance at `now`, in the order of `instances`:
@@ -61,8 +69,13 @@ struct InstanceStatus {
 // - on-time when a version arrived by the (extended) due time plus grace; the latest
 //   such version counts, and a later late resubmission never hides it (E5);
 // - late when versions exist but none on time; the latest counts;
+// - needs-review when every version is held (Version::held); `counting` is then the held
+//   version that would count, with its verdict from INTERNALDATE, and counts for nothing
+//   until staff reclassify it;
 // - otherwise pending (or extended, with the new due) until due plus grace, and
 //   missing after it.
+// Held versions never count, and an unauthenticated version never counts while the
+// instance has an authenticated one (it never supersedes it, reliability.md S4).
 // A version belongs to an instance when deliverable and group match and, for an
 // instance of a lecture, the lecture too. Extensions and excusals match the same way;
 // the latest extension for an instance wins.

@@ -82,14 +82,17 @@ TEST(RunOnceImap, MailsAreJudgedByInternalDateNotByTheirDateHeaderAndSeenIsUntou
   const auto ran = term.run_once();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("2 new, 0 known, 0 failed"), std::string::npos) << ran.err;
+  // APPENDed, so not delivered by SMTP (T3b): each is needs-review, with the verdict of
+  // its INTERNALDATE.
   const auto ledger = term.ledger_json();
-  EXPECT_NE(ledger.find("\"group\":\"1\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":\"late\","
-                        "\"extended_until\":null,\"received_at\":\"2025-09-19T04:00:01Z\","
-                        "\"late_by_seconds\":2"),
+  EXPECT_NE(ledger.find("\"group\":\"1\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":"
+                        "\"needs-review\",\"extended_until\":null,\"received_at\":"
+                        "\"2025-09-19T04:00:01Z\",\"late_by_seconds\":2"),
             std::string::npos)
       << ledger;
-  EXPECT_NE(ledger.find("\"group\":\"4\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":\"on-time\","
-                        "\"extended_until\":null,\"received_at\":\"2025-09-19T03:59:59Z\""),
+  EXPECT_NE(ledger.find("\"group\":\"4\",\"due\":\"2025-09-19T03:59:59Z\",\"status\":"
+                        "\"needs-review\",\"extended_until\":null,\"received_at\":"
+                        "\"2025-09-19T03:59:59Z\",\"late_by_seconds\":0"),
             std::string::npos)
       << ledger;
   // Read with BODY.PEEK[]: the unread mail stays unread, the read one stays read.
@@ -97,9 +100,10 @@ TEST(RunOnceImap, MailsAreJudgedByInternalDateNotByTheirDateHeaderAndSeenIsUntou
   EXPECT_TRUE(test::has_flag(admin.flags(on_time), "\\Seen"));
   EXPECT_TRUE(test::has_flag(admin.flags(late), "$MailroomProcessed"));
 
-  // APPENDed with no Received (T3b): flagged for review, the verdict still from INTERNALDATE;
+  // APPENDed with no Received (T3b): needs-review, the verdict still from INTERNALDATE;
   // no trusted Authentication-Results, so not authenticated (S1b).
   const auto shown = test::mailroom("show 1 --config " + term.config());
+  EXPECT_NE(shown.out.find("Decision:  needs-review"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("-> late by 2 s"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("Signal:    arrival mismatch\n"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("Review:    arrival mismatch: not delivered by SMTP"), std::string::npos)

@@ -129,7 +129,59 @@ TEST(LedgerStatus, GraceExtendsTheOnTimeWindow) {
 
 TEST(LedgerStatus, StatusNamesRoundTrip) {
   for (auto s : {Status::pending, Status::on_time, Status::late, Status::missing, Status::extended,
-                 Status::excused})
+                 Status::excused, Status::needs_review})
     EXPECT_EQ(pipeline::parse_status(pipeline::to_string(s)), s);
   EXPECT_FALSE(pipeline::parse_status("on_time"));
+}
+
+TEST(LedgerStatus, AHeldVersionAloneIsNeedsReviewWithItsVerdictFromInternalDate) {
+  // T3: the only version arrived with an arrival mismatch (held for review). Staff see
+  // needs-review, not on-time, and the version it is about, late by 1 min by INTERNALDATE.
+  auto held = version(1, "2025-10-06T14:31:00Z");
+  held.held = true;
+  const auto row = status_of({held}, "2025-10-08T00:00:00Z");
+  EXPECT_EQ(row.status, Status::needs_review);
+  EXPECT_EQ(pipeline::to_string(row.status), "needs-review");
+  ASSERT_TRUE(row.counting);
+  EXPECT_EQ(row.counting->mail_id, 1);
+  EXPECT_EQ(row.counting->verdict, deadline::Verdict::late);
+  EXPECT_EQ(row.counting->late_by, core::Seconds{60});
+}
+
+TEST(LedgerStatus, AHeldVersionNeverReplacesOneThatCounts) {
+  // v1 late and clean; v2 on time but held: v1 still counts, v2 is listed.
+  auto held = version(2, "2025-10-06T10:00:00Z");
+  held.held = true;
+  const auto row = status_of({version(1, "2025-10-06T15:00:00Z"), held}, "2025-10-08T00:00:00Z");
+  EXPECT_EQ(row.status, Status::late);
+  ASSERT_TRUE(row.counting);
+  EXPECT_EQ(row.counting->mail_id, 1);
+  ASSERT_EQ(row.versions.size(), 2u);
+  EXPECT_TRUE(row.versions[0].held);
+}
+
+TEST(LedgerStatus, AnUnauthenticatedLaterVersionNeverSupersedesAnAuthenticatedOne) {
+  // S4: group 2 sends slides on time with an aligned DKIM pass; later, still on time, a
+  // mail from its address with no authentication carries other slides.
+  auto real = version(1, "2025-10-05T10:00:00Z");
+  real.trust = pipeline::SenderTrust::authenticated;
+  auto forged = version(2, "2025-10-06T10:00:00Z");
+  forged.trust = pipeline::SenderTrust::unauthenticated;
+  const auto row = status_of({real, forged}, "2025-10-08T00:00:00Z");
+  EXPECT_EQ(row.status, Status::on_time);
+  ASSERT_TRUE(row.counting);
+  EXPECT_EQ(row.counting->mail_id, 1);
+  EXPECT_EQ(row.versions.size(), 2u);
+}
+
+TEST(LedgerStatus, UnauthenticatedVersionsCountWhenNothingAuthenticatedArrived) {
+  // 9.4: unauthenticated roster mail is recorded and judged; alone, the latest on time counts.
+  auto first = version(1, "2025-10-05T10:00:00Z");
+  first.trust = pipeline::SenderTrust::unauthenticated;
+  auto second = version(2, "2025-10-06T10:00:00Z");
+  second.trust = pipeline::SenderTrust::unauthenticated;
+  const auto row = status_of({first, second}, "2025-10-08T00:00:00Z");
+  EXPECT_EQ(row.status, Status::on_time);
+  ASSERT_TRUE(row.counting);
+  EXPECT_EQ(row.counting->mail_id, 2);
 }

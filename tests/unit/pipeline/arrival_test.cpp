@@ -72,19 +72,44 @@ TEST(PipelineArrival, MaildirMailIsNeverFlagged) {
             pipeline::SourceKind::imap);
 }
 
-TEST(PipelineArrival, AFlaggedDecisionKeepsItsVerdictAndGainsTheSignal) {
+TEST(PipelineArrival, AFlaggedDeliverableIsNeedsReviewAndKeepsItsVerdictAndGuess) {
+  // T3a: "goes to needs-review with the verdict still from INTERNALDATE"; the deliverable,
+  // lecture and group found by classification stay, and no receipt says it was accepted.
   pipeline::Decision decision;
   decision.classification.kind = "slides";
+  decision.classification.deliverable = "slides";
+  decision.classification.group = "2";
+  decision.classification.lecture = rules::Date{std::chrono::year{2025} / 10 / 7};
   decision.judgement = deadline::Judgement{};
   decision.judgement->verdict = deadline::Verdict::late;
+  decision.judgement->late_by = core::Seconds{120};
+  decision.reply = pipeline::ReplyKind::late_notice;
   pipeline::ArrivalCheck check;
   check.review_reasons = {"arrival mismatch (40 min): ..."};
   pipeline::note_arrival(decision, check);
-  EXPECT_EQ(decision.classification.kind, "slides");
+  EXPECT_EQ(decision.classification.kind, "needs-review");
+  EXPECT_EQ(decision.classification.deliverable, "slides");
+  EXPECT_EQ(decision.classification.group, "2");
+  EXPECT_TRUE(decision.classification.lecture);
   ASSERT_TRUE(decision.judgement);
   EXPECT_EQ(decision.judgement->verdict, deadline::Verdict::late);
+  EXPECT_EQ(decision.judgement->late_by, core::Seconds{120});
+  EXPECT_EQ(decision.reply, pipeline::ReplyKind::none);
+  EXPECT_EQ(decision.reply_reason, "held for staff review, so no receipt or late notice: arrival "
+                                   "mismatch (40 min): ...");
   EXPECT_EQ(decision.classification.signals.back(), "arrival mismatch");
   EXPECT_EQ(decision.classification.review_reasons.back(), "arrival mismatch (40 min): ...");
+}
+
+TEST(PipelineArrival, AFlaggedNonSubmissionOnlyGainsTheReason) {
+  pipeline::Decision decision;
+  decision.classification.kind = "not-a-submission";
+  pipeline::ArrivalCheck check;
+  check.review_reasons = {"arrival mismatch: not delivered by SMTP"};
+  pipeline::note_arrival(decision, check);
+  EXPECT_EQ(decision.classification.kind, "not-a-submission");
+  EXPECT_EQ(decision.classification.review_reasons.back(),
+            "arrival mismatch: not delivered by SMTP");
 }
 
 TEST(PipelineArrival, AClarifyRequestNeverQuotesTheArrivalCheckToTheStudent) {

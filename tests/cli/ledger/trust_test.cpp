@@ -1,0 +1,246 @@
+// Issue 6 by the book: an arrival mismatch is needs-review with the verdict from
+// INTERNALDATE (T3); an unauthenticated later version never supersedes an authenticated
+// one (S4); forgeries draw on their own reply budget (S7); `check --config` lists the
+// authserv-ids it saw (S8); replay --config applies the same checks as run.
+#include "cli/ledger/fixture.hpp"
+#include "daemon/ingest.hpp"
+
+#include <sys/time.h>
+
+using namespace mailroom;
+using test::at;
+
+namespace {
+
+// A slides mail for the Oct 7 lecture from Ada (group 1), with `trace` on top.
+std::string slides_mail(const std::string& trace, const std::string& id) {
+  return trace +
+         "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
+         "Subject: Slides for Oct 7\r\nMessage-ID: <" +
+         id + "@example.edu>\r\n\r\nOur slides: https://docs.google.com/presentation/d/" + id +
+         "/edit\r\n";
+}
+
+const std::string k_dkim_pass =
+    "Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu; dmarc=pass "
+    "header.from=example.edu\r\n";
+
+daemon::ReplyPlan reply_plan() {
+  daemon::ReplyPlan plan;
+  for (const char* name : {"receipt", "late-notice", "clarify"})
+    plan.templates[name] = "Hello.\n";
+  plan.from = "staff@example.edu";
+  plan.gates.own_domain = "mailroom.demo-f25.invalid";
+  plan.gates.own_address = "staff@example.edu";
+  return plan;
+}
+
+// The daemon's ingest on the fixture's state folder.
+struct Desk {
+  test::LedgerFixture& fixture;
+  rules::Course course = test::demo_course();
+  ledger::SqliteLedger ledger = fixture.open();
+  archive::Archive archive{fixture.state / "archive"};
+  daemon::ReplyPlan plan = reply_plan();
+  daemon::Ingest ingest{ledger, archive, &plan};
+
+  explicit Desk(test::LedgerFixture& f) : fixture(f) { EXPECT_TRUE(archive.open()); }
+
+  pipeline::Decision take(const std::string& source, const std::string& raw, const char* received) {
+    const auto when = at(received);
+    auto taken = ingest.take({source, source, when, raw}, course, when + std::chrono::minutes{1});
+    EXPECT_TRUE(taken) << taken.error().to_string();
+    return taken ? taken->decision : pipeline::Decision{};
+  }
+
+  std::vector<ledger::ReplyRow> replies_of(ledger::Id mail_id) {
+    std::vector<ledger::ReplyRow> out;
+    const auto rows = ledger.replies();
+    EXPECT_TRUE(rows);
+    for (const auto& row : rows.value_or(std::vector<ledger::ReplyRow>{}))
+      if (row.mail_id == mail_id)
+        out.push_back(row);
+    return out;
+  }
+};
+
+void set_mtime(const std::filesystem::path& file, const char* iso) {
+  const auto seconds = at(iso).time_since_epoch().count();
+  const timeval times[2] = {{seconds, 0}, {seconds, 0}};
+  ASSERT_EQ(::utimes(file.c_str(), times), 0) << file;
+}
+
+} // namespace
+
+TEST(LedgerTrust, AnArrivalMismatchIsNeedsReviewWithTheVerdictFromInternalDate) {
+  // T3a over IMAP: our MX received the mail at 13:51Z (on time by the Received), but its
+  // INTERNALDATE is 14:31Z, 1 min after the slides were due and 40 min after the Received.
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  desk.ingest.check_arrival(std::chrono::minutes{15});
+  const auto decision = desk.take(
+      "imap://127.0.0.1/INBOX;UIDVALIDITY=1;UID=1",
+      slides_mail("Received: from mail-a.example.org (mail-a.example.org [192.0.2.1]) "
+                  "by mx.example.edu with ESMTPS id 1; Mon, 6 Oct 2025 13:51:00 +0000\r\n",
+                  "t3"),
+      "2025-10-06T14:31:00Z");
+  EXPECT_EQ(decision.classification.kind, "needs-review");
+  EXPECT_EQ(decision.classification.deliverable, "slides");
+  EXPECT_EQ(decision.reply, pipeline::ReplyKind::none);
+
+  // What staff see: the instance is needs-review, about mail 1, late by 60 s by INTERNALDATE.
+  const auto rows = fixture.ledger_json("2025-10-08T00:00:00Z");
+  const auto& row = rows.at("slides@2025-10-07/1");
+  EXPECT_EQ(row->getValue<std::string>("status"), "needs-review");
+  EXPECT_EQ(row->getValue<std::string>("received_at"), "2025-10-06T14:31:00Z");
+  EXPECT_EQ(row->getValue<int>("late_by_seconds"), 60);
+  EXPECT_EQ(row->getValue<int>("counting_mail"), 1);
+  const auto versions = row->getArray("versions");
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_TRUE(versions->getObject(0)->getValue<bool>("held"));
+  EXPECT_EQ(versions->getObject(0)->getValue<std::string>("verdict"), "late");
+
+  const auto listed =
+      test::mailroom("ledger --status needs-review --now 2025-10-08T00:00:00Z " + fixture.args());
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("needs-review"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("1 mail(s) need review"), std::string::npos) << listed.out;
+  const auto shown = test::mailroom("show 1 " + fixture.args());
+  EXPECT_NE(shown.out.find("Decision:  needs-review"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("-> late"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("Review:    arrival mismatch (40 min)"), std::string::npos) << shown.out;
+  // No receipt or late notice claims it was accepted.
+  EXPECT_TRUE(desk.replies_of(1).empty());
+}
+
+TEST(LedgerTrust, AnUnauthenticatedLaterVersionNeverSupersedesTheAuthenticatedOne) {
+  // S4: Ada sends group 1's slides on time with an aligned DKIM pass; later, still on time,
+  // a mail from her address with no Authentication-Results carries other slides.
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  desk.ingest.trust_authserv_id("mx.example.edu");
+  const auto real =
+      desk.take("maildir:/test/1", slides_mail(k_dkim_pass, "real"), "2025-10-05T10:00:00Z");
+  EXPECT_EQ(real.classification.kind, "slides");
+  const auto forged =
+      desk.take("maildir:/test/2", slides_mail("", "forged"), "2025-10-06T10:00:00Z");
+  EXPECT_EQ(forged.classification.kind, "needs-review");
+  ASSERT_FALSE(forged.classification.review_reasons.empty());
+  EXPECT_EQ(forged.classification.review_reasons.back(),
+            "unverified sender: this mail's From is not authenticated, and mail 1 of group 1 is "
+            "an authenticated slides for 2025-10-07; this one does not replace it");
+
+  const auto rows = fixture.ledger_json("2025-10-08T00:00:00Z");
+  const auto& row = rows.at("slides@2025-10-07/1");
+  EXPECT_EQ(row->getValue<std::string>("status"), "on-time");
+  EXPECT_EQ(row->getValue<int>("counting_mail"), 1);
+  const auto versions = row->getArray("versions");
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ(versions->getObject(0)->getValue<std::string>("sender"), "authenticated");
+  EXPECT_EQ(versions->getObject(1)->getValue<std::string>("sender"), "unauthenticated");
+  EXPECT_TRUE(versions->getObject(1)->getValue<bool>("held"));
+  // The real one got its receipt (Ada and Alan); the forgery nothing, no group Cc.
+  EXPECT_EQ(desk.replies_of(1).size(), 2u);
+  EXPECT_TRUE(desk.replies_of(2).empty());
+}
+
+TEST(LedgerTrust, TenForgeriesNeverUseUpTheRealReceipt) {
+  // S7: 10 unauthenticated mails "from" Ada within an hour, then her real, authenticated
+  // submission. Forgeries draw on max_unauthenticated_replies_per_day (3), sender only.
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  desk.ingest.trust_authserv_id("mx.example.edu");
+  for (int i = 0; i < 10; ++i) {
+    const auto when = fmt::format("2025-10-05T09:0{}:00Z", i);
+    desk.take("maildir:/test/forged" + std::to_string(i),
+              slides_mail("", "forged" + std::to_string(i)), when.c_str());
+  }
+  desk.take("maildir:/test/real", slides_mail(k_dkim_pass, "real"), "2025-10-05T10:00:00Z");
+  int forged_queued = 0, forged_capped = 0;
+  for (ledger::Id id = 1; id <= 10; ++id)
+    for (const auto& row : desk.replies_of(id)) {
+      EXPECT_EQ(row.identity, "ada (unauthenticated)");
+      if (row.state == "queued") {
+        ++forged_queued;
+        EXPECT_EQ(row.recipient, "ada@example.edu");
+      } else if (row.why.starts_with("rate limit: 3 replies to ada (unauthenticated)")) {
+        ++forged_capped;
+      }
+    }
+  EXPECT_EQ(forged_queued, 3);
+  EXPECT_EQ(forged_capped, 7);
+  const auto real = desk.replies_of(11);
+  ASSERT_EQ(real.size(), 2u);
+  for (const auto& row : real) {
+    EXPECT_EQ(row.state, "queued") << row.why;
+    EXPECT_EQ(row.identity, "ada");
+  }
+}
+
+TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
+  // S8: the ledger's archive holds two mails stamped by mx.example.edu, one of them with a
+  // forged A-R of evil.example below, and one with none.
+  test::LedgerFixture fixture;
+  const auto maildir = fixture.dir / "maildir";
+  for (const char* sub : {"cur", "tmp"})
+    std::filesystem::create_directories(maildir / sub);
+  test::write_text(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "one"));
+  test::write_text(
+      maildir / "new" / "2.M2.test",
+      slides_mail(k_dkim_pass + "Authentication-Results: evil.example; dkim=pass\r\n", "two"));
+  test::write_text(maildir / "new" / "3.M3.test", slides_mail("", "three"));
+  const auto replayed =
+      test::mailroom("replay --maildir " + test::quoted(maildir) + " " + fixture.args());
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  test::write_text(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
+                                              "[mailbox]\nurl = \"maildir:maildir\"\n");
+  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  const auto unset = test::mailroom("check" + config);
+  EXPECT_EQ(unset.exit_code, 1);
+  EXPECT_NE(unset.err.find("no trusted authserv-id; seen on recent mail: mx.example.edu (2), "
+                           "evil.example (1); until it is set no mail counts as authenticated"),
+            std::string::npos)
+      << unset.err;
+
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto set = test::mailroom("check" + config);
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("trust: Authentication-Results honoured from mx.example.edu"),
+            std::string::npos)
+      << set.out;
+}
+
+TEST(LedgerTrust, ReplayWithAConfigAppliesTheDaemonsChecks) {
+  // Replay --config and run agree: the forgery after the authenticated version is
+  // needs-review in both; replay --rules alone checks nothing (no [trust]).
+  test::LedgerFixture fixture;
+  const auto maildir = fixture.dir / "maildir";
+  for (const char* sub : {"cur", "tmp"})
+    std::filesystem::create_directories(maildir / sub);
+  test::write_text(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "real"));
+  test::write_text(maildir / "new" / "2.M2.test", slides_mail("", "forged"));
+  set_mtime(maildir / "new" / "1.M1.test", "2025-10-05T10:00:00Z");
+  set_mtime(maildir / "new" / "2.M2.test", "2025-10-06T10:00:00Z");
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  const auto replayed = test::mailroom("replay --json --maildir " + test::quoted(maildir) + config);
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  const auto second = replayed.out.substr(replayed.out.find('\n') + 1);
+  EXPECT_NE(second.find("\"kind\":\"needs-review\""), std::string::npos) << replayed.out;
+  EXPECT_NE(second.find("unverified sender"), std::string::npos) << replayed.out;
+  EXPECT_NE(replayed.out.find("authenticated: mx.example.edu: dkim=pass"), std::string::npos)
+      << replayed.out;
+
+  const auto ran = test::mailroom("run --once" + config);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto shown = test::mailroom("show 2" + config);
+  EXPECT_NE(shown.out.find("Decision:  needs-review"), std::string::npos) << shown.out;
+
+  const auto plain = test::mailroom("replay --json --maildir " + test::quoted(maildir) +
+                                    " --rules " + test::quoted(fixture.rules));
+  EXPECT_EQ(plain.out.find("needs-review"), std::string::npos) << plain.out;
+}
