@@ -66,6 +66,7 @@ ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course)
                         ? reply::Recipients::sender_and_group
                         : reply::Recipients::sender_only;
   plan.max_per_student_per_day = settings.replies.max_per_student_per_day;
+  plan.max_unauthenticated_replies_per_day = settings.replies.max_unauthenticated_replies_per_day;
   return plan;
 }
 

@@ -20,9 +20,10 @@ const std::vector<std::string> k_mailbox_keys{
 const std::vector<std::string> k_outbox_keys{
     "url",     "from",        "user",     "password_file", "ca_file", "allow_plaintext",
     "timeout", "retry_after", "password", "bounce_address"};
-const std::vector<std::string> k_replies_keys{"recipients", "max_per_student_per_day",
-                                              "max_reply_age", "max_per_recipient_per_day",
-                                              "max_per_hour"};
+const std::vector<std::string> k_replies_keys{
+    "recipients",    "max_per_student_per_day",
+    "max_reply_age", "max_per_recipient_per_day",
+    "max_per_hour",  "max_unauthenticated_replies_per_day"};
 const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
 
 fs::path relative_to(const fs::path& base, const std::string& path) {
@@ -170,6 +171,8 @@ void read_replies(const toml::table& root, Settings& settings, Reporter& report)
   read_duration(*table, "max_reply_age", "replies", replies.max_reply_age, report);
   read_count(*table, "max_per_recipient_per_day", replies.max_per_recipient_per_day, report);
   read_count(*table, "max_per_hour", replies.max_per_hour, report);
+  read_count(*table, "max_unauthenticated_replies_per_day",
+             replies.max_unauthenticated_replies_per_day, report);
 }
 
 void read_trust(const toml::table& root, Settings& settings, Reporter& report) {

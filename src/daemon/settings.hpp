@@ -43,6 +43,9 @@ enum class ReplyRecipients { group, sender };
 struct ReplySettings {
   ReplyRecipients recipients = ReplyRecipients::group;
   int max_per_student_per_day = 10;
+  // Replies to mail whose From fails the configured trusted_authserv_id, per student, on a
+  // budget of their own (reliability.md S7).
+  int max_unauthenticated_replies_per_day = 3;
   std::chrono::seconds max_reply_age{7 * 24 * 3600};
   // Counted when sending (outbox/relay.hpp); over them a reply stays queued.
   int max_per_recipient_per_day = 20;

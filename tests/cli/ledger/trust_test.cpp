@@ -244,3 +244,34 @@ TEST(LedgerTrust, ReplayWithAConfigAppliesTheDaemonsChecks) {
                                     " --rules " + test::quoted(fixture.rules));
   EXPECT_EQ(plain.out.find("needs-review"), std::string::npos) << plain.out;
 }
+
+TEST(LedgerTrust, TheUnauthenticatedBudgetIsAConfigKey) {
+  // [replies] max_unauthenticated_replies_per_day through `mailroom run --once`: three
+  // forgeries "from" Ada today, a budget of one.
+  test::LedgerFixture fixture;
+  const auto maildir = fixture.dir / "maildir";
+  for (const char* sub : {"cur", "tmp"})
+    std::filesystem::create_directories(maildir / sub);
+  for (int i = 1; i <= 3; ++i)
+    test::write_text(maildir / "new" / fmt::format("{}.M{}.test", i, i),
+                     slides_mail("", fmt::format("forged{}", i)));
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[replies]\nmax_unauthenticated_replies_per_day = 1\n"
+                   "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  auto ledger = fixture.open();
+  const auto rows = ledger.replies();
+  ASSERT_TRUE(rows);
+  int answered = 0, capped = 0;
+  for (const auto& row : *rows) {
+    EXPECT_EQ(row.identity, "ada (unauthenticated)");
+    if (row.state == "suppressed")
+      capped += row.why.starts_with("rate limit: 1 replies to ada (unauthenticated)") ? 1 : 0;
+    else
+      ++answered;
+  }
+  EXPECT_EQ(answered, 1); // to Ada only, no group Cc
+  EXPECT_EQ(capped, 2);
+}
