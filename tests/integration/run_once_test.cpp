@@ -2,13 +2,17 @@
 // whole daemon path (config, IMAP, archive, ledger) as staff run it.
 
 #include "integration/imap_support.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 using namespace mailroom;
 
@@ -232,5 +236,71 @@ TEST(RunOnceImap, KillNineInTheMiddleOfAPollThenRestartRecordsEachMailExactlyOnc
             std::string::npos)
       << "killed run: " << killed.out << "\n"
       << reconciled.out;
+  admin.remove();
+}
+
+namespace {
+
+// Dovecot serves a Maildir folder its mail user cannot write as read-only, with
+// PERMANENTFLAGS (): no \* and no keyword can be stored (reliability.md E8).
+void set_writable(const ImapTerm& term, bool writable) {
+  const auto dir = term.dovecot.dir / "mail" / "staff" / "Maildir" / ("." + term.folder);
+  const auto ran = test::run_shell(fmt::format("chmod {0} {1} {1}/cur {1}/new {1}/tmp",
+                                               writable ? "0700" : "0500", test::quoted(dir)));
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+}
+
+// Waits (bounded) until `log` holds `needle` `times` times.
+bool wait_for(const std::filesystem::path& log, const std::string& needle, int times) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (count_of(test::run_shell("cat " + test::quoted(log)).out, needle) >= times)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  return false;
+}
+
+} // namespace
+
+TEST(RunOnceImap, AFolderThatStoresNoKeywordsIsStillExactlyOnceWithOneWarning) {
+  // E8: the daemon polls every second a folder whose PERMANENTFLAGS has no \* and no
+  // keyword. Two mails are there at start; two more arrive, one per later poll (the
+  // folder is writable only while the test APPENDs them).
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  const auto first =
+      admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 03:00:00 +0000");
+  admin.append(example_mail("1758254401.05.example"), "19-Sep-2025 03:30:00 +0000");
+  set_writable(term, false);
+  const auto log = term.dir / "daemon.log";
+  const auto started =
+      test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " + term.config() +
+                      " </dev/null >/dev/null 2>" + test::quoted(log) + " & echo $!");
+  const pid_t pid = std::stoi(started.out);
+  EXPECT_TRUE(wait_for(log, "2 new, 0 known, 0 failed", 1)) << test::read_text(log);
+  int arrived = 0;
+  for (const char* name : {"1757880720.01.example", "1757991600.03.example"}) {
+    set_writable(term, true);
+    admin.append(example_mail(name), "19-Sep-2025 04:00:00 +0000");
+    set_writable(term, false);
+    EXPECT_TRUE(wait_for(log, "1 new, 0 known, 0 failed", ++arrived)) << test::read_text(log);
+  }
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_TRUE(wait_for(log, "stopping", 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds{200}); // the last ledger commit
+  const auto text = test::read_text(log);
+  EXPECT_EQ(count_of(text, "does not store new keywords such as $MailroomProcessed"), 1) << text;
+  EXPECT_EQ(count_of(text, "info recorded "), 4) << text;
+  // Exactly once across a restart too: the ledger decides, not the missing keyword.
+  const auto again = term.run_once();
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
+  EXPECT_FALSE(test::has_flag(admin.flags(first), "\\Seen"));
+  EXPECT_FALSE(test::has_flag(admin.flags(first), "$MailroomProcessed"));
+  set_writable(term, true);
+  const auto reconciled = test::mailroom("reconcile --config " + term.config());
+  EXPECT_EQ(reconciled.exit_code, 0) << reconciled.out << reconciled.err;
   admin.remove();
 }
