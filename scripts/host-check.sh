@@ -362,16 +362,26 @@ mv "$work/smtp-password.moved" "$etc/$instance.smtp-password"
 fresh
 echo 'pasword = "x"' >>"$etc/$instance.toml"
 systemctl start "$unit" 2>/dev/null
+wait_for 10 bash -c "journalctl -u $unit --no-pager -o cat --since @$since | grep -q \"unknown key 'pasword'\""
+# Between two tries (activating, auto-restart) status shows the failed try's lines; once
+# the start limit is hit, systemd 252 shows only its own refusal there (journalctl -u has it).
+out=$(systemctl status "$unit" --no-pager -n 20 2>&1)
+fields=$(journal -o verbose | grep -B30 -m1 "unknown key 'pasword'" | grep -oE '_SYSTEMD_(UNIT|INVOCATION_ID)=' | sort -u | tr '\n' ' ')
+if grep -q "unknown key 'pasword'" <<<"$out"; then
+  pass "D6 systemctl status shows it (between tries)"
+elif [[ "$fields" != *INVOCATION_ID* ]]; then
+  # journald tags a stdout line with the invocation from the writer's cgroup; mailroom has
+  # exited (within ms) before journald looks, so status (one invocation) omits the line.
+  known "D6 systemctl status omits the config error: journald recorded it without _SYSTEMD_INVOCATION_ID ($fields); journalctl -u shows it"
+else
+  fail "D6 systemctl status does not show the config error:"
+  sed 's/^/     /' <<<"$out"
+fi
 wait_for 20 limited
 line=$(journal | grep -m1 "unknown key 'pasword'")
 [[ "$line" == *"$instance.toml:"[0-9]* ]] && pass "D6 broken config in the journal: $line" || fail "D6 broken config message: '$line'"
 tries=$(journal | grep -c "unknown key 'pasword'")
 limited && pass "D6 start limit hit after $tries tries ($(prop ActiveState))" || fail "D6 broken config: no start limit after $tries tries"
-out=$(systemctl status "$unit" --no-pager -n 20 2>&1)
-if grep -q "unknown key 'pasword'" <<<"$out"; then pass "D6 systemctl status shows it"; else
-  fail "D6 systemctl status does not show the config error:"
-  sed 's/^/     /' <<<"$out"
-fi
 dropin fast ""
 
 echo "exposure (systemd-analyze security on this host): $(systemd-analyze security "$unit" 2>/dev/null | tail -1)"
