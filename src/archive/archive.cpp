@@ -158,9 +158,10 @@ fs::path Archive::attachment_dir(const std::string& sha256) const {
 }
 
 core::Result<StoredMail> Archive::store(std::string_view raw,
-                                        const std::vector<message::Attachment>& attachments) const {
+                                        const std::vector<message::Attachment>& attachments,
+                                        std::string_view raw_sha256) const {
   StoredMail stored;
-  stored.sha256 = sha256_hex(raw);
+  stored.sha256 = raw_sha256.empty() ? sha256_hex(raw) : std::string(raw_sha256);
   stored.raw_path = raw_path(stored.sha256);
 
   std::vector<std::string> originals;

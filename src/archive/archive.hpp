@@ -42,8 +42,11 @@ public:
   // first, then the raw message, each written to a temporary name, fsync'ed, renamed,
   // and the folder fsync'ed, so that a `<sha256>.eml` that exists is complete with its
   // attachments. A Problem names the file and the system error (disk full, ...).
-  [[nodiscard]] core::Result<StoredMail>
-  store(std::string_view raw, const std::vector<message::Attachment>& attachments) const;
+  // `raw_sha256`, when the caller has it already (message::parse computes it), saves
+  // hashing gigabytes twice on a backlog.
+  [[nodiscard]] core::Result<StoredMail> store(std::string_view raw,
+                                               const std::vector<message::Attachment>& attachments,
+                                               std::string_view raw_sha256 = {}) const;
 
   // Where a mail with this hash is (or would be) kept.
   [[nodiscard]] std::filesystem::path raw_path(const std::string& sha256) const;

@@ -79,7 +79,7 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
   auto facts = message::parse(mail.raw, "file " + mail.file, options);
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash.
-  auto stored = m_archive.store(mail.raw, facts.attachments);
+  auto stored = m_archive.store(mail.raw, facts.attachments, facts.sha256);
   if (!stored)
     return std::unexpected(stored.error());
   ledger::NewMail row{mail.source,

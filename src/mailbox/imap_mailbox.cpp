@@ -266,7 +266,10 @@ struct ImapMailbox::FetchAhead {
     waiting_bytes += bytes;
     waiting.push_back(std::move(fetched));
     changed.notify_all();
-    return true;
+    // A mail over the budget waits alone, and the next is not read off the socket before
+    // it is taken: the mail being recorded, this one and no third are in memory at once.
+    changed.wait(guard, [&] { return cancelled || waiting_bytes <= k_fetch_ahead_bytes; });
+    return !cancelled;
   }
   bool is_cancelled() {
     std::lock_guard guard(lock);
@@ -451,7 +454,8 @@ std::optional<Failure> ImapMailbox::flush_marks() {
     return std::nullopt;
   std::ranges::sort(uids);
   const auto& endpoint = m_connection.endpoint();
-  const auto source = fmt::format("{} UIDs {}", endpoint.display(), imap::uid_set(uids));
+  // The folder, not the UIDs: the same refusal on every poll is one warning (run_loop).
+  const auto source = endpoint.display();
   if (!m_connection.is_open() || !m_folder) {
     // The batch was given up (a stop): marks are worth one more connection, not a failure.
     if (auto folder = reselect(); !folder)

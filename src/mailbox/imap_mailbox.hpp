@@ -52,7 +52,7 @@ public:
                           const std::function<void(core::Problem)>& on_problem) override;
 
   // How much fetched mail may wait for `visit` (one mail always may, whatever its size).
-  static constexpr std::size_t k_fetch_ahead_bytes = 16 * 1024 * 1024;
+  static constexpr std::size_t k_fetch_ahead_bytes = 4 * 1024 * 1024;
   // UIDs per UID FETCH command during a poll.
   static constexpr std::size_t k_fetch_batch = 200;
 

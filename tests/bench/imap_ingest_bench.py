@@ -5,7 +5,7 @@
 
 Starts the test suite's Dovecot (tests/support/dovecot.sh, TLS with a throwaway CA) on
 127.0.0.1, fills the staff INBOX with a generated course mailbox (60% small text, 30% with
-a 0.2-2 MB PDF, 10% with a 5-20 MB deck; fixed seed; From addresses on the example roster
+a 0.2-2 MB PDF, 10% with a 5-20 MB deck, sized as ../shared/bench's corpus; fixed seed; From addresses on the example roster
 so every mail goes through classification and the reply gates), and prints:
 
   (a) backlog ingest from empty state by `mailroom run --once`: s, mails/s, MB/s, peak RSS
@@ -29,9 +29,11 @@ import shutil
 import signal
 import ssl
 import imaplib
+import math
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,13 +57,13 @@ def lectures():
     return [row.split(",") for row in rows if row.strip()]
 
 
-def attachment(pool, rng, size, name, mime):
+def attachment(pool, rng, size, name, mime, boundary):
     """A base64 part of about `size` bytes, cut from the pre-encoded pool at line ends
     (encoding gigabytes afresh would make the corpus, not the tools, the slow part)."""
     lines = size // 57 + 1
     start = rng.randrange(0, len(pool) // 78 - lines) * 78
     data = pool[start:start + lines * 78]
-    return (f'--b\r\nContent-Type: {mime}; name="{name}"\r\n'
+    return (f'--{boundary}\r\nContent-Type: {mime}; name="{name}"\r\n'
             f'Content-Disposition: attachment; filename="{name}"\r\n'
             "Content-Transfer-Encoding: base64\r\n\r\n").encode() + data
 
@@ -82,18 +84,23 @@ def make_mail(index, rng, pool, people, slots, arrival):
     text = (f"Hi staff,\r\n\r\nHere is group {group}'s {what} for the lecture on {lecture}.\r\n"
             + "Some words about the paper we read this week. " * rng.randint(20, 120)
             + f"\r\n\r\nThanks,\r\n{name}\r\n").encode()
+    boundary = f"000000000000{rng.getrandbits(48):012x}"  # as Gmail writes them
     if kind < MIX[0]:
         return head + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + text
     if kind < MIX[0] + MIX[1]:
-        part = attachment(pool, rng, rng.randint(200_000, 2_000_000), f"group{group}-{what}.pdf",
-                          "application/pdf")
+        # Log-uniform 200 KB..2 MB, as ../shared/bench/gen_corpus.py makes them.
+        size = int(math.exp(rng.uniform(math.log(200e3), math.log(2e6))))
+        part = attachment(pool, rng, size, f"group{group}-{what}.pdf", "application/pdf",
+                          boundary)
     else:
-        part = attachment(pool, rng, rng.randint(5 * MIB, 20 * MIB), f"group{group}-slides.pptx",
+        # 5..20 MB, right-skewed as real decks are (median ~5.9 MB, mean ~7.7 MB).
+        size = int(5e6 * 4 ** (rng.random() ** 3))
+        part = attachment(pool, rng, size, f"group{group}-slides.pptx",
                           "application/vnd.openxmlformats-officedocument.presentationml."
-                          "presentation")
-    return (head + b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
-            + b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + b"\r\n"
-            + part + b"--b--\r\n")
+                          "presentation", boundary)
+    return (head + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode()
+            + f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n".encode()
+            + text + b"\r\n" + part + f"--{boundary}--\r\n".encode())
 
 
 def encoded_pool(seed):
@@ -104,7 +111,7 @@ def encoded_pool(seed):
 
 def corpus(base, count, seed):
     """The generated mails as files, each with its arrival time as mtime."""
-    folder = base / f"corpus-{count}-{seed}-{','.join(map(str, MIX))}"
+    folder = base / f"corpus3-{count}-{seed}-{','.join(map(str, MIX))}"
     stamp = folder / ".complete"
     if stamp.exists():
         return sorted(p for p in folder.iterdir() if p.suffix == ".eml")
@@ -178,13 +185,14 @@ class Server:
 
 def timed(command, env=None):
     """Runs `command`; its wall seconds and peak RSS (MiB)."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.monotonic() - started
-    err = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
+    # The log goes to a file: a pipe nobody reads while waiting would stall the tool.
+    with tempfile.TemporaryFile() as log_file:
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - started
+        log_file.seek(0)
+        err = log_file.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(map(str, command))} failed:\n{err[-3000:]}")
     return seconds, usage.ru_maxrss / 1024, err
@@ -209,7 +217,7 @@ def mbsync(base, server, user, dest):
     dest.mkdir(parents=True, exist_ok=True)
     config = base / f"mbsyncrc-{user}"
     config.write_text(f"""IMAPAccount bench
-Host 127.0.0.1
+Host localhost
 Port 20993
 User {user}
 Pass secret
@@ -240,20 +248,23 @@ def count_files(dest):
 
 def daemon_polls(mailroom, config, seconds=8):
     """The daemon's own poll on its open connection: the 'poll took N us' debug lines."""
-    process = subprocess.Popen([mailroom, "run", "--config", str(config), "--log-level",
-                                "debug"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    time.sleep(seconds)  # a benchmark's measuring window, not a wait for readiness
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=30)
+    with tempfile.TemporaryFile() as log_file:
+        process = subprocess.Popen([mailroom, "run", "--config", str(config), "--log-level",
+                                    "debug"], stdout=subprocess.DEVNULL, stderr=log_file)
+        time.sleep(seconds)  # a benchmark's measuring window, not a wait for readiness
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        log_file.seek(0)
+        err = log_file.read().decode(errors="replace")
     took = [int(line.rsplit("poll took ", 1)[1].split()[0]) / 1000
-            for line in err.decode(errors="replace").splitlines() if "poll took " in line]
+            for line in err.splitlines() if "poll took " in line]
     return took
 
 
 def main():
     global MIX
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mailroom", default=str(ROOT / "build" / "mailroom"))
+    parser.add_argument("--mailroom", default=str(ROOT / "build" / "src" / "mailroom"))
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--small-box", type=int, default=1_000)
     parser.add_argument("--dir", default="/tmp/mailroom-bench")
