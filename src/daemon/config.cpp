@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include "daemon/rules_files.hpp"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -8,9 +10,12 @@ namespace mailroom::daemon {
 namespace fs = std::filesystem;
 
 core::Result<StatePaths> read_config_paths(const fs::path& config_file) {
+  auto text = read_file(config_file);
+  if (!text)
+    return std::unexpected(text.error());
   toml::table table;
   try {
-    table = toml::parse_file(config_file.string());
+    table = toml::parse(*text, config_file.string());
   } catch (const toml::parse_error& error) {
     const auto& where = error.source().begin;
     return core::fail(fmt::format("{}:{}:{}", config_file.string(), where.line, where.column),

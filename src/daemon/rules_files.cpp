@@ -11,9 +11,15 @@ namespace mailroom::daemon {
 
 core::Result<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return core::fail(path.string(), fmt::format("cannot read: {}", std::strerror(errno)),
-                      "check that the file exists and is readable");
+  if (!in) {
+    const int error = errno;
+    return core::fail(path.string(), fmt::format("cannot read: {}", std::strerror(error)),
+                      error == EACCES
+                          ? "staff read a course's config, rules and ledger through the "
+                            "`mailroom` group: ask an admin for `adduser YOUR-USER mailroom`, "
+                            "then log in again"
+                          : "check that the file exists and is readable");
+  }
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

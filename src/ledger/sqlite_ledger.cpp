@@ -5,6 +5,7 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sqlite3.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -159,8 +161,10 @@ struct SqliteLedger::Impl {
     std::string fix = "check the state folder; `mailroom backup` and a restore can replace a "
                       "damaged ledger";
     if (what.find("readonly") != std::string::npos || what.find("read-only") != std::string::npos)
-      fix = fmt::format("fix ownership: chown the state folder and ledger.db* to the user that "
-                        "runs mailroom (files owned by another user, e.g. root, after a command "
+      fix = fmt::format("if you only read it (staff in the `mailroom` group), the service must "
+                        "have run once with this version, which keeps ledger.db-wal and -shm; "
+                        "if mailroom writes it, chown the state folder and ledger.db* to the user "
+                        "that runs it (files owned by another user, e.g. root, after a command "
                         "ran as root)");
     else if (what.find("locked") != std::string::npos || what.find("busy") != std::string::npos)
       fix = "another process held the ledger longer than the busy timeout; try again";
@@ -399,6 +403,13 @@ struct SqliteLedger::Impl {
     // synchronous, foreign_keys and busy_timeout are per connection (reliability.md §7).
     session << "PRAGMA synchronous = FULL", now;
     session << "PRAGMA foreign_keys = ON", now;
+    // Keep ledger.db-wal and -shm when the last connection closes: staff in the group
+    // read the ledger while the daemon is stopped, and a reader that may not create files
+    // in the 0750 state folder can open a WAL database only when both exist (SQLite's
+    // read-only WAL, https://sqlite.org/wal.html#readonly).
+    int persist = 1;
+    sqlite3_file_control(Poco::Data::SQLite::Utility::dbHandle(session), "main",
+                         SQLITE_FCNTL_PERSIST_WAL, &persist);
   }
 
   int user_version() {

@@ -148,3 +148,27 @@ TEST(ReprocessCommand, AssignmentChangeMovesTheDecisionAndIsAudited) {
   const auto again = test::mailroom("reprocess " + f.args());
   EXPECT_NE(again.out.find("0 decision(s) changed"), std::string::npos) << again.out;
 }
+
+// reliability.md D7 with the service stopped: staff in the group may read, not write, the
+// 0750 state folder, so they cannot create ledger.db-wal and -shm. The daemon keeps them
+// (SQLITE_FCNTL_PERSIST_WAL), and a reader opens the ledger read-only.
+TEST(StaffCommands, AReaderWhoCannotWriteTheStateFolderReadsTheLedgerOfAStoppedService) {
+  if (geteuid() != 0)
+    GTEST_SKIP() << "needs root to run a command as another user";
+  test::LedgerFixture f;
+  { auto ledger = f.open(); } // the service ran and stopped
+  namespace fs = std::filesystem;
+  ASSERT_TRUE(fs::exists(f.state / "ledger.db-wal"));
+  ASSERT_TRUE(fs::exists(f.state / "ledger.db-shm"));
+  // Read-only for everyone else, as the group sees a 0750 folder of 0640 files.
+  for (const auto& dir : {f.dir.path(), f.rules, f.state})
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+  for (const auto& entry : fs::recursive_directory_iterator(f.dir.path()))
+    if (entry.is_regular_file())
+      fs::permissions(entry.path(),
+                      fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  const auto ran = test::run_shell("runuser -u nobody -- '" + std::string(MAILROOM_BINARY) +
+                                   "' ledger " + f.args());
+  EXPECT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(ran.err.find("readonly"), std::string::npos) << ran.err;
+}
