@@ -114,9 +114,8 @@ int run_ledger(const LedgerOptions& options) {
     if (!wanted_status)
       return print_problem({"--status", "unknown status '" + options.status + "'",
                             "use pending, on-time, late, missing, extended, excused or "
-                            "needs-review; for "
-                            "replies, reply-failed, reply-queued, reply-sent or "
-                            "reply-suppressed"});
+                            "needs-review; for replies, reply-failed, reply-bounced, "
+                            "reply-queued, reply-sent or reply-suppressed"});
   }
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {

@@ -29,11 +29,11 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   // Only mail that would have had a reply, or that is mailroom's own or automated, gets
   // a suppressed row: the rest (not a submission, unknown sender) says why in the mail's
   // own reply_reason.
-  const bool own_or_automated =
-      reply::own_mail(decision.facts, plan.gates) || decision.facts.automated;
+  const auto own = reply::own_mail(decision.facts, plan.gates);
+  const bool own_or_automated = own || decision.facts.automated;
   if (decision.reply == pipeline::ReplyKind::none && !(own_or_automated && !out.identity.empty()))
     return std::nullopt;
-  if (auto own = reply::own_mail(decision.facts, plan.gates); own && !decision.facts.automated)
+  if (own && !decision.facts.automated)
     spdlog::critical("{}: {}; not answered (a forward or a rule sent it back to the staff "
                      "mailbox?)",
                      decision.file, *own);
@@ -101,10 +101,11 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
   auto decision =
       pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), course);
   pipeline::apply_checks(decision, mail.raw, m_checks, {});
-  // S4 needs the versions already recorded; read them only for an unauthenticated version.
+  // S4 needs the versions already recorded; read them only for an unauthenticated version,
+  // and only its group's.
   if (auto version = pipeline::version_of(decision, 0);
       version && version->trust == pipeline::SenderTrust::unauthenticated) {
-    auto mails = m_ledger.mails();
+    auto mails = m_ledger.mails_of_group(version->group);
     if (!mails)
       return std::unexpected(mails.error());
     pipeline::hold_if_unverified(decision, ledger::versions_of(*mails, course));

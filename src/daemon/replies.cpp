@@ -18,28 +18,6 @@ std::filesystem::path shipped_templates() {
   return MAILROOM_SOURCE_TEMPLATES;
 }
 
-// A sender held to the config's [replies] send limits.
-class Limited final : public outbox::Sender {
-public:
-  Limited(std::unique_ptr<outbox::Sender> inner, outbox::SendLimits limits)
-      : m_inner(std::move(inner)), m_limits(limits) {}
-  outbox::SendOutcome send(const outbox::Envelope& envelope, const std::string& message) override {
-    return m_inner->send(envelope, message);
-  }
-  outbox::SendLimits limits() const override { return m_limits; }
-
-private:
-  std::unique_ptr<outbox::Sender> m_inner;
-  outbox::SendLimits m_limits;
-};
-
-std::unique_ptr<outbox::Sender> limited(std::unique_ptr<outbox::Sender> sender,
-                                        const Settings& settings) {
-  return std::make_unique<Limited>(std::move(sender),
-                                   outbox::SendLimits{settings.replies.max_per_recipient_per_day,
-                                                      settings.replies.max_per_hour});
-}
-
 } // namespace
 
 std::string envelope_from(const Settings& settings, const rules::Course& course) {
@@ -49,6 +27,10 @@ std::string envelope_from(const Settings& settings, const rules::Course& course)
   if (bounce == "<>")
     return "";
   return bounce.empty() ? course.staff_address : bounce;
+}
+
+outbox::SendLimits send_limits(const Settings& settings) {
+  return {settings.replies.max_per_recipient_per_day, settings.replies.max_per_hour};
 }
 
 ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
@@ -73,7 +55,7 @@ ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course)
 core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings) {
   const auto& outbox = settings.outbox;
   if (outbox.url.starts_with("dir:"))
-    return limited(std::make_unique<outbox::DirectorySender>(outbox.url.substr(4)), settings);
+    return std::make_unique<outbox::DirectorySender>(outbox.url.substr(4));
   outbox::SmtpSettings smtp;
   smtp.url = outbox.url;
   smtp.user = outbox.user;
@@ -89,7 +71,7 @@ core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settin
   auto made = outbox::SmtpSender::make(std::move(smtp));
   if (!made)
     return std::unexpected(made.error());
-  return limited(std::move(*made), settings);
+  return std::unique_ptr<outbox::Sender>(std::move(*made));
 }
 
 } // namespace mailroom::daemon

@@ -14,9 +14,12 @@ namespace mailroom::daemon {
 [[nodiscard]] ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
 
 // The sender [outbox] url names: a directory (dir:PATH) or SMTP over libcurl with the
-// password from password_file or the systemd credential smtp-password. It carries the
-// [replies] send limits (max_per_recipient_per_day, max_per_hour) for the relay.
+// password from password_file or the systemd credential smtp-password.
 [[nodiscard]] core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings);
+
+// The [replies] send limits the relay holds the outbox to (max_per_recipient_per_day,
+// max_per_hour).
+[[nodiscard]] outbox::SendLimits send_limits(const Settings& settings);
 
 // The envelope sender (MAIL FROM) of replies: [outbox] bounce_address, else the course's
 // staff address (the watched mailbox, where bounces are recognised); empty for "<>",

@@ -305,8 +305,9 @@ private:
   void send_replies() {
     if (!m_sender)
       return;
-    const auto counts = outbox::relay(m_ledger, *m_sender, envelope_from(m_settings, m_course),
-                                      now(), m_settings.outbox.retry_after);
+    const auto counts =
+        outbox::relay(m_ledger, *m_sender, envelope_from(m_settings, m_course), now(),
+                      m_settings.outbox.retry_after, send_limits(m_settings));
     if (counts.sent + counts.failed + counts.retried > 0)
       spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
                    counts.retried);

@@ -709,6 +709,13 @@ core::Result<std::vector<MailRow>> SqliteLedger::mails(std::optional<core::Insta
   });
 }
 
+core::Result<std::vector<MailRow>> SqliteLedger::mails_of_group(const std::string& group) {
+  return m_impl->guarded([&] {
+    return m_impl->select_mails(
+        "WHERE grp = ?1 OR id IN (SELECT mail_id FROM reclassifications WHERE grp = ?1)", group);
+  });
+}
+
 core::Result<std::optional<MailRow>> SqliteLedger::mail(Id id) {
   return m_impl->guarded([&]() -> std::optional<MailRow> {
     auto rows = m_impl->select_mails("WHERE id = ?", std::to_string(id));

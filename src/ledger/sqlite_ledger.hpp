@@ -101,6 +101,9 @@ public:
   // Every mail, oldest arrival first; with `since`, those received at or after it.
   [[nodiscard]] core::Result<std::vector<MailRow>> mails(std::optional<core::Instant> since = {});
   [[nodiscard]] core::Result<std::optional<MailRow>> mail(Id id);
+  // Every mail recorded for `group`, or reclassified into it by staff: what a new version
+  // of that group is weighed against, without reading the whole ledger per mail.
+  [[nodiscard]] core::Result<std::vector<MailRow>> mails_of_group(const std::string& group);
   [[nodiscard]] core::Result<std::vector<AttachmentRow>> attachments(Id mail_id);
   [[nodiscard]] core::Result<std::vector<DecisionVersion>> decisions(Id mail_id);
   [[nodiscard]] core::Result<std::vector<std::string>> sources(Id mail_id);

@@ -253,6 +253,7 @@ struct ImapMailbox::FetchAhead {
   bool done = false;      // the fetcher has handed on all it will
   bool cancelled = false; // the poll's thread wants no more
   std::optional<Failure> failure;
+  std::optional<Failure> mark_failure; // the first; the fetcher's until joined
 
   // False when the poll's thread has stopped taking mail.
   bool hand_on(Fetched fetched) {
@@ -271,15 +272,15 @@ struct ImapMailbox::FetchAhead {
     changed.wait(guard, [&] { return cancelled || waiting_bytes <= k_fetch_ahead_bytes; });
     return !cancelled;
   }
-  bool is_cancelled() {
-    std::lock_guard guard(lock);
-    return cancelled;
-  }
   void finish(std::optional<Failure> why) {
     std::lock_guard guard(lock);
     done = true;
     failure = std::move(why);
     changed.notify_all();
+  }
+  void note_mark(std::optional<Failure> marked) {
+    if (!mark_failure)
+      mark_failure = std::move(marked);
   }
   void cancel() {
     std::lock_guard guard(lock);
@@ -361,8 +362,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     if (!handed_on)
       break;
     // Marks for what the poll's thread has recorded so far, while the connection is ours.
-    if (auto marked = flush_marks(); marked && !m_mark_failure)
-      m_mark_failure = std::move(marked);
+    ahead.note_mark(flush_marks());
   }
   ahead.finish(std::move(failure));
 }
@@ -371,7 +371,6 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
                        const std::function<void(core::Problem)>& on_problem) {
   Poll done;
   done.cursor = after;
-  m_mark_failure.reset();
   auto folder = reselect();
   if (!folder) {
     done.failure = folder.error();
@@ -436,11 +435,10 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     }
   } // joins the fetcher: the connection is this thread's again
   m_deferring_marks = false;
-  if (!done.stopped && ahead.failure && !(ahead.failure->retry == Retry::now && ahead.cancelled))
+  if (!done.stopped) // a stop gives up the batch on purpose: that is no failure
     done.failure = ahead.failure;
-  if (auto marked = flush_marks(); marked && !m_mark_failure)
-    m_mark_failure = std::move(marked);
-  done.mark_failure = std::move(m_mark_failure);
+  ahead.note_mark(flush_marks());
+  done.mark_failure = std::move(ahead.mark_failure);
   return done;
 }
 

@@ -99,7 +99,6 @@ private:
   std::mutex m_marks_lock;
   std::vector<std::uint32_t> m_deferred_marks;
   bool m_deferring_marks = false;
-  std::optional<Failure> m_mark_failure; // the first of this poll's
 };
 
 } // namespace mailroom::mailbox

@@ -36,11 +36,6 @@ std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
 }
 
 RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
-                  core::Instant now, std::chrono::seconds first_wait) {
-  return relay(ledger, sender, envelope_from, now, first_wait, sender.limits());
-}
-
-RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
                   core::Instant now, std::chrono::seconds first_wait, const SendLimits& limits) {
   RelayCounts counts;
   auto due = ledger.due_replies(now);

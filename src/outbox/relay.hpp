@@ -31,11 +31,7 @@ struct RelayCounts {
 // sender (MAIL FROM:<>).
 [[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
                                 const std::string& envelope_from, core::Instant now,
-                                std::chrono::seconds first_wait, const SendLimits& limits);
-
-// relay() with the limits `sender` carries (Sender::limits()).
-[[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
-                                const std::string& envelope_from, core::Instant now,
-                                std::chrono::seconds first_wait = std::chrono::seconds{60});
+                                std::chrono::seconds first_wait = std::chrono::seconds{60},
+                                const SendLimits& limits = {});
 
 } // namespace mailroom::outbox

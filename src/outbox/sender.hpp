@@ -35,8 +35,6 @@ class Sender {
 public:
   virtual ~Sender() = default;
   [[nodiscard]] virtual SendOutcome send(const Envelope& envelope, const std::string& message) = 0;
-  // The limits the relay holds this sender to: the defaults, unless the config set others.
-  [[nodiscard]] virtual SendLimits limits() const { return {}; }
 };
 
 } // namespace mailroom::outbox
