@@ -303,56 +303,5 @@ TEST(ImapFailure, ServerStoppedMidPollIsRetriedLaterAndRecoversWithNothingLost) 
   EXPECT_EQ(poll3.cursor.last_uid, 3u);
 }
 
-// A stop (SIGTERM, or a mail the state folder could not take) ends the poll at that mail:
-// the cursor stays before it, so the next poll hands it on, and nothing after it is lost
-// although it was fetched ahead.
-TEST(ImapFailure, VisitorStopKeepsTheCursorBeforeTheMailAndTheNextPollResumes) {
-  PrivateDovecot server;
-  ASSERT_TRUE(server.start());
-  const auto folder = test_folder();
-  {
-    Admin admin(server.dovecot(), folder);
-    admin.recreate();
-    for (int i = 1; i <= 5; ++i)
-      admin.append(mail(fmt::format("m{}", i)), "01-Oct-2025 10:00:00 +0000");
-  }
-  auto made = ImapMailbox::make(server.dovecot().staff(folder));
-  ASSERT_TRUE(made);
-  auto& box = **made;
-  std::vector<std::string> seen;
-  const auto poll1 = box.poll(
-      {},
-      [&](RawMail raw) {
-        if (raw.file == "2")
-          return Visit::stop;
-        seen.push_back(raw.file);
-        EXPECT_TRUE(box.mark_processed(raw.source));
-        return Visit::next;
-      },
-      [](core::Problem) {});
-  EXPECT_TRUE(poll1.stopped);
-  EXPECT_FALSE(poll1.failure);
-  EXPECT_EQ(poll1.cursor.last_uid, 1u);
-  EXPECT_FALSE(poll1.mark_failure);
-
-  const auto poll2 = box.poll(
-      poll1.cursor,
-      [&](RawMail raw) {
-        seen.push_back(raw.file);
-        EXPECT_TRUE(box.mark_processed(raw.source));
-        return Visit::next;
-      },
-      [](core::Problem) {});
-  ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
-  EXPECT_FALSE(poll2.stopped);
-  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
-  EXPECT_EQ(poll2.cursor.last_uid, 5u);
-
-  // Every mark made during the polls was stored by the end of its poll.
-  Admin admin(server.dovecot(), folder);
-  for (int uid = 1; uid <= 5; ++uid)
-    EXPECT_TRUE(test::has_flag(admin.flags(uid), "$MailroomProcessed")) << "UID " << uid;
-}
-
 } // namespace
 } // namespace mailroom::mailbox

@@ -58,6 +58,37 @@ protected:
   Admin admin{dovecot, folder};
 };
 
+// A stop (SIGTERM, or a mail the state folder could not take) ends the poll at that mail:
+// the cursor stays before it, so the next poll hands it on, and nothing after it is lost
+// although it was fetched ahead. Marks made during a poll are stored by its end.
+TEST_F(ImapMailboxTest, AStopKeepsTheCursorBeforeTheMailAndTheNextPollResumes) {
+  for (int i = 1; i <= 5; ++i)
+    admin.append(mail(fmt::format("m{}", i)), "01-Oct-2025 10:00:00 +0000");
+  auto box = make(dovecot.staff(folder));
+  std::vector<std::string> seen;
+  const auto record = [&](const RawMail& raw) {
+    seen.push_back(raw.file);
+    EXPECT_TRUE(box->mark_processed(raw.source));
+    return Visit::next;
+  };
+  const auto poll1 = box->poll(
+      {}, [&](RawMail raw) { return raw.file == "2" ? Visit::stop : record(raw); },
+      [](core::Problem) {});
+  EXPECT_TRUE(poll1.stopped);
+  EXPECT_FALSE(poll1.failure);
+  EXPECT_EQ(poll1.cursor.last_uid, 1u);
+  EXPECT_FALSE(poll1.mark_failure);
+
+  const auto poll2 = box->poll(
+      poll1.cursor, [&](RawMail raw) { return record(raw); }, [](core::Problem) {});
+  ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
+  EXPECT_FALSE(poll2.stopped);
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(poll2.cursor.last_uid, 5u);
+  for (std::uint32_t uid = 1; uid <= 5; ++uid)
+    EXPECT_TRUE(has_flag(admin.flags(uid), "$MailroomProcessed")) << "UID " << uid;
+}
+
 TEST_F(ImapMailboxTest, ArrivalTimeIsInternalDateWhateverItsOffset) {
   // Final report due "on or before 1:00 PM EST Dec 15": one mail exactly at the deadline
   // written with -0500, one a second later written in UTC. The Date header says October.
