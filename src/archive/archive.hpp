@@ -33,8 +33,9 @@ class Archive {
 public:
   explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}
 
-  // Creates the folder if needed, and removes the temporary files of processes that
-  // died while writing (a crash between write and rename).
+  // Creates the folder (and its .tmp folder for writes in progress) if needed, and
+  // removes the temporary files of processes that died while writing (a crash between
+  // write and rename). Call it before store().
   [[nodiscard]] core::Result<void> open() const;
 
   // Stores `raw` and the decoded bytes of `attachments` (those with `bytes`; see
@@ -63,10 +64,12 @@ private:
 // Reads a whole file, or a Problem naming it.
 [[nodiscard]] core::Result<std::string> read_all(const std::filesystem::path& path);
 
-// Writes `bytes` to `path` by way of a temporary name in the same folder: write,
-// fsync, rename, fsync the folder. Replaces an existing file atomically.
+// Writes `bytes` to `path` by way of a temporary name in `temporary_folder` (default:
+// path's own folder; it must be on the same filesystem): write, fsync, rename, fsync
+// path's folder. Replaces an existing file atomically.
 [[nodiscard]] core::Result<void> write_durably(const std::filesystem::path& path,
-                                               std::string_view bytes);
+                                               std::string_view bytes,
+                                               const std::filesystem::path& temporary_folder = {});
 
 // fsync of a file or a folder by path.
 [[nodiscard]] core::Result<void> sync_path(const std::filesystem::path& path);
