@@ -31,6 +31,28 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
   out << text;
 }
 
+// A made-up mail `name` (source maildir:/test/NAME, Message-ID <NAME@example.edu>) that
+// arrived `when`, with nothing decided yet.
+inline pipeline::Decision decision_named(const std::string& name, const char* when) {
+  pipeline::Decision decision;
+  decision.source = "maildir:/test/" + name;
+  decision.file = name;
+  decision.received_at = at(when);
+  decision.facts.message_id = "<" + name + "@example.edu>";
+  return decision;
+}
+
+// The ledger row of `decision`'s mail, whose bytes are `raw` (not archived).
+inline ledger::NewMail new_mail(const pipeline::Decision& decision, const std::string& raw) {
+  return {decision.source,
+          decision.file,
+          decision.received_at,
+          archive::sha256_hex(raw),
+          static_cast<std::int64_t>(raw.size()),
+          "archive/none.eml",
+          {}};
+}
+
 // A state folder and the demo course's rules folder (tests/support/course_fixture.hpp:
 // slides of group 1 for Oct 7 due Mon Oct 6 14:30Z; summary of group 2 due Wed Oct 8
 // 16:00Z; proposal of every group due Sep 19 03:59:59Z).
@@ -60,12 +82,8 @@ struct LedgerFixture {
   // `lecture` (empty: none), judged against `due`. Returns its id.
   ledger::Id record(const std::string& name, const std::string& kind, const std::string& lecture,
                     const std::string& group, const char* received, const char* due) const {
-    pipeline::Decision decision;
-    decision.source = "maildir:/test/" + name;
-    decision.file = name;
-    decision.received_at = at(received);
+    auto decision = decision_named(name, received);
     decision.facts.subject = kind + " from group " + group;
-    decision.facts.message_id = "<" + name + "@example.edu>";
     decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
     decision.classification.kind = kind;
     decision.classification.deliverable = kind;
@@ -79,14 +97,8 @@ struct LedgerFixture {
     decision.reply = decision.judgement->verdict == deadline::Verdict::on_time
                          ? pipeline::ReplyKind::receipt
                          : pipeline::ReplyKind::late_notice;
-    const std::string raw = "Subject: " + decision.facts.subject + "\r\n\r\n" + name + "\r\n";
-    ledger::NewMail mail{decision.source,
-                         name,
-                         decision.received_at,
-                         archive::sha256_hex(raw),
-                         static_cast<std::int64_t>(raw.size()),
-                         "archive/none.eml",
-                         {}};
+    const auto mail =
+        new_mail(decision, "Subject: " + decision.facts.subject + "\r\n\r\n" + name + "\r\n");
     auto ledger = open();
     auto recorded = ledger.record(mail, decision, at("2025-12-01T00:00:00Z"));
     if (!recorded) {

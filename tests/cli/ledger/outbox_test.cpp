@@ -18,22 +18,11 @@ struct Recorder {
   ledger::RecordOutcome record(ledger::SqliteLedger& ledger, const ledger::OutgoingReply& reply,
                                const char* when) {
     const std::string name = "m" + std::to_string(++next);
-    pipeline::Decision decision;
-    decision.source = "maildir:/test/" + name;
-    decision.file = name;
-    decision.received_at = at(when);
-    decision.facts.message_id = "<" + name + "@example.edu>";
+    auto decision = test::decision_named(name, when);
     decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
     decision.classification.kind = "not-a-submission";
     decision.reply = pipeline::ReplyKind::receipt;
-    const std::string raw = "Subject: " + name + "\r\n\r\n" + name + "\r\n";
-    ledger::NewMail mail{decision.source,
-                         name,
-                         decision.received_at,
-                         archive::sha256_hex(raw),
-                         static_cast<std::int64_t>(raw.size()),
-                         "archive/none.eml",
-                         {}};
+    const auto mail = test::new_mail(decision, "Subject: " + name + "\r\n\r\n" + name + "\r\n");
     auto recorded = ledger.record(mail, decision, at(when), reply);
     EXPECT_TRUE(recorded) << recorded.error().to_string();
     return recorded.value_or(ledger::RecordOutcome{});

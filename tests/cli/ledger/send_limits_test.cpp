@@ -23,21 +23,10 @@ public:
 
   void reply(const std::string& identity, std::vector<std::string> recipients, const char* when) {
     const std::string name = "m" + std::to_string(++m_next);
-    pipeline::Decision decision;
-    decision.source = "maildir:/test/" + name;
-    decision.file = name;
-    decision.received_at = at(when);
-    decision.facts.message_id = "<" + name + "@example.edu>";
+    auto decision = test::decision_named(name, when);
     decision.classification.kind = "slides";
     decision.reply = pipeline::ReplyKind::receipt;
-    const std::string raw = "Subject: " + name + "\r\n\r\n" + name + "\r\n";
-    ledger::NewMail mail{decision.source,
-                         name,
-                         decision.received_at,
-                         archive::sha256_hex(raw),
-                         static_cast<std::int64_t>(raw.size()),
-                         "archive/none.eml",
-                         {}};
+    const auto mail = test::new_mail(decision, "Subject: " + name + "\r\n\r\n" + name + "\r\n");
     ledger::OutgoingReply out;
     out.kind = "receipt";
     out.identity = identity;
