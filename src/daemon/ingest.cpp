@@ -1,5 +1,6 @@
 #include "daemon/ingest.hpp"
 
+#include "core/fault.hpp"
 #include "daemon/bounces.hpp"
 #include "ledger/views.hpp"
 #include "message/parse.hpp"
@@ -82,6 +83,7 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
   auto stored = m_archive.store(mail.raw, facts.attachments, facts.sha256);
   if (!stored)
     return std::unexpected(stored.error());
+  core::fault_point("after-archive");
   ledger::NewMail row{mail.source,
                       mail.file,
                       mail.received_at,
@@ -117,6 +119,7 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
   auto recorded = m_ledger.record(row, decision, now, reply);
   if (!recorded)
     return std::unexpected(recorded.error());
+  core::fault_point("after-commit");
   if (m_replies && recorded->what == ledger::Recorded::new_mail)
     (void)note_bounce(m_ledger, mail.raw, decision.facts, m_replies->gates.own_domain);
   return IngestOutcome{recorded->what == ledger::Recorded::new_mail ? Taken::recorded

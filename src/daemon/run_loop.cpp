@@ -1,6 +1,7 @@
 #include "daemon/run_loop.hpp"
 
 #include "archive/archive.hpp"
+#include "core/fault.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <malloc.h>
@@ -344,6 +346,14 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
 }
 
 int run(const Settings& settings, RunMode mode) {
+  // Only the crash-matrix test (reliability.md E1) sets it: the daemon kills itself with
+  // SIGKILL at the named step (core/fault.hpp). Read once, before any thread starts.
+  if (const char* fault = std::getenv("MAILROOM_FAULT_KILL_AT")) {
+    if (auto armed = core::arm_fault(fault); !armed) {
+      spdlog::error("{}", armed.error().to_string());
+      return 1;
+    }
+  }
   // Mails and their attachments are megabytes each: allocate them with mmap, so that
   // each is given back to the system when freed, instead of glibc's heap, whose dynamic
   // threshold keeps freed decks as resident memory (peak RSS measured 180 MiB against

@@ -1,5 +1,7 @@
 #include "mailbox/imap_mailbox.hpp"
 
+#include "core/fault.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -418,6 +420,7 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     while (auto fetched = ahead.take()) {
       if (fetched->mail) {
         ++done.visited;
+        core::fault_point("after-fetch");
         if (visit(std::move(*fetched->mail)) == Visit::stop) {
           done.stopped = true;
           ahead.cancel();
@@ -509,6 +512,7 @@ std::expected<void, Failure> ImapMailbox::mark(const std::vector<std::uint32_t>&
                 Scope::mailbox,
                 Retry::never});
   const auto set = imap::uid_set(uids);
+  core::fault_point("before-keyword-store");
   auto reply = m_connection.command(fmt::format("UID STORE {} +FLAGS.SILENT ({})", set, keyword));
   if (!reply)
     return std::unexpected(reply.error());

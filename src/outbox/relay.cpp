@@ -1,5 +1,7 @@
 #include "outbox/relay.hpp"
 
+#include "core/fault.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -110,7 +112,9 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
     core::Result<void> marked;
     switch (outcome.delivery) {
     case Delivery::sent:
+      core::fault_point("after-smtp-250");
       marked = ledger.reply_sent(row.id, now);
+      core::fault_point("after-outbox-mark");
       ++counts.sent;
       ++hour->count;
       if (!hour->oldest)

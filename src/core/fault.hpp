@@ -1,0 +1,37 @@
+#pragma once
+
+#include "core/problem.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace mailroom::core {
+
+// A test hook, and nothing else: the crash matrix of reliability.md E1 needs the daemon to
+// die by SIGKILL at one exact step (after FETCH, after the archive rename, ...) to prove
+// that a restart records each mail exactly once. A kill from outside hits a random step,
+// so the steps say their names here instead. Unarmed (the normal case), a fault point is
+// one comparison.
+//
+// The steps, in the order one mail goes through them. A run polls first and sends the
+// outbox after, so the keyword STORE comes before the SMTP steps.
+inline constexpr std::array<std::string_view, 6> k_fault_points{
+    "after-fetch",          // a mail was fetched and handed on, not yet archived
+    "after-archive",        // its archive file is renamed into place, the ledger not written
+    "after-commit",         // the ledger committed the mail with its outbox rows
+    "before-keyword-store", // marks are due; the IMAP UID STORE of the keyword is not sent
+    "after-smtp-250",       // the server said 250 to a reply; its outbox row is still queued
+    "after-outbox-mark",    // the outbox row is marked sent
+};
+
+// Arms the hook from `spec`, "POINT" or "POINT:N" (die the Nth time POINT is reached;
+// N defaults to 1). An empty spec disarms it. Problems: an unknown point, a bad N. Call it
+// once, before any thread that reaches a fault point starts (the daemon does, from
+// MAILROOM_FAULT_KILL_AT).
+[[nodiscard]] Result<void> arm_fault(std::string_view spec);
+
+// The process kills itself with SIGKILL (no handler, no flush, no destructor: as kill -9
+// does) when the armed point `name` is reached for the Nth time. Thread-safe.
+void fault_point(std::string_view name);
+
+} // namespace mailroom::core
