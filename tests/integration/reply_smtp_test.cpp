@@ -561,3 +561,83 @@ TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQ
       << queued.out;
   EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
 }
+
+// The Message-IDs of `replies`, in spool order.
+std::vector<std::string> message_ids(std::vector<Spooled> replies) {
+  std::ranges::sort(replies, {}, &Spooled::file);
+  std::vector<std::string> ids;
+  for (const auto& reply : replies)
+    ids.push_back(header(reply.message, "Message-ID"));
+  return ids;
+}
+
+TEST(ReplySmtp, ConnectionDroppedAfterTheDotIsRetriedAndDeliveredAtLeastOnce) {
+  // E6, the RFC 1047 window: the server keeps the message, then the connection goes
+  // before its 250. mailroom cannot know the message arrived, so the reply stays
+  // queued (temporary) and goes again: at least once, never lost, the same Message-ID.
+  OwnSink sink(k_smtp_port + 1, "--drop-after-data 1");
+  sink.start();
+  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
+  const auto id = term.deliver();
+  auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("retrying in 1 s"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("the connection ended after the whole message was sent, before the "
+                         "server's reply"),
+            std::string::npos)
+      << ran.err;
+  ASSERT_EQ(replies_to(sink.dir.path(), {id}).size(), 1u) << ran.err; // the server has it
+  auto queued = term.ledger("reply-queued");
+  EXPECT_EQ(lines(queued.out), 1) << queued.out << ran.err;
+  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds{2100});
+  ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto ids = message_ids(replies_to(sink.dir.path(), {id}));
+  ASSERT_EQ(ids.size(), 2u) << ran.err;
+  EXPECT_EQ(ids[0], ids[1]);
+  EXPECT_TRUE(ids[0].starts_with("<receipt.")) << ids[0];
+  const auto sent = term.ledger("reply-sent");
+  EXPECT_EQ(lines(sent.out), 1) << sent.out;
+  EXPECT_NE(sent.out.find("\"attempts\":2"), std::string::npos) << sent.out;
+  EXPECT_EQ(lines(term.ledger("reply-queued").out), 0);
+  // Sent is final: later runs add no third copy.
+  std::this_thread::sleep_for(std::chrono::milliseconds{2100});
+  ASSERT_EQ(term.run().exit_code, 0);
+  EXPECT_EQ(replies_to(sink.dir.path(), {id}).size(), 2u);
+}
+
+TEST(ReplySmtp, A554AtTheEndOfDataFailsForGoodAndIsListedAsReplyFailed) {
+  // E6, the permanent case: the server refuses the message after the `.` with 554.
+  // The reply is failed at once, never tried again, and staff find it in the ledger.
+  OwnSink sink(k_smtp_port + 1, "--reject-data");
+  sink.start();
+  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
+  const auto id = term.deliver();
+  auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("failed for good"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("554 5.7.1 message refused by policy"), std::string::npos) << ran.err;
+  EXPECT_TRUE(replies_to(sink.dir.path(), {id}).empty());
+  const auto refusals = [&] {
+    return lines(
+        test::run_shell("grep '^refused a message' " + test::quoted(sink.dir / "smtp.log")).out);
+  };
+  EXPECT_EQ(refusals(), 1);
+  EXPECT_EQ(lines(term.ledger("reply-queued").out), 0);
+  // No retry on later passes, after the first wait has long passed.
+  std::this_thread::sleep_for(std::chrono::milliseconds{2100});
+  ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(refusals(), 1) << ran.err;
+  const auto failed = term.ledger("reply-failed");
+  EXPECT_EQ(lines(failed.out), 1) << failed.out;
+  EXPECT_NE(failed.out.find("\"attempts\":1"), std::string::npos) << failed.out;
+  // What staff read: the table of `mailroom ledger --status reply-failed`.
+  const auto table = test::mailroom("ledger --status reply-failed --config " +
+                                    test::quoted(term.dir / "term.toml"));
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("student@example.edu"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("reply-failed"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("554 5.7.1 message refused by policy"), std::string::npos) << table.out;
+}

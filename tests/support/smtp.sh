@@ -2,7 +2,8 @@
 # The test SMTP server (tests/support/smtp_sink.py, aiosmtpd) on 127.0.0.1:SMTP_PORT,
 # STARTTLS with the test Dovecot's certificate, AUTH staff:secret, delivering to the
 # Dovecot users through dovecot-lda and keeping a spool copy of every message.
-# usage: smtp.sh start DIR DOVECOT_DIR [--reject ADDR ...] | stop DIR
+# usage: smtp.sh start DIR DOVECOT_DIR [SINK_OPTION ...] | stop DIR
+# (SINK_OPTION: --reject ADDR, --smtps, --drop-after-data N, --reject-data; see smtp_sink.py)
 # env: SMTP_PORT (10025)
 set -euo pipefail
 cmd=${1:?usage: smtp.sh start DIR DOVECOT_DIR | stop DIR}

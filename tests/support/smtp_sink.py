@@ -6,8 +6,13 @@ AUTH user); a recipient whose local part is a user of the test Dovecot is also d
 into that mailbox through dovecot-lda before the 250, so tests need no polling.
 --reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7). --smtps speaks
 TLS from the first byte (implicit TLS, smtps://) instead of requiring STARTTLS.
+Faults of the end of DATA (reliability.md E6): --drop-after-data N keeps the first N
+messages (delivered and spooled, as a server that took them) and then drops the
+connection without a reply, in the RFC 1047 window after the client's `.`;
+--reject-data answers every message with 554 5.7.1 and keeps none.
 usage: smtp_sink.py --port P --cert C --key K --spool DIR --auth user:pass
-                    [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...] [--smtps]"""
+                    [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...] [--smtps]
+                    [--drop-after-data N] [--reject-data]"""
 import logging
 logging.getLogger('mail.log').setLevel(logging.ERROR)
 import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys
@@ -24,6 +29,8 @@ ap.add_argument('--dovecot-conf')
 ap.add_argument('--users-file')
 ap.add_argument('--reject', action='append', default=[])
 ap.add_argument('--smtps', action='store_true')
+ap.add_argument('--drop-after-data', type=int, default=0)
+ap.add_argument('--reject-data', action='store_true')
 a = ap.parse_args()
 os.makedirs(a.spool, exist_ok=True)
 creds = dict(x.split(':', 1) for x in a.auth)
@@ -32,6 +39,7 @@ if a.users_file:
     users = {l.split(':', 1)[0] for l in open(a.users_file) if l.strip() and not l.startswith('#')}
 rejected = {x.lower() for x in a.reject}
 counter = itertools.count(1 + sum(n.endswith('.eml') for n in os.listdir(a.spool)))
+drops_left = a.drop_after_data
 LDA = '/usr/lib/dovecot/dovecot-lda'
 
 
@@ -43,6 +51,11 @@ class Handler:
         return '250 OK'
 
     async def handle_DATA(self, server, session, envelope):
+        global drops_left
+        if a.reject_data:
+            # One log line per refused message, so a test can count the attempts.
+            print(f'refused a message to {",".join(envelope.rcpt_tos)}', file=sys.stderr, flush=True)
+            return '554 5.7.1 message refused by policy'
         n = next(counter)
         data = envelope.original_content
         for rcpt in envelope.rcpt_tos:
@@ -66,6 +79,15 @@ class Handler:
                        if session.authenticated and isinstance(session.auth_data, LoginPassword)
                        else None}, f)
         os.rename(os.path.join(a.spool, f'.{n:04d}.eml'), os.path.join(a.spool, f'{n:04d}.eml'))
+        if drops_left > 0:
+            drops_left -= 1
+            # The message is kept, but the client never hears so: the connection goes
+            # before the 250. abort() closes the socket at once (under TLS, without a
+            # close_notify); aiosmtpd then cancels this session, so no reply is written.
+            print(f'dropped the connection after message {n:04d}', file=sys.stderr, flush=True)
+            server.transport.abort()
+            await asyncio.sleep(60)
+            return '421 4.3.0 dropped'
         return '250 2.0.0 delivered'
 
 
