@@ -1,11 +1,13 @@
 #include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/run_loop.hpp"
 #include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
+#include "outbox/smtp_sender.hpp"
 #include "pipeline/authentication.hpp"
 
 #include <fmt/format.h>
@@ -81,6 +83,25 @@ void check_mailbox(const daemon::Settings& settings, Report& report) {
                         folder->keyword_storable ? ""
                                                  : "; the folder takes no new keywords (the "
                                                    "ledger still decides what was processed)"));
+}
+
+void check_outbox(const daemon::Settings& settings, Report& report) {
+  const auto& url = settings.outbox.url;
+  if (url.starts_with("dir:"))
+    return report.ok(
+        fmt::format("outbox {}: replies are written as files; no server to log in to", url));
+  auto smtp = daemon::smtp_settings(settings);
+  if (!smtp)
+    return report.add(smtp.error());
+  auto sender = outbox::SmtpSender::make(std::move(*smtp));
+  if (!sender)
+    return report.add(sender.error());
+  auto login = (*sender)->check_login();
+  if (!login)
+    return report.add(login.error());
+  report.ok(fmt::format("outbox {}: {}, {}; nothing sent", url, *login,
+                        settings.outbox.allow_plaintext ? "TLS if offered (allow_plaintext)"
+                                                        : "TLS with the certificate verified"));
 }
 
 // How many of the ledger's latest mails check_trust reads for their authserv-ids.
@@ -160,6 +181,7 @@ int run_config_check(const std::string& config_file) {
   check_rules(*settings, report);
   check_state(*settings, report);
   check_mailbox(*settings, report);
+  check_outbox(*settings, report);
   check_trust(*settings, report);
   if (!report.problems.empty())
     return print_problems(report.problems);

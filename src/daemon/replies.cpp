@@ -52,10 +52,8 @@ ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course)
   return plan;
 }
 
-core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings) {
+core::Result<outbox::SmtpSettings> smtp_settings(const Settings& settings) {
   const auto& outbox = settings.outbox;
-  if (outbox.url.starts_with("dir:"))
-    return std::make_unique<outbox::DirectorySender>(outbox.url.substr(4));
   outbox::SmtpSettings smtp;
   smtp.url = outbox.url;
   smtp.user = outbox.user;
@@ -64,11 +62,24 @@ core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settin
     if (!password)
       return std::unexpected(password.error());
     smtp.password = std::move(*password);
+    smtp.password_origin = outbox.password_file.empty()
+                               ? std::string("the systemd credential smtp-password")
+                               : outbox.password_file.string();
   }
   smtp.ca_file = outbox.ca_file;
   smtp.allow_plaintext = outbox.allow_plaintext;
   smtp.timeout = outbox.timeout;
-  auto made = outbox::SmtpSender::make(std::move(smtp));
+  return smtp;
+}
+
+core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings) {
+  const auto& outbox = settings.outbox;
+  if (outbox.url.starts_with("dir:"))
+    return std::make_unique<outbox::DirectorySender>(outbox.url.substr(4));
+  auto smtp = smtp_settings(settings);
+  if (!smtp)
+    return std::unexpected(smtp.error());
+  auto made = outbox::SmtpSender::make(std::move(*smtp));
   if (!made)
     return std::unexpected(made.error());
   return std::unique_ptr<outbox::Sender>(std::move(*made));

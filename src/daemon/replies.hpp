@@ -3,6 +3,7 @@
 #include "daemon/ingest.hpp"
 #include "daemon/settings.hpp"
 #include "outbox/sender.hpp"
+#include "outbox/smtp_sender.hpp"
 
 #include <memory>
 
@@ -12,6 +13,10 @@ namespace mailroom::daemon {
 // rules folder's templates/, the course address, mailroom's own Message-ID domain,
 // the recipients policy and the cap.
 [[nodiscard]] ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
+
+// The SMTP settings of [outbox] (an smtps:// or smtp:// url), with the password read
+// from password_file or the systemd credential smtp-password when a user is set.
+[[nodiscard]] core::Result<outbox::SmtpSettings> smtp_settings(const Settings& settings);
 
 // The sender [outbox] url names: a directory (dir:PATH) or SMTP over libcurl with the
 // password from password_file or the systemd credential smtp-password.

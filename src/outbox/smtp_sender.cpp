@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <memory>
 
 namespace mailroom::outbox {
 
@@ -29,6 +30,7 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
 struct ServerLines {
   std::string last;
   std::string error;
+  std::string login; // the reply to AUTH: "235 ..." once logged in
 };
 
 std::size_t keep_reply_lines(char* buffer, std::size_t size, std::size_t count, void* user) {
@@ -38,9 +40,16 @@ std::size_t keep_reply_lines(char* buffer, std::size_t size, std::size_t count, 
     line.pop_back();
   if (line.size() >= 3 && std::isdigit(static_cast<unsigned char>(line[0]))) {
     lines->last = line;
+    if (line.starts_with("235"))
+      lines->login = line;
     if ((line[0] == '4' || line[0] == '5') && lines->error.empty())
       lines->error = line;
   }
+  return size * count;
+}
+
+// The body of a command's reply (NOOP's "250 OK"), which no one reads.
+std::size_t discard(char*, std::size_t size, std::size_t count, void*) {
   return size * count;
 }
 
@@ -68,7 +77,7 @@ std::string url_with_helo(const SmtpSettings& settings) {
   return url;
 }
 
-// The options of every connection: TLS required (or
+// The options of every connection, a mail's or a login check's: TLS required (or
 // tried, on loopback tests), the certificate and host name verified, AUTH, the
 // server's reply lines into `lines`, libcurl's words into `reason`.
 void set_session_options(CURL* curl, const SmtpSettings& settings, const std::string& url,
@@ -191,6 +200,66 @@ SendOutcome SmtpSender::send(const Envelope& envelope, const std::string& messag
                          m_settings.url, envelope.recipient,
                          *reason ? reason : curl_easy_strerror(code), ca_fix(m_settings));
   return {delivery, detail};
+}
+
+core::Result<std::string> SmtpSender::check_login() const {
+  // A NOOP after libcurl's connect phase (greeting, EHLO, STARTTLS, AUTH), with the
+  // same options as send(). Not CURLOPT_CONNECT_ONLY: libcurl then hands the socket to
+  // the caller and closes it without QUIT (seen with 7.88). Not VRFY: servers disable
+  // it (502, 252) and it asks about an address. Every server must take NOOP (RFC 5321
+  // 4.5.1), it proves the session works after AUTH, and it starts no mail transaction;
+  // the cleanup then ends the cached connection with QUIT.
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl)
+    return core::fail("[outbox] url", "libcurl could not start", "");
+  const std::string url = url_with_helo(m_settings);
+  ServerLines lines;
+  char reason[CURL_ERROR_SIZE] = {};
+  set_session_options(curl.get(), m_settings, url, lines, reason);
+  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "NOOP");
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
+  const CURLcode code = curl_easy_perform(curl.get());
+  const std::string where = "[outbox] url " + m_settings.url;
+  const std::string why = *reason ? reason : curl_easy_strerror(code);
+  const std::string said = lines.error.empty() ? "" : " (" + lines.error + ")";
+  if (code == CURLE_OK) {
+    // libcurl skips AUTH, and says nothing, when the server offers no mechanism it
+    // knows; a user that never logged in would then fail at the first MAIL FROM.
+    if (!m_settings.user.empty() && !lines.login.starts_with("235"))
+      return core::fail(
+          where, fmt::format("the server offered no AUTH method to log in as {}", m_settings.user),
+          "check the url's host and port (a submission port, 587 or 465, "
+          "offers AUTH), or remove [outbox] user if the server needs no login");
+    return m_settings.user.empty() ? std::string("connected, no login configured")
+                                   : fmt::format("logged in as {}", m_settings.user);
+  }
+  if (untrusted_certificate(code))
+    return core::fail(where, fmt::format("the server's TLS certificate is not trusted ({})", why),
+                      ca_fix(m_settings));
+  switch (code) {
+  case CURLE_LOGIN_DENIED:
+    return core::fail(where, fmt::format("login as {} refused{}", m_settings.user, said),
+                      "check [outbox] user and the password in " +
+                          (m_settings.password_origin.empty() ? std::string("its file")
+                                                              : m_settings.password_origin));
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_OPERATION_TIMEDOUT:
+    return core::fail(where, fmt::format("the server is unreachable ({})", why),
+                      "check the host and port in [outbox] url, that the server is up, and "
+                      "that no firewall stands between");
+  case CURLE_USE_SSL_FAILED:
+    return core::fail(where, fmt::format("the server offers no STARTTLS ({})", why),
+                      "use smtps://HOST (TLS from the first byte, port 465) if the server "
+                      "speaks it, or a server that offers STARTTLS");
+  case CURLE_SSL_CONNECT_ERROR:
+    return core::fail(where, fmt::format("the TLS handshake failed ({})", why),
+                      "check that the port speaks what the url says: smtps:// for TLS from "
+                      "the first byte (465), smtp:// for STARTTLS (587 or 25)");
+  default:
+    return core::fail(where, fmt::format("{}{}", why, said),
+                      "check [outbox] url, user and the server's log");
+  }
 }
 
 } // namespace mailroom::outbox

@@ -14,6 +14,7 @@ struct SmtpSettings {
   std::string url; // smtps://HOST[:PORT] or smtp://HOST[:PORT] (STARTTLS required)
   std::string user;
   std::string password;          // from read_password(file, "smtp-password")
+  std::string password_origin;   // the file or credential it came from, for a refused login
   std::filesystem::path ca_file; // empty: the system's CA store
   bool allow_plaintext = false;  // loopback tests only: STARTTLS tried, not required
   std::chrono::seconds timeout{30};
@@ -30,6 +31,12 @@ public:
   [[nodiscard]] static core::Result<std::unique_ptr<SmtpSender>> make(SmtpSettings settings);
   ~SmtpSender() override;
   [[nodiscard]] SendOutcome send(const Envelope& envelope, const std::string& message) override;
+
+  // Connects, does TLS and AUTH as send() does, then QUIT; nothing is sent. Returns
+  // "logged in as USER", or a Problem whose fix names the cause: a refused login (the
+  // password), an untrusted certificate, an unreachable host, no STARTTLS, no AUTH.
+  // On a new connection of its own each time.
+  [[nodiscard]] core::Result<std::string> check_login() const;
 
 private:
   explicit SmtpSender(SmtpSettings settings);

@@ -641,3 +641,44 @@ TEST(ReplySmtp, A554AtTheEndOfDataFailsForGoodAndIsListedAsReplyFailed) {
   EXPECT_NE(table.out.find("reply-failed"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("554 5.7.1 message refused by policy"), std::string::npos) << table.out;
 }
+
+TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
+  // `mailroom check --config` connects as the sender does (STARTTLS, the certificate
+  // checked against the test CA, AUTH with the password file) and sends nothing.
+  Term term(k_smtp_port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto check = [&] {
+    return test::mailroom("check --config " + test::quoted(term.dir / "term.toml"));
+  };
+  const auto spooled = [] {
+    return std::ranges::count_if(
+        fs::directory_iterator(k_smtp_dir / "spool"),
+        [](const auto& entry) { return entry.path().extension() == ".eml"; });
+  };
+  const auto before = spooled();
+  const auto ok = check();
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find(fmt::format("outbox smtp://127.0.0.1:{}: logged in as staff, TLS with the "
+                                    "certificate verified; nothing sent",
+                                    k_smtp_port)),
+            std::string::npos)
+      << ok.out;
+  EXPECT_EQ(spooled(), before);
+
+  Term::write(term.dir / "smtp-password", "not-the-password\n");
+  const auto wrong = check();
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
+  EXPECT_NE(wrong.err.find("login as staff refused (535"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("check [outbox] user and the password in " +
+                           (term.dir / "smtp-password").string()),
+            std::string::npos)
+      << wrong.err;
+
+  // Nothing listens on the next port (the own sinks of other tests are stopped).
+  Term dead(k_smtp_port + 1, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto unreachable = test::mailroom("check --config " + test::quoted(dead.dir / "term.toml"));
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.out << unreachable.err;
+  EXPECT_NE(unreachable.err.find("the server is unreachable"), std::string::npos)
+      << unreachable.err;
+  EXPECT_NE(unreachable.err.find("check the host and port in [outbox] url"), std::string::npos)
+      << unreachable.err;
+}
