@@ -30,6 +30,22 @@ std::string when(std::optional<core::Instant> oldest, std::chrono::hours window)
   return oldest ? "at " + core::to_iso_utc(*oldest + window) : "once the limit is raised";
 }
 
+// Calls the callback, if any, when the scope ends: once per row, whichever way its
+// handling leaves the loop body.
+class AfterRow {
+public:
+  explicit AfterRow(const std::function<void()>& callback) : m_callback(callback) {}
+  ~AfterRow() {
+    if (m_callback)
+      m_callback();
+  }
+  AfterRow(const AfterRow&) = delete;
+  AfterRow& operator=(const AfterRow&) = delete;
+
+private:
+  const std::function<void()>& m_callback;
+};
+
 } // namespace
 
 std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
@@ -38,7 +54,8 @@ std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
 }
 
 RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
-                  core::Instant now, std::chrono::seconds first_wait, const SendLimits& limits) {
+                  core::Instant now, std::chrono::seconds first_wait, const SendLimits& limits,
+                  const std::function<void()>& after_each) {
   RelayCounts counts;
   auto due = ledger.due_replies(now);
   if (!due) {
@@ -75,6 +92,9 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
   };
   bool server_down = false;
   for (const auto& row : *due) {
+    // Order is important: the call comes after the row's mark, so a slow send falls
+    // between two calls.
+    const AfterRow after_row(after_each);
     if (server_down) {
       // One failed connection says enough: the rest wait for the same backoff.
       if (auto marked = ledger.reply_retry(row.id, "not tried: the server was unreachable",

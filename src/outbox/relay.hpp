@@ -5,6 +5,7 @@
 #include "outbox/sender.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace mailroom::outbox {
@@ -29,9 +30,15 @@ struct RelayCounts {
 // critical when the breaker trips, at warning when a recipient reaches its daily cap;
 // while held rows wait, later passes stay quiet. `envelope_from` may be empty: the null
 // sender (MAIL FROM:<>).
+//
+// `after_each`, if set, is called on the caller's thread after each due row is handled
+// and marked (sent, failed, retried, held or not tried), so that a long pass against a
+// slow server can report progress between replies (the daemon pings the systemd
+// watchdog). It must not throw.
 [[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
                                 const std::string& envelope_from, core::Instant now,
                                 std::chrono::seconds first_wait = std::chrono::seconds{60},
-                                const SendLimits& limits = {});
+                                const SendLimits& limits = {},
+                                const std::function<void()>& after_each = {});
 
 } // namespace mailroom::outbox

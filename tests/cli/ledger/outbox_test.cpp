@@ -154,6 +154,32 @@ TEST(LedgerOutbox, RelayMarksSentFailedAndRetriesLater) {
   EXPECT_EQ(sender.recipients.size(), 3u);
 }
 
+TEST(LedgerOutbox, RelayCallsBackAfterEachReplySoTheDaemonCanPingTheWatchdog) {
+  // Two mails, each to Ada and Alan: four replies in one pass. The callback comes after
+  // each one is sent and marked, so a slow server's wait falls between two calls.
+  test::LedgerFixture fixture;
+  auto ledger = fixture.open();
+  Recorder recorder{fixture};
+  recorder.record(ledger, receipt(), "2025-10-06T12:00:00Z");
+  recorder.record(ledger, receipt(), "2025-10-06T12:00:05Z");
+  ScriptedSender sender;
+  std::vector<std::pair<int, int>> calls; // (replies sent so far, rows marked sent)
+  const auto after_each = [&] {
+    calls.emplace_back(static_cast<int>(sender.recipients.size()), count(ledger, "sent"));
+  };
+  const auto now = at("2025-10-06T12:00:10Z");
+  auto counts = outbox::relay(ledger, sender, "staff@example.edu", now, std::chrono::seconds{60},
+                              {}, after_each);
+  EXPECT_EQ(counts.sent, 4);
+  EXPECT_EQ(calls, (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 4}}));
+  // A pass with nothing due calls nothing.
+  calls.clear();
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::hours{1},
+                         std::chrono::seconds{60}, {}, after_each);
+  EXPECT_EQ(counts.sent, 0);
+  EXPECT_TRUE(calls.empty());
+}
+
 TEST(LedgerOutbox, APermanentFailureStopsAndShowsAsReplyFailed) {
   test::LedgerFixture fixture;
   {
