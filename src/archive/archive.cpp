@@ -1,10 +1,13 @@
 #include "archive/archive.hpp"
 
 #include "archive/file_names.hpp"
+#include "message/parse.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -165,9 +168,16 @@ fs::path Archive::attachment_dir(const std::string& sha256) const {
   return m_root / sha256;
 }
 
-core::Result<StoredMail> Archive::store(std::string_view raw,
-                                        const std::vector<message::Attachment>& attachments,
-                                        std::string_view raw_sha256) const {
+bool Archive::has(const std::string& sha256) const {
+  struct stat info {};
+  const auto path = raw_path(sha256);
+  return ::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+template <typename WriteAttachments>
+core::Result<StoredMail>
+Archive::store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
+                    std::string_view raw_sha256, WriteAttachments&& write_attachments) const {
   StoredMail stored;
   stored.sha256 = raw_sha256.empty() ? sha256_hex(raw) : std::string(raw_sha256);
   stored.raw_path = raw_path(stored.sha256);
@@ -176,22 +186,51 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
   for (const auto& attachment : attachments)
     originals.push_back(attachment.filename);
   const auto names = unique_file_names(originals);
-  bool any_bytes = false;
-  for (std::size_t i = 0; i < attachments.size(); ++i) {
+  for (std::size_t i = 0; i < attachments.size(); ++i)
     stored.attachments.push_back(
         {attachments[i].filename, names[i], attachments[i].sha256, attachments[i].size});
-    any_bytes = any_bytes || !attachments[i].bytes.empty() || attachments[i].size == 0;
-  }
 
-  struct stat info {};
-  if (::lstat(stored.raw_path.c_str(), &info) == 0 && S_ISREG(info.st_mode))
+  if (has(stored.sha256))
     return stored; // archived before: the bytes are the same, by their name
 
+  struct stat info {};
   const fs::path final_dir = attachment_dir(stored.sha256);
-  if (!attachments.empty() && any_bytes && ::lstat(final_dir.c_str(), &info) != 0) {
+  if (!attachments.empty() && ::lstat(final_dir.c_str(), &info) != 0) {
     // The attachments go into a temporary folder that is renamed as a whole, so a
     // crash never leaves half of them under the final name.
-    const fs::path temporary = m_root / k_temporary_folder / temporary_name(stored.sha256);
+    auto temporary = write_attachments(stored.sha256, names);
+    if (!temporary)
+      return std::unexpected(temporary.error());
+    // An empty path: nothing to keep (facts parsed without their bytes).
+    if (!temporary->empty()) {
+      if (auto synced = sync_path(*temporary); !synced)
+        return std::unexpected(synced.error());
+      if (::rename(temporary->c_str(), final_dir.c_str()) != 0) {
+        const int rename_error = errno;
+        std::error_code error;
+        fs::remove_all(*temporary, error);
+        // Another process may have stored the same mail first; that copy is as good.
+        if (rename_error != EEXIST && rename_error != ENOTEMPTY)
+          return std::unexpected(system_problem(final_dir, "rename into place", rename_error));
+      }
+    }
+  }
+  if (auto written = write_durably(stored.raw_path, raw, m_root / k_temporary_folder); !written)
+    return std::unexpected(written.error());
+  return stored;
+}
+
+core::Result<StoredMail> Archive::store(std::string_view raw,
+                                        const std::vector<message::Attachment>& attachments,
+                                        std::string_view raw_sha256) const {
+  bool any_bytes = false;
+  for (const auto& attachment : attachments)
+    any_bytes = any_bytes || !attachment.bytes.empty() || attachment.size == 0;
+  const auto write = [&](const std::string& sha256,
+                         const std::vector<std::string>& names) -> core::Result<fs::path> {
+    if (!any_bytes)
+      return fs::path();
+    const fs::path temporary = m_root / k_temporary_folder / temporary_name(sha256);
     std::error_code error;
     fs::remove_all(temporary, error);
     if (::mkdir(temporary.c_str(), 0750) != 0)
@@ -203,19 +242,122 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
         return std::unexpected(written.error());
       }
     }
-    if (auto synced = sync_path(temporary); !synced)
-      return std::unexpected(synced.error());
-    if (::rename(temporary.c_str(), final_dir.c_str()) != 0) {
-      const int rename_error = errno;
-      fs::remove_all(temporary, error);
-      // Another process may have stored the same mail first; that copy is as good.
-      if (rename_error != EEXIST && rename_error != ENOTEMPTY)
-        return std::unexpected(system_problem(final_dir, "rename into place", rename_error));
+    return temporary;
+  };
+  return store_with(raw, attachments, raw_sha256, write);
+}
+
+core::Result<StoredMail> Archive::store(std::string_view raw,
+                                        const std::vector<message::Attachment>& attachments,
+                                        std::string_view raw_sha256, Staging& staged) const {
+  staged.close_current();
+  if (staged.m_problem)
+    return std::unexpected(*staged.m_problem);
+  const auto name = [&](const std::string&,
+                        const std::vector<std::string>& names) -> core::Result<fs::path> {
+    // Every name comes from unique_file_names: one component, no "..", no "/", and no
+    // leading dot, so it never meets a ".part-N" still to be renamed.
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+      const auto from = staged.m_folder / Staging::part_name(i);
+      if (::rename(from.c_str(), (staged.m_folder / names[i]).c_str()) != 0)
+        return std::unexpected(system_problem(from, "rename", errno));
     }
+    // Parts begun but never finished (the parser gave up half-way) are not attachments.
+    for (std::size_t i = attachments.size(); i < staged.m_parts; ++i)
+      ::unlink((staged.m_folder / Staging::part_name(i)).c_str());
+    return staged.m_folder;
+  };
+  return store_with(raw, attachments, raw_sha256, name);
+}
+
+core::Result<std::unique_ptr<Staging>> Archive::stage() const {
+  static std::atomic<unsigned> s_next{0};
+  const fs::path folder =
+      m_root / k_temporary_folder / temporary_name(fmt::format("stage-{}", s_next++));
+  std::error_code error;
+  fs::remove_all(folder, error); // a dead process's, with the same pid
+  if (::mkdir(folder.c_str(), 0750) != 0)
+    return std::unexpected(system_problem(folder, "create", errno));
+  return std::unique_ptr<Staging>(new Staging(folder));
+}
+
+Staging::~Staging() {
+  if (m_fd >= 0)
+    ::close(m_fd);
+  // Still here unless store() renamed it into place.
+  std::error_code error;
+  fs::remove_all(m_folder, error);
+}
+
+std::string Staging::part_name(std::size_t index) {
+  return fmt::format(".part-{}", index);
+}
+
+void Staging::begin(std::size_t index) {
+  close_current();
+  if (m_problem)
+    return;
+  m_parts = std::max(m_parts, index + 1);
+  m_current = m_folder / part_name(index);
+  m_fd = ::open(m_current.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (m_fd < 0)
+    m_problem = system_problem(m_current, "create", errno);
+}
+
+void Staging::write(std::string_view bytes) {
+  while (m_fd >= 0 && !bytes.empty()) {
+    const auto written = ::write(m_fd, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0) {
+      m_problem = system_problem(m_current, "write", errno);
+      ::close(std::exchange(m_fd, -1));
+      return;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(written));
   }
-  if (auto written = write_durably(stored.raw_path, raw, m_root / k_temporary_folder); !written)
-    return std::unexpected(written.error());
-  return stored;
+}
+
+void Staging::restart() {
+  if (m_fd < 0)
+    return;
+  if (::ftruncate(m_fd, 0) != 0 || ::lseek(m_fd, 0, SEEK_SET) != 0) {
+    m_problem = system_problem(m_current, "rewrite", errno);
+    ::close(std::exchange(m_fd, -1));
+  }
+}
+
+void Staging::close_current() {
+  if (m_fd < 0)
+    return;
+  const int fd = std::exchange(m_fd, -1);
+  if (::fsync(fd) != 0 && !m_problem)
+    m_problem = system_problem(m_current, "fsync", errno);
+  if (::close(fd) != 0 && !m_problem)
+    m_problem = system_problem(m_current, "close", errno);
+}
+
+core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
+                                         std::string_view origin, message::ParseOptions options) {
+  const auto sha256 = sha256_hex(raw);
+  options.raw_sha256 = sha256;
+  options.keep_attachment_bytes = false;
+  options.attachment_writer = nullptr;
+  std::unique_ptr<Staging> staging;
+  if (!archive.has(sha256)) {
+    auto staged = archive.stage();
+    if (!staged)
+      return std::unexpected(staged.error());
+    staging = std::move(*staged);
+    options.attachment_writer = staging.get();
+  }
+  ParsedMail parsed{message::parse(raw, origin, options), {}};
+  auto stored = staging ? archive.store(raw, parsed.facts.attachments, sha256, *staging)
+                        : archive.store(raw, parsed.facts.attachments, sha256);
+  if (!stored)
+    return std::unexpected(stored.error());
+  parsed.stored = std::move(*stored);
+  return parsed;
 }
 
 } // namespace mailroom::archive

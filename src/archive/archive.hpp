@@ -4,6 +4,8 @@
 #include "message/facts.hpp"
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,37 @@ struct StoredMail {
   std::string sha256; // of the raw bytes, hex
   std::filesystem::path raw_path;
   std::vector<StoredAttachment> attachments;
+};
+
+class Archive;
+
+// One mail's attachments written as the parser decodes them (message::AttachmentWriter),
+// into a folder of their own under archive/.tmp that Archive::store renames into place.
+// Dropped without store(), it removes its folder. A write that fails (disk full) is
+// kept and reported by store().
+class Staging final : public message::AttachmentWriter {
+public:
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  ~Staging() override;
+
+  void begin(std::size_t index) override;
+  void write(std::string_view bytes) override;
+  void restart() override;
+
+private:
+  friend class Archive;
+  explicit Staging(std::filesystem::path folder) : m_folder(std::move(folder)) {}
+  // fsync and close of the attachment being written.
+  void close_current();
+  static std::string part_name(std::size_t index);
+
+  std::filesystem::path m_folder;
+  int m_fd = -1;
+  std::filesystem::path m_current;
+  std::size_t m_parts = 0; // one past the highest index begun
+  std::optional<core::Problem> m_problem;
+  bool m_kept = false; // renamed into place by store(): nothing to remove
 };
 
 // The archive folder of a state folder: raw messages, content-addressed, written
@@ -49,14 +82,45 @@ public:
                                                const std::vector<message::Attachment>& attachments,
                                                std::string_view raw_sha256 = {}) const;
 
+  // Whether the raw message with this hash is archived already.
+  [[nodiscard]] bool has(const std::string& sha256) const;
+
+  // A folder for the attachments of a mail about to be parsed (see Staging).
+  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage() const;
+
+  // store() for a mail whose attachment bytes went to `staged` while it was parsed:
+  // `attachments` are the parsed facts (names, sizes, hashes; no bytes).
+  [[nodiscard]] core::Result<StoredMail> store(std::string_view raw,
+                                               const std::vector<message::Attachment>& attachments,
+                                               std::string_view raw_sha256, Staging& staged) const;
+
   // Where a mail with this hash is (or would be) kept.
   [[nodiscard]] std::filesystem::path raw_path(const std::string& sha256) const;
   [[nodiscard]] std::filesystem::path attachment_dir(const std::string& sha256) const;
   [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
 
 private:
+  // The common part of both store()s: `write_attachments` fills the temporary folder.
+  template <typename WriteAttachments>
+  core::Result<StoredMail>
+  store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
+             std::string_view raw_sha256, WriteAttachments&& write_attachments) const;
+
   std::filesystem::path m_root;
 };
+
+// A mail's facts and where its bytes are kept.
+struct ParsedMail {
+  message::MessageFacts facts;
+  StoredMail stored;
+};
+
+// Parses `raw` and archives it, the way every mail comes in: hashed once, its
+// attachments written to disk as they are decoded (never held in memory beside the
+// mail), and nothing written when the same bytes are archived already.
+[[nodiscard]] core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
+                                                       std::string_view origin,
+                                                       message::ParseOptions options = {});
 
 // Lower-case hex SHA-256 of `bytes`.
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);

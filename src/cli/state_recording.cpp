@@ -50,17 +50,16 @@ int record_into_state(const std::string& state_dir, const rules::Course&,
       continue;
     }
     // The decision was made on facts without attachment bytes; the archive needs them.
-    message::ParseOptions options;
-    options.keep_attachment_bytes = true;
-    const auto facts = message::parse(mail.raw, "file " + mail.file, options);
     // Order is important: archive first (fsync'ed and renamed), record after. A crash
     // in between leaves an archived file that the next run finds by its hash.
-    auto stored = store.store(mail.raw, facts.attachments);
-    if (!stored) {
-      print_problem(stored.error());
+    auto parsed = archive::parse_and_store(store, mail.raw, "file " + mail.file);
+    if (!parsed) {
+      print_problem(parsed.error());
       ++failed;
       continue;
     }
+    const auto& facts = parsed->facts;
+    const auto* stored = &parsed->stored;
     if (kill_at > 0 && ++archived == kill_at)
       std::raise(SIGKILL);
     ledger::NewMail row{mail.source,

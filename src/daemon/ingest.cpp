@@ -75,15 +75,14 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
     return std::unexpected(seen.error());
   if (*seen)
     return IngestOutcome{Taken::known, 0, {}};
-  message::ParseOptions options;
-  options.keep_attachment_bytes = true;
-  auto facts = message::parse(mail.raw, "file " + mail.file, options);
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash.
-  auto stored = m_archive.store(mail.raw, facts.attachments, facts.sha256);
-  if (!stored)
-    return std::unexpected(stored.error());
+  auto parsed = archive::parse_and_store(m_archive, mail.raw, "file " + mail.file);
+  if (!parsed)
+    return std::unexpected(parsed.error());
   core::fault_point("after-archive");
+  auto& facts = parsed->facts;
+  const auto* stored = &parsed->stored;
   ledger::NewMail row{mail.source,
                       mail.file,
                       mail.received_at,
@@ -97,9 +96,6 @@ core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rul
                                facts.attachments[i].content_type,
                                static_cast<std::int64_t>(file.size), file.sha256});
   }
-  // The bytes are in the archive now; the decision and the ledger need only the facts.
-  for (auto& attachment : facts.attachments)
-    std::string().swap(attachment.bytes);
   auto decision =
       pipeline::decide(mail.source, mail.file, mail.received_at, std::move(facts), course);
   pipeline::apply_checks(decision, mail.raw, m_checks, {});

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mailroom::message {
@@ -45,9 +46,26 @@ struct Limits {
   std::size_t max_links = 1000;
 };
 
+// Where decoded attachment bytes go as they are decoded, instead of memory: the archive
+// writes them straight to disk, so a 20 MB deck is never held decoded beside its mail.
+class AttachmentWriter {
+public:
+  virtual ~AttachmentWriter() = default;
+  // The bytes of the attachment that will be facts.attachments[index] begin.
+  virtual void begin(std::size_t index) = 0;
+  virtual void write(std::string_view bytes) = 0;
+  // What was written since begin() is void: broken base64 is kept as written instead.
+  virtual void restart() = 0;
+};
+
 struct ParseOptions {
   Limits limits;
   bool keep_attachment_bytes = false;
+  // When set, attachment bytes go here (and not into Attachment::bytes). Not owned.
+  AttachmentWriter* attachment_writer = nullptr;
+  // The raw message's SHA-256 when the caller has it already: a backlog is gigabytes,
+  // hashed once.
+  std::string_view raw_sha256;
 };
 
 // Everything mailroom reads from one raw RFC 5322 message. Pure data.

@@ -143,8 +143,14 @@ private:
   }
 
   void attachment(const Part& part, const std::string& path, std::string filename) {
-    const auto keep = m_options.keep_attachment_bytes ? KeepBytes::yes : KeepBytes::no;
-    auto decoded = decode_body(body_of(part), part.encoding, keep);
+    Decoded decoded;
+    if (auto* writer = m_options.attachment_writer) {
+      writer->begin(m_facts.attachments.size());
+      decoded = decode_body(body_of(part), part.encoding, *writer);
+    } else {
+      const auto keep = m_options.keep_attachment_bytes ? KeepBytes::yes : KeepBytes::no;
+      decoded = decode_body(body_of(part), part.encoding, keep);
+    }
     if (decoded.lossy)
       error(path, "broken base64 kept as written");
     Attachment out;

@@ -159,7 +159,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
 MessageFacts parse(std::string_view raw, std::string_view origin, const ParseOptions& options) {
   MessageFacts facts;
   facts.size = raw.size();
-  facts.sha256 = sha256_hex(raw);
+  facts.sha256 = options.raw_sha256.empty() ? sha256_hex(raw) : std::string(options.raw_sha256);
   try {
     read_message(raw, origin, options, facts);
   } catch (const std::bad_alloc&) {

@@ -31,7 +31,7 @@ std::string hex(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-// Incremental SHA-256 that also counts bytes and optionally keeps them.
+// Incremental SHA-256 that also counts bytes and optionally keeps them or hands them on.
 class Sink {
 public:
   // `expected_size`: about how many bytes will come, so that kept bytes are allocated
@@ -42,12 +42,18 @@ public:
     if (m_keep == KeepBytes::yes)
       m_bytes.reserve(expected_size);
   }
+  explicit Sink(AttachmentWriter* out, KeepBytes keep, std::size_t expected_size = 0)
+      : Sink(out ? KeepBytes::no : keep, expected_size) {
+    m_out = out;
+  }
   void write(const char* data, std::size_t size) {
     if (size == 0)
       return;
     EVP_DigestUpdate(m_ctx.get(), data, size);
     m_size += size;
-    if (m_keep == KeepBytes::yes)
+    if (m_out)
+      m_out->write(std::string_view(data, size));
+    else if (m_keep == KeepBytes::yes)
       m_bytes.append(data, size);
   }
   Decoded finish(bool lossy) {
@@ -60,6 +66,7 @@ public:
 private:
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx;
   KeepBytes m_keep;
+  AttachmentWriter* m_out = nullptr;
   std::uint64_t m_size = 0;
   std::string m_bytes;
 };
@@ -287,43 +294,60 @@ TransferEncoding transfer_encoding(std::string_view value) {
   return TransferEncoding::identity;
 }
 
-Decoded decode_body(std::string_view body, TransferEncoding encoding, KeepBytes keep) {
+namespace {
+
+Decoded decode_into(std::string_view body, TransferEncoding encoding, KeepBytes keep,
+                    AttachmentWriter* out) {
   switch (encoding) {
   case TransferEncoding::base64: {
-    Sink sink(keep, body.size() / 4 * 3);
+    Sink sink(out, keep, body.size() / 4 * 3);
     BlockWriter writer(sink);
     if (decode_base64(body, writer)) {
       writer.flush();
       return sink.finish(false);
     }
-    Sink fallback(keep);
+    if (out)
+      out->restart();
+    Sink fallback(out, keep);
     BlockWriter raw(fallback);
     write_without_line_breaks(body, raw);
     raw.flush();
     return fallback.finish(true);
   }
   case TransferEncoding::quoted_printable: {
-    Sink sink(keep, body.size());
+    Sink sink(out, keep, body.size());
     BlockWriter writer(sink);
     decode_qp(body, writer);
     writer.flush();
     return sink.finish(false);
   }
   case TransferEncoding::uuencode: {
-    Sink sink(keep, body.size() / 4 * 3);
+    Sink sink(out, keep, body.size() / 4 * 3);
     BlockWriter writer(sink);
     if (decode_uu(body, writer)) {
       writer.flush();
       return sink.finish(false);
     }
+    if (out)
+      out->restart();
     break;
   }
   case TransferEncoding::identity:
     break;
   }
-  Sink sink(keep, body.size());
+  Sink sink(out, keep, body.size());
   sink.write(body.data(), body.size());
   return sink.finish(false);
+}
+
+} // namespace
+
+Decoded decode_body(std::string_view body, TransferEncoding encoding, KeepBytes keep) {
+  return decode_into(body, encoding, keep, nullptr);
+}
+
+Decoded decode_body(std::string_view body, TransferEncoding encoding, AttachmentWriter& out) {
+  return decode_into(body, encoding, KeepBytes::no, &out);
 }
 
 std::string decode_to_string(std::string_view body, TransferEncoding encoding) {

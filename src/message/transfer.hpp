@@ -1,5 +1,7 @@
 #pragma once
 
+#include "message/facts.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,6 +31,11 @@ struct Decoded {
 // dangling single character makes the whole text count as undecodable), so
 // sizes and hashes agree with what a lenient reader computes.
 [[nodiscard]] Decoded decode_body(std::string_view body, TransferEncoding encoding, KeepBytes keep);
+
+// The same, with the decoded bytes given to `out` as they come (Decoded::bytes stays
+// empty); `out` must have begun the attachment.
+[[nodiscard]] Decoded decode_body(std::string_view body, TransferEncoding encoding,
+                                  AttachmentWriter& out);
 
 // Convenience for text parts: the decoded bytes.
 [[nodiscard]] std::string decode_to_string(std::string_view body, TransferEncoding encoding);

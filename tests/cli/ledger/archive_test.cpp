@@ -4,6 +4,7 @@
 #include "cli/ledger/fixture.hpp"
 #include "message/parse.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -199,4 +200,135 @@ TEST(ArchiveStore, OpenRemovesTemporaryFilesOfDeadProcessesOnly) {
   EXPECT_FALSE(fs::exists(temporaries / ".tmp-99999999-abc.eml"));
   EXPECT_FALSE(fs::exists(temporaries / ".tmp-99999999-abc"));
   EXPECT_TRUE(fs::exists(mine));
+}
+
+namespace {
+
+// Two base64 attachments with the same name and one whose base64 is broken (a dangling
+// character: kept as written, as Python's email package does), around a text part.
+std::string mail_with_three_attachments(const std::string& pdf_base64) {
+  return "From: Ada <ada@example.edu>\r\nTo: staff@example.edu\r\nSubject: slides\r\n"
+         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+         "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+         "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+         "Content-Disposition: attachment; filename=\"deck.pdf\"\r\n\r\n" +
+         pdf_base64 +
+         "\r\n--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+         "Content-Disposition: attachment; filename=\"deck.pdf\"\r\n\r\nJVBERi0xLjUK\r\n"
+         "--b\r\nContent-Type: application/octet-stream\r\n"
+         "Content-Transfer-Encoding: base64\r\n"
+         "Content-Disposition: attachment; filename=\"broken.bin\"\r\n\r\nJVBERi0xLjUKx\r\n"
+         "--b--\r\n";
+}
+
+std::vector<std::string> files_under(const fs::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::recursive_directory_iterator(folder))
+    names.push_back(fs::relative(entry.path(), folder).string());
+  std::ranges::sort(names);
+  return names;
+}
+
+} // namespace
+
+TEST(ArchiveParseAndStore, AttachmentsWrittenWhileDecodingMatchTheFactsAndTheInMemoryPath) {
+  // A 3 MB attachment, decoded in 64 KB blocks straight to disk: every file must hold
+  // exactly the bytes whose size and SHA-256 the facts (and the receipt) report.
+  std::string pdf = "%PDF-1.4\n";
+  for (int i = 0; pdf.size() < (3u << 20); ++i)
+    pdf += std::to_string(i * 7919) + "\n";
+  std::string base64;
+  for (std::size_t i = 0; i < pdf.size(); i += 57) {
+    static constexpr char k_alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const auto chunk = std::string_view(pdf).substr(i, 57);
+    for (std::size_t j = 0; j < chunk.size(); j += 3) {
+      const auto n = std::min<std::size_t>(3, chunk.size() - j);
+      std::uint32_t v = 0;
+      for (std::size_t k = 0; k < 3; ++k)
+        v = v << 8 | (k < n ? static_cast<unsigned char>(chunk[j + k]) : 0);
+      for (std::size_t k = 0; k < 4; ++k)
+        base64 += k <= n ? k_alphabet[(v >> (18 - 6 * k)) & 63] : '=';
+    }
+    base64 += "\r\n";
+  }
+  const auto raw = mail_with_three_attachments(base64);
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  auto parsed = archive::parse_and_store(store, raw, "test");
+  ASSERT_TRUE(parsed) << parsed.error().to_string();
+  const auto& facts = parsed->facts;
+  ASSERT_EQ(facts.attachments.size(), 3u);
+  EXPECT_EQ(facts.sha256, archive::sha256_hex(raw));
+  EXPECT_EQ(facts.attachments[0].size, pdf.size());
+  EXPECT_EQ(facts.attachments[0].sha256, archive::sha256_hex(pdf));
+  const auto folder = store.attachment_dir(parsed->stored.sha256);
+  EXPECT_EQ(files_under(folder),
+            (std::vector<std::string>{"broken.bin", "deck (2).pdf", "deck.pdf"}));
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& file = parsed->stored.attachments[i];
+    const auto bytes = test::read_text(folder / file.stored_name);
+    EXPECT_EQ(bytes.size(), facts.attachments[i].size) << file.stored_name;
+    EXPECT_EQ(archive::sha256_hex(bytes), facts.attachments[i].sha256) << file.stored_name;
+    EXPECT_TRUE(facts.attachments[i].bytes.empty()) << "never held in memory";
+  }
+  EXPECT_EQ(test::read_text(folder / "deck.pdf"), pdf);
+  EXPECT_EQ(test::read_text(folder / "broken.bin"), "JVBERi0xLjUKx"); // kept as written
+
+  // The in-memory path stores the same files under the same names.
+  message::ParseOptions options;
+  options.keep_attachment_bytes = true;
+  const auto in_memory = message::parse(raw, "test", options);
+  test::TempDir other;
+  const archive::Archive second(other / "archive");
+  ASSERT_TRUE(second.open());
+  auto stored = second.store(raw, in_memory.attachments);
+  ASSERT_TRUE(stored);
+  for (const auto& file : stored->attachments)
+    EXPECT_EQ(test::read_text(second.attachment_dir(stored->sha256) / file.stored_name),
+              test::read_text(folder / file.stored_name));
+  // Nothing is left in the folder of writes in progress.
+  EXPECT_EQ(files_under(dir / "archive" / ".tmp"), std::vector<std::string>{});
+}
+
+TEST(ArchiveParseAndStore, AMailArchivedBeforeIsNeitherRewrittenNorStagedAgain) {
+  const auto raw = mail_with_three_attachments("JVBERi0xLjQK");
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  auto first = archive::parse_and_store(store, raw, "test");
+  ASSERT_TRUE(first);
+  const auto folder = store.attachment_dir(first->stored.sha256);
+  const auto written = fs::last_write_time(folder / "deck.pdf");
+  auto again = archive::parse_and_store(store, raw, "test");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(fs::last_write_time(folder / "deck.pdf"), written);
+  ASSERT_EQ(again->stored.attachments.size(), 3u);
+  EXPECT_EQ(again->stored.attachments[1].stored_name, "deck (2).pdf");
+  EXPECT_EQ(again->facts.attachments[1].sha256, first->facts.attachments[1].sha256);
+  EXPECT_EQ(files_under(dir / "archive" / ".tmp"), std::vector<std::string>{});
+}
+
+TEST(ArchiveParseAndStore, DiskFullWhileDecodingIsAClearProblemAndLeavesNothingBehind) {
+  // RLIMIT_FSIZE stands in for a full disk: a 100 KB attachment cannot be written.
+  const auto raw = mail_with_three_attachments(std::string(136000, 'Q'));
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{65536, 65536};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto parsed = archive::parse_and_store(store, raw, "test");
+    const bool clear = !parsed && parsed.error().what.find("cannot write: File too large") == 0 &&
+                       parsed.error().where.find(".part-0") != std::string::npos;
+    std::_Exit(clear ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(files_under(dir / "archive"), std::vector<std::string>{".tmp"});
 }
