@@ -46,18 +46,42 @@ private:
   int m_fd;
 };
 
-core::Result<void> write_new_file(const fs::path& path, std::string_view bytes) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
-  if (fd.get() < 0)
-    return std::unexpected(system_problem(path, "create", errno));
+core::Result<void> write_all(int fd, const fs::path& path, std::string_view bytes) {
   while (!bytes.empty()) {
-    const auto written = ::write(fd.get(), bytes.data(), bytes.size());
+    const auto written = ::write(fd, bytes.data(), bytes.size());
     if (written < 0 && errno == EINTR)
       continue;
     if (written < 0)
       return std::unexpected(system_problem(path, "write", errno));
     bytes.remove_prefix(static_cast<std::size_t>(written));
   }
+  return {};
+}
+
+// Asks the disk to start writing a file back now, without waiting: its fsync, a moment
+// later, then finds the data mostly written while the CPU decoded the next part.
+void start_writeback(int fd) {
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
+std::optional<core::Problem> sync_and_close(int fd, const fs::path& path) {
+  std::optional<core::Problem> problem;
+  if (::fsync(fd) != 0)
+    problem = system_problem(path, "fsync", errno);
+  if (::close(fd) != 0 && !problem)
+    problem = system_problem(path, "close", errno);
+  return problem;
+}
+
+// How many attachments of one mail may wait open for their fsync.
+constexpr std::size_t k_files_awaiting_fsync = 16;
+
+core::Result<void> write_new_file(const fs::path& path, std::string_view bytes) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+  if (fd.get() < 0)
+    return std::unexpected(system_problem(path, "create", errno));
+  if (auto written = write_all(fd.get(), path, bytes); !written)
+    return written;
   if (::fsync(fd.get()) != 0)
     return std::unexpected(system_problem(path, "fsync", errno));
   if (::close(fd.release()) != 0)
@@ -174,10 +198,11 @@ bool Archive::has(const std::string& sha256) const {
   return ::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
-template <typename WriteAttachments>
+template <typename WriteAttachments, typename WriteRaw>
 core::Result<StoredMail>
 Archive::store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
-                    std::string_view raw_sha256, WriteAttachments&& write_attachments) const {
+                    std::string_view raw_sha256, WriteAttachments&& write_attachments,
+                    WriteRaw&& write_raw) const {
   StoredMail stored;
   stored.sha256 = raw_sha256.empty() ? sha256_hex(raw) : std::string(raw_sha256);
   stored.raw_path = raw_path(stored.sha256);
@@ -215,7 +240,7 @@ Archive::store_with(std::string_view raw, const std::vector<message::Attachment>
       }
     }
   }
-  if (auto written = write_durably(stored.raw_path, raw, m_root / k_temporary_folder); !written)
+  if (auto written = write_raw(stored.raw_path); !written)
     return std::unexpected(written.error());
   return stored;
 }
@@ -244,15 +269,17 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
     }
     return temporary;
   };
-  return store_with(raw, attachments, raw_sha256, write);
+  const auto write_raw = [&](const fs::path& path) {
+    return write_durably(path, raw, m_root / k_temporary_folder);
+  };
+  return store_with(raw, attachments, raw_sha256, write, write_raw);
 }
 
 core::Result<StoredMail> Archive::store(std::string_view raw,
                                         const std::vector<message::Attachment>& attachments,
                                         std::string_view raw_sha256, Staging& staged) const {
-  staged.close_current();
-  if (staged.m_problem)
-    return std::unexpected(*staged.m_problem);
+  if (auto problem = staged.finish())
+    return std::unexpected(*problem);
   const auto name = [&](const std::string&,
                         const std::vector<std::string>& names) -> core::Result<fs::path> {
     // Every name comes from unique_file_names: one component, no "..", no "/", and no
@@ -267,30 +294,56 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
       ::unlink((staged.m_folder / Staging::part_name(i)).c_str());
     return staged.m_folder;
   };
-  return store_with(raw, attachments, raw_sha256, name);
+  // Written and fsync'ed by finish(): only the rename, and the folder's fsync, are left.
+  const auto place_raw = [&](const fs::path& path) -> core::Result<void> {
+    if (::rename(staged.m_raw.c_str(), path.c_str()) != 0)
+      return std::unexpected(system_problem(path, "rename into place", errno));
+    return sync_path(m_root);
+  };
+  return store_with(raw, attachments, raw_sha256, name, place_raw);
 }
 
-core::Result<std::unique_ptr<Staging>> Archive::stage() const {
+core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) const {
   static std::atomic<unsigned> s_next{0};
-  const fs::path folder =
-      m_root / k_temporary_folder / temporary_name(fmt::format("stage-{}", s_next++));
+  const auto base = fmt::format("stage-{}", s_next++);
+  const fs::path temporaries = m_root / k_temporary_folder;
+  std::unique_ptr<Staging> staging(
+      new Staging(temporaries / temporary_name(base), temporaries / temporary_name(base + ".eml")));
   std::error_code error;
-  fs::remove_all(folder, error); // a dead process's, with the same pid
-  if (::mkdir(folder.c_str(), 0750) != 0)
-    return std::unexpected(system_problem(folder, "create", errno));
-  return std::unique_ptr<Staging>(new Staging(folder));
+  fs::remove_all(staging->m_folder, error); // a dead process's, with the same pid
+  ::unlink(staging->m_raw.c_str());
+  if (::mkdir(staging->m_folder.c_str(), 0750) != 0)
+    return std::unexpected(system_problem(staging->m_folder, "create", errno));
+  staging->m_raw_fd =
+      ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (staging->m_raw_fd < 0)
+    return std::unexpected(system_problem(staging->m_raw, "create", errno));
+  if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
+    return std::unexpected(written.error());
+  start_writeback(staging->m_raw_fd);
+  return staging;
 }
 
 Staging::~Staging() {
+  for (const auto& [fd, path] : m_written)
+    ::close(fd);
   if (m_fd >= 0)
     ::close(m_fd);
-  // Still here unless store() renamed it into place.
+  if (m_raw_fd >= 0)
+    ::close(m_raw_fd);
+  // Still here unless store() renamed them into place.
+  ::unlink(m_raw.c_str());
   std::error_code error;
   fs::remove_all(m_folder, error);
 }
 
 std::string Staging::part_name(std::size_t index) {
   return fmt::format(".part-{}", index);
+}
+
+void Staging::note(std::optional<core::Problem> problem) {
+  if (problem && !m_problem)
+    m_problem = std::move(problem);
 }
 
 void Staging::begin(std::size_t index) {
@@ -301,20 +354,15 @@ void Staging::begin(std::size_t index) {
   m_current = m_folder / part_name(index);
   m_fd = ::open(m_current.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (m_fd < 0)
-    m_problem = system_problem(m_current, "create", errno);
+    note(system_problem(m_current, "create", errno));
 }
 
 void Staging::write(std::string_view bytes) {
-  while (m_fd >= 0 && !bytes.empty()) {
-    const auto written = ::write(m_fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR)
-      continue;
-    if (written < 0) {
-      m_problem = system_problem(m_current, "write", errno);
-      ::close(std::exchange(m_fd, -1));
-      return;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(written));
+  if (m_fd < 0)
+    return;
+  if (auto written = write_all(m_fd, m_current, bytes); !written) {
+    note(written.error());
+    ::close(std::exchange(m_fd, -1));
   }
 }
 
@@ -322,7 +370,7 @@ void Staging::restart() {
   if (m_fd < 0)
     return;
   if (::ftruncate(m_fd, 0) != 0 || ::lseek(m_fd, 0, SEEK_SET) != 0) {
-    m_problem = system_problem(m_current, "rewrite", errno);
+    note(system_problem(m_current, "rewrite", errno));
     ::close(std::exchange(m_fd, -1));
   }
 }
@@ -331,10 +379,24 @@ void Staging::close_current() {
   if (m_fd < 0)
     return;
   const int fd = std::exchange(m_fd, -1);
-  if (::fsync(fd) != 0 && !m_problem)
-    m_problem = system_problem(m_current, "fsync", errno);
-  if (::close(fd) != 0 && !m_problem)
-    m_problem = system_problem(m_current, "close", errno);
+  // A mail may have a thousand parts: past a few, each is fsync'ed and closed at once
+  // rather than held open.
+  if (m_written.size() < k_files_awaiting_fsync) {
+    start_writeback(fd);
+    m_written.emplace_back(fd, m_current);
+    return;
+  }
+  note(sync_and_close(fd, m_current));
+}
+
+std::optional<core::Problem> Staging::finish() {
+  close_current();
+  for (const auto& [fd, path] : m_written)
+    note(sync_and_close(fd, path));
+  m_written.clear();
+  if (m_raw_fd >= 0)
+    note(sync_and_close(std::exchange(m_raw_fd, -1), m_raw));
+  return m_problem;
 }
 
 core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
@@ -345,7 +407,7 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
   options.attachment_writer = nullptr;
   std::unique_ptr<Staging> staging;
   if (!archive.has(sha256)) {
-    auto staged = archive.stage();
+    auto staged = archive.stage(raw);
     if (!staged)
       return std::unexpected(staged.error());
     staging = std::move(*staged);

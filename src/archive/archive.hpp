@@ -29,10 +29,12 @@ struct StoredMail {
 
 class Archive;
 
-// One mail's attachments written as the parser decodes them (message::AttachmentWriter),
-// into a folder of their own under archive/.tmp that Archive::store renames into place.
-// Dropped without store(), it removes its folder. A write that fails (disk full) is
-// kept and reported by store().
+// One mail being archived: its raw bytes written at once to a temporary file, and its
+// attachments as the parser decodes them (message::AttachmentWriter) into a folder of
+// their own under archive/.tmp; Archive::store fsyncs them and renames them into place.
+// The disk writes each file back while the next one is decoded (sync_file_range), so
+// store()'s fsyncs mostly find the data written. Dropped without store(), it removes its
+// files. A write that fails (disk full) is kept and reported by store().
 class Staging final : public message::AttachmentWriter {
 public:
   Staging(const Staging&) = delete;
@@ -45,17 +47,24 @@ public:
 
 private:
   friend class Archive;
-  explicit Staging(std::filesystem::path folder) : m_folder(std::move(folder)) {}
-  // fsync and close of the attachment being written.
+  Staging(std::filesystem::path folder, std::filesystem::path raw)
+      : m_folder(std::move(folder)), m_raw(std::move(raw)) {}
+  // Ends the attachment being written: its writeback started, its descriptor kept for
+  // finish() (or, past a few, fsync'ed and closed now).
   void close_current();
+  // fsyncs and closes every file written, the raw one too; the first problem.
+  [[nodiscard]] std::optional<core::Problem> finish();
+  void note(std::optional<core::Problem> problem);
   static std::string part_name(std::size_t index);
 
-  std::filesystem::path m_folder;
+  std::filesystem::path m_folder; // the attachments
+  std::filesystem::path m_raw;    // the raw message, beside the folder
+  int m_raw_fd = -1;
   int m_fd = -1;
   std::filesystem::path m_current;
-  std::size_t m_parts = 0; // one past the highest index begun
+  std::vector<std::pair<int, std::filesystem::path>> m_written; // awaiting fsync
+  std::size_t m_parts = 0;                                      // one past the highest index begun
   std::optional<core::Problem> m_problem;
-  bool m_kept = false; // renamed into place by store(): nothing to remove
 };
 
 // The archive folder of a state folder: raw messages, content-addressed, written
@@ -85,8 +94,9 @@ public:
   // Whether the raw message with this hash is archived already.
   [[nodiscard]] bool has(const std::string& sha256) const;
 
-  // A folder for the attachments of a mail about to be parsed (see Staging).
-  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage() const;
+  // Starts archiving a mail about to be parsed: writes `raw` to a temporary file and
+  // makes a folder for its attachments (see Staging).
+  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage(std::string_view raw) const;
 
   // store() for a mail whose attachment bytes went to `staged` while it was parsed:
   // `attachments` are the parsed facts (names, sizes, hashes; no bytes).
@@ -100,11 +110,13 @@ public:
   [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
 
 private:
-  // The common part of both store()s: `write_attachments` fills the temporary folder.
-  template <typename WriteAttachments>
+  // The common part of both store()s: `write_attachments` fills the temporary folder,
+  // `write_raw` puts the raw bytes durably at the path it is given.
+  template <typename WriteAttachments, typename WriteRaw>
   core::Result<StoredMail>
   store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
-             std::string_view raw_sha256, WriteAttachments&& write_attachments) const;
+             std::string_view raw_sha256, WriteAttachments&& write_attachments,
+             WriteRaw&& write_raw) const;
 
   std::filesystem::path m_root;
 };
