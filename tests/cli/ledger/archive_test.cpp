@@ -26,6 +26,23 @@ message::Attachment attachment(std::string name, std::string bytes = "%PDF-1.4 d
   return a;
 }
 
+// Whether `check` holds when run in a child whose files may not grow past `bytes`
+// (RLIMIT_FSIZE standing in for a full disk).
+template <typename Check> bool with_file_size_limit(rlim_t bytes, Check check) {
+  const pid_t child = ::fork();
+  if (child < 0)
+    return false;
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{bytes, bytes};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    std::_Exit(check() ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 // The decoded names of H1-H6 (what message::parse yields after RFC 2231 / 2047).
 const std::vector<std::pair<std::string, std::string>> k_hostile{
     {"../../etc/passwd", "passwd"},
@@ -135,19 +152,10 @@ TEST(ArchiveStore, DiskFullIsAClearProblemAndLeavesNoPartialFile) {
   test::TempDir dir;
   const archive::Archive store(dir / "archive");
   ASSERT_TRUE(store.open());
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{4096, 4096};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+  EXPECT_TRUE(with_file_size_limit(4096, [&] {
     auto stored = store.store(std::string(100000, 'x'), {});
-    const bool clear = !stored && stored.error().what.find("cannot write: File too large") == 0;
-    std::_Exit(clear ? 0 : 1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return !stored && stored.error().what.find("cannot write: File too large") == 0;
+  }));
   // No final name, no temporary file left: the archive holds only its empty .tmp folder.
   std::vector<std::string> names;
   for (const auto& entry : fs::recursive_directory_iterator(dir / "archive"))
@@ -316,20 +324,11 @@ TEST(ArchiveParseAndStore, DiskFullWhileDecodingIsAClearProblemAndLeavesNothingB
   test::TempDir dir;
   const archive::Archive store(dir / "archive");
   ASSERT_TRUE(store.open());
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{65536, 65536};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
+  EXPECT_TRUE(with_file_size_limit(65536, [&] {
     auto parsed = archive::parse_and_store(store, raw, "test");
     // The raw mail (written first, while its attachments are decoded) is over the limit.
-    const bool clear = !parsed && parsed.error().what.find("cannot write: File too large") == 0 &&
-                       parsed.error().where.find("/archive/.tmp/.tmp-") != std::string::npos;
-    std::_Exit(clear ? 0 : 1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return !parsed && parsed.error().what.find("cannot write: File too large") == 0 &&
+           parsed.error().where.find("/archive/.tmp/.tmp-") != std::string::npos;
+  }));
   EXPECT_EQ(files_under(dir / "archive"), std::vector<std::string>{".tmp"});
 }
