@@ -25,6 +25,13 @@ std::optional<unsigned> month_number(std::string_view word) {
   return std::nullopt;
 }
 
+// Whether lower-case `text` holds any of `words` (three-letter prefixes of months or days).
+template <std::size_t N>
+bool contains_any(std::string_view text, const std::array<const char*, N>& words) {
+  return std::ranges::any_of(
+      words, [&](const char* word) { return text.find(word) != std::string_view::npos; });
+}
+
 // File names join words with '_', '-' and '.'; read them as spaces.
 std::string words_of(std::string_view text) {
   std::string out(text);
@@ -63,20 +70,26 @@ std::vector<DateMention> find_dates(std::string_view raw_text, int course_year) 
   static const std::regex iso(R"(\b(\d{4})-(\d{2})-(\d{2})\b)");
   // US numeric "10/7", "10/07/2025"; not "1/2" in "1/2 page" style fractions of size 1.
   static const std::regex numeric(R"(\b(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?\b)");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), iso); it != std::sregex_iterator();
-       ++it)
-    add_date(out, std::stoi((*it)[1]), std::stoul((*it)[2]), std::stoul((*it)[3]), it->str());
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), month_first);
-       it != std::sregex_iterator(); ++it)
-    add_date(out, full_year((*it)[3].str(), course_year), *month_number((*it)[1].str()),
-             std::stoul((*it)[2]), it->str());
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), day_first);
-       it != std::sregex_iterator(); ++it)
-    add_date(out, course_year, *month_number((*it)[2].str()), std::stoul((*it)[1]), it->str());
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), numeric);
-       it != std::sregex_iterator(); ++it)
-    add_date(out, full_year((*it)[3].str(), course_year), std::stoul((*it)[1]),
-             std::stoul((*it)[2]), it->str());
+  // std::regex is slow (a locale lookup per word boundary), so each pattern runs only on
+  // text that holds what it cannot match without: a '-', a month's name, a '/'.
+  if (text.find('-') != std::string::npos)
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), iso);
+         it != std::sregex_iterator(); ++it)
+      add_date(out, std::stoi((*it)[1]), std::stoul((*it)[2]), std::stoul((*it)[3]), it->str());
+  if (contains_any(util::lower(text), k_months)) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), month_first);
+         it != std::sregex_iterator(); ++it)
+      add_date(out, full_year((*it)[3].str(), course_year), *month_number((*it)[1].str()),
+               std::stoul((*it)[2]), it->str());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), day_first);
+         it != std::sregex_iterator(); ++it)
+      add_date(out, course_year, *month_number((*it)[2].str()), std::stoul((*it)[1]), it->str());
+  }
+  if (text.find('/') != std::string::npos)
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), numeric);
+         it != std::sregex_iterator(); ++it)
+      add_date(out, full_year((*it)[3].str(), course_year), std::stoul((*it)[1]),
+               std::stoul((*it)[2]), it->str());
   return out;
 }
 
@@ -87,6 +100,8 @@ std::vector<WeekdayMention> find_weekdays(std::string_view raw_text) {
   static const std::array<const char*, 7> names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
   const std::string text = words_of(raw_text);
   std::vector<WeekdayMention> out;
+  if (!contains_any(util::lower(text), names))
+    return out;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), pattern);
        it != std::sregex_iterator(); ++it) {
     const auto prefix = util::lower((*it)[1].str().substr(0, 3));
@@ -145,7 +160,12 @@ std::string own_words(std::string_view body) {
     }
     static const std::regex attribution(R"(^On .{4,120}wrote:\s*$)");
     static const std::regex header_line(R"(^(Date|Sent|From|To|Cc|Subject):\s)", std::regex::icase);
-    if (std::regex_match(trimmed, attribution) || std::regex_search(trimmed, header_line))
+    // The patterns only where they can match: "On ... wrote:", and a ':' after a word
+    // of at most 7 letters.
+    const auto colon = trimmed.find(':');
+    if (colon != std::string::npos &&
+        ((trimmed.starts_with("On ") && std::regex_match(trimmed, attribution)) ||
+         (colon <= 7 && std::regex_search(trimmed, header_line))))
       continue;
     out += line;
     out += '\n';
