@@ -312,8 +312,6 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
   std::error_code error;
   fs::remove_all(staging->m_folder, error); // a dead process's, with the same pid
   ::unlink(staging->m_raw.c_str());
-  if (::mkdir(staging->m_folder.c_str(), 0750) != 0)
-    return std::unexpected(system_problem(staging->m_folder, "create", errno));
   staging->m_raw_fd =
       ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (staging->m_raw_fd < 0)
@@ -350,6 +348,12 @@ void Staging::begin(std::size_t index) {
   close_current();
   if (m_problem)
     return;
+  // The folder is made for the first attachment: most mails have none, and a folder
+  // made and removed for each costs the filesystem more than the mail's own file.
+  if (m_parts == 0 && ::mkdir(m_folder.c_str(), 0750) != 0 && errno != EEXIST) {
+    note(system_problem(m_folder, "create", errno));
+    return;
+  }
   m_parts = std::max(m_parts, index + 1);
   m_current = m_folder / part_name(index);
   m_fd = ::open(m_current.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
