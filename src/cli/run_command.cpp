@@ -1,8 +1,15 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/fault.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/run_loop.hpp"
 #include "daemon/settings.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 namespace mailroom::cli {
 
@@ -14,9 +21,29 @@ struct RunOptions {
   std::string log_level = "info";
 };
 
+// Only the E9 test sets MAILROOM_FAULT_HOLD_AT (core/fault.hpp): at that step the daemon
+// creates MAILROOM_FAULT_HOLD_FILE and waits, at most 30 s, until the test removes it.
+core::Result<void> arm_hold_from_environment() {
+  const char* point = std::getenv("MAILROOM_FAULT_HOLD_AT");
+  if (!point || !*point)
+    return {};
+  const char* file = std::getenv("MAILROOM_FAULT_HOLD_FILE");
+  if (!file || !*file)
+    return core::fail("MAILROOM_FAULT_HOLD_AT", "no MAILROOM_FAULT_HOLD_FILE given",
+                      "name the file the test removes to let the daemon go on");
+  return core::arm_hold(point, [path = std::filesystem::path(file)] {
+    std::ofstream(path) << "held\n";
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (std::filesystem::exists(path) && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  });
+}
+
 int run_daemon(const RunOptions& options) {
   if (auto logging = daemon::setup_logging(options.log_level); !logging)
     return print_problem(logging.error());
+  if (auto held = arm_hold_from_environment(); !held)
+    return print_problem(held.error());
   auto settings = daemon::load_settings(options.config_file);
   if (!settings)
     return print_problems(settings.error());

@@ -21,6 +21,14 @@ struct Armed {
 
 Armed g_armed;
 
+// Set once by arm_hold before any thread starts.
+struct Held {
+  std::string_view point; // one of k_hold_points, or empty
+  std::function<void()> hold;
+};
+
+Held g_held;
+
 } // namespace
 
 Result<void> arm_fault(std::string_view spec) {
@@ -52,6 +60,25 @@ void fault_point(std::string_view name) {
     return;
   if (++g_armed.reached == g_armed.at)
     std::raise(SIGKILL);
+}
+
+Result<void> arm_hold(std::string_view point, std::function<void()> hold) {
+  g_held = {};
+  if (point.empty())
+    return {};
+  const auto known = std::ranges::find(k_hold_points, point);
+  if (known == k_hold_points.end())
+    return fail("MAILROOM_FAULT_HOLD_AT", fmt::format("no hold point '{}'", point),
+                fmt::format("use one of {}", fmt::join(k_hold_points, ", ")));
+  g_held = {*known, std::move(hold)};
+  return {};
+}
+
+void hold_point(std::string_view name) {
+  if (g_held.point.empty() || name != g_held.point)
+    return;
+  if (g_held.hold)
+    g_held.hold();
 }
 
 } // namespace mailroom::core

@@ -3,6 +3,7 @@
 #include "core/problem.hpp"
 
 #include <array>
+#include <functional>
 #include <string_view>
 
 namespace mailroom::core {
@@ -33,5 +34,22 @@ inline constexpr std::array<std::string_view, 6> k_fault_points{
 // The process kills itself with SIGKILL (no handler, no flush, no destructor: as kill -9
 // does) when the armed point `name` is reached for the Nth time. Thread-safe.
 void fault_point(std::string_view name);
+
+// The other test hook (reliability.md E9 c): the process holds at one exact step while the
+// test changes the world from outside, e.g. expunges a mail between a poll's SEARCH and
+// its FETCH, which no outside timing can hit reliably. Unarmed, a hold point is one
+// comparison.
+inline constexpr std::array<std::string_view, 1> k_hold_points{
+    "before-fetch", // a poll has its UIDs from SEARCH; the UID FETCH of a batch is not sent
+};
+
+// Arms the hold: `hold` is called (on the thread that reaches it) each time `point` is
+// reached, and the step goes on when it returns. An empty point disarms it. Problems: an
+// unknown point. Call it once, before any thread that reaches a hold point starts (the
+// daemon does, from MAILROOM_FAULT_HOLD_AT).
+[[nodiscard]] Result<void> arm_hold(std::string_view point, std::function<void()> hold);
+
+// Calls the armed hold when `name` is the armed point.
+void hold_point(std::string_view name);
 
 } // namespace mailroom::core

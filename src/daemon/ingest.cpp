@@ -68,12 +68,35 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   return out;
 }
 
+namespace {
+
+// Whether `mail` is one of the mails `recorded` from its source. A Maildir file name always
+// names the same bytes. An IMAP UID may name another mail after a restore under the same
+// UIDVALIDITY (reliability.md E3): there the bytes decide, hashed only when a size matches.
+bool recorded_already(const std::vector<ledger::SourceMail>& recorded,
+                      const mailbox::RawMail& mail) {
+  if (recorded.empty() || mail.source.starts_with("maildir:"))
+    return !recorded.empty();
+  std::string sha256;
+  for (const auto& known : recorded) {
+    if (known.size != static_cast<std::int64_t>(mail.raw.size()))
+      continue;
+    if (sha256.empty())
+      sha256 = archive::sha256_hex(mail.raw);
+    if (known.sha256 == sha256)
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
 core::Result<IngestOutcome> Ingest::take(const mailbox::RawMail& mail, const rules::Course& course,
                                          core::Instant now) {
-  auto seen = m_ledger.knows_source(mail.source);
+  auto seen = m_ledger.mails_from(mail.source);
   if (!seen)
     return std::unexpected(seen.error());
-  if (*seen)
+  if (recorded_already(*seen, mail))
     return IngestOutcome{Taken::known, 0, {}};
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash.

@@ -55,22 +55,27 @@ private:
   sigset_t m_set{};
 };
 
-// The IMAP cursor (UIDVALIDITY and last UID) survives restarts in the state folder,
-// written to a temporary name and renamed.
+// The IMAP cursor (UIDVALIDITY, last UID, and that mail's INTERNALDATE and size) survives
+// restarts in the state folder, written to a temporary name and renamed. A file of an
+// older version has the first two only.
 class CursorFile {
 public:
   explicit CursorFile(fs::path path) : m_path(std::move(path)) {}
   mailbox::Cursor load() const {
     mailbox::Cursor cursor;
     std::ifstream in(m_path);
-    in >> cursor.uidvalidity >> cursor.last_uid;
-    return in ? cursor : mailbox::Cursor{};
+    if (!(in >> cursor.uidvalidity >> cursor.last_uid))
+      return {};
+    if (!(in >> cursor.last_internaldate >> cursor.last_size))
+      return {cursor.uidvalidity, cursor.last_uid};
+    return cursor;
   }
   void save(const mailbox::Cursor& cursor) const {
     const auto temporary = fs::path(m_path.string() + ".tmp");
     {
       std::ofstream out(temporary, std::ios::trunc);
-      out << cursor.uidvalidity << " " << cursor.last_uid << "\n";
+      out << cursor.uidvalidity << " " << cursor.last_uid << " " << cursor.last_internaldate << " "
+          << cursor.last_size << "\n";
     }
     std::error_code error;
     fs::rename(temporary, m_path, error);
@@ -261,9 +266,10 @@ private:
                    "are recognised by their content",
                    *poll.uidvalidity_changed_from, poll.cursor.uidvalidity);
     if (poll.uids_went_back)
-      spdlog::warn("UIDNEXT went back under UIDVALIDITY {} (a restored folder hands out old UIDs "
-                   "again): the folder was read again; known mails are recognised by their "
-                   "content, new ones under reused UIDs are recorded",
+      spdlog::warn("UIDs were handed out again under UIDVALIDITY {} (UIDNEXT went back, or the "
+                   "last UID read names another mail: a restored folder): the folder was read "
+                   "again; known mails are recognised by their content, new ones under reused "
+                   "UIDs are recorded",
                    poll.cursor.uidvalidity);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -528,6 +528,25 @@ core::Result<bool> SqliteLedger::knows_source(const std::string& source) {
   });
 }
 
+core::Result<std::vector<SourceMail>> SqliteLedger::mails_from(const std::string& source) {
+  return m_impl->guarded([&] {
+    // "<source>#sha256=..." sorts between "<source>#sha256=" and "<source>#sha256>".
+    const std::string first = source + "#sha256=";
+    const std::string after = source + "#sha256>";
+    std::vector<Poco::Int64> ids;
+    std::vector<std::string> hashes;
+    std::vector<Poco::Int64> sizes;
+    m_impl->session << "SELECT m.id, m.sha256, m.size FROM sources s JOIN mails m ON m.id = "
+                       "s.mail_id WHERE s.source = ? OR (s.source > ? AND s.source < ?) "
+                       "ORDER BY m.id",
+        useRef(source), useRef(first), useRef(after), into(ids), into(hashes), into(sizes), now;
+    std::vector<SourceMail> found;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      found.push_back({ids[i], hashes[i], sizes[i]});
+    return found;
+  });
+}
+
 core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                                                  const pipeline::Decision& decision,
                                                  core::Instant decided_at,
@@ -550,6 +569,13 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
         // The same source with other bytes: a UID handed out again after a mailbox
         // restore (reliability.md E3). Never skip it; keep both under distinct keys.
         source = fmt::format("{}#sha256={}", mail.source, mail.sha256.substr(0, 16));
+        // ... and a folder read again after that finds it under its own key.
+        session << "SELECT count(*) FROM sources WHERE source = ?", useRef(source), into(known),
+            now;
+        if (known > 0) {
+          session << "SELECT mail_id FROM sources WHERE source = ?", useRef(source), into(id), now;
+          return RecordOutcome{id, Recorded::known_source};
+        }
       }
       const std::string received = core::to_iso_utc(mail.received_at);
       session << "SELECT count(*) FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(known),

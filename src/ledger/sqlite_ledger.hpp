@@ -35,6 +35,13 @@ struct NewMail {
   std::vector<AttachmentRow> attachments;
 };
 
+// A mail recorded from one source (SqliteLedger::mails_from).
+struct SourceMail {
+  Id mail_id = 0;
+  std::string sha256; // of the raw bytes
+  std::int64_t size = 0;
+};
+
 // The SQLite ledger of one state folder (`<state_dir>/ledger.db`), through
 // Poco::Data's SQLite connector. Every connection sets WAL, synchronous=FULL,
 // foreign_keys=ON and a busy timeout, and brings the schema up to date (numbered
@@ -57,8 +64,12 @@ public:
 
   // Whether a mail from `source` was recorded already (cheap; lets the caller skip
   // parsing and archiving where a source always names the same bytes, as a Maildir
-  // file name does; an IMAP caller must also check size and INTERNALDATE, E3).
+  // file name does; an IMAP UID may name other bytes after a restore: use mails_from, E3).
   [[nodiscard]] core::Result<bool> knows_source(const std::string& source);
+  // The mails recorded from `source`: the one recorded under it first, and any recorded
+  // later as "<source>#sha256=<prefix>" because the source named other bytes by then (a
+  // reused IMAP UID, E3). Empty when the source is new. Cheap: by the sources' key.
+  [[nodiscard]] core::Result<std::vector<SourceMail>> mails_from(const std::string& source);
 
   // Records one mail and its decision in one transaction. Exactly once: a known
   // source with the same bytes changes nothing; known bytes from a new source only

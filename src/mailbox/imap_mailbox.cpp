@@ -29,8 +29,14 @@ bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-// The mail in the FETCH response `line` (parsed as `data`), its memory taken from `line`
-// rather than copied: a response may hold megabytes.
+// Whether the FETCH response `data` carries a mail. BODY[] NIL is what Dovecot sends for a
+// mail another session expunged after this one's SEARCH (reliability.md E9 c): no mail.
+bool has_body(const imap::FetchData& data) {
+  return data.body && data.body->data() != nullptr;
+}
+
+// The mail in the FETCH response `line` (parsed as `data`, has_body), its memory taken
+// from `line` rather than copied: a response may hold megabytes.
 std::expected<RawMail, Failure> raw_mail(std::string& line, const imap::FetchData& data,
                                          std::uint32_t uid, const std::string& source) {
   if (!data.internaldate)
@@ -50,8 +56,14 @@ std::expected<RawMail, Failure> raw_mail(std::string& line, const imap::FetchDat
   mail.source = source;
   mail.file = std::to_string(uid);
   mail.received_at = *received_at;
-  const auto offset = static_cast<std::size_t>(data.body->data() - line.data());
+  const auto begin = reinterpret_cast<std::uintptr_t>(data.body->data());
+  const auto start = reinterpret_cast<std::uintptr_t>(line.data());
   const auto size = data.body->size();
+  if (begin < start || begin + size > start + line.size()) {
+    mail.raw = std::string(*data.body); // not a view into `line` (a parser's own buffer)
+    return mail;
+  }
+  const auto offset = static_cast<std::size_t>(begin - start);
   mail.raw = std::move(line);
   mail.raw.resize(offset + size);
   mail.raw.erase(0, offset);
@@ -200,7 +212,7 @@ std::expected<std::optional<RawMail>, Failure> ImapMailbox::fetch(std::uint32_t 
   for (auto& line : reply->untagged) {
     const auto data = imap::parse_fetch(line);
     // Other untagged FETCHes (flag changes made by staff meanwhile) may come along.
-    if (!data || data->uid != uid || !data->body)
+    if (!data || data->uid != uid || !has_body(*data))
       continue;
     auto mail = raw_mail(line, *data, uid, source);
     if (!mail)
@@ -242,6 +254,7 @@ struct Fetched {
   std::uint32_t uid = 0;
   std::optional<RawMail> mail;
   std::optional<Failure> problem; // neither: expunged
+  std::uint64_t size = 0;         // RFC822.SIZE; 0: not known
 };
 
 // The hand-over between the fetching thread and the poll's thread, bounded in bytes so
@@ -311,19 +324,20 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
   std::optional<Failure> failure;
   for (std::size_t first = 0; first < uids.size() && !failure; first += k_fetch_batch) {
     const auto batch = std::span(uids).subspan(first, std::min(k_fetch_batch, uids.size() - first));
+    core::hold_point("before-fetch");
     std::vector<bool> arrived(batch.size(), false);
     bool handed_on = true;
     const auto on_fetch = [&](std::string& line) {
       const auto data = imap::parse_fetch(line);
       // Other untagged FETCHes (flag changes made by staff meanwhile) may come along.
-      if (!data || !data->uid || !data->body)
+      if (!data || !data->uid || !has_body(*data))
         return ImapConnection::Untagged::keep;
       const auto uid = *data->uid;
       const auto at = std::ranges::lower_bound(batch, uid);
       if (at == batch.end() || *at != uid || arrived[at - batch.begin()])
         return ImapConnection::Untagged::keep;
       arrived[at - batch.begin()] = true;
-      Fetched fetched{uid, {}, {}};
+      Fetched fetched{uid, {}, {}, data->size.value_or(0)};
       auto mail = raw_mail(line, *data, uid, source_of(uid));
       if (mail)
         fetched.mail = std::move(*mail);
@@ -333,8 +347,10 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
       return handed_on ? ImapConnection::Untagged::taken : ImapConnection::Untagged::abort;
     };
     // BODY.PEEK[]: BODY[] would set \Seen (RFC 3501 6.4.5), and staff read this folder.
-    auto reply = m_connection.command(
-        fmt::format("UID FETCH {} (UID INTERNALDATE BODY.PEEK[])", imap::uid_set(batch)), on_fetch);
+    auto reply =
+        m_connection.command(fmt::format("UID FETCH {} (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])",
+                                         imap::uid_set(batch)),
+                             on_fetch);
     if (!handed_on)
       break; // the poll's thread stopped; nothing more is wanted
     if (!reply) {
@@ -347,7 +363,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     for (std::size_t i = 0; i < batch.size() && handed_on; ++i) {
       if (arrived[i])
         continue;
-      Fetched fetched{batch[i], {}, {}};
+      Fetched fetched{batch[i], {}, {}, 0};
       if (refused) {
         auto mail = fetch(batch[i]);
         if (!mail && mail.error().scope != Scope::message) {
@@ -388,8 +404,22 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     // (shared/notes/reliability.md E3). Read everything; content decides what is new.
     done.uids_went_back = true;
     above = 0;
+  } else if (after.uidvalidity != 0 && after.last_uid != 0 && after.last_size != 0) {
+    // The same, when as many mails came after the restore as it took away (UIDNEXT is
+    // back where it was) or more: the last UID read now names another mail.
+    auto same = same_mail_or_gone(after);
+    if (!same) {
+      done.failure = same.error();
+      return done;
+    }
+    if (!*same) {
+      done.uids_went_back = true;
+      above = 0;
+    }
   }
-  done.cursor = Cursor{folder->uidvalidity, above};
+  done.cursor = above == after.last_uid && above != 0
+                    ? Cursor{folder->uidvalidity, above, after.last_internaldate, after.last_size}
+                    : Cursor{folder->uidvalidity, above};
   if (folder->exists == 0 || (folder->uidnext != 0 && folder->uidnext <= above + 1))
     return done;
   auto uids = search(fmt::format("UID {}:*", std::uint64_t{above} + 1), above);
@@ -402,15 +432,21 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
 
   // The cursor moves over a UID only when it and every UID before it are handled, so a
   // stop or a lost connection never skips a mail.
+  // Each handled UID's INTERNALDATE and RFC822.SIZE (0 when gone or unreadable) go into
+  // the cursor with it.
   std::vector<bool> handled(uids->size(), false);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> fingerprints(uids->size());
   std::size_t settled = 0;
-  const auto settle = [&](std::uint32_t uid) {
+  const auto settle = [&](std::uint32_t uid, std::int64_t internaldate, std::uint64_t size) {
     const auto at = std::ranges::lower_bound(*uids, uid);
     if (at == uids->end() || *at != uid)
       return;
     handled[at - uids->begin()] = true;
-    while (settled < uids->size() && handled[settled])
-      done.cursor.last_uid = (*uids)[settled++];
+    fingerprints[at - uids->begin()] = {internaldate, size};
+    for (; settled < uids->size() && handled[settled]; ++settled) {
+      done.cursor.last_uid = (*uids)[settled];
+      std::tie(done.cursor.last_internaldate, done.cursor.last_size) = fingerprints[settled];
+    }
   };
 
   FetchAhead ahead;
@@ -418,7 +454,9 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
   {
     std::jthread fetcher([&] { fetch_ahead(*uids, ahead); });
     while (auto fetched = ahead.take()) {
+      std::int64_t internaldate = 0;
       if (fetched->mail) {
+        internaldate = fetched->mail->received_at.time_since_epoch().count();
         ++done.visited;
         core::fault_point("after-fetch");
         if (visit(std::move(*fetched->mail)) == Visit::stop) {
@@ -434,7 +472,7 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
                                   folder->uidvalidity, fetched->uid}),
              "the mail was expunged before mailroom could read it", ""});
       }
-      settle(fetched->uid);
+      settle(fetched->uid, internaldate, internaldate != 0 ? fetched->size : 0);
     }
   } // joins the fetcher: the connection is this thread's again
   m_deferring_marks = false;
@@ -443,6 +481,24 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
   ahead.note_mark(flush_marks());
   done.mark_failure = std::move(ahead.mark_failure);
   return done;
+}
+
+std::expected<bool, Failure> ImapMailbox::same_mail_or_gone(const Cursor& cursor) {
+  auto reply = m_connection.command(
+      fmt::format("UID FETCH {} (UID INTERNALDATE RFC822.SIZE)", cursor.last_uid));
+  if (!reply)
+    return std::unexpected(reply.error());
+  // NO (Dovecot's EXPUNGEISSUED) or no FETCH data: staff deleted or moved it, as
+  // `move_to` does. Only a mail that is there can show the UID was handed out again.
+  for (const auto& line : reply->untagged) {
+    const auto data = imap::parse_fetch(line);
+    if (!data || data->uid != cursor.last_uid || !data->internaldate || !data->size)
+      continue;
+    const auto received_at = imap::parse_internaldate(*data->internaldate);
+    return received_at && received_at->time_since_epoch().count() == cursor.last_internaldate &&
+           *data->size == cursor.last_size;
+  }
+  return true;
 }
 
 std::optional<Failure> ImapMailbox::flush_marks() {

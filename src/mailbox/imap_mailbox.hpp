@@ -42,7 +42,8 @@ public:
 
   // Mail with a UID above `after.last_uid` under the same UIDVALIDITY, by ascending UID;
   // the whole folder again when UIDVALIDITY changed or UIDs went back (see Poll). A poll
-  // that finds UIDNEXT unchanged costs one SELECT. A mail expunged while being fetched,
+  // that finds UIDNEXT unchanged costs one SELECT and one FETCH of the last UID's size and
+  // INTERNALDATE (is it still the mail the cursor read?). A mail expunged while being fetched,
   // or with an unreadable INTERNALDATE, goes to `on_problem` (the cursor moves past it).
   // Mails are fetched by a second thread, in batches, while `visit` handles the ones
   // before (both cores busy on a backlog); at most `k_fetch_ahead_bytes` wait between
@@ -88,6 +89,9 @@ private:
   struct FetchAhead;
   // The fetching thread of poll(): every UID of `uids`, in batches, into `ahead`.
   void fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead& ahead);
+  // Whether `cursor.last_uid` names the mail of the cursor's INTERNALDATE and size, or
+  // none (expunged, moved); false when another mail took the UID (reliability.md E3).
+  [[nodiscard]] std::expected<bool, Failure> same_mail_or_gone(const Cursor& cursor);
   // Carries out the marks poll() deferred; the first failure, if any.
   [[nodiscard]] std::optional<Failure> flush_marks();
 

@@ -41,6 +41,12 @@ struct Failure {
 struct Cursor {
   std::uint32_t uidvalidity = 0; // 0: not known yet
   std::uint32_t last_uid = 0;
+  // The mail `last_uid` named when it was read: its INTERNALDATE (seconds since the epoch)
+  // and RFC822.SIZE; 0 when not known (a mail that was gone, an older cursor). Another
+  // mail under that UID later means the UIDs were handed out again (a restored folder,
+  // reliability.md E3), even when UIDNEXT is back where it was.
+  std::int64_t last_internaldate = 0;
+  std::uint64_t last_size = 0;
   bool operator==(const Cursor&) const = default;
 };
 
@@ -59,8 +65,9 @@ struct Poll {
   // Set when the server's UIDVALIDITY was not the cursor's: the folder was recreated or
   // restored, every UID is new, and the whole folder was read again (match by content).
   std::optional<std::uint32_t> uidvalidity_changed_from;
-  // Set when UIDNEXT was at or below the cursor's last UID under the same UIDVALIDITY
-  // (a restored uidlist hands out old UIDs again): the whole folder was read again.
+  // Set when UIDs were handed out again under the same UIDVALIDITY (a restored uidlist):
+  // UIDNEXT was at or below the cursor's last UID, or that UID now names a mail of
+  // another size or INTERNALDATE. The whole folder was read again.
   bool uids_went_back = false;
   std::optional<Failure> failure; // why the poll stopped early, if it did
   bool stopped = false;           // the visitor said stop

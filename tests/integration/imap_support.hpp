@@ -130,6 +130,36 @@ public:
     run(fmt::format("UID STORE {} {}", uid, change));
   }
 
+  // Moves `uid` to `folder` as a mail client would (UID MOVE, RFC 6851); returns its UID
+  // there (COPYUID, RFC 4315), or 0.
+  std::uint32_t move(std::uint32_t uid, const std::string& folder) {
+    run("SELECT " + quoted());
+    auto reply =
+        m_connection.command(fmt::format("UID MOVE {} {}", uid, *mailbox::imap::quote(folder)));
+    if (!reply || !reply->ok()) {
+      ADD_FAILURE() << "UID MOVE failed: "
+                    << (reply ? reply->status + " " + reply->text : reply.error().problem.what);
+      return 0;
+    }
+    auto lines = reply->untagged;
+    lines.push_back(reply->text);
+    for (const auto& line : lines)
+      if (const auto at = line.find("[COPYUID "); at != std::string::npos) {
+        std::uint32_t validity = 0, from = 0, to = 0;
+        if (std::sscanf(line.c_str() + at, "[COPYUID %u %u %u]", &validity, &from, &to) == 3)
+          return to;
+      }
+    ADD_FAILURE() << "no COPYUID after UID MOVE";
+    return 0;
+  }
+
+  // Deletes `uid` for good, as a mail client's "delete and compact" does.
+  void expunge(std::uint32_t uid) {
+    run("SELECT " + quoted());
+    run(fmt::format("UID STORE {} +FLAGS.SILENT (\\Deleted)", uid));
+    run(fmt::format("UID EXPUNGE {}", uid));
+  }
+
 private:
   enum class Expect { ok, any };
   static mailbox::imap::Endpoint endpoint(const std::string& url) {

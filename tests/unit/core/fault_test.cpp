@@ -40,3 +40,19 @@ TEST(CoreFaultDeathTest, TheNthTimeTheArmedPointIsReachedKillsTheProcessWithSigk
   // Never armed in this process: the death test ran in a child.
   fault_point("after-commit");
 }
+
+TEST(CoreFault, AnArmedHoldIsCalledAtItsPointOnly) {
+  int held = 0;
+  ASSERT_TRUE(arm_hold("before-fetch", [&] { ++held; }));
+  hold_point("after-fetch");
+  hold_point("before-fetch");
+  hold_point("before-fetch");
+  EXPECT_EQ(held, 2);
+  const auto unknown = arm_hold("before-fetchh", [] {});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().to_string(),
+            "MAILROOM_FAULT_HOLD_AT: no hold point 'before-fetchh'; use one of before-fetch");
+  hold_point("before-fetch"); // disarmed by the refusal
+  EXPECT_EQ(held, 2);
+  ASSERT_TRUE(arm_hold("", {}));
+}
