@@ -18,8 +18,8 @@ const std::vector<std::string> k_mailbox_keys{
     "url",     "user",      "password_file", "ca_file", "allow_plaintext",
     "timeout", "processed", "keyword",       "password"};
 const std::vector<std::string> k_outbox_keys{
-    "url",     "from",        "user",     "password_file", "ca_file", "allow_plaintext",
-    "timeout", "retry_after", "password", "bounce_address"};
+    "url",     "from",        "user",      "password_file", "ca_file",       "allow_plaintext",
+    "timeout", "retry_after", "retry_max", "password",      "bounce_address"};
 const std::vector<std::string> k_replies_keys{
     "recipients",    "max_per_student_per_day",
     "max_reply_age", "max_per_recipient_per_day",
@@ -140,6 +140,16 @@ void read_outbox(const toml::table& root, const fs::path& base, Settings& settin
   read_bool(*table, "allow_plaintext", outbox.allow_plaintext, report);
   read_duration(*table, "timeout", "outbox", outbox.timeout, report);
   read_duration(*table, "retry_after", "outbox", outbox.retry_after, report);
+  read_duration(*table, "retry_max", "outbox", outbox.retry_max, report);
+  if (outbox.retry_max < outbox.retry_after) {
+    const auto* node =
+        table->get("retry_max") ? table->get("retry_max") : table->get("retry_after");
+    report.add(node->source(),
+               fmt::format("retry_max ({} s) is shorter than retry_after ({} s)",
+                           outbox.retry_max.count(), outbox.retry_after.count()),
+               "make retry_max at least retry_after: the waits grow from retry_after up to "
+               "retry_max");
+  }
   if (auto bounce = util::get_string(*table, "bounce_address", "outbox", report, false)) {
     const auto at = bounce->find('@');
     if (*bounce == "<>" || (at != std::string::npos && at > 0 && at + 1 < bounce->size() &&

@@ -32,7 +32,10 @@ struct OutboxSettings {
   std::filesystem::path ca_file;
   bool allow_plaintext = false;
   std::chrono::seconds timeout{30};
-  std::chrono::seconds retry_after{60}; // the first wait after a temporary failure; doubles
+  // A reply's waits after temporary failures: retry_after, doubling, at most retry_max,
+  // each spread by 20 % either side (below the cap); core/backoff.hpp.
+  std::chrono::seconds retry_after{60};
+  std::chrono::seconds retry_max{3600};
   // The envelope sender (MAIL FROM) of replies, where bounces go (reliability.md 9.1).
   // Empty: the course's staff address, the mailbox mailroom watches. "<>": the null sender.
   std::string bounce_address;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <random>
 #include <set>
 #include <string_view>
 
@@ -48,13 +49,16 @@ private:
 
 } // namespace
 
-std::chrono::seconds backoff(int attempts, std::chrono::seconds first) {
-  const int doublings = std::clamp(attempts, 0, 12);
-  return std::min(first * (1 << doublings), std::max(first, std::chrono::seconds{3600}));
+// A row's next wait: `attempts` tries failed before this one. Each row draws its own
+// jitter, so rows that failed in one pass spread out instead of retrying together.
+std::chrono::seconds next_wait(const core::Backoff& backoff, int attempts) {
+  static std::mt19937 generator{std::random_device{}()};
+  std::uniform_real_distribution<double> draw(0.0, 1.0);
+  return core::wait_after(backoff, attempts + 1, draw(generator));
 }
 
 RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
-                  core::Instant now, std::chrono::seconds first_wait, const SendLimits& limits,
+                  core::Instant now, const core::Backoff& backoff, const SendLimits& limits,
                   const std::function<void()>& after_each) {
   RelayCounts counts;
   auto due = ledger.due_replies(now);
@@ -96,9 +100,9 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
     // between two calls.
     const AfterRow after_row(after_each);
     if (server_down) {
-      // One failed connection says enough: the rest wait for the same backoff.
+      // One failed connection says enough: the rest wait, each its own backoff.
       if (auto marked = ledger.reply_retry(row.id, "not tried: the server was unreachable",
-                                           now + backoff(row.attempts, first_wait));
+                                           now + next_wait(backoff, row.attempts));
           !marked)
         spdlog::error("outbox: {}", marked.error().to_string());
       ++counts.retried;
@@ -148,7 +152,7 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
                     outcome.detail);
       break;
     case Delivery::temporary: {
-      const auto wait = backoff(row.attempts, first_wait);
+      const auto wait = next_wait(backoff, row.attempts);
       marked = ledger.reply_retry(row.id, outcome.detail, now + wait);
       ++counts.retried;
       server_down = true;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/backoff.hpp"
 #include "core/instant.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "outbox/sender.hpp"
@@ -17,12 +18,14 @@ struct RelayCounts {
   int held = 0;    // over a send limit: still queued, not tried
 };
 
-// The wait after `attempts` tries: `first`, doubling, at most 1 h.
-[[nodiscard]] std::chrono::seconds backoff(int attempts, std::chrono::seconds first);
-
 // Sends every queued reply that is due and marks each: sent, failed (5xx) or retried
-// later. A crash between the server's acceptance and the mark sends that row again
-// once on the next run: at-least-once, with the same Message-ID.
+// later. A retried row waits core::wait_after(`backoff`, its failures so far, a random
+// draw of its own): doubling from backoff.first up to backoff.cap, jittered per row, and
+// kept in the row's next_attempt_at, so a restart neither resets nor hastens it
+// (reliability.md E7). When the server is down, the first failed row stands for the
+// whole pass: the other due rows are not tried, each waits its own backoff. A crash
+// between the server's acceptance and the mark sends that row again once on the next
+// run: at-least-once, with the same Message-ID.
 //
 // Rows over `limits` are held, not tried: they stay queued and go out in a later pass,
 // once the rolling window has room (a restart keeps the counts: they are the ledger's
@@ -37,8 +40,7 @@ struct RelayCounts {
 // watchdog). It must not throw.
 [[nodiscard]] RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender,
                                 const std::string& envelope_from, core::Instant now,
-                                std::chrono::seconds first_wait = std::chrono::seconds{60},
-                                const SendLimits& limits = {},
+                                const core::Backoff& backoff = {}, const SendLimits& limits = {},
                                 const std::function<void()>& after_each = {});
 
 } // namespace mailroom::outbox

@@ -1,7 +1,9 @@
 // The outbox in the ledger (migration 2): reply rows written with the decision, the
-// per-student cap counted at enqueue and kept across restarts, and the relay's marks.
+// per-student cap counted at enqueue and kept across restarts, and the relay's marks and
+// retry schedule (reliability.md E7).
 #include "cli/ledger/fixture.hpp"
 #include "daemon/ingest.hpp"
+#include "daemon/settings.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
 
@@ -140,18 +142,58 @@ TEST(LedgerOutbox, RelayMarksSentFailedAndRetriesLater) {
   auto counts = outbox::relay(ledger, sender, "staff@example.edu", now);
   EXPECT_EQ(counts.retried, 2);
   EXPECT_EQ(sender.recipients.size(), 1u); // the first failure holds the rest back
-  // Not due again before the backoff.
-  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{59});
+  // Not due again before the backoff: 60 s, give or take 20 %.
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{47});
   EXPECT_EQ(counts.sent + counts.failed + counts.retried, 0);
 
   sender.answer = outbox::Delivery::sent;
-  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{60});
+  counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::seconds{72});
   EXPECT_EQ(counts.sent, 2);
   EXPECT_EQ(count(ledger, "sent"), 2);
   // Sent rows never go again.
   counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::hours{2});
   EXPECT_EQ(counts.sent, 0);
   EXPECT_EQ(sender.recipients.size(), 3u);
+}
+
+TEST(LedgerOutbox, RetriesWaitLongerEachTimeUpToTheCapAndARestartKeepsTheWait) {
+  // E7 in the ledger: the server stays down for ten tries in a row, and the ledger is
+  // reopened (a daemon restart) before each. Each wait doubles from 60 s within 20 %,
+  // never over the 10 min cap, and the row is not tried a second early.
+  test::LedgerFixture fixture;
+  {
+    auto ledger = fixture.open();
+    Recorder{fixture}.record(ledger, receipt({"ada@example.edu"}), "2025-10-06T12:00:00Z");
+  }
+  const core::Backoff backoff{std::chrono::seconds{60}, std::chrono::minutes{10}};
+  ScriptedSender sender;
+  sender.answer = outbox::Delivery::temporary;
+  auto now = at("2025-10-06T12:00:10Z");
+  for (int failures = 1; failures <= 10; ++failures) {
+    SCOPED_TRACE(failures);
+    auto ledger = fixture.open();
+    const auto counts = outbox::relay(ledger, sender, "staff@example.edu", now, backoff);
+    ASSERT_EQ(counts.retried, 1);
+    const auto queued = ledger.replies("queued");
+    ASSERT_TRUE(queued);
+    ASSERT_EQ(queued->size(), 1u);
+    const auto& row = queued->front();
+    EXPECT_EQ(row.attempts, failures);
+    const auto wait = row.next_attempt_at - now;
+    const auto range = core::wait_range(backoff, failures);
+    EXPECT_GE(wait, std::chrono::floor<std::chrono::seconds>(range.least));
+    EXPECT_LE(wait, std::chrono::ceil<std::chrono::seconds>(range.most));
+    EXPECT_LE(wait, std::chrono::minutes{10});
+    auto reopened = fixture.open();
+    EXPECT_EQ(outbox::relay(reopened, sender, "staff@example.edu",
+                            row.next_attempt_at - std::chrono::seconds{1}, backoff)
+                  .retried,
+              0);
+    now = row.next_attempt_at;
+  }
+  EXPECT_EQ(sender.recipients.size(), 10u);
+  // Ten waits: at least 48 + 96 + 192 + 384 + 6 * 480 s (the cap's lower edge).
+  EXPECT_GE(now - at("2025-10-06T12:00:10Z"), std::chrono::seconds{3600});
 }
 
 TEST(LedgerOutbox, RelayCallsBackAfterEachReplySoTheDaemonCanPingTheWatchdog) {
@@ -168,14 +210,14 @@ TEST(LedgerOutbox, RelayCallsBackAfterEachReplySoTheDaemonCanPingTheWatchdog) {
     calls.emplace_back(static_cast<int>(sender.recipients.size()), count(ledger, "sent"));
   };
   const auto now = at("2025-10-06T12:00:10Z");
-  auto counts = outbox::relay(ledger, sender, "staff@example.edu", now, std::chrono::seconds{60},
-                              {}, after_each);
+  auto counts =
+      outbox::relay(ledger, sender, "staff@example.edu", now, core::Backoff{}, {}, after_each);
   EXPECT_EQ(counts.sent, 4);
   EXPECT_EQ(calls, (std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 3}, {4, 4}}));
   // A pass with nothing due calls nothing.
   calls.clear();
   counts = outbox::relay(ledger, sender, "staff@example.edu", now + std::chrono::hours{1},
-                         std::chrono::seconds{60}, {}, after_each);
+                         core::Backoff{}, {}, after_each);
   EXPECT_EQ(counts.sent, 0);
   EXPECT_TRUE(calls.empty());
 }
@@ -294,4 +336,24 @@ TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
   auto sender = daemon::outgoing_reply(decision, course, plan, now);
   ASSERT_TRUE(sender);
   EXPECT_EQ(sender->recipients, std::vector<std::string>{"ada@example.edu"});
+}
+
+TEST(LedgerOutbox, TheRetryWaitsAreConfigKeysAndTheCapMayNotBeUnderTheFirstWait) {
+  const std::string head = "rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n";
+  const auto defaults = daemon::parse_settings(head, "/etc/mailroom/term.toml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->outbox.retry_after, std::chrono::seconds{60});
+  EXPECT_EQ(defaults->outbox.retry_max, std::chrono::hours{1});
+  const auto set = daemon::parse_settings(
+      head + "[outbox]\nretry_after = \"30s\"\nretry_max = \"10m\"\n", "/etc/mailroom/term.toml");
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->outbox.retry_after, std::chrono::seconds{30});
+  EXPECT_EQ(set->outbox.retry_max, std::chrono::minutes{10});
+  const auto bad = daemon::parse_settings(
+      head + "[outbox]\nretry_after = \"5m\"\nretry_max = \"1m\"\n", "/etc/mailroom/term.toml");
+  ASSERT_FALSE(bad);
+  ASSERT_EQ(bad.error().size(), 1u);
+  EXPECT_EQ(bad.error().front().to_string(),
+            "/etc/mailroom/term.toml:7: retry_max (60 s) is shorter than retry_after (300 s); make "
+            "retry_max at least retry_after: the waits grow from retry_after up to retry_max");
 }

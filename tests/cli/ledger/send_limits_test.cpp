@@ -113,7 +113,7 @@ TEST(SendLimits, NoRecipientGetsMoreThanItsDailyCapCcsIncluded) {
   CountingSender sender;
   CapturedLog log;
   auto counts = outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-06T12:01:00Z"),
-                              std::chrono::seconds{60}, limits);
+                              core::Backoff{}, limits);
   EXPECT_EQ(counts.sent, 20);
   EXPECT_EQ(counts.held, 28);
   EXPECT_EQ(counts.failed + counts.retried, 0);
@@ -138,13 +138,13 @@ TEST(SendLimits, NoRecipientGetsMoreThanItsDailyCapCcsIncluded) {
             std::string::npos)
       << log.text();
   counts = outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-06T18:00:00Z"),
-                         std::chrono::seconds{60}, limits);
+                         core::Backoff{}, limits);
   EXPECT_EQ(counts.sent, 0);
   EXPECT_EQ(counts.held, 28);
   EXPECT_EQ(log.count("warning", "max_per_recipient_per_day"), 1) << log.text();
   // 24 h after the first sends the window has room for 5 more each.
   counts = outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-07T12:01:00Z"),
-                         std::chrono::seconds{60}, limits);
+                         core::Backoff{}, limits);
   EXPECT_EQ(counts.sent, 20);
   for (const auto& address : k_group)
     EXPECT_EQ(sender.received[address], 10) << address;
@@ -159,7 +159,7 @@ TEST(SendLimits, TheRecipientCapIgnoresLetterCase) {
   CountingSender sender;
   CapturedLog log;
   const auto counts = outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-06T12:00:10Z"),
-                                    std::chrono::seconds{60}, {1, 100});
+                                    core::Backoff{}, {1, 100});
   EXPECT_EQ(counts.sent, 1);
   EXPECT_EQ(counts.held, 1);
 }
@@ -177,7 +177,7 @@ TEST(SendLimits, TheHourlyBreakerStopsSendingWarnsOnceAndKeepsTheQueueAcrossARes
       enqueue.reply("s" + std::to_string(i), {"s" + std::to_string(i) + "@example.edu"},
                     "2025-10-06T12:00:00Z");
     const auto counts = outbox::relay(ledger, sender, "staff@example.edu",
-                                      at("2025-10-06T12:00:30Z"), std::chrono::seconds{60}, limits);
+                                      at("2025-10-06T12:00:30Z"), core::Backoff{}, limits);
     EXPECT_EQ(counts.sent, 10);
     EXPECT_EQ(counts.held, 5);
     EXPECT_EQ(rows_in(ledger, "queued"), 5);
@@ -198,7 +198,7 @@ TEST(SendLimits, TheHourlyBreakerStopsSendingWarnsOnceAndKeepsTheQueueAcrossARes
     // A restart: a new connection counts the same sent rows; nothing goes, no new warning.
     auto ledger = fixture.open();
     const auto counts = outbox::relay(ledger, sender, "staff@example.edu",
-                                      at("2025-10-06T12:40:00Z"), std::chrono::seconds{60}, limits);
+                                      at("2025-10-06T12:40:00Z"), core::Backoff{}, limits);
     EXPECT_EQ(counts.sent, 0);
     EXPECT_EQ(counts.held, 5);
   }
@@ -206,7 +206,7 @@ TEST(SendLimits, TheHourlyBreakerStopsSendingWarnsOnceAndKeepsTheQueueAcrossARes
   {
     auto ledger = fixture.open();
     const auto counts = outbox::relay(ledger, sender, "staff@example.edu",
-                                      at("2025-10-06T13:00:30Z"), std::chrono::seconds{60}, limits);
+                                      at("2025-10-06T13:00:30Z"), core::Backoff{}, limits);
     EXPECT_EQ(counts.sent, 5);
     EXPECT_EQ(rows_in(ledger, "queued"), 0);
     EXPECT_EQ(rows_in(ledger, "sent"), 15);
@@ -223,7 +223,7 @@ TEST(SendLimits, ABouncedReplyStillCountsAsSent) {
   enqueue.reply("ada", {"ada@example.edu"}, "2025-10-06T12:00:00Z");
   CountingSender sender;
   (void)outbox::relay(ledger, sender, "staff@example.edu", at("2025-10-06T12:00:10Z"),
-                      std::chrono::seconds{60}, {1, 100});
+                      core::Backoff{}, {1, 100});
   auto sent = ledger.replies("sent");
   ASSERT_TRUE(sent);
   ASSERT_EQ(sent->size(), 1u);
