@@ -63,6 +63,8 @@ public:
   // never), a server that cannot be reached or times out (server, later).
   [[nodiscard]] std::expected<void, Failure> open();
   [[nodiscard]] bool is_open() const;
+  // Commands sent so far, on this connection and the ones before it.
+  [[nodiscard]] unsigned commands_sent() const { return m_next_tag - 1; }
   // Drops the connection; the next open() starts afresh. Safe to call when closed.
   void close();
 

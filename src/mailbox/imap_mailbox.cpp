@@ -404,9 +404,13 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     // (shared/notes/reliability.md E3). Read everything; content decides what is new.
     done.uids_went_back = true;
     above = 0;
-  } else if (after.uidvalidity != 0 && after.last_uid != 0 && after.last_size != 0) {
+  } else if (after.uidvalidity != 0 && after.last_uid != 0 && after.last_size != 0 &&
+             m_fingerprint_checked_on != m_connections_opened) {
     // The same, when as many mails came after the restore as it took away (UIDNEXT is
-    // back where it was) or more: the last UID read now names another mail.
+    // back where it was) or more: the last UID read now names another mail. Once per
+    // connection: within a session the server never hands a UID out again (RFC 3501
+    // 2.3.1.1), and on a folder of delivered decks the check costs the daemon's idle poll
+    // 5 ms (the server reads the last mail to give its size).
     auto same = same_mail_or_gone(after);
     if (!same) {
       done.failure = same.error();
@@ -416,6 +420,7 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
       done.uids_went_back = true;
       above = 0;
     }
+    m_fingerprint_checked_on = m_connections_opened;
   }
   done.cursor = above == after.last_uid && above != 0
                     ? Cursor{folder->uidvalidity, above, after.last_internaldate, after.last_size}

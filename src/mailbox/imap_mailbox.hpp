@@ -68,6 +68,8 @@ public:
   [[nodiscard]] const std::optional<Folder>& folder() const { return m_folder; }
   // How many times a connection was opened (1 while it is reused).
   [[nodiscard]] unsigned connections_opened() const { return m_connections_opened; }
+  // Commands sent to the server so far, for tests of what a poll costs.
+  [[nodiscard]] unsigned commands_sent() const { return m_connection.commands_sent(); }
 
   ImapMailbox(ImapSettings settings, imap::Endpoint endpoint);
 
@@ -98,6 +100,9 @@ private:
   ImapConnection m_connection;
   std::optional<Folder> m_folder;
   unsigned m_connections_opened = 0;
+  // The connection (by m_connections_opened) on which the cursor's last UID was last
+  // found to name the same mail; 0: not on this one yet.
+  unsigned m_fingerprint_checked_on = 0;
   // During a poll, mark_processed() only notes the UID here (the fetching thread owns the
   // connection); the poll stores them between batches and at its end.
   std::mutex m_marks_lock;

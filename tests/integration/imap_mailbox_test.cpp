@@ -294,6 +294,11 @@ TEST_F(ImapMailboxTest, IdlePollCostsOneRoundTrip) {
     ASSERT_FALSE(poll.failure);
   }
   const auto idle = (std::chrono::steady_clock::now() - idle_start) / k_polls;
+  // One poll on the open connection: its SELECT and nothing else (no SEARCH, no FETCH).
+  const auto before = box->commands_sent();
+  poll = box->poll(poll.cursor, got.visit_all(), got.on_problem());
+  ASSERT_FALSE(poll.failure);
+  EXPECT_EQ(box->commands_sent() - before, 1u);
   using us = std::chrono::microseconds;
   std::cout << "connect + login + 50 mails: " << std::chrono::duration_cast<us>(first).count()
             << " us; idle poll: " << std::chrono::duration_cast<us>(idle).count() << " us\n";
