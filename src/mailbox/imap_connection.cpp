@@ -253,6 +253,8 @@ std::expected<std::string, Failure> ImapConnection::read_response() {
       return std::move(*response);
     if (!m_handle)
       return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+    if (const auto literal = m_reader.take_new_literal(); literal > 0 && m_literal_gate)
+      m_literal_gate(literal);
     std::size_t received = 0;
     // Ask curl first, wait second: TLS may hold decrypted bytes the socket no longer shows.
     const auto code =

@@ -86,6 +86,12 @@ public:
   [[nodiscard]] std::expected<Reply, Failure> command(std::string_view command,
                                                       const UntaggedHandler& on_untagged);
 
+  // Called with a literal's size when the server announces it, before its bytes are
+  // read off the socket; it may wait (the fetching thread holds back a deck while the
+  // poll's thread still records another). Empty: none.
+  using LiteralGate = std::function<void(std::size_t size)>;
+  void set_literal_gate(LiteralGate gate) { m_literal_gate = std::move(gate); }
+
   // The server's capabilities after login (upper case: "ESEARCH", "UIDPLUS", ...).
   [[nodiscard]] bool has_capability(std::string_view name) const;
   [[nodiscard]] const imap::Endpoint& endpoint() const { return m_endpoint; }
@@ -106,6 +112,7 @@ private:
   imap::ResponseReader m_reader;
   std::vector<std::string> m_capabilities;
   unsigned m_next_tag = 1;
+  LiteralGate m_literal_gate;
 };
 
 } // namespace mailroom::mailbox

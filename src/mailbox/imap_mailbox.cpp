@@ -265,8 +265,9 @@ struct ImapMailbox::FetchAhead {
   std::condition_variable changed;
   std::deque<Fetched> waiting;
   std::size_t waiting_bytes = 0;
-  bool done = false;      // the fetcher has handed on all it will
-  bool cancelled = false; // the poll's thread wants no more
+  std::size_t recording_bytes = 0; // the mail the poll's thread took last, until the next take
+  bool done = false;               // the fetcher has handed on all it will
+  bool cancelled = false;          // the poll's thread wants no more
   std::optional<Failure> failure;
   std::optional<Failure> mark_failure; // the first; the fetcher's until joined
 
@@ -302,15 +303,27 @@ struct ImapMailbox::FetchAhead {
     cancelled = true;
     changed.notify_all();
   }
-  // The next mail; nullopt once the fetcher is done and nothing waits.
+  // Before a mail of `bytes` is read off the socket: waits while the mail being recorded
+  // and it would be more than k_in_flight_bytes together.
+  void wait_to_read(std::size_t bytes) {
+    std::unique_lock guard(lock);
+    changed.wait(guard, [&] {
+      return cancelled || recording_bytes == 0 || recording_bytes + bytes <= k_in_flight_bytes;
+    });
+  }
+  // The next mail; nullopt once the fetcher is done and nothing waits. The one before is
+  // recorded by then (and freed).
   std::optional<Fetched> take() {
     std::unique_lock guard(lock);
+    recording_bytes = 0;
+    changed.notify_all();
     changed.wait(guard, [&] { return done || !waiting.empty(); });
     if (waiting.empty())
       return std::nullopt;
     Fetched next = std::move(waiting.front());
     waiting.pop_front();
     waiting_bytes -= next.mail ? next.mail->raw.size() : 0;
+    recording_bytes = next.mail ? next.mail->raw.size() : 0;
     changed.notify_all();
     return next;
   }
@@ -322,6 +335,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     return imap::format_source({endpoint.host, endpoint.folder, m_folder->uidvalidity, uid});
   };
   std::optional<Failure> failure;
+  m_connection.set_literal_gate([&ahead](std::size_t bytes) { ahead.wait_to_read(bytes); });
   for (std::size_t first = 0; first < uids.size() && !failure; first += k_fetch_batch) {
     const auto batch = std::span(uids).subspan(first, std::min(k_fetch_batch, uids.size() - first));
     core::hold_point("before-fetch");
@@ -382,6 +396,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     // Marks for what the poll's thread has recorded so far, while the connection is ours.
     ahead.note_mark(flush_marks());
   }
+  m_connection.set_literal_gate({});
   ahead.finish(std::move(failure));
 }
 

@@ -42,11 +42,11 @@ public:
 
   // Mail with a UID above `after.last_uid` under the same UIDVALIDITY, by ascending UID;
   // the whole folder again when UIDVALIDITY changed or UIDs went back (see Poll). A poll
-  // that finds UIDNEXT unchanged costs one SELECT and one FETCH of the last UID's size and
-  // INTERNALDATE (is it still the mail the cursor read?). A mail expunged while being fetched,
-  // or with an unreadable INTERNALDATE, goes to `on_problem` (the cursor moves past it).
-  // Mails are fetched by a second thread, in batches, while `visit` handles the ones
-  // before (both cores busy on a backlog); at most `k_fetch_ahead_bytes` wait between
+  // that finds UIDNEXT unchanged costs one SELECT; the first on a connection also one
+  // FETCH of the last UID's size and INTERNALDATE (is it still the mail the cursor read?). A mail
+  // expunged while being fetched, or with an unreadable INTERNALDATE, goes to `on_problem` (the
+  // cursor moves past it). Mails are fetched by a second thread, in batches, while `visit` handles
+  // the ones before (both cores busy on a backlog); at most `k_fetch_ahead_bytes` wait between
   // them. `visit` and `on_problem` run on the caller's thread. mark_processed() from
   // within `visit` is carried out between batches and at the end of the poll.
   [[nodiscard]] Poll poll(const Cursor& after, const Visitor& visit,
@@ -54,6 +54,10 @@ public:
 
   // How much fetched mail may wait for `visit` (one mail always may, whatever its size).
   static constexpr std::size_t k_fetch_ahead_bytes = 4 * 1024 * 1024;
+  // The mail `visit` records and the one being read meanwhile may be this big together;
+  // a larger next mail is read once `visit` is done, so two decks are never in memory
+  // at once (the peak is the mail recorded, about twice its size, plus this).
+  static constexpr std::size_t k_in_flight_bytes = 30 * 1024 * 1024;
   // UIDs per UID FETCH command during a poll.
   static constexpr std::size_t k_fetch_batch = 200;
 

@@ -221,6 +221,10 @@ std::optional<std::string> ResponseReader::next() {
         // size no mail has is not trusted with memory up front.
         if (*size <= k_largest_reserved_literal)
           m_buffer.reserve(end + 64);
+        if (m_literal_at != crlf) {
+          m_literal_at = crlf;
+          m_new_literal = *size;
+        }
         m_scan = crlf;
         return std::nullopt;
       }
@@ -233,6 +237,7 @@ std::optional<std::string> ResponseReader::next() {
     m_buffer = response.substr(crlf + 2);
     response.resize(crlf);
     m_scan = 0;
+    m_literal_at = std::string::npos;
     return response;
   }
 }
@@ -240,6 +245,8 @@ std::optional<std::string> ResponseReader::next() {
 void ResponseReader::clear() {
   m_buffer.clear();
   m_scan = 0;
+  m_literal_at = std::string::npos;
+  m_new_literal = 0;
 }
 
 Token Tokenizer::next() {

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mailroom::mailbox::imap {
@@ -43,11 +44,16 @@ public:
   // The next complete response without its final CRLF; nullopt until one is complete.
   [[nodiscard]] std::optional<std::string> next();
   [[nodiscard]] std::size_t buffered() const { return m_buffer.size(); }
+  // The size of a literal next() found begun but not yet complete, once per literal (0
+  // after that, and when there is none): the moment to decide whether to read it now.
+  [[nodiscard]] std::size_t take_new_literal() { return std::exchange(m_new_literal, 0); }
   void clear();
 
 private:
   std::string m_buffer;
   std::size_t m_scan = 0; // first byte not yet known to belong to the current response
+  std::size_t m_literal_at = std::string::npos; // where the literal being read was announced
+  std::size_t m_new_literal = 0;
 };
 
 // One token of a response. `text` views the response it came from: an atom (`FETCH`,

@@ -34,6 +34,27 @@ TEST(ImapResponseReader, LiteralBytesNeverEndAResponse) {
   EXPECT_EQ(responses[1], "A4 OK done");
 }
 
+TEST(ImapResponseReader, AnnouncesEachLiteralOnceBeforeItsBytesAreRead) {
+  // The fetching thread decides here whether to read a deck now or after the one being
+  // recorded: once per literal, as soon as its size is known.
+  ResponseReader reader;
+  reader.feed("* 1 FETCH (UID 7 BODY[] {10}\r\nabc");
+  EXPECT_FALSE(reader.next());
+  EXPECT_EQ(reader.take_new_literal(), 10u);
+  EXPECT_EQ(reader.take_new_literal(), 0u);
+  reader.feed("def");
+  EXPECT_FALSE(reader.next());
+  EXPECT_EQ(reader.take_new_literal(), 0u) << "the same literal is not announced again";
+  reader.feed("ghij)\r\n* 2 FETCH (UID 8 BODY[] {3}\r\n");
+  ASSERT_EQ(reader.next(), "* 1 FETCH (UID 7 BODY[] {10}\r\nabcdefghij)");
+  EXPECT_FALSE(reader.next());
+  EXPECT_EQ(reader.take_new_literal(), 3u);
+  reader.feed("xyz)\r\nM1 OK done\r\n");
+  EXPECT_EQ(reader.next(), "* 2 FETCH (UID 8 BODY[] {3}\r\nxyz)");
+  EXPECT_EQ(reader.next(), "M1 OK done");
+  EXPECT_EQ(reader.take_new_literal(), 0u);
+}
+
 TEST(ImapResponseReader, WaitsForEveryByteWhenFedOneAtATime) {
   const std::string wire = "* 2 FETCH (BODY[] {5}\r\nab\r\nc UID 9)\r\n* 3 EXISTS\r\n";
   ResponseReader reader;
