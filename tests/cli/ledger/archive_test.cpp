@@ -243,7 +243,7 @@ TEST(ArchiveParseAndStore, AttachmentsWrittenWhileDecodingMatchTheFactsAndTheInM
   // A 3 MB attachment, decoded in 64 KB blocks straight to disk: every file must hold
   // exactly the bytes whose size and SHA-256 the facts (and the receipt) report.
   std::string pdf = "%PDF-1.4\n";
-  for (int i = 0; pdf.size() < (3u << 20); ++i)
+  for (std::uint64_t i = 0; pdf.size() < (3u << 20); ++i)
     pdf += std::to_string(i * 7919) + "\n";
   std::string base64;
   for (std::size_t i = 0; i < pdf.size(); i += 57) {
