@@ -49,40 +49,27 @@ const std::string k_roster = "group,name,uniqname,email\n"
 constexpr int k_mails = 3;
 constexpr int k_replies = 4;
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string format_time(std::time_t at, const char* format) {
-  std::tm utc{};
-  ::gmtime_r(&at, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, format, &utc);
-  return text;
-}
-
 // One iteration's course term: fresh rules and state, the test's folder over IMAPS, the
 // fixture's SMTP server as the outbox.
 struct Term {
   test::TempDir dir;
   explicit Term(const test::Dovecot& dovecot, const std::string& folder) {
     // Proposals are due in 2030, so today's mail is on time and young enough to answer.
-    auto course = test::k_course_toml;
-    course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
-    write(dir / "rules" / "course.toml", course);
-    write(dir / "rules" / "roster.csv", k_roster);
-    write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    write(dir / "secret", "secret\n");
-    write(dir / "term.toml",
-          fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                      "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
-                      "ca_file = \"{}\"\ntimeout = \"5s\"\n"
-                      "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
-                      "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
-                      "timeout = \"5s\"\nretry_after = \"1s\"\n",
-                      dovecot.imaps_url(folder), dovecot.ca_file().string(), k_smtp_port,
-                      dovecot.ca_file().string()));
+    const auto course = test::course_toml_due_in_2030();
+    test::write_file(dir / "rules" / "course.toml", course);
+    test::write_file(dir / "rules" / "roster.csv", k_roster);
+    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+    test::write_file(dir / "secret", "secret\n");
+    test::write_file(
+        dir / "term.toml",
+        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
+                    "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
+                    "ca_file = \"{}\"\ntimeout = \"5s\"\n"
+                    "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
+                    "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
+                    "timeout = \"5s\"\nretry_after = \"1s\"\n",
+                    dovecot.imaps_url(folder), dovecot.ca_file().string(), k_smtp_port,
+                    dovecot.ca_file().string()));
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
 
@@ -116,14 +103,14 @@ std::string append(test::Admin& admin, const std::string& from, const std::strin
   static int n = 0;
   const auto now = std::time(nullptr);
   const auto id = fmt::format("<crash-{}-{}-{}@example.edu>", ::getpid(), now, ++n);
-  const auto date = format_time(now, "%a, %d %b %Y %H:%M:%S +0000");
+  const auto date = test::format_utc(now, "%a, %d %b %Y %H:%M:%S +0000");
   uid = admin.append(
       fmt::format("Received: from laptop.example.edu by mx.example.edu with ESMTPSA; {0}\r\n"
                   "From: {1}\r\nTo: staff@example.edu\r\nSubject: {2}\r\nDate: {0}\r\n"
                   "Message-ID: {3}\r\nMIME-Version: 1.0\r\n"
                   "Content-Type: text/plain; charset=utf-8\r\n\r\n{4}\r\n",
                   date, from, subject, id, body),
-      format_time(now, "%d-%b-%Y %H:%M:%S +0000"));
+      test::format_utc(now, "%d-%b-%Y %H:%M:%S +0000"));
   return id;
 }
 

@@ -42,11 +42,6 @@ const std::vector<std::string> k_students{
     "Grace Hopper <grace@example.edu>",     "Edsger Dijkstra <edsger@example.edu>",
     "Barbara Liskov <barbara@example.edu>", "Donald Knuth <don@example.edu>"};
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 int count_of(const std::string& text, const std::string& needle) {
   int count = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
@@ -54,30 +49,22 @@ int count_of(const std::string& text, const std::string& needle) {
   return count;
 }
 
-std::string format_time(std::time_t at, const char* format) {
-  std::tm utc{};
-  ::gmtime_r(&at, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, format, &utc);
-  return text;
-}
-
 // A course term watching `folder` over IMAPS; replies go to the default outbox folder.
 struct Term {
   test::TempDir dir;
   Term(const test::Dovecot& dovecot, const std::string& folder) {
     // Proposals are due in 2030, so today's mail is on time and young enough to answer.
-    auto course = test::k_course_toml;
-    course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
-    write(dir / "rules" / "course.toml", course);
-    write(dir / "rules" / "roster.csv", k_roster);
-    write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    write(dir / "secret", "secret\n");
-    write(dir / "term.toml",
-          fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                      "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
-                      "ca_file = \"{}\"\ntimeout = \"5s\"\n",
-                      dovecot.imaps_url(folder), dovecot.ca_file().string()));
+    const auto course = test::course_toml_due_in_2030();
+    test::write_file(dir / "rules" / "course.toml", course);
+    test::write_file(dir / "rules" / "roster.csv", k_roster);
+    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+    test::write_file(dir / "secret", "secret\n");
+    test::write_file(
+        dir / "term.toml",
+        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
+                    "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
+                    "ca_file = \"{}\"\ntimeout = \"5s\"\n",
+                    dovecot.imaps_url(folder), dovecot.ca_file().string()));
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
   [[nodiscard]] test::Ran run() const {
@@ -123,7 +110,7 @@ std::string deliver(test::Admin& admin, const std::string& from, const std::stri
                     std::uint32_t& uid) {
   const auto now = std::time(nullptr);
   const auto id = fmt::format("<{}-{}-{}@example.edu>", tag, ::getpid(), now);
-  const auto date = format_time(now, "%a, %d %b %Y %H:%M:%S +0000");
+  const auto date = test::format_utc(now, "%a, %d %b %Y %H:%M:%S +0000");
   uid = admin.append(
       fmt::format("Received: from laptop.example.edu by mx.example.edu with ESMTPSA; {0}\r\n"
                   "From: {1}\r\nTo: staff@example.edu\r\nSubject: Proposal ({2})\r\nDate: {0}\r\n"
@@ -131,7 +118,7 @@ std::string deliver(test::Admin& admin, const std::string& from, const std::stri
                   "Content-Type: text/plain; charset=utf-8\r\n\r\n"
                   "Our proposal draft ({2}): https://docs.google.com/document/d/{2}/edit\r\n",
                   date, from, tag, id),
-      format_time(now, "%d-%b-%Y %H:%M:%S +0000"));
+      test::format_utc(now, "%d-%b-%Y %H:%M:%S +0000"));
   return id;
 }
 
@@ -307,7 +294,8 @@ TEST(MovedMail, ProcessedMailMovedBackOrCopiedInAgainAddsNoDuplicate) {
     if (entry.path().extension() == ".eml")
       raw = test::read_text(entry.path());
   ASSERT_FALSE(raw.empty());
-  const auto copied = admin.append(raw, format_time(std::time(nullptr), "%d-%b-%Y %H:%M:%S +0000"));
+  const auto copied =
+      admin.append(raw, test::format_utc(std::time(nullptr), "%d-%b-%Y %H:%M:%S +0000"));
 
   const auto second = term.run();
   ASSERT_EQ(second.exit_code, 0) << second.err;

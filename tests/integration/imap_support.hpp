@@ -14,11 +14,21 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace mailroom::test {
+
+// `at` in UTC by strftime's `format` (an INTERNALDATE, a Date header).
+inline std::string format_utc(std::time_t at, const char* format) {
+  std::tm utc{};
+  ::gmtime_r(&at, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
+}
 
 inline std::string env_or(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);

@@ -61,40 +61,36 @@ const std::string k_roster = "group,name,uniqname,email\n"
                              "1,Alan Turing,alan,alan@example.edu\n"
                              "2,Grace Hopper,grace,grace@example.edu\n";
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 // A course term on a Maildir, polled every second, replying through the SMTP server on
 // k_port; a student's proposal (due in 2030, so on time) waits in the Maildir.
 struct Term {
   test::TempDir dir;
   std::string id = fmt::format("<outage-{}-{}@example.edu>", ::getpid(), std::time(nullptr));
   Term() {
-    auto course = test::k_course_toml;
-    course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
-    write(dir / "rules" / "course.toml", course);
-    write(dir / "rules" / "roster.csv", k_roster);
-    write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+    const auto course = test::course_toml_due_in_2030();
+    test::write_file(dir / "rules" / "course.toml", course);
+    test::write_file(dir / "rules" / "roster.csv", k_roster);
+    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
     for (const char* sub : {"new", "cur", "tmp"})
       fs::create_directories(dir / "maildir" / sub);
-    write(dir / "smtp-password", "secret\n");
-    write(dir / "term.toml",
-          fmt::format("rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
-                      "[mailbox]\nurl = \"maildir:maildir\"\n"
-                      "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
-                      "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
-                      "timeout = \"5s\"\nretry_after = \"{}s\"\nretry_max = \"{}s\"\n",
-                      k_port, (k_dovecot / "certs" / "ca.crt").string(), k_backoff.first.count(),
-                      k_backoff.cap.count()));
-    write(dir / "maildir" / "new" / fmt::format("{}.M1.test", std::time(nullptr)),
-          fmt::format("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
-                      "Subject: Proposal for group 1\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n"
-                      "Message-ID: {}\r\nMIME-Version: 1.0\r\n"
-                      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                      "Our proposal draft: https://docs.google.com/document/d/abc123/edit\r\n",
-                      id));
+    test::write_file(dir / "smtp-password", "secret\n");
+    test::write_file(
+        dir / "term.toml",
+        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
+                    "[mailbox]\nurl = \"maildir:maildir\"\n"
+                    "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
+                    "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
+                    "timeout = \"5s\"\nretry_after = \"{}s\"\nretry_max = \"{}s\"\n",
+                    k_port, (k_dovecot / "certs" / "ca.crt").string(), k_backoff.first.count(),
+                    k_backoff.cap.count()));
+    test::write_file(
+        dir / "maildir" / "new" / fmt::format("{}.M1.test", std::time(nullptr)),
+        fmt::format("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
+                    "Subject: Proposal for group 1\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n"
+                    "Message-ID: {}\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                    "Our proposal draft: https://docs.google.com/document/d/abc123/edit\r\n",
+                    id));
   }
   [[nodiscard]] std::string config() const { return (dir / "term.toml").string(); }
   [[nodiscard]] test::Ran ledger(const std::string& status) const {

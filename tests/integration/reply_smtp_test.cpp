@@ -204,8 +204,7 @@ struct Term {
                 const std::string& mailbox = "url = \"maildir:maildir\"\n",
                 const std::string& outbox_url = "",
                 const fs::path& ca = k_dovecot / "certs" / "ca.crt") {
-    auto course = test::k_course_toml;
-    course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
+    const auto course = test::course_toml_due_in_2030();
     write(dir / "rules" / "course.toml", course);
     write(dir / "rules" / "roster.csv", k_roster);
     write(dir / "rules" / "assignments.csv", test::k_assignments_csv);

@@ -92,6 +92,14 @@ inline const std::string k_assignments_csv = "lecture,role,group\n"
                                              "2025-10-07,summary,2\n"
                                              "2025-11-04,presenter,2\n";
 
+// The test course with proposals due in 2030, so that today's mail is on time and young
+// enough to be answered (the integration tests that send real replies).
+inline std::string course_toml_due_in_2030() {
+  auto course = k_course_toml;
+  course.replace(course.find("due = \"2025-09-18\""), 18, "due = \"2030-09-18\"");
+  return course;
+}
+
 inline rules::RulesText rules_text(std::string course = k_course_toml,
                                    std::string roster = k_roster_csv,
                                    std::string assignments = k_assignments_csv) {

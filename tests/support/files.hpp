@@ -19,6 +19,12 @@ inline std::string read_text(const std::filesystem::path& path) {
   return text.str();
 }
 
+// Writes `text` to `path`, making its folder first.
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
 inline std::filesystem::path source_dir() {
   return MAILROOM_SOURCE_DIR;
 }
