@@ -4,7 +4,9 @@
 # usage: dovecot.sh start DIR | stop DIR | restart DIR
 #   start writes DIR/{dovecot.conf,users,certs/,mail/,state/,dovecot.log} and waits for the
 #   greeting; stop sends SIGTERM to this instance's master only and waits until it is gone.
-# env: IMAP_PORT (10143, STARTTLS), IMAPS_PORT (10993), VMAIL_UID/VMAIL_GID (5000)
+# env: IMAP_PORT (10143, STARTTLS), IMAPS_PORT (10993), VMAIL_UID/VMAIL_GID (5000),
+#      TLS (required; "off" serves plain IMAP on IMAP_PORT only, no STARTTLS and no IMAPS,
+#      as ../shared/bench's Dovecot does: for tests/bench/imap_ingest_bench.py only)
 # users: staff/secret, student/secret, course/secret (a course mailbox of its own, for the
 #        end-to-end reply test: mail sent through the SMTP server is polled from it)
 set -euo pipefail
@@ -14,6 +16,7 @@ IMAP_PORT=${IMAP_PORT:-10143}
 IMAPS_PORT=${IMAPS_PORT:-10993}
 VU=${VMAIL_UID:-5000}
 VG=${VMAIL_GID:-5000}
+TLS=${TLS:-required}
 HERE=$(dirname "$(readlink -f "$0")")
 # base_dir holds UNIX sockets (sun_path <= 107 bytes, the longest name under it is
 # token-login/imap-urlauth): deep build trees get a short run dir of their own.
@@ -22,6 +25,15 @@ INSTANCE="mailroom-test-$IMAP_PORT"
 [ ${#RUN} -le 60 ] || RUN="/tmp/mailroom-dovecot-$IMAP_PORT"
 
 now_ms() { date +%s%3N; }
+
+tls_settings() {
+  if [ "$TLS" = off ]; then
+    printf 'ssl = no\ndisable_plaintext_auth = no\n'
+  else
+    printf 'ssl = required\nssl_cert = <%s\nssl_key = <%s\n' "$T/certs/server.crt" "$T/certs/server.key"
+    printf 'ssl_min_protocol = TLSv1.2\ndisable_plaintext_auth = yes\n'
+  fi
+}
 
 start() {
   local t0
@@ -59,11 +71,7 @@ default_internal_group = dovecot
 default_login_user = dovenull
 first_valid_uid = $VU
 
-ssl = required
-ssl_cert = <$T/certs/server.crt
-ssl_key = <$T/certs/server.key
-ssl_min_protocol = TLSv1.2
-disable_plaintext_auth = yes
+$(tls_settings)
 auth_mechanisms = plain login
 # A wrong password is answered after 0.5 s instead of 2 s. Dovecot's anvil then still
 # delays the next login from that IP by 4-15 s (neither login_trusted_networks nor
@@ -94,8 +102,8 @@ service imap-login {
   }
   inet_listener imaps {
     address = 127.0.0.1
-    port = $IMAPS_PORT
-    ssl = yes
+    port = $([ "$TLS" = off ] && echo 0 || echo "$IMAPS_PORT")
+    ssl = $([ "$TLS" = off ] && echo no || echo yes)
   }
 }
 CONF
