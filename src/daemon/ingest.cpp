@@ -14,7 +14,8 @@ namespace mailroom::daemon {
 
 std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& decision,
                                                     const rules::Course& course,
-                                                    const ReplyPlan& plan, core::Instant now) {
+                                                    const ReplyPlan& plan, core::Instant now,
+                                                    std::string_view unique_suffix) {
   ledger::OutgoingReply out;
   out.kind = pipeline::to_string(decision.reply);
   out.identity = reply::identity_of(decision, course);
@@ -54,7 +55,7 @@ std::optional<ledger::OutgoingReply> outgoing_reply(const pipeline::Decision& de
   if (unauthenticated)
     options.recipients = reply::Recipients::sender_only;
   options.now = now;
-  options.unique = decision.facts.sha256.substr(0, 24);
+  options.unique = decision.facts.sha256.substr(0, 24) + std::string(unique_suffix);
   auto composed = reply::compose(decision, course, plan.templates, options);
   if (!composed) {
     out.suppressed = "cannot compose: " + composed.error().to_string();

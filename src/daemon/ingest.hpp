@@ -69,9 +69,11 @@ private:
 // why (the gates of reply::suppression). Nullopt when the decision calls for no reply
 // and nothing about it is worth a row (not a submission, unknown sender). A reply to
 // unauthenticated mail goes to the sender only and counts against the identity
-// "UNIQNAME (unauthenticated)" with max_unauthenticated_replies_per_day.
+// "UNIQNAME (unauthenticated)" with max_unauthenticated_replies_per_day. Its Message-ID
+// is made of the reply kind and the mail's hash, then `unique_suffix` (a re-decision's
+// reply names its decision there, so it never shares the first reply's Message-ID).
 [[nodiscard]] std::optional<ledger::OutgoingReply>
 outgoing_reply(const pipeline::Decision& decision, const rules::Course& course,
-               const ReplyPlan& plan, core::Instant now);
+               const ReplyPlan& plan, core::Instant now, std::string_view unique_suffix = {});
 
 } // namespace mailroom::daemon

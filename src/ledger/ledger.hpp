@@ -105,6 +105,13 @@ struct Actor {
   core::Instant at;
 };
 
+// What re-deciding one mail did: whether its decision changed, and whether a reply
+// for the new decision was queued (not suppressed, not queued before).
+struct Redecided {
+  bool changed = false;
+  bool reply_queued = false;
+};
+
 // What recording one mail did.
 enum class Recorded { new_mail, known_source, known_content };
 

@@ -210,7 +210,8 @@ struct SqliteLedger::Impl {
 
   // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
   // and restarts never reset it (reliability.md A6).
-  void enqueue(Id mail_id, const OutgoingReply& reply, core::Instant at) {
+  // Returns whether it queued the reply (false: a suppressed row says why not).
+  bool enqueue(Id mail_id, const OutgoingReply& reply, core::Instant at) {
     std::optional<std::string> why = reply.suppressed;
     if (!why && !reply.identity.empty()) {
       const int sent = replies_since(reply.identity, at - std::chrono::hours{24});
@@ -232,10 +233,11 @@ struct SqliteLedger::Impl {
     };
     if (why) {
       insert("", "suppressed", *why);
-      return;
+      return false;
     }
     for (const auto& recipient : reply.recipients)
       insert(recipient, "queued", "");
+    return true;
   }
 
   std::vector<ReplyRow> select_replies(const std::string& where, const std::string& argument) {
@@ -910,8 +912,9 @@ core::Result<Id> SqliteLedger::reclassify(Id mail_id, const Reclassification& ch
   });
 }
 
-core::Result<bool> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& decision,
-                                          core::Instant decided_at) {
+core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& decision,
+                                               core::Instant decided_at,
+                                               const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(session, [&] {
@@ -938,7 +941,7 @@ core::Result<bool> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& 
       stored.signals = text(rows, "signals");
       stored.review_reasons = text(rows, "review_reasons");
       if (stored == fresh)
-        return false;
+        return Redecided{};
       auto& d = fresh;
       session << "UPDATE mails SET kind = ?, deliverable = ?, lecture = ?, grp = ?, confidence "
                  "= ?, due = ?, verdict = ?, late_by = ?, reply_kind = ?, reply_reason = ?, "
@@ -947,7 +950,15 @@ core::Result<bool> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& 
           use(d.due), use(d.verdict), use(d.late_by), use(d.reply_kind), use(d.reply_reason),
           use(d.signals), use(d.review_reasons), use(d.decided_at), use(mail_id), now;
       m_impl->insert_decision(mail_id, "reprocess", decision, decided_at);
-      return true;
+      Redecided done{true, false};
+      if (reply) {
+        Poco::Int64 answered = 0;
+        session << "SELECT count(*) FROM replies WHERE mail_id = ? AND message_id = ?",
+            use(mail_id), useRef(reply->message_id), into(answered), now;
+        if (answered == 0)
+          done.reply_queued = m_impl->enqueue(mail_id, *reply, decided_at);
+      }
+      return done;
     });
   });
 }

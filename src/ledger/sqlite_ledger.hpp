@@ -134,9 +134,11 @@ public:
 
   // Replaces the decision in force for `mail_id` when it differs (kind, deliverable,
   // lecture, group, due, verdict, lateness, reply, signals), keeping the old one in
-  // the decision history. Returns whether it changed.
-  [[nodiscard]] core::Result<bool> redecide(Id mail_id, const pipeline::Decision& decision,
-                                            core::Instant decided_at);
+  // the decision history, and queues `reply` in the same transaction, unless a reply of
+  // this mail already has its Message-ID (the same decision is never answered twice).
+  [[nodiscard]] core::Result<Redecided> redecide(Id mail_id, const pipeline::Decision& decision,
+                                                 core::Instant decided_at,
+                                                 const std::optional<OutgoingReply>& reply = {});
   // One audit row for a staff action that has no single target (reprocess).
   [[nodiscard]] core::Result<Id> note(const std::string& action, const std::string& what,
                                       const Actor& actor, const std::string& reason);

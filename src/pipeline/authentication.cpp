@@ -210,6 +210,10 @@ std::string authentication_signal(const Authentication& authentication) {
          authentication.why;
 }
 
+bool is_authentication_signal(std::string_view signal) {
+  return signal.starts_with(k_authenticated) || signal.starts_with(k_unauthenticated);
+}
+
 SenderTrust sender_trust(const std::vector<std::string>& signals) {
   for (const auto& signal : signals) {
     if (signal.starts_with(k_authenticated))

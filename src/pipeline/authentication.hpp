@@ -54,4 +54,7 @@ struct Authentication {
 enum class SenderTrust { unknown, authenticated, unauthenticated };
 [[nodiscard]] SenderTrust sender_trust(const std::vector<std::string>& signals);
 
+// Whether `signal` is one authentication_signal made. Pure.
+[[nodiscard]] bool is_authentication_signal(std::string_view signal);
+
 } // namespace mailroom::pipeline

@@ -9,6 +9,12 @@
 
 namespace mailroom::pipeline {
 
+namespace {
+
+constexpr std::string_view k_unverified_sender = "unverified sender";
+
+} // namespace
+
 void apply_checks(Decision& decision, std::string_view raw, const TrustChecks& checks,
                   const std::vector<Version>& earlier) {
   if (checks.authserv_id)
@@ -18,6 +24,25 @@ void apply_checks(Decision& decision, std::string_view raw, const TrustChecks& c
     note_arrival(decision, check_arrival(decision.facts, decision.received_at,
                                          source_kind(decision.source), *checks.arrival_limit));
   hold_if_unverified(decision, earlier);
+}
+
+void carry_checks(Decision& decision, const std::vector<std::string>& signals,
+                  const std::vector<std::string>& review_reasons) {
+  constexpr std::string_view arrival = "arrival mismatch";
+  ArrivalCheck check;
+  for (const auto& signal : signals) {
+    if (is_authentication_signal(signal))
+      decision.classification.signals.push_back(signal);
+    else if (signal.starts_with(arrival) && signal.size() > arrival.size())
+      check.review_reasons.push_back(signal); // a clarify reply kept them out of the reasons
+  }
+  for (const auto& reason : review_reasons)
+    if (reason.starts_with(arrival))
+      check.review_reasons.push_back(reason);
+  note_arrival(decision, check);
+  for (const auto& reason : review_reasons)
+    if (reason.starts_with(k_unverified_sender))
+      hold_for_review(decision, reason);
 }
 
 std::optional<Version> version_of(const Decision& decision, std::int64_t mail_id) {
@@ -47,14 +72,14 @@ void hold_if_unverified(Decision& decision, const std::vector<Version>& earlier)
   });
   if (authentic == earlier.end())
     return;
-  hold_for_review(
-      decision,
-      fmt::format("unverified sender: this mail's From is not authenticated, and {} of group {} "
-                  "is an authenticated {}{}; this one does not replace it",
-                  authentic->mail_id > 0 ? fmt::format("mail {}", authentic->mail_id)
-                                         : std::string("an earlier mail"),
-                  self->group, self->deliverable,
-                  self->lecture ? " for " + rules::iso_date(*self->lecture) : ""));
+  hold_for_review(decision,
+                  fmt::format("{}: this mail's From is not authenticated, and {} of group {} "
+                              "is an authenticated {}{}; this one does not replace it",
+                              k_unverified_sender,
+                              authentic->mail_id > 0 ? fmt::format("mail {}", authentic->mail_id)
+                                                     : std::string("an earlier mail"),
+                              self->group, self->deliverable,
+                              self->lecture ? " for " + rules::iso_date(*self->lecture) : ""));
 }
 
 } // namespace mailroom::pipeline

@@ -29,6 +29,14 @@ struct TrustChecks {
 void apply_checks(Decision& decision, std::string_view raw, const TrustChecks& checks,
                   const std::vector<Version>& earlier);
 
+// For a re-decision with no TrustChecks at hand (reprocess without --config): puts the
+// outcome of the checks made when `decision`'s mail was recorded back on it, from the
+// stored `signals` and `review_reasons`: the authentication signal, the arrival mismatch
+// (note_arrival) and an unverified-sender hold. A new decision never drops a hold that a
+// check made. Pure.
+void carry_checks(Decision& decision, const std::vector<std::string>& signals,
+                  const std::vector<std::string>& review_reasons);
+
 // reliability.md S4: an unauthenticated mail (with a configured trusted authserv-id) that
 // is a judged version of an instance for which `earlier` holds an authenticated version
 // is held for review (hold_for_review, "unverified sender: ..."): it never supersedes the

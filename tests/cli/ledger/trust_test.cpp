@@ -275,3 +275,54 @@ TEST(LedgerTrust, TheUnauthenticatedBudgetIsAConfigKey) {
   EXPECT_EQ(answered, 1); // to Ada only, no group Cc
   EXPECT_EQ(capped, 2);
 }
+
+TEST(LedgerTrust, ReprocessKeepsTheHoldsOfTheArrivalAndSenderChecks) {
+  // A mail held for an arrival mismatch (T3) and a forgery held behind the authenticated
+  // version (S4) stay held when staff reprocess: with --config the checks run again, and
+  // without it the outcome of the checks made at ingest is kept.
+  test::LedgerFixture fixture;
+  {
+    Desk desk(fixture);
+    desk.ingest.check_arrival(std::chrono::minutes{15});
+    desk.ingest.trust_authserv_id("mx.example.edu");
+    desk.take("maildir:/test/1", slides_mail(k_dkim_pass, "real"), "2025-10-05T10:00:00Z");
+    desk.take("maildir:/test/2", slides_mail("", "forged"), "2025-10-06T10:00:00Z");
+    desk.take("imap://127.0.0.1/INBOX;UIDVALIDITY=1;UID=3",
+              slides_mail("Received: from mail-a.example.org (mail-a.example.org [192.0.2.1]) "
+                          "by mx.example.edu with ESMTPS id 1; Mon, 6 Oct 2025 13:51:00 +0000\r\n" +
+                              k_dkim_pass,
+                          "t3"),
+              "2025-10-06T14:31:00Z");
+  }
+  const auto held = [&](const std::string& when) {
+    auto mails = fixture.open().mails();
+    ASSERT_TRUE(mails && mails->size() == 3u) << when;
+    EXPECT_EQ((*mails)[0].kind, "slides") << when;
+    EXPECT_EQ((*mails)[1].kind, "needs-review") << when;
+    EXPECT_TRUE(std::ranges::any_of((*mails)[1].review_reasons, [](const std::string& reason) {
+      return reason.starts_with("unverified sender: ");
+    })) << when;
+    EXPECT_EQ((*mails)[2].kind, "needs-review") << when;
+    EXPECT_TRUE(std::ranges::any_of((*mails)[2].review_reasons, [](const std::string& reason) {
+      return reason.starts_with("arrival mismatch (40 min)");
+    })) << when;
+    EXPECT_EQ((*mails)[2].verdict, "late") << when;
+  };
+  held("after ingest");
+
+  const auto carried = test::mailroom("reprocess " + fixture.args());
+  ASSERT_EQ(carried.exit_code, 0) << carried.err;
+  EXPECT_NE(carried.out.find("Re-judged 3 mail(s), 0 decision(s) changed"), std::string::npos)
+      << carried.out;
+  held("after reprocess --state --rules");
+
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto checked =
+      test::mailroom("reprocess --config " + test::quoted(fixture.dir / "term.toml"));
+  ASSERT_EQ(checked.exit_code, 0) << checked.err;
+  EXPECT_NE(checked.out.find("Re-judged 3 mail(s), 0 decision(s) changed"), std::string::npos)
+      << checked.out;
+  held("after reprocess --config");
+}
