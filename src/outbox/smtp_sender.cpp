@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <string_view>
 
 namespace mailroom::outbox {
 
@@ -30,8 +31,25 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
 struct ServerLines {
   std::string last;
   std::string error;
-  std::string login; // the reply to AUTH: "235 ..." once logged in
+  std::string login;         // the reply to AUTH: "235 ..." once logged in
+  std::string command;       // the verb of the last command sent: "EHLO", "MAIL", ...
+  std::string error_answers; // the verb `error` answered; empty: the greeting
 };
+
+// libcurl's trace of the session (CURLOPT_DEBUGFUNCTION): only the verb of each command
+// is kept, so that a refusal can be told apart by what it answered. Never the rest: an
+// AUTH line and its continuations carry the credentials.
+int note_command(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  if (type != CURLINFO_HEADER_OUT)
+    return 0;
+  auto* lines = static_cast<ServerLines*>(user);
+  std::string_view text(data, size);
+  text = text.substr(0, text.find_first_of(" \r\n"));
+  lines->command.assign(text.substr(0, 8));
+  for (auto& c : lines->command)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return 0;
+}
 
 std::size_t keep_reply_lines(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* lines = static_cast<ServerLines*>(user);
@@ -42,8 +60,10 @@ std::size_t keep_reply_lines(char* buffer, std::size_t size, std::size_t count, 
     lines->last = line;
     if (line.starts_with("235"))
       lines->login = line;
-    if ((line[0] == '4' || line[0] == '5') && lines->error.empty())
+    if ((line[0] == '4' || line[0] == '5') && lines->error.empty()) {
       lines->error = line;
+      lines->error_answers = lines->command;
+    }
   }
   return size * count;
 }
@@ -96,6 +116,9 @@ void set_session_options(CURL* curl, const SmtpSettings& settings, const std::st
   }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, keep_reply_lines);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &lines);
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, note_command);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &lines);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L); // calls note_command; prints nothing
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(settings.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout.count() * 4));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -111,7 +134,12 @@ Delivery classify(CURLcode code, const ServerLines& lines, long response) {
   if (code == CURLE_LOGIN_DENIED)
     return Delivery::temporary;
   // A 5xx to MAIL, RCPT or the end of DATA is the server's final word on this message.
-  if (lines.error.starts_with('5') || (lines.error.empty() && response >= 500 && response < 600))
+  // Before MAIL (the greeting, EHLO, STARTTLS) it is about the server or the config, and
+  // would fail every reply alike: those stay queued, as for a refused login.
+  const bool refused =
+      lines.error.starts_with('5') || (lines.error.empty() && response >= 500 && response < 600);
+  const auto& answered = lines.error.empty() ? lines.command : lines.error_answers;
+  if (refused && (answered == "MAIL" || answered == "RCPT" || answered == "DATA"))
     return Delivery::permanent;
   // The rest is temporary: a 4xx, and a connection that ended without an error reply:
   // refused, timed out, a TLS failure, or closed after the client's `.` and before the

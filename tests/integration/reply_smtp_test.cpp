@@ -641,6 +641,32 @@ TEST(ReplySmtp, A554AtTheEndOfDataFailsForGoodAndIsListedAsReplyFailed) {
   EXPECT_NE(table.out.find("554 5.7.1 message refused by policy"), std::string::npos) << table.out;
 }
 
+TEST(ReplySmtp, A554GreetingKeepsTheReplyQueued) {
+  // A 554 before any MAIL (RFC 5321 3.1: the server refuses all service) is about the
+  // server or the config, not this reply: it would fail every reply alike, so the reply
+  // stays queued and is tried again, as for a refused login.
+  OwnSink sink(k_smtp_port + 1, "--refuse-greeting");
+  sink.start();
+  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
+  const auto id = term.deliver();
+  auto ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.err.find("retrying in 1 s"), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("554 5.3.2 no SMTP service here"), std::string::npos) << ran.err;
+  EXPECT_EQ(ran.err.find("failed for good"), std::string::npos) << ran.err;
+  EXPECT_TRUE(replies_to(sink.dir.path(), {id}).empty());
+  const auto queued = term.ledger("reply-queued");
+  EXPECT_EQ(lines(queued.out), 1) << queued.out;
+  EXPECT_NE(queued.out.find("554 5.3.2 no SMTP service here"), std::string::npos) << queued.out;
+  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  // Tried again after the wait, still queued.
+  std::this_thread::sleep_for(std::chrono::milliseconds{2100});
+  ran = term.run();
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(term.ledger("reply-queued").out.find("\"attempts\":2"), std::string::npos);
+  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+}
+
 TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
   // `mailroom check --config` connects as the sender does (STARTTLS, the certificate
   // checked against the test CA, AUTH with the password file) and sends nothing.

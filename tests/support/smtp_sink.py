@@ -9,10 +9,12 @@ TLS from the first byte (implicit TLS, smtps://) instead of requiring STARTTLS.
 Faults of the end of DATA (reliability.md E6): --drop-after-data N keeps the first N
 messages (delivered and spooled, as a server that took them) and then drops the
 connection without a reply, in the RFC 1047 window after the client's `.`;
---reject-data answers every message with 554 5.7.1 and keeps none.
+--reject-data answers every message with 554 5.7.1 and keeps none. --refuse-greeting
+greets with 554 5.3.2 (RFC 5321 3.1: no service here) and answers every command but QUIT
+with 503: a server that refuses before any message is named.
 usage: smtp_sink.py --port P --cert C --key K --spool DIR --auth user:pass
                     [--dovecot-conf FILE --users-file FILE] [--reject ADDR ...] [--smtps]
-                    [--drop-after-data N] [--reject-data]"""
+                    [--drop-after-data N] [--reject-data] [--refuse-greeting]"""
 import logging
 logging.getLogger('mail.log').setLevel(logging.ERROR)
 import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys
@@ -31,6 +33,7 @@ ap.add_argument('--reject', action='append', default=[])
 ap.add_argument('--smtps', action='store_true')
 ap.add_argument('--drop-after-data', type=int, default=0)
 ap.add_argument('--reject-data', action='store_true')
+ap.add_argument('--refuse-greeting', action='store_true')
 a = ap.parse_args()
 os.makedirs(a.spool, exist_ok=True)
 creds = dict(x.split(':', 1) for x in a.auth)
@@ -101,7 +104,26 @@ ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 ctx.load_cert_chain(a.cert, a.key)
 
 
+class Refuser(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.pending = transport, b''
+        print('refused a connection at the greeting', file=sys.stderr, flush=True)
+        transport.write(b'554 5.3.2 no SMTP service here\r\n')
+
+    def data_received(self, data):
+        self.pending += data
+        while b'\n' in self.pending:
+            line, self.pending = self.pending.split(b'\n', 1)
+            if line.strip().upper() == b'QUIT':
+                self.transport.write(b'221 2.0.0 bye\r\n')
+                self.transport.close()
+                return
+            self.transport.write(b'503 5.5.1 no SMTP service here\r\n')
+
+
 def factory():
+    if a.refuse_greeting:
+        return Refuser()
     # With --smtps the whole connection is TLS (asyncio's ssl= below): no STARTTLS to offer
     # or require, and AUTH is already encrypted, which aiosmtpd cannot see by itself.
     return SMTP(Handler(), hostname='localhost', ident='mailroom-test-sink',
