@@ -16,8 +16,6 @@ namespace mailroom::mailbox {
 
 namespace {
 
-constexpr std::size_t k_read_chunk = 256 * 1024;
-
 // Every curl code this adapter can meet, as the Failure the daemon acts on (STYLE.md 5).
 // `detail` is libcurl's error buffer (it names the certificate problem, the server's
 // refusal text); it never holds the password.
@@ -141,7 +139,7 @@ struct ImapConnection::Handle {
   CURL* curl = nullptr;
   curl_socket_t socket = CURL_SOCKET_BAD;
   std::array<char, CURL_ERROR_SIZE> error{};
-  std::vector<char> chunk = std::vector<char>(k_read_chunk);
+  std::vector<char> chunk = std::vector<char>(imap::k_read_size);
   ~Handle() {
     if (curl)
       curl_easy_cleanup(curl);

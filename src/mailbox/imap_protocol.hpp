@@ -38,6 +38,9 @@ struct Endpoint {
 // `{N}` literals it announces (whose N bytes may hold CRLFs and look like anything,
 // including a tagged "A4 OK"). Scanning resumes where it stopped, so a 20 MB literal
 // arriving in 16 KB pieces is scanned once.
+// The most bytes one read from the server hands to ResponseReader::feed.
+inline constexpr std::size_t k_read_size = 256 * 1024;
+
 class ResponseReader {
 public:
   void feed(std::string_view bytes) { m_buffer.append(bytes); }
