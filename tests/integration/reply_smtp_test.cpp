@@ -279,6 +279,21 @@ struct OwnSink {
   }
 };
 
+// A test SMTP server of the test's own that misbehaves as `fault` says (smtp_sink.py), a
+// term that replies to the sender only, one proposal delivered and one `run --once`.
+struct FirstPass {
+  OwnSink sink;
+  Term term;
+  std::string id;
+  test::Ran ran;
+  explicit FirstPass(const std::string& fault)
+      : sink(k_smtp_port + 1, fault), term(sink.port, "[replies]\nrecipients = \"sender\"\n") {
+    sink.start();
+    id = term.deliver();
+    ran = term.run();
+  }
+};
+
 } // namespace
 
 TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
@@ -574,11 +589,8 @@ TEST(ReplySmtp, ConnectionDroppedAfterTheDotIsRetriedAndDeliveredAtLeastOnce) {
   // E6, the RFC 1047 window: the server keeps the message, then the connection goes
   // before its 250. mailroom cannot know the message arrived, so the reply stays
   // queued (temporary) and goes again: at least once, never lost, the same Message-ID.
-  OwnSink sink(k_smtp_port + 1, "--drop-after-data 1");
-  sink.start();
-  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
-  const auto id = term.deliver();
-  auto ran = term.run();
+  FirstPass pass("--drop-after-data 1");
+  auto& [sink, term, id, ran] = pass;
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("retrying in 1 s"), std::string::npos) << ran.err;
   EXPECT_NE(ran.err.find("the connection ended after the whole message was sent, before the "
@@ -609,11 +621,8 @@ TEST(ReplySmtp, ConnectionDroppedAfterTheDotIsRetriedAndDeliveredAtLeastOnce) {
 TEST(ReplySmtp, A554AtTheEndOfDataFailsForGoodAndIsListedAsReplyFailed) {
   // E6, the permanent case: the server refuses the message after the `.` with 554.
   // The reply is failed at once, never tried again, and staff find it in the ledger.
-  OwnSink sink(k_smtp_port + 1, "--reject-data");
-  sink.start();
-  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
-  const auto id = term.deliver();
-  auto ran = term.run();
+  FirstPass pass("--reject-data");
+  auto& [sink, term, id, ran] = pass;
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("failed for good"), std::string::npos) << ran.err;
   EXPECT_NE(ran.err.find("554 5.7.1 message refused by policy"), std::string::npos) << ran.err;
@@ -645,11 +654,8 @@ TEST(ReplySmtp, A554GreetingKeepsTheReplyQueued) {
   // A 554 before any MAIL (RFC 5321 3.1: the server refuses all service) is about the
   // server or the config, not this reply: it would fail every reply alike, so the reply
   // stays queued and is tried again, as for a refused login.
-  OwnSink sink(k_smtp_port + 1, "--refuse-greeting");
-  sink.start();
-  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n");
-  const auto id = term.deliver();
-  auto ran = term.run();
+  FirstPass pass("--refuse-greeting");
+  auto& [sink, term, id, ran] = pass;
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("retrying in 1 s"), std::string::npos) << ran.err;
   EXPECT_NE(ran.err.find("554 5.3.2 no SMTP service here"), std::string::npos) << ran.err;
