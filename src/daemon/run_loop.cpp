@@ -1,6 +1,7 @@
 #include "daemon/run_loop.hpp"
 
 #include "archive/archive.hpp"
+#include "core/backoff.hpp"
 #include "core/fault.hpp"
 #include "daemon/ingest.hpp"
 #include "daemon/replies.hpp"
@@ -111,7 +112,10 @@ public:
     }
     m_cursor = m_cursor_file.load();
     sd_notify(0, "READY=1");
-    std::chrono::seconds backoff{0};
+    // A lost server: 5 s, then twice as long each time, up to 5 min (no jitter: one
+    // daemon per course term, nothing to spread).
+    const core::Backoff reconnect{std::chrono::seconds{5}, std::chrono::seconds{300}, 0.0};
+    int failures = 0; // polls failed in a row that asked to wait
     for (;;) {
       const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
       send_replies();
@@ -130,13 +134,11 @@ public:
         m_blocked = true;
         wait = std::chrono::hours{24};
       } else if (retry) {
-        backoff = *retry == mailbox::Retry::now
-                      ? std::chrono::seconds{1}
-                      : std::clamp(backoff * 2, std::chrono::seconds{5}, std::chrono::seconds{300});
-        wait = backoff;
+        wait = *retry == mailbox::Retry::now ? std::chrono::seconds{1}
+                                             : core::wait_after(reconnect, ++failures, 0.0);
         spdlog::warn("retrying in {} s", wait.count());
       } else {
-        backoff = std::chrono::seconds{0};
+        failures = 0;
       }
       if (wait_for_signal(wait))
         break;

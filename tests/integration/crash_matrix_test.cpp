@@ -19,7 +19,6 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -54,39 +53,20 @@ constexpr int k_replies = 4;
 struct Term {
   test::TempDir dir;
   explicit Term(const test::Dovecot& dovecot, const std::string& folder) {
-    // Proposals are due in 2030, so today's mail is on time and young enough to answer.
-    const auto course = test::course_toml_due_in_2030();
-    test::write_file(dir / "rules" / "course.toml", course);
-    test::write_file(dir / "rules" / "roster.csv", k_roster);
-    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    test::write_file(dir / "secret", "secret\n");
-    test::write_file(
-        dir / "term.toml",
-        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                    "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
-                    "ca_file = \"{}\"\ntimeout = \"5s\"\n"
-                    "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
+    test::write_imap_term(
+        dir.path(), dovecot, folder, k_roster,
+        fmt::format("[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
                     "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\nretry_after = \"1s\"\n",
-                    dovecot.imaps_url(folder), dovecot.ca_file().string(), k_smtp_port,
-                    dovecot.ca_file().string()));
+                    k_smtp_port, dovecot.ca_file().string()));
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
 
   // `mailroom run --once` with MAILROOM_FAULT_KILL_AT=`fault`; its wait status. The log
   // goes to killed.log.
   [[nodiscard]] int run_killed(const std::string& fault) const {
-    const auto config = (dir / "term.toml").string();
-    const auto log = (dir / "killed.log").string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::setenv("MAILROOM_FAULT_KILL_AT", fault.c_str(), 1);
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execl(MAILROOM_BINARY, "mailroom", "run", "--once", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
+    const pid_t pid = test::start_run_once(dir / "term.toml", dir / "killed.log",
+                                           {{"MAILROOM_FAULT_KILL_AT", fault}});
     int status = 0;
     ::waitpid(pid, &status, 0);
     return status;

@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <set>
@@ -42,29 +41,11 @@ const std::vector<std::string> k_students{
     "Grace Hopper <grace@example.edu>",     "Edsger Dijkstra <edsger@example.edu>",
     "Barbara Liskov <barbara@example.edu>", "Donald Knuth <don@example.edu>"};
 
-int count_of(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
-
 // A course term watching `folder` over IMAPS; replies go to the default outbox folder.
 struct Term {
   test::TempDir dir;
   Term(const test::Dovecot& dovecot, const std::string& folder) {
-    // Proposals are due in 2030, so today's mail is on time and young enough to answer.
-    const auto course = test::course_toml_due_in_2030();
-    test::write_file(dir / "rules" / "course.toml", course);
-    test::write_file(dir / "rules" / "roster.csv", k_roster);
-    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    test::write_file(dir / "secret", "secret\n");
-    test::write_file(
-        dir / "term.toml",
-        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                    "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
-                    "ca_file = \"{}\"\ntimeout = \"5s\"\n",
-                    dovecot.imaps_url(folder), dovecot.ca_file().string()));
+    test::write_imap_term(dir.path(), dovecot, folder, k_roster);
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
   [[nodiscard]] test::Ran run() const {
@@ -178,14 +159,14 @@ void uid_reuse(Restored order) {
   }
   const auto second = term.run();
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(count_of(second.err, " recorded "), 3) << second.err;
+  EXPECT_EQ(test::count_of(second.err, " recorded "), 3) << second.err;
 
   copy_folder(snapshot, maildir_of(dovecot, folder));
   std::string detected;
   if (order == Restored::then_polled) {
     const auto between = term.run();
     ASSERT_EQ(between.exit_code, 0) << between.err;
-    EXPECT_EQ(count_of(between.err, " recorded "), 0) << between.err;
+    EXPECT_EQ(test::count_of(between.err, " recorded "), 0) << between.err;
     detected = between.err;
   }
   {
@@ -202,8 +183,8 @@ void uid_reuse(Restored order) {
   detected += third.err;
 
   // Detected, and nothing skipped: N1-N3 recorded and answered, M1-M3 kept.
-  EXPECT_EQ(count_of(detected, "UIDs were handed out again"), 1) << detected;
-  EXPECT_EQ(count_of(third.err, " recorded "), 3) << third.err;
+  EXPECT_EQ(test::count_of(detected, "UIDs were handed out again"), 1) << detected;
+  EXPECT_EQ(test::count_of(third.err, " recorded "), 3) << third.err;
   std::vector<std::string> all = before;
   all.insert(all.end(), m_ids.begin(), m_ids.end());
   all.insert(all.end(), n_ids.begin(), n_ids.end());
@@ -218,8 +199,8 @@ void uid_reuse(Restored order) {
   // The next poll is quiet: no warning, nothing recorded again.
   const auto fourth = term.run();
   ASSERT_EQ(fourth.exit_code, 0) << fourth.err;
-  EXPECT_EQ(count_of(fourth.err, " recorded "), 0) << fourth.err;
-  EXPECT_EQ(count_of(fourth.err, "warn"), 0) << fourth.err;
+  EXPECT_EQ(test::count_of(fourth.err, " recorded "), 0) << fourth.err;
+  EXPECT_EQ(test::count_of(fourth.err, "warn"), 0) << fourth.err;
   EXPECT_EQ(term.recorded(), once_each(all));
   const auto reconciled =
       test::mailroom("reconcile --config " + test::quoted(term.dir / "term.toml"));
@@ -239,18 +220,35 @@ TEST(UidReuse, NewMailUnderReusedUidsBeforeThePollIsDetectedAndNothingIsSkipped)
   uid_reuse(Restored::then_delivered);
 }
 
+namespace {
+
+// The test's folder, watched by a term, and a second folder beside it; both empty, and
+// removed at the end.
+struct TwoFolders {
+  test::Dovecot dovecot;
+  std::string folder = test::test_folder();
+  std::string other = folder + "-other";
+  Term term{dovecot, folder};
+  test::Admin admin{dovecot, folder};
+  test::Admin elsewhere{dovecot, other};
+  TwoFolders() {
+    admin.recreate();
+    elsewhere.recreate();
+  }
+  ~TwoFolders() {
+    elsewhere.remove();
+    admin.remove();
+  }
+};
+
+} // namespace
+
 TEST(MovedMail, MailMovedBeforeProcessingIsProcessedOnce) {
   // E9 (a): one proposal arrives in another folder and is moved into the watched one;
   // another arrives in the watched folder and is moved out and back (a new UID each time)
   // before any poll.
-  test::Dovecot dovecot;
-  const auto folder = test::test_folder();
-  const auto other = folder + "-other";
-  Term term(dovecot, folder);
-  test::Admin admin(dovecot, folder);
-  admin.recreate();
-  test::Admin elsewhere(dovecot, other);
-  elsewhere.recreate();
+  TwoFolders folders;
+  auto& [dovecot, folder, other, term, admin, elsewhere] = folders;
   std::uint32_t uid = 0;
   const auto a = deliver(elsewhere, k_students[0], "A", uid);
   elsewhere.move(uid, folder);
@@ -261,25 +259,17 @@ TEST(MovedMail, MailMovedBeforeProcessingIsProcessedOnce) {
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("2 new, 0 known, 0 failed"), std::string::npos) << ran.err;
   const auto again = term.run();
-  EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
+  EXPECT_EQ(test::count_of(again.err, " recorded "), 0) << again.err;
   EXPECT_EQ(term.recorded(), once_each({a, b}));
   EXPECT_EQ(term.sent_replies(), once_each({a, b}));
-  elsewhere.remove();
-  admin.remove();
 }
 
 TEST(MovedMail, ProcessedMailMovedBackOrCopiedInAgainAddsNoDuplicate) {
   // E9 (b): after processing, staff move the proposal to another folder and back (a new
   // UID, the keyword moves along), and a client uploads the same bytes again without the
   // keyword.
-  test::Dovecot dovecot;
-  const auto folder = test::test_folder();
-  const auto other = folder + "-other";
-  Term term(dovecot, folder);
-  test::Admin admin(dovecot, folder);
-  admin.recreate();
-  test::Admin elsewhere(dovecot, other);
-  elsewhere.recreate();
+  TwoFolders folders;
+  auto& [dovecot, folder, other, term, admin, elsewhere] = folders;
   std::uint32_t uid = 0;
   const auto a = deliver(admin, k_students[0], "A", uid);
   const auto first = term.run();
@@ -299,15 +289,13 @@ TEST(MovedMail, ProcessedMailMovedBackOrCopiedInAgainAddsNoDuplicate) {
 
   const auto second = term.run();
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(count_of(second.err, " recorded "), 0) << second.err;
-  EXPECT_EQ(count_of(second.err, "error"), 0) << second.err;
+  EXPECT_EQ(test::count_of(second.err, " recorded "), 0) << second.err;
+  EXPECT_EQ(test::count_of(second.err, "error"), 0) << second.err;
   EXPECT_EQ(term.recorded(), once_each({a}));
   EXPECT_EQ(term.sent_replies(), once_each({a}));
   // Both copies are known now, and marked so.
   EXPECT_TRUE(test::has_flag(admin.flags(moved_back), "$MailroomProcessed"));
   EXPECT_TRUE(test::has_flag(admin.flags(copied), "$MailroomProcessed"));
-  elsewhere.remove();
-  admin.remove();
 }
 
 TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
@@ -325,17 +313,9 @@ TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
 
   const auto held = term.dir / "held";
   const auto log = term.dir / "held.log";
-  const auto config = (term.dir / "term.toml").string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setenv("MAILROOM_FAULT_HOLD_AT", "before-fetch", 1);
-    ::setenv("MAILROOM_FAULT_HOLD_FILE", held.c_str(), 1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    ::execl(MAILROOM_BINARY, "mailroom", "run", "--once", "--config", config.c_str(), nullptr);
-    ::_exit(127);
-  }
+  const pid_t pid = test::start_run_once(
+      term.dir / "term.toml", log,
+      {{"MAILROOM_FAULT_HOLD_AT", "before-fetch"}, {"MAILROOM_FAULT_HOLD_FILE", held.string()}});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   while (!fs::exists(held) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
@@ -350,7 +330,7 @@ TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
 
   // One error line names the expunged mail; the others are recorded once; nothing of it
   // in the ledger or the archive.
-  EXPECT_EQ(count_of(text, "error"), 1) << text;
+  EXPECT_EQ(test::count_of(text, "error"), 1) << text;
   EXPECT_NE(
       text.find(fmt::format(";UID={}: the mail was expunged before mailroom could read it", gone)),
       std::string::npos)
@@ -366,9 +346,9 @@ TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
   // The next poll is clean.
   const auto next = term.run();
   ASSERT_EQ(next.exit_code, 0) << next.err;
-  EXPECT_EQ(count_of(next.err, " recorded "), 0) << next.err;
-  EXPECT_EQ(count_of(next.err, "error"), 0) << next.err;
-  EXPECT_EQ(count_of(next.err, "warn"), 0) << next.err;
+  EXPECT_EQ(test::count_of(next.err, " recorded "), 0) << next.err;
+  EXPECT_EQ(test::count_of(next.err, "error"), 0) << next.err;
+  EXPECT_EQ(test::count_of(next.err, "warn"), 0) << next.err;
   const auto reconciled =
       test::mailroom("reconcile --config " + test::quoted(term.dir / "term.toml"));
   EXPECT_EQ(reconciled.exit_code, 0) << reconciled.out << reconciled.err;

@@ -9,14 +9,19 @@
 #include "mailbox/imap_connection.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "mailbox/imap_protocol.hpp"
+#include "support/course_fixture.hpp"
+#include "support/files.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <ctime>
+#include <fcntl.h>
 #include <filesystem>
 #include <string>
+#include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace mailroom::test {
@@ -200,6 +205,49 @@ inline std::string mail(const std::string& subject, const std::string& body = "H
                      "\r\n"
                      "{}",
                      subject, subject, body);
+}
+
+// A course term in `dir` watching `folder` of the fixture's Dovecot over IMAPS as staff:
+// the test course with proposals due in 2030 (today's mail is on time and young enough to
+// answer), `roster`, the password file `secret`, and term.toml with `more` (further TOML
+// sections) after its [mailbox].
+inline void write_imap_term(const std::filesystem::path& dir, const Dovecot& dovecot,
+                            const std::string& folder, const std::string& roster,
+                            const std::string& more = "") {
+  write_file(dir / "rules" / "course.toml", course_toml_due_in_2030());
+  write_file(dir / "rules" / "roster.csv", roster);
+  write_file(dir / "rules" / "assignments.csv", k_assignments_csv);
+  write_file(dir / "secret", "secret\n");
+  write_file(dir / "term.toml",
+             fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
+                         "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
+                         "ca_file = \"{}\"\ntimeout = \"5s\"\n{}",
+                         dovecot.imaps_url(folder), dovecot.ca_file().string(), more));
+}
+
+// Starts `mailroom run --once --config CONFIG` with `environment` set (the fault hooks of
+// core/fault.hpp), its output into `log`; its pid, for waitpid.
+inline pid_t start_run_once(const std::filesystem::path& config, const std::filesystem::path& log,
+                            const std::vector<std::pair<std::string, std::string>>& environment) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& [name, value] : environment)
+      ::setenv(name.c_str(), value.c_str(), 1);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(MAILROOM_BINARY, "mailroom", "run", "--once", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// How often `needle` occurs in `text` (a log), overlaps included.
+inline int count_of(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++count;
+  return count;
 }
 
 inline bool has_flag(const std::vector<std::string>& flags, const std::string& flag) {

@@ -32,13 +32,6 @@ std::string example_mail(const std::string& name) {
   return crlf;
 }
 
-int count_of(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
-
 // A course term (the example rules) watching this test's own folder over IMAPS.
 struct ImapTerm {
   test::Dovecot dovecot;
@@ -119,7 +112,7 @@ TEST(RunOnceImap, MailsAreJudgedByInternalDateNotByTheirDateHeaderAndSeenIsUntou
 
   const auto again = term.run_once();
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
+  EXPECT_EQ(test::count_of(again.err, " recorded "), 0) << again.err;
   admin.remove();
 }
 
@@ -141,7 +134,7 @@ TEST(RunOnceImap, ARecreatedFolderAddsNoDuplicate) {
   const auto second = term.run_once();
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.err.find("UIDVALIDITY changed"), std::string::npos) << second.err;
-  EXPECT_EQ(count_of(second.err, " recorded "), 0) << second.err;
+  EXPECT_EQ(test::count_of(second.err, " recorded "), 0) << second.err;
   EXPECT_EQ(term.ledger_json(), before);
   admin.remove();
 }
@@ -202,10 +195,10 @@ TEST(RunOnceImap, ReconcileFindsAnUnrecordedMailAndAMissingArchiveFile) {
 
   const auto found = test::mailroom("reconcile --config " + term.config());
   EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
-  EXPECT_EQ(count_of(found.out, "not in the ledger: "), 1) << found.out;
+  EXPECT_EQ(test::count_of(found.out, "not in the ledger: "), 1) << found.out;
   EXPECT_NE(found.out.find(";UID=3 (INTERNALDATE 2025-09-19T05:00:00Z"), std::string::npos)
       << found.out;
-  EXPECT_EQ(count_of(found.out, "not in the archive: "), 1) << found.out;
+  EXPECT_EQ(test::count_of(found.out, "not in the archive: "), 1) << found.out;
   EXPECT_NE(found.out.find(removed.string() + " is missing"), std::string::npos) << found.out;
   EXPECT_NE(found.out.find("3 mails in"), std::string::npos) << found.out;
   EXPECT_NE(found.out.find("2 differences"), std::string::npos) << found.out;
@@ -254,7 +247,7 @@ void set_writable(const ImapTerm& term, bool writable) {
 bool wait_for(const std::filesystem::path& log, const std::string& needle, int times) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   while (std::chrono::steady_clock::now() < deadline) {
-    if (count_of(test::run_shell("cat " + test::quoted(log)).out, needle) >= times)
+    if (test::count_of(test::run_shell("cat " + test::quoted(log)).out, needle) >= times)
       return true;
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   }
@@ -291,12 +284,13 @@ TEST(RunOnceImap, AFolderThatStoresNoKeywordsIsStillExactlyOnceWithOneWarning) {
   EXPECT_TRUE(wait_for(log, "stopping", 1));
   std::this_thread::sleep_for(std::chrono::milliseconds{200}); // the last ledger commit
   const auto text = test::read_text(log);
-  EXPECT_EQ(count_of(text, "does not store new keywords such as $MailroomProcessed"), 1) << text;
-  EXPECT_EQ(count_of(text, "info recorded "), 4) << text;
+  EXPECT_EQ(test::count_of(text, "does not store new keywords such as $MailroomProcessed"), 1)
+      << text;
+  EXPECT_EQ(test::count_of(text, "info recorded "), 4) << text;
   // Exactly once across a restart too: the ledger decides, not the missing keyword.
   const auto again = term.run_once();
   EXPECT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(count_of(again.err, " recorded "), 0) << again.err;
+  EXPECT_EQ(test::count_of(again.err, " recorded "), 0) << again.err;
   EXPECT_FALSE(test::has_flag(admin.flags(first), "\\Seen"));
   EXPECT_FALSE(test::has_flag(admin.flags(first), "$MailroomProcessed"));
   set_writable(term, true);
