@@ -2,6 +2,7 @@
 
 #include "archive/file_names.hpp"
 #include "message/parse.hpp"
+#include "message/transfer.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -100,20 +101,6 @@ constexpr const char* k_temporary_folder = ".tmp";
 
 } // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                  &EVP_MD_CTX_free);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  EVP_DigestUpdate(context.get(), bytes.data(), bytes.size());
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i)
-    hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
-
 core::Result<std::string> read_all(const fs::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0)
@@ -204,7 +191,7 @@ Archive::store_with(std::string_view raw, const std::vector<message::Attachment>
                     std::string_view raw_sha256, WriteAttachments&& write_attachments,
                     WriteRaw&& write_raw) const {
   StoredMail stored;
-  stored.sha256 = raw_sha256.empty() ? sha256_hex(raw) : std::string(raw_sha256);
+  stored.sha256 = raw_sha256.empty() ? message::sha256_hex(raw) : std::string(raw_sha256);
   stored.raw_path = raw_path(stored.sha256);
 
   std::vector<std::string> originals;
@@ -405,7 +392,7 @@ std::optional<core::Problem> Staging::finish() {
 
 core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
                                          std::string_view origin, message::ParseOptions options) {
-  const auto sha256 = sha256_hex(raw);
+  const auto sha256 = message::sha256_hex(raw);
   options.raw_sha256 = sha256;
   options.keep_attachment_bytes = false;
   options.attachment_writer = nullptr;
@@ -424,6 +411,28 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
     return std::unexpected(stored.error());
   parsed.stored = std::move(*stored);
   return parsed;
+}
+
+core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view raw,
+                                                             std::string_view origin) const {
+  auto parsed = archive::parse_and_store(*this, raw, origin);
+  if (!parsed)
+    return std::unexpected(parsed.error());
+  pipeline::ArchivedMail out;
+  out.sha256 = parsed->stored.sha256;
+  out.archive_path = "archive/" + parsed->stored.raw_path.filename().string();
+  const auto& stored = parsed->stored.attachments;
+  const auto& facts = parsed->facts.attachments;
+  for (std::size_t i = 0; i < stored.size() && i < facts.size(); ++i)
+    out.attachments.push_back({stored[i].original_name, stored[i].stored_name,
+                               facts[i].content_type, static_cast<std::int64_t>(stored[i].size),
+                               stored[i].sha256});
+  out.facts = std::move(parsed->facts);
+  return out;
+}
+
+core::Result<std::string> Archive::raw_of(const pipeline::MailRow& mail) const {
+  return read_all(m_root.parent_path() / mail.archive_path);
 }
 
 } // namespace mailroom::archive

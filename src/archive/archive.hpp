@@ -2,6 +2,7 @@
 
 #include "core/problem.hpp"
 #include "message/facts.hpp"
+#include "pipeline/ports.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -71,9 +72,15 @@ private:
 // once. Storing the same bytes twice finds the first copy and writes nothing.
 // Not thread-safe; two processes storing the same mail at once both end with the
 // same complete files (each writes its own temporary name, rename is atomic).
-class Archive {
+class Archive final : public pipeline::MailArchive {
 public:
   explicit Archive(std::filesystem::path root) : m_root(std::move(root)) {}
+
+  // The engine's port: archive::parse_and_store, with the attachment rows the ledger
+  // keeps, and paths relative to the state folder (the archive's parent).
+  [[nodiscard]] core::Result<pipeline::ArchivedMail>
+  parse_and_store(std::string_view raw, std::string_view origin) const override;
+  [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
 
   // Creates the folder (and its .tmp folder for writes in progress) if needed, and
   // removes the temporary files of processes that died while writing (a crash between
@@ -133,9 +140,6 @@ struct ParsedMail {
 [[nodiscard]] core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
                                                        std::string_view origin,
                                                        message::ParseOptions options = {});
-
-// Lower-case hex SHA-256 of `bytes`.
-[[nodiscard]] std::string sha256_hex(std::string_view bytes);
 
 // Reads a whole file, or a Problem naming it.
 [[nodiscard]] core::Result<std::string> read_all(const std::filesystem::path& path);

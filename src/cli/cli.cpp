@@ -1,10 +1,13 @@
 #include "cli/cli.hpp"
 
+#include "core/fault.hpp"
+
 #include "cli/commands.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <cstdlib>
 #include <iostream>
 
 namespace mailroom::cli {
@@ -13,6 +16,15 @@ namespace mailroom::cli {
 void add_reconcile_command(CLI::App& app, int& exit_code);
 
 int run(int argc, char** argv) {
+  // Only the crash tests set it: the process kills itself with SIGKILL at the named step
+  // of a mail's path (core/fault.hpp), in `run` and `replay --state` alike. Read once,
+  // before any thread starts.
+  if (const char* fault = std::getenv("MAILROOM_FAULT_KILL_AT")) {
+    if (auto armed = core::arm_fault(fault); !armed) {
+      std::cerr << "mailroom: " << armed.error().to_string() << "\n";
+      return 1;
+    }
+  }
   CLI::App app{"mailroom: a course's submission desk over email"};
   app.require_subcommand(1);
   int exit_code = 0;

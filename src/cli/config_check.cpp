@@ -8,7 +8,7 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "outbox/smtp_sender.hpp"
-#include "pipeline/authentication.hpp"
+#include "judge/authentication.hpp"
 
 #include <fmt/format.h>
 
@@ -134,9 +134,9 @@ std::string seen_authserv_ids(const daemon::Settings& settings) {
   for (std::size_t i = first; i < mails->size(); ++i) {
     std::vector<std::string> ids;
     for (const auto& field :
-         pipeline::trace_fields(header_of(settings.state_dir / (*mails)[i].archive_path)))
-      if (field.kind == pipeline::TraceField::Kind::authentication_results)
-        if (auto id = pipeline::authserv_id_of(field.value);
+         judge::trace_fields(header_of(settings.state_dir / (*mails)[i].archive_path)))
+      if (field.kind == judge::TraceField::Kind::authentication_results)
+        if (auto id = judge::authserv_id_of(field.value);
             id && std::find(ids.begin(), ids.end(), *id) == ids.end())
           ids.push_back(*id);
     for (const auto& id : ids)

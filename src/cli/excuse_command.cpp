@@ -4,7 +4,7 @@
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <fmt/format.h>
 
@@ -33,7 +33,7 @@ int run_excuse(const ExcuseOptions& options) {
   auto course = daemon::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
-  auto target = pipeline::parse_target(options.target, *course);
+  auto target = judge::parse_target(options.target, *course);
   if (!target)
     return print_problem(target.error());
   const auto groups = course->groups();
@@ -55,7 +55,7 @@ int run_excuse(const ExcuseOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::create);
   if (!ledger)
     return print_problem(ledger.error());
-  const ledger::Actor actor{
+  const pipeline::Actor actor{
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
   auto lecture = target->lecture ? std::optional{rules::iso_date(*target->lecture)} : std::nullopt;

@@ -4,9 +4,9 @@
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
 #include "message/parse.hpp"
-#include "pipeline/arrival.hpp"
-#include "pipeline/authentication.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/arrival.hpp"
+#include "judge/authentication.hpp"
+#include "judge/decision.hpp"
 
 #include <fmt/format.h>
 
@@ -102,17 +102,17 @@ int run_inspect(const InspectOptions& options) {
     return print_problem(received_at.error());
   auto record = facts_record(facts);
   auto decision =
-      pipeline::decide(options.file, options.file, *received_at, std::move(facts), *course);
+      judge::decide(options.file, options.file, *received_at, std::move(facts), *course);
   // With --config, the daemon's checks ([trust]): the authentication signal and, when
   // --received-at stands for an IMAP INTERNALDATE, the arrival cross-check (a file's
   // modification time is a Maildir arrival, which the daemon does not cross-check).
   if (settings) {
     decision.classification.signals.push_back(
-        pipeline::authentication_signal(pipeline::authenticate(
-            pipeline::trace_fields(*raw), decision.facts, settings->trusted_authserv_id)));
+        judge::authentication_signal(judge::authenticate(
+            judge::trace_fields(*raw), decision.facts, settings->trusted_authserv_id)));
     if (!options.received_at.empty())
-      pipeline::note_arrival(decision, pipeline::check_arrival(decision.facts, *received_at,
-                                                               pipeline::SourceKind::imap,
+      judge::note_arrival(decision, judge::check_arrival(decision.facts, *received_at,
+                                                               judge::SourceKind::imap,
                                                                settings->arrival_mismatch));
   }
   if (options.json) {
@@ -142,7 +142,7 @@ int run_inspect(const InspectOptions& options) {
                       ? "late by " + deadline::format_duration(decision.judgement->late_by)
                       : "on time")
               << "\n";
-  std::cout << "  reply:      " << pipeline::to_string(decision.reply) << " ("
+  std::cout << "  reply:      " << judge::to_string(decision.reply) << " ("
             << decision.reply_reason << ")\n";
   std::cout << "  signals:\n";
   for (const auto& signal : c.signals)

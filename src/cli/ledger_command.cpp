@@ -4,8 +4,8 @@
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "ledger/views.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "pipeline/versions.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <fmt/format.h>
 
@@ -34,13 +34,13 @@ std::optional<std::string> lecture_text(const deadline::Instance& instance) {
   return instance.lecture ? std::optional{rules::iso_date(*instance.lecture)} : std::nullopt;
 }
 
-const char* sender_name(pipeline::SenderTrust trust) {
+const char* sender_name(judge::SenderTrust trust) {
   switch (trust) {
-  case pipeline::SenderTrust::authenticated:
+  case judge::SenderTrust::authenticated:
     return "authenticated";
-  case pipeline::SenderTrust::unauthenticated:
+  case judge::SenderTrust::unauthenticated:
     return "unauthenticated";
-  case pipeline::SenderTrust::unknown:
+  case judge::SenderTrust::unknown:
     break;
   }
   return "unknown";
@@ -108,9 +108,9 @@ int run_ledger(const LedgerOptions& options) {
   auto course = daemon::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
-  std::optional<pipeline::Status> wanted_status;
+  std::optional<judge::Status> wanted_status;
   if (!options.status.empty()) {
-    wanted_status = pipeline::parse_status(options.status);
+    wanted_status = judge::parse_status(options.status);
     if (!wanted_status)
       return print_problem({"--status", "unknown status '" + options.status + "'",
                             "use pending, on-time, late, missing, extended, excused or "
@@ -119,7 +119,7 @@ int run_ledger(const LedgerOptions& options) {
   }
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {
-    auto fixed = pipeline::parse_staff_time(options.now, *course);
+    auto fixed = judge::parse_staff_time(options.now, *course);
     if (!fixed)
       return print_problem(fixed.error());
     now = *fixed;
@@ -135,13 +135,13 @@ int run_ledger(const LedgerOptions& options) {
         excusals ? nullptr : &excusals.error()})
     if (failed)
       return print_problem(*failed);
-  std::map<ledger::Id, const ledger::MailRow*> by_id;
+  std::map<pipeline::Id, const pipeline::MailRow*> by_id;
   for (const auto& mail : *mails)
     by_id[mail.id] = &mail;
 
-  const auto rows = pipeline::ledger_status(
-      deadline::instances(*course), ledger::versions_of(*mails, *course),
-      ledger::extensions_of(*extensions), ledger::excusals_of(*excusals), now);
+  const auto rows = judge::ledger_status(
+      deadline::instances(*course), pipeline::versions_of(*mails, *course),
+      pipeline::extensions_of(*extensions), pipeline::excusals_of(*excusals), now);
 
   Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
                "versions", "extended_until", "counting_mail"});
@@ -170,7 +170,7 @@ int run_ledger(const LedgerOptions& options) {
       record.add("lecture", lecture_text(instance));
       record.add("group", instance.group);
       record.add("due", core::to_iso_utc(instance.due));
-      record.add("status", pipeline::to_string(row.status));
+      record.add("status", judge::to_string(row.status));
       record.add("extended_until", row.extended_until
                                        ? std::optional{core::to_iso_utc(*row.extended_until)}
                                        : std::nullopt);
@@ -202,11 +202,11 @@ int run_ledger(const LedgerOptions& options) {
     }
     table.add({instance.deliverable, lecture_text(instance).value_or(""),
                instance.group.value_or(""), core::to_iso_utc(instance.due),
-               pipeline::to_string(row.status), received.value_or(""),
+               judge::to_string(row.status), received.value_or(""),
                late_by ? std::to_string(*late_by) : "", std::to_string(row.versions.size()),
                row.extended_until ? core::to_iso_utc(*row.extended_until) : "",
                counting ? std::to_string(counting->mail_id) : ""});
-    std::string status = pipeline::to_string(row.status);
+    std::string status = judge::to_string(row.status);
     if (row.extended_until)
       status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";
     people.add(

@@ -2,7 +2,7 @@
 #include "cli/output.hpp"
 #include "daemon/rules_files.hpp"
 #include "message/parse.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 #include "reply/compose.hpp"
 
 #include <fmt/format.h>
@@ -66,9 +66,9 @@ int run_preview(const PreviewOptions& options) {
     if (::stat(options.file.c_str(), &info) == 0)
       received_at = core::Instant{std::chrono::seconds{info.st_mtime}};
   }
-  auto decision = pipeline::decide(options.file, options.file, received_at,
+  auto decision = judge::decide(options.file, options.file, received_at,
                                    message::parse(*raw, "file " + options.file), *course);
-  if (decision.reply == pipeline::ReplyKind::none) {
+  if (decision.reply == judge::ReplyKind::none) {
     std::cout << "No reply would go out: " << decision.reply_reason << "\n";
     return 0;
   }

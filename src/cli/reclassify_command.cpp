@@ -3,7 +3,7 @@
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <fmt/format.h>
 
@@ -33,7 +33,7 @@ int run_reclassify(const ReclassifyOptions& options) {
   auto course = daemon::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
-  auto target = pipeline::parse_target(options.as, *course);
+  auto target = judge::parse_target(options.as, *course);
   if (!target)
     return print_problem(target.error());
   if (options.reason.empty())
@@ -57,10 +57,10 @@ int run_reclassify(const ReclassifyOptions& options) {
   if (std::find(groups.begin(), groups.end(), *group) == groups.end())
     return print_problem(
         {*group, "no group '" + *group + "' on the roster", "use a group from roster.csv"});
-  const ledger::Actor actor{
+  const pipeline::Actor actor{
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
-  ledger::Reclassification change;
+  pipeline::Reclassification change;
   change.deliverable = target->deliverable;
   change.lecture =
       target->lecture ? std::optional{rules::iso_date(*target->lecture)} : std::nullopt;

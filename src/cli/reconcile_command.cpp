@@ -81,9 +81,9 @@ int reconcile(const ReconcileOptions& options) {
   std::size_t unreadable = 0;
   const auto poll = (*mailbox)->poll(
       mailbox::Cursor{},
-      [&](mailbox::RawMail mail) {
+      [&](pipeline::RawMail mail) {
         ++in_folder;
-        const auto hash = archive::sha256_hex(mail.raw);
+        const auto hash = message::sha256_hex(mail.raw);
         const auto known = view.hash_of_source.find(mail.source);
         const bool known_bytes = view.hashes.contains(hash);
         if (known == view.hash_of_source.end() && !known_bytes)

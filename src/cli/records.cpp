@@ -9,7 +9,7 @@ std::string sender_of(const message::MessageFacts& facts) {
   return from.address;
 }
 
-JsonObject classification_record(const pipeline::Decision& decision) {
+JsonObject classification_record(const judge::Decision& decision) {
   const auto& c = decision.classification;
   JsonObject record;
   record.add("kind", c.kind);
@@ -22,7 +22,7 @@ JsonObject classification_record(const pipeline::Decision& decision) {
   return record;
 }
 
-JsonObject decision_record(const pipeline::Decision& decision) {
+JsonObject decision_record(const judge::Decision& decision) {
   const auto& c = decision.classification;
   JsonObject record;
   record.add("file", decision.file);
@@ -39,7 +39,7 @@ JsonObject decision_record(const pipeline::Decision& decision) {
              judgement ? std::optional{deadline::to_string(judgement->verdict)} : std::nullopt);
   record.add("late_by_seconds",
              judgement ? std::optional<std::int64_t>{judgement->late_by.count()} : std::nullopt);
-  record.add("reply", pipeline::to_string(decision.reply));
+  record.add("reply", judge::to_string(decision.reply));
   record.add("confidence", c.confidence);
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);

@@ -2,15 +2,15 @@
 
 #include "cli/output.hpp"
 #include "message/facts.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 #include "rules/course.hpp"
 
 namespace mailroom::cli {
 
 // The JSON records of DESIGN.md's contract, shared by replay, inspect and show.
-[[nodiscard]] JsonObject decision_record(const pipeline::Decision& decision);
+[[nodiscard]] JsonObject decision_record(const judge::Decision& decision);
 [[nodiscard]] JsonObject facts_record(const message::MessageFacts& facts);
-[[nodiscard]] JsonObject classification_record(const pipeline::Decision& decision);
+[[nodiscard]] JsonObject classification_record(const judge::Decision& decision);
 
 // "from" as people read it: "Ada Lovelace <ada@example.edu>".
 [[nodiscard]] std::string sender_of(const message::MessageFacts& facts);

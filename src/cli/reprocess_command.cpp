@@ -1,15 +1,13 @@
 #include "archive/archive.hpp"
+#include "clock/system_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/config.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "ledger/views.hpp"
-#include "message/parse.hpp"
-#include "pipeline/checks.hpp"
-#include "pipeline/decision.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/checks.hpp"
+#include "judge/decision.hpp"
+#include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
 
@@ -29,11 +27,11 @@ struct ReprocessOptions {
   bool notify = false;
 };
 
-// What the daemon's ingest would have done with the config at hand: the same checks, and
-// with --notify the same reply plan.
+// What the daemon would have done with the config at hand: the same checks, and with
+// --notify the same reply plan.
 struct Context {
-  std::optional<pipeline::TrustChecks> checks; // nullopt: no config, carry the stored ones
-  std::optional<daemon::ReplyPlan> replies;    // with --notify
+  std::optional<judge::TrustChecks> checks;  // nullopt: no config, carry the stored ones
+  std::optional<pipeline::ReplyPlan> replies; // with --notify
 };
 
 std::expected<Context, core::Problems> context_of(const ReprocessOptions& options,
@@ -49,7 +47,7 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
   auto settings = daemon::load_settings(options.config);
   if (!settings)
     return std::unexpected(settings.error());
-  context.checks = pipeline::TrustChecks{settings->arrival_mismatch, settings->trusted_authserv_id};
+  context.checks = judge::TrustChecks{settings->arrival_mismatch, settings->trusted_authserv_id};
   if (options.notify) {
     context.replies = daemon::make_reply_plan(*settings, course);
     // Staff asked for the news of a changed decision: max_reply_age keeps the daemon from
@@ -57,80 +55,6 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
     context.replies->gates.max_reply_age = std::chrono::seconds::max();
   }
   return context;
-}
-
-// What makes two decisions the same for a student, in the terms of the ledger's decision
-// history: kind, lecture, group, verdict and lateness.
-ledger::DecisionVersion summary_of(const pipeline::Decision& decision) {
-  const auto& c = decision.classification;
-  ledger::DecisionVersion summary;
-  summary.kind = c.kind;
-  summary.lecture = c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt;
-  summary.group = c.group;
-  if (decision.judgement) {
-    summary.verdict = deadline::to_string(decision.judgement->verdict);
-    summary.late_by_seconds = decision.judgement->late_by.count();
-  }
-  return summary;
-}
-
-bool same_decision(const ledger::DecisionVersion& a, const ledger::DecisionVersion& b) {
-  return a.kind == b.kind && a.lecture == b.lecture && a.group == b.group &&
-         a.verdict == b.verdict && a.late_by_seconds == b.late_by_seconds;
-}
-
-// The Message-ID part that names a decision: its reply never shares the Message-ID of the
-// first reply, nor of a reply to another decision.
-std::string decision_key(const ledger::DecisionVersion& summary) {
-  return "." + archive::sha256_hex(
-                   fmt::format("{}|{}|{}|{}|{}", summary.kind, summary.lecture.value_or(""),
-                               summary.group.value_or(""), summary.verdict.value_or(""),
-                               summary.late_by_seconds.value_or(0)))
-                   .substr(0, 12);
-}
-
-// The decision the daemon's ingest would make now: decide, then the arrival and sender
-// checks of the config (or, without one, the outcome of the checks made at ingest).
-core::Result<pipeline::Decision> redecision(const ledger::MailRow& mail, const std::string& raw,
-                                            const rules::Course& course,
-                                            const std::optional<pipeline::TrustChecks>& checks,
-                                            ledger::SqliteLedger& ledger) {
-  auto decision = pipeline::decide(mail.source, mail.file, mail.received_at,
-                                   message::parse(raw, "file " + mail.file), course);
-  if (!checks) {
-    pipeline::carry_checks(decision, mail.signals, mail.review_reasons);
-    return decision;
-  }
-  pipeline::apply_checks(decision, raw, *checks, {});
-  // S4 against the versions recorded before this mail, as ingest saw them.
-  if (auto version = pipeline::version_of(decision, 0);
-      version && version->trust == pipeline::SenderTrust::unauthenticated) {
-    auto group = ledger.mails_of_group(version->group);
-    if (!group)
-      return std::unexpected(group.error());
-    std::erase_if(*group, [&](const ledger::MailRow& other) { return other.id >= mail.id; });
-    pipeline::hold_if_unverified(decision, ledger::versions_of(*group, course));
-  }
-  return decision;
-}
-
-// With --notify, the reply a changed decision is owed (reliability.md 9, E10): none for
-// a mail staff reclassified (their decision stands), nor for a decision the mail already
-// had when it was recorded; otherwise what ingest would queue, under a Message-ID that
-// names the decision, so a second reprocess never queues it again.
-core::Result<std::optional<ledger::OutgoingReply>>
-notification(const ledger::MailRow& mail, const pipeline::Decision& decision,
-             const rules::Course& course, const Context& context, ledger::SqliteLedger& ledger,
-             core::Instant now) {
-  if (!context.replies || mail.reclassified)
-    return std::nullopt;
-  const auto summary = summary_of(decision);
-  auto history = ledger.decisions(mail.id);
-  if (!history)
-    return std::unexpected(history.error());
-  if (!history->empty() && same_decision(history->front(), summary))
-    return std::nullopt;
-  return daemon::outgoing_reply(decision, course, *context.replies, now, decision_key(summary));
 }
 
 int run_reprocess(const ReprocessOptions& options) {
@@ -146,7 +70,7 @@ int run_reprocess(const ReprocessOptions& options) {
     return print_problems(context.error());
   std::optional<core::Instant> since;
   if (!options.since.empty()) {
-    auto parsed = pipeline::parse_staff_time(options.since, *course);
+    auto parsed = judge::parse_staff_time(options.since, *course);
     if (!parsed)
       return print_problem(parsed.error());
     since = *parsed;
@@ -157,30 +81,18 @@ int run_reprocess(const ReprocessOptions& options) {
   auto mails = ledger->mails(since);
   if (!mails)
     return print_problem(mails.error());
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const clock::SystemClock system_clock;
+  const archive::Archive archive(paths->state_dir / "archive");
+  pipeline::Engine engine(*ledger, archive, system_clock);
+  const pipeline::RetakeOptions retake{context->checks,
+                                       context->replies ? &*context->replies : nullptr};
   std::size_t changed = 0;
   std::size_t queued = 0;
   core::Problems problems;
   // Re-judging reads the archived bytes, never the mailbox: the ledger is the truth.
   // A reclassification by staff stays in force over the new decision.
   for (const auto& mail : *mails) {
-    auto raw = archive::read_all(paths->state_dir / mail.archive_path);
-    if (!raw) {
-      problems.push_back(raw.error());
-      continue;
-    }
-    auto decision = redecision(mail, *raw, *course, context->checks, *ledger);
-    if (!decision) {
-      problems.push_back(decision.error());
-      continue;
-    }
-    auto reply = notification(mail, *decision, *course, *context, *ledger, now);
-    if (!reply) {
-      problems.push_back(reply.error());
-      continue;
-    }
-    auto updated = ledger->redecide(mail.id, *decision, now, *reply);
+    auto updated = engine.retake(mail, *course, retake);
     if (!updated) {
       problems.push_back(updated.error());
       continue;
@@ -188,17 +100,16 @@ int run_reprocess(const ReprocessOptions& options) {
     if (updated->changed) {
       ++changed;
       queued += updated->reply_queued ? 1 : 0;
-      std::cout << fmt::format(
-          "mail {} ({}): was {}{}{}, now {}{}{}\n", mail.id, mail.file, mail.kind,
-          mail.lecture ? " @" + *mail.lecture : "", mail.group ? " group " + *mail.group : "",
-          decision->classification.kind,
-          decision->classification.lecture
-              ? " @" + rules::iso_date(*decision->classification.lecture)
-              : "",
-          decision->classification.group ? " group " + *decision->classification.group : "");
+      const auto& decided = updated->decision.classification;
+      std::cout << fmt::format("mail {} ({}): was {}{}{}, now {}{}{}\n", mail.id, mail.file,
+                               mail.kind, mail.lecture ? " @" + *mail.lecture : "",
+                               mail.group ? " group " + *mail.group : "", decided.kind,
+                               decided.lecture ? " @" + rules::iso_date(*decided.lecture) : "",
+                               decided.group ? " group " + *decided.group : "");
     }
   }
-  const ledger::Actor actor{ledger::current_unix_user(), now};
+  const auto now = system_clock.now();
+  const pipeline::Actor actor{ledger::current_unix_user(), now};
   auto noted = ledger->note("reprocess",
                             fmt::format("{} mail(s){} re-judged, {} changed", mails->size(),
                                         since ? " since " + core::to_iso_utc(*since) : "", changed),

@@ -22,7 +22,7 @@ std::filesystem::path shipped_templates() {
 
 std::string envelope_from(const Settings& settings, const rules::Course& course) {
   // The staff address is where students write, so it reaches the watched mailbox, where
-  // a bounce is recognised and recorded against its reply (daemon/bounces.hpp).
+  // a bounce is recognised and recorded against its reply (pipeline/bounces.hpp).
   const auto& bounce = settings.outbox.bounce_address;
   if (bounce == "<>")
     return "";
@@ -33,8 +33,8 @@ outbox::SendLimits send_limits(const Settings& settings) {
   return {settings.replies.max_per_recipient_per_day, settings.replies.max_per_hour};
 }
 
-ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
-  ReplyPlan plan;
+pipeline::ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
+  pipeline::ReplyPlan plan;
   for (const auto& dir : {shipped_templates(), settings.rules_dir / "templates"})
     for (const char* name : {"receipt", "late-notice", "clarify"})
       if (auto text = read_file(dir / (std::string(name) + ".mustache")))

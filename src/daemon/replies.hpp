@@ -1,9 +1,9 @@
 #pragma once
 
-#include "daemon/ingest.hpp"
 #include "daemon/settings.hpp"
 #include "outbox/sender.hpp"
 #include "outbox/smtp_sender.hpp"
+#include "pipeline/engine.hpp"
 
 #include <memory>
 
@@ -12,7 +12,7 @@ namespace mailroom::daemon {
 // The reply plan of a config and its course: the shipped templates overridden by the
 // rules folder's templates/, the course address, mailroom's own Message-ID domain,
 // the recipients policy and the cap.
-[[nodiscard]] ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
+[[nodiscard]] pipeline::ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
 
 // The SMTP settings of [outbox] (an smtps:// or smtp:// url), with the password read
 // from password_file or the systemd credential smtp-password when a user is set.

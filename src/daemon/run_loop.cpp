@@ -1,15 +1,16 @@
 #include "daemon/run_loop.hpp"
 
 #include "archive/archive.hpp"
+#include "clock/system_clock.hpp"
 #include "core/backoff.hpp"
 #include "core/fault.hpp"
-#include "daemon/ingest.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "mailbox/maildir_mailbox.hpp"
 #include "outbox/relay.hpp"
+#include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -30,7 +31,23 @@ namespace {
 namespace fs = std::filesystem;
 
 core::Instant now() {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return clock::SystemClock{}.now();
+}
+
+void log_notices(const std::vector<pipeline::Notice>& notices) {
+  for (const auto& notice : notices) {
+    switch (notice.level) {
+    case pipeline::Notice::Level::warning:
+      spdlog::warn("{}", notice.text);
+      break;
+    case pipeline::Notice::Level::error:
+      spdlog::error("{}", notice.text);
+      break;
+    case pipeline::Notice::Level::critical:
+      spdlog::critical("{}", notice.text);
+      break;
+    }
+  }
 }
 
 // Signals are blocked and taken synchronously, so a SIGTERM never interrupts a mail
@@ -198,13 +215,14 @@ private:
 
   // Records one mail. A mail that cannot be recorded (disk full, a ledger error) stops
   // the poll before it, so the cursor stays and the next poll offers it again.
-  mailbox::Visit take(const mailbox::RawMail& mail) {
+  mailbox::Visit take(const pipeline::RawMail& mail) {
     if (m_stopping)
       return mailbox::Visit::stop;
-    Ingest ingest(m_ledger, m_archive, &m_replies);
-    ingest.check_arrival(m_settings.arrival_mismatch);
-    ingest.trust_authserv_id(m_settings.trusted_authserv_id);
-    auto taken = ingest.take(mail, m_course, now());
+    const clock::SystemClock system_clock;
+    pipeline::Engine engine(m_ledger, m_archive, system_clock);
+    engine.set_checks({m_settings.arrival_mismatch, m_settings.trusted_authserv_id});
+    engine.set_replies(&m_replies);
+    auto taken = engine.take(mail, m_course);
     if (!taken) {
       ++m_counts.failed;
       spdlog::error("message {} (file {}) not recorded, tried again at the next poll: {}",
@@ -212,7 +230,8 @@ private:
       m_ingest_failed = true;
       return mailbox::Visit::stop;
     }
-    if (taken->taken == Taken::recorded) {
+    log_notices(taken->notices);
+    if (taken->taken == pipeline::Taken::recorded) {
       ++m_counts.recorded;
       const auto& c = taken->decision.classification;
       spdlog::info(
@@ -252,7 +271,7 @@ private:
     const auto started = std::chrono::steady_clock::now();
     m_ingest_failed = false;
     auto poll = m_mailbox->poll(
-        m_cursor, [this](mailbox::RawMail mail) { return take(mail); },
+        m_cursor, [this](pipeline::RawMail mail) { return take(mail); },
         [this](core::Problem problem) {
           ++m_counts.failed;
           spdlog::error("{}", problem.to_string());
@@ -308,7 +327,7 @@ private:
   bool m_ingest_failed = false; // this poll stopped at a mail it could not record
   std::string m_last_warning;
   bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
-  ReplyPlan m_replies;
+  pipeline::ReplyPlan m_replies;
   std::unique_ptr<outbox::Sender> m_sender;
 
   // After each poll: the outbox's due replies go out and are marked.
@@ -357,14 +376,6 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
 }
 
 int run(const Settings& settings, RunMode mode) {
-  // Only the crash-matrix test (reliability.md E1) sets it: the daemon kills itself with
-  // SIGKILL at the named step (core/fault.hpp). Read once, before any thread starts.
-  if (const char* fault = std::getenv("MAILROOM_FAULT_KILL_AT")) {
-    if (auto armed = core::arm_fault(fault); !armed) {
-      spdlog::error("{}", armed.error().to_string());
-      return 1;
-    }
-  }
   // Decks are megabytes each: allocate them with mmap, so that each is given back to the
   // system when freed, instead of glibc's heap, whose dynamic threshold keeps freed decks
   // as resident memory (peak RSS measured 180 MiB against 120 MiB on a 20 MB-deck

@@ -278,7 +278,7 @@ struct SqliteLedger::Impl {
     return id;
   }
 
-  void insert_decision(Id mail_id, const std::string& cause, const pipeline::Decision& decision,
+  void insert_decision(Id mail_id, const std::string& cause, const judge::Decision& decision,
                        core::Instant decided_at) {
     Poco::Int64 number = 0;
     session << "SELECT count(*) FROM decisions WHERE mail_id = ?", use(mail_id), into(number), now;
@@ -308,7 +308,7 @@ struct SqliteLedger::Impl {
     NullableInt late_by;
     std::string reply_kind, reply_reason, signals, review_reasons, decided_at;
 
-    DecisionColumns(const pipeline::Decision& decision, core::Instant decided)
+    DecisionColumns(const judge::Decision& decision, core::Instant decided)
         : kind(decision.classification.kind),
           deliverable(nullable(decision.classification.deliverable)),
           lecture(nullable(decision.classification.lecture
@@ -324,7 +324,7 @@ struct SqliteLedger::Impl {
           late_by(nullable(decision.judgement
                                ? std::optional<std::int64_t>{decision.judgement->late_by.count()}
                                : std::nullopt)),
-          reply_kind(pipeline::to_string(decision.reply)), reply_reason(decision.reply_reason),
+          reply_kind(judge::to_string(decision.reply)), reply_reason(decision.reply_reason),
           signals(json_list(decision.classification.signals)),
           review_reasons(json_list(decision.classification.review_reasons)),
           decided_at(core::to_iso_utc(decided)) {}
@@ -550,7 +550,7 @@ core::Result<std::vector<SourceMail>> SqliteLedger::mails_from(const std::string
 }
 
 core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
-                                                 const pipeline::Decision& decision,
+                                                 const judge::Decision& decision,
                                                  core::Instant decided_at,
                                                  const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
@@ -912,7 +912,7 @@ core::Result<Id> SqliteLedger::reclassify(Id mail_id, const Reclassification& ch
   });
 }
 
-core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const pipeline::Decision& decision,
+core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision& decision,
                                                core::Instant decided_at,
                                                const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {

@@ -1,8 +1,9 @@
 #pragma once
 
 #include "core/problem.hpp"
-#include "ledger/ledger.hpp"
-#include "pipeline/decision.hpp"
+#include "pipeline/ports.hpp"
+#include "pipeline/records.hpp"
+#include "judge/decision.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -11,6 +12,25 @@
 #include <vector>
 
 namespace mailroom::ledger {
+
+// The records this adapter stores are the engine's values.
+using pipeline::Id;
+using pipeline::Reclassification;
+using pipeline::MailRow;
+using pipeline::AttachmentRow;
+using pipeline::DecisionVersion;
+using pipeline::ExtensionRow;
+using pipeline::ExcusalRow;
+using pipeline::AuditRow;
+using pipeline::Actor;
+using pipeline::Redecided;
+using pipeline::Recorded;
+using pipeline::RecordOutcome;
+using pipeline::OutgoingReply;
+using pipeline::ReplyRow;
+using pipeline::ConnectionSettings;
+using pipeline::NewMail;
+using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
@@ -24,31 +44,13 @@ enum class OpenMode {
   must_exist, // a Problem when there is no ledger yet (ledger, show, backup)
 };
 
-// What to record about one newly seen mail besides its decision.
-struct NewMail {
-  std::string source;
-  std::string file;
-  core::Instant received_at;
-  std::string sha256; // of the raw bytes
-  std::int64_t size = 0;
-  std::string archive_path; // relative to the state folder: "archive/<sha256>.eml"
-  std::vector<AttachmentRow> attachments;
-};
-
-// A mail recorded from one source (SqliteLedger::mails_from).
-struct SourceMail {
-  Id mail_id = 0;
-  std::string sha256; // of the raw bytes
-  std::int64_t size = 0;
-};
-
 // The SQLite ledger of one state folder (`<state_dir>/ledger.db`), through
 // Poco::Data's SQLite connector. Every connection sets WAL, synchronous=FULL,
 // foreign_keys=ON and a busy timeout, and brings the schema up to date (numbered
 // migrations on PRAGMA user_version, each in a transaction). One object is one
 // connection: use it from one thread; several processes may use the same folder.
 // Every method catches Poco's exceptions and yields a Problem naming ledger.db.
-class SqliteLedger {
+class SqliteLedger final : public pipeline::MailStore {
 public:
   // Opens (or creates) the ledger of `state_dir`. Problems: the folder is on a
   // network filesystem (WAL needs a local one), the schema is newer than this build,
@@ -69,7 +71,8 @@ public:
   // The mails recorded from `source`: the one recorded under it first, and any recorded
   // later as "<source>#sha256=<prefix>" because the source named other bytes by then (a
   // reused IMAP UID, E3). Empty when the source is new. Cheap: by the sources' key.
-  [[nodiscard]] core::Result<std::vector<SourceMail>> mails_from(const std::string& source);
+  [[nodiscard]] core::Result<std::vector<SourceMail>>
+  mails_from(const std::string& source) override;
 
   // Records one mail and its decision in one transaction. Exactly once: a known
   // source with the same bytes changes nothing; known bytes from a new source only
@@ -77,8 +80,8 @@ public:
   // reused IMAP UID) is a new mail, kept under "<source>#sha256=<prefix>". The raw
   // bytes must be archived before this is called.
   [[nodiscard]] core::Result<RecordOutcome>
-  record(const NewMail& mail, const pipeline::Decision& decision, core::Instant decided_at,
-         const std::optional<OutgoingReply>& reply = std::nullopt);
+  record(const NewMail& mail, const judge::Decision& decision, core::Instant decided_at,
+         const std::optional<OutgoingReply>& reply = std::nullopt) override;
 
   // The outbox. Replies enqueued for `identity` (not suppressed) at or after `since`.
   [[nodiscard]] core::Result<int> replies_since(const std::string& identity, core::Instant since);
@@ -107,16 +110,17 @@ public:
   // (all its sent rows when empty) become "bounced" with `detail`. Returns how many.
   [[nodiscard]] core::Result<int> reply_bounced(const std::string& message_id,
                                                 const std::string& recipient,
-                                                const std::string& detail);
+                                                const std::string& detail) override;
 
   // Every mail, oldest arrival first; with `since`, those received at or after it.
   [[nodiscard]] core::Result<std::vector<MailRow>> mails(std::optional<core::Instant> since = {});
   [[nodiscard]] core::Result<std::optional<MailRow>> mail(Id id);
   // Every mail recorded for `group`, or reclassified into it by staff: what a new version
   // of that group is weighed against, without reading the whole ledger per mail.
-  [[nodiscard]] core::Result<std::vector<MailRow>> mails_of_group(const std::string& group);
+  [[nodiscard]] core::Result<std::vector<MailRow>>
+  mails_of_group(const std::string& group) override;
   [[nodiscard]] core::Result<std::vector<AttachmentRow>> attachments(Id mail_id);
-  [[nodiscard]] core::Result<std::vector<DecisionVersion>> decisions(Id mail_id);
+  [[nodiscard]] core::Result<std::vector<DecisionVersion>> decisions(Id mail_id) override;
   [[nodiscard]] core::Result<std::vector<std::string>> sources(Id mail_id);
   [[nodiscard]] core::Result<std::vector<ExtensionRow>> extensions();
   [[nodiscard]] core::Result<std::vector<ExcusalRow>> excusals();
@@ -136,9 +140,9 @@ public:
   // lecture, group, due, verdict, lateness, reply, signals), keeping the old one in
   // the decision history, and queues `reply` in the same transaction, unless a reply of
   // this mail already has its Message-ID (the same decision is never answered twice).
-  [[nodiscard]] core::Result<Redecided> redecide(Id mail_id, const pipeline::Decision& decision,
+  [[nodiscard]] core::Result<Redecided> redecide(Id mail_id, const judge::Decision& decision,
                                                  core::Instant decided_at,
-                                                 const std::optional<OutgoingReply>& reply = {});
+                                                 const std::optional<OutgoingReply>& reply = std::nullopt) override;
   // One audit row for a staff action that has no single target (reprocess).
   [[nodiscard]] core::Result<Id> note(const std::string& action, const std::string& what,
                                       const Actor& actor, const std::string& reason);

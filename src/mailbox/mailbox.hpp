@@ -2,6 +2,7 @@
 
 #include "core/instant.hpp"
 #include "core/problem.hpp"
+#include "pipeline/records.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -11,14 +12,7 @@
 
 namespace mailroom::mailbox {
 
-// One raw mail as a mailbox holds it.
-struct RawMail {
-  std::string source; // stable identity: "maildir:/abs/maildir/NAME" (no new/ or cur/, no flags) or
-                      // "imap://host/INBOX;UIDVALIDITY=7;UID=42"
-  std::string file;   // what people see: the Maildir file name, or the IMAP UID
-  core::Instant received_at; // INTERNALDATE, or the Maildir file's modification time
-  std::string raw;           // the RFC 5322 bytes
-};
+using pipeline::RawMail; // what every mailbox hands the engine
 
 // What a failure covers and when trying again can help (STYLE.md 5). A `message` failure
 // concerns one mail and the walk goes on; a `mailbox` one the folder; a `server` one the

@@ -87,7 +87,7 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
   std::optional<std::string> breaker; // the hold's text once the breaker tripped
   int held_by_breaker = 0;
   std::vector<std::string> newly_capped;
-  auto hold = [&](const ledger::ReplyRow& row, const std::string& why) {
+  auto hold = [&](const pipeline::ReplyRow& row, const std::string& why) {
     ++counts.held;
     if (row.last_error == why)
       return;

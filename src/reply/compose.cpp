@@ -17,7 +17,7 @@ namespace {
 
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
-using pipeline::ReplyKind;
+using judge::ReplyKind;
 
 std::string short_date(rules::Date date) {
   // "Tue Oct 7": the lecture as students know it.
@@ -39,10 +39,10 @@ std::string human_size(std::uint64_t bytes) {
 }
 
 std::string kind_name(ReplyKind kind) {
-  return pipeline::to_string(kind);
+  return judge::to_string(kind);
 }
 
-std::string deliverable_label(const pipeline::Decision& decision, const rules::Course& course) {
+std::string deliverable_label(const judge::Decision& decision, const rules::Course& course) {
   const auto& c = decision.classification;
   std::string label = c.deliverable.value_or("submission");
   if (c.lecture)
@@ -87,7 +87,7 @@ data strings(const std::vector<std::string>& values) {
   return list;
 }
 
-data variables(const pipeline::Decision& decision, const rules::Course& course,
+data variables(const judge::Decision& decision, const rules::Course& course,
                const ComposeOptions& options) {
   const auto& c = decision.classification;
   const auto* deliverable = c.deliverable ? course.deliverable(*c.deliverable) : nullptr;
@@ -163,7 +163,7 @@ std::string header_text(const std::string& text) {
 
 } // namespace
 
-std::string subject_for(const pipeline::Decision& decision, const rules::Course& course) {
+std::string subject_for(const judge::Decision& decision, const rules::Course& course) {
   const auto& c = decision.classification;
   const std::string group = c.group ? fmt::format(" (Group {})", *c.group) : "";
   switch (decision.reply) {
@@ -180,7 +180,7 @@ std::string subject_for(const pipeline::Decision& decision, const rules::Course&
   return {};
 }
 
-core::Result<Reply> compose(const pipeline::Decision& decision, const rules::Course& course,
+core::Result<Reply> compose(const judge::Decision& decision, const rules::Course& course,
                             const Templates& templates, const ComposeOptions& options) {
   if (decision.reply == ReplyKind::none)
     return core::fail(decision.file, "no reply is due: " + decision.reply_reason);

@@ -2,7 +2,7 @@
 
 #include "core/instant.hpp"
 #include "core/problem.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 #include "rules/course.hpp"
 
 #include <map>
@@ -39,12 +39,12 @@ struct Reply {
 };
 
 // "Receipt: slides for Tue Oct 7 (Group 3)", "Late: summary for Thu Nov 6 (Group 5)".
-[[nodiscard]] std::string subject_for(const pipeline::Decision& decision,
+[[nodiscard]] std::string subject_for(const judge::Decision& decision,
                                       const rules::Course& course);
 
 // The reply `decision` calls for, rendered from `templates`. A Problem when the
 // decision calls for no reply, or a template is missing or broken.
-[[nodiscard]] core::Result<Reply> compose(const pipeline::Decision& decision,
+[[nodiscard]] core::Result<Reply> compose(const judge::Decision& decision,
                                           const rules::Course& course, const Templates& templates,
                                           const ComposeOptions& options);
 

@@ -21,7 +21,7 @@ std::string domain_of(const std::string& message_id) {
 
 } // namespace
 
-std::string identity_of(const pipeline::Decision& decision, const rules::Course& course) {
+std::string identity_of(const judge::Decision& decision, const rules::Course& course) {
   const auto& email = decision.classification.student_email;
   if (!email)
     return {};
@@ -46,7 +46,7 @@ std::optional<std::string> own_mail(const message::MessageFacts& facts, const Ga
   return std::nullopt;
 }
 
-std::optional<std::string> suppression(const pipeline::Decision& decision,
+std::optional<std::string> suppression(const judge::Decision& decision,
                                        const rules::Course& course, const GatePolicy& policy,
                                        core::Instant now) {
   const auto& facts = decision.facts;
@@ -60,7 +60,7 @@ std::optional<std::string> suppression(const pipeline::Decision& decision,
       why += ": Auto-Submitted: " + facts.auto_submitted;
     return why;
   }
-  if (decision.reply == pipeline::ReplyKind::none)
+  if (decision.reply == judge::ReplyKind::none)
     return decision.reply_reason.empty() ? std::string{"no reply is due"} : decision.reply_reason;
   if (!decision.classification.student_email || identity_of(decision, course).empty())
     return std::string{"sender is not on the roster"};

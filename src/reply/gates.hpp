@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/instant.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 #include "rules/course.hpp"
 
 #include <chrono>
@@ -19,14 +19,14 @@ struct GatePolicy {
 
 // The roster identity (uniqname) a reply to this mail counts against; empty when the
 // sender is not on the roster. Two roster addresses of one student are one identity.
-[[nodiscard]] std::string identity_of(const pipeline::Decision& decision,
+[[nodiscard]] std::string identity_of(const judge::Decision& decision,
                                       const rules::Course& course);
 
 // Why no reply may go out for `decision` at `now`, in the order of reliability.md
 // section 1: mailroom's own mail (loop guard), RFC 3834 markers, not on the roster,
 // older than max_reply_age. Nullopt when it may (the per-student cap is counted by
 // the ledger at enqueue, in the same transaction). Pure.
-[[nodiscard]] std::optional<std::string> suppression(const pipeline::Decision& decision,
+[[nodiscard]] std::optional<std::string> suppression(const judge::Decision& decision,
                                                      const rules::Course& course,
                                                      const GatePolicy& policy, core::Instant now);
 

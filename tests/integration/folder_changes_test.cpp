@@ -61,7 +61,7 @@ struct Term {
       return ids;
     const auto mails = ledger->mails();
     EXPECT_TRUE(mails) << mails.error().to_string();
-    for (const auto& mail : mails.value_or(std::vector<ledger::MailRow>{})) {
+    for (const auto& mail : mails.value_or(std::vector<pipeline::MailRow>{})) {
       ++ids[mail.message_id];
       EXPECT_TRUE(fs::exists(state() / mail.archive_path)) << mail.archive_path;
     }
@@ -74,10 +74,10 @@ struct Term {
     EXPECT_TRUE(ledger) << ledger.error().to_string();
     if (!ledger)
       return sent;
-    std::map<ledger::Id, std::string> ids;
-    for (const auto& mail : ledger->mails().value_or(std::vector<ledger::MailRow>{}))
+    std::map<pipeline::Id, std::string> ids;
+    for (const auto& mail : ledger->mails().value_or(std::vector<pipeline::MailRow>{}))
       ids[mail.id] = mail.message_id;
-    for (const auto& row : ledger->replies().value_or(std::vector<ledger::ReplyRow>{})) {
+    for (const auto& row : ledger->replies().value_or(std::vector<pipeline::ReplyRow>{})) {
       EXPECT_EQ(row.state, "sent") << row.recipient << ": " << row.last_error;
       ++sent[ids[row.mail_id]];
     }

@@ -21,7 +21,7 @@ message::Attachment attachment(std::string name, std::string bytes = "%PDF-1.4 d
   a.filename = std::move(name);
   a.content_type = "application/octet-stream";
   a.size = bytes.size();
-  a.sha256 = archive::sha256_hex(bytes);
+  a.sha256 = message::sha256_hex(bytes);
   a.bytes = std::move(bytes);
   return a;
 }
@@ -143,7 +143,7 @@ TEST(ArchiveStore, StoringTheSameBytesAgainWritesNothing) {
   ASSERT_TRUE(second);
   EXPECT_EQ(second->raw_path, first->raw_path);
   EXPECT_EQ(fs::last_write_time(first->raw_path), written);
-  EXPECT_EQ(first->raw_path.filename().string(), archive::sha256_hex("raw bytes") + ".eml");
+  EXPECT_EQ(first->raw_path.filename().string(), message::sha256_hex("raw bytes") + ".eml");
 }
 
 TEST(ArchiveStore, DiskFullIsAClearProblemAndLeavesNoPartialFile) {
@@ -268,9 +268,9 @@ TEST(ArchiveParseAndStore, AttachmentsWrittenWhileDecodingMatchTheFactsAndTheInM
   ASSERT_TRUE(parsed) << parsed.error().to_string();
   const auto& facts = parsed->facts;
   ASSERT_EQ(facts.attachments.size(), 3u);
-  EXPECT_EQ(facts.sha256, archive::sha256_hex(raw));
+  EXPECT_EQ(facts.sha256, message::sha256_hex(raw));
   EXPECT_EQ(facts.attachments[0].size, pdf.size());
-  EXPECT_EQ(facts.attachments[0].sha256, archive::sha256_hex(pdf));
+  EXPECT_EQ(facts.attachments[0].sha256, message::sha256_hex(pdf));
   const auto folder = store.attachment_dir(parsed->stored.sha256);
   EXPECT_EQ(files_under(folder),
             (std::vector<std::string>{"broken.bin", "deck (2).pdf", "deck.pdf"}));
@@ -278,7 +278,7 @@ TEST(ArchiveParseAndStore, AttachmentsWrittenWhileDecodingMatchTheFactsAndTheInM
     const auto& file = parsed->stored.attachments[i];
     const auto bytes = test::read_text(folder / file.stored_name);
     EXPECT_EQ(bytes.size(), facts.attachments[i].size) << file.stored_name;
-    EXPECT_EQ(archive::sha256_hex(bytes), facts.attachments[i].sha256) << file.stored_name;
+    EXPECT_EQ(message::sha256_hex(bytes), facts.attachments[i].sha256) << file.stored_name;
     EXPECT_TRUE(facts.attachments[i].bytes.empty()) << "never held in memory";
   }
   EXPECT_EQ(test::read_text(folder / "deck.pdf"), pdf);

@@ -3,8 +3,8 @@
 #include "archive/archive.hpp"
 #include "deadline/deadline.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "pipeline/decision.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/decision.hpp"
+#include "judge/ledger_view.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -33,8 +33,8 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 
 // A made-up mail `name` (source maildir:/test/NAME, Message-ID <NAME@example.edu>) that
 // arrived `when`, with nothing decided yet.
-inline pipeline::Decision decision_named(const std::string& name, const char* when) {
-  pipeline::Decision decision;
+inline judge::Decision decision_named(const std::string& name, const char* when) {
+  judge::Decision decision;
   decision.source = "maildir:/test/" + name;
   decision.file = name;
   decision.received_at = at(when);
@@ -43,11 +43,11 @@ inline pipeline::Decision decision_named(const std::string& name, const char* wh
 }
 
 // The ledger row of `decision`'s mail, whose bytes are `raw` (not archived).
-inline ledger::NewMail new_mail(const pipeline::Decision& decision, const std::string& raw) {
+inline pipeline::NewMail new_mail(const judge::Decision& decision, const std::string& raw) {
   return {decision.source,
           decision.file,
           decision.received_at,
-          archive::sha256_hex(raw),
+          message::sha256_hex(raw),
           static_cast<std::int64_t>(raw.size()),
           "archive/none.eml",
           {}};
@@ -80,7 +80,7 @@ struct LedgerFixture {
 
   // Records a mail as if the classifier had called it `kind` of `group` for
   // `lecture` (empty: none), judged against `due`. Returns its id.
-  ledger::Id record(const std::string& name, const std::string& kind, const std::string& lecture,
+  pipeline::Id record(const std::string& name, const std::string& kind, const std::string& lecture,
                     const std::string& group, const char* received, const char* due) const {
     auto decision = decision_named(name, received);
     decision.facts.subject = kind + " from group " + group;
@@ -88,15 +88,15 @@ struct LedgerFixture {
     decision.classification.kind = kind;
     decision.classification.deliverable = kind;
     if (!lecture.empty())
-      decision.classification.lecture = pipeline::parse_iso_date(lecture);
+      decision.classification.lecture = judge::parse_iso_date(lecture);
     decision.classification.group = group;
     decision.classification.confidence = 0.9;
     decision.classification.signals = {"subject names " + kind};
     decision.due = at(due);
     decision.judgement = deadline::judge(at(due), core::Seconds{0}, at(received));
     decision.reply = decision.judgement->verdict == deadline::Verdict::on_time
-                         ? pipeline::ReplyKind::receipt
-                         : pipeline::ReplyKind::late_notice;
+                         ? judge::ReplyKind::receipt
+                         : judge::ReplyKind::late_notice;
     const auto mail =
         new_mail(decision, "Subject: " + decision.facts.subject + "\r\n\r\n" + name + "\r\n");
     auto ledger = open();

@@ -2,7 +2,7 @@
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks and
 // retry schedule (reliability.md E7).
 #include "cli/ledger/fixture.hpp"
-#include "daemon/ingest.hpp"
+#include "pipeline/engine.hpp"
 #include "daemon/settings.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
@@ -17,23 +17,23 @@ struct Recorder {
   int next = 0;
 
   // Records a new mail from Ada (roster identity "ada"), with `reply` enqueued.
-  ledger::RecordOutcome record(ledger::SqliteLedger& ledger, const ledger::OutgoingReply& reply,
+  pipeline::RecordOutcome record(ledger::SqliteLedger& ledger, const pipeline::OutgoingReply& reply,
                                const char* when) {
     const std::string name = "m" + std::to_string(++next);
     auto decision = test::decision_named(name, when);
     decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
     decision.classification.kind = "not-a-submission";
-    decision.reply = pipeline::ReplyKind::receipt;
+    decision.reply = judge::ReplyKind::receipt;
     const auto mail = test::new_mail(decision, "Subject: " + name + "\r\n\r\n" + name + "\r\n");
     auto recorded = ledger.record(mail, decision, at(when), reply);
     EXPECT_TRUE(recorded) << recorded.error().to_string();
-    return recorded.value_or(ledger::RecordOutcome{});
+    return recorded.value_or(pipeline::RecordOutcome{});
   }
 };
 
-ledger::OutgoingReply receipt(std::vector<std::string> recipients = {"ada@example.edu",
+pipeline::OutgoingReply receipt(std::vector<std::string> recipients = {"ada@example.edu",
                                                                      "alan@example.edu"}) {
-  ledger::OutgoingReply reply;
+  pipeline::OutgoingReply reply;
   reply.kind = "receipt";
   reply.identity = "ada";
   reply.recipients = std::move(recipients);
@@ -311,12 +311,12 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
 
 TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
   const auto course = test::demo_course();
-  daemon::ReplyPlan plan;
+  pipeline::ReplyPlan plan;
   plan.templates["receipt"] = "Received.\n";
   plan.from = "staff@example.edu";
   plan.gates.own_domain = "mailroom.demo-f25.invalid";
   plan.gates.own_address = "staff@example.edu";
-  pipeline::Decision decision;
+  judge::Decision decision;
   decision.file = "m";
   decision.received_at = at("2025-10-06T12:00:00Z");
   decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
@@ -326,14 +326,14 @@ TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
   decision.classification.deliverable = "slides";
   decision.classification.group = "1";
   decision.classification.student_email = "ada@example.edu";
-  decision.reply = pipeline::ReplyKind::receipt;
+  decision.reply = judge::ReplyKind::receipt;
   const auto now = at("2025-10-06T12:00:05Z");
-  auto group = daemon::outgoing_reply(decision, course, plan, now);
+  auto group = pipeline::outgoing_reply(decision, course, plan, now);
   ASSERT_TRUE(group);
   EXPECT_EQ(group->recipients, (std::vector<std::string>{"ada@example.edu", "alan@example.edu"}));
   EXPECT_EQ(group->identity, "ada");
   decision.classification.signals.push_back("unauthenticated: no trusted Authentication-Results");
-  auto sender = daemon::outgoing_reply(decision, course, plan, now);
+  auto sender = pipeline::outgoing_reply(decision, course, plan, now);
   ASSERT_TRUE(sender);
   EXPECT_EQ(sender->recipients, std::vector<std::string>{"ada@example.edu"});
 }

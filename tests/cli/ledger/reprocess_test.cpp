@@ -46,7 +46,7 @@ struct LateSlides : test::LedgerFixture {
     std::map<std::string, std::string> kinds;
     auto rows = open().replies();
     EXPECT_TRUE(rows);
-    for (const auto& row : rows.value_or(std::vector<ledger::ReplyRow>{}))
+    for (const auto& row : rows.value_or(std::vector<pipeline::ReplyRow>{}))
       if (row.mail_id == 1 && row.state != "suppressed")
         kinds[row.message_id] = row.kind;
     return kinds;

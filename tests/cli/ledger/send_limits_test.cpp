@@ -25,9 +25,9 @@ public:
     const std::string name = "m" + std::to_string(++m_next);
     auto decision = test::decision_named(name, when);
     decision.classification.kind = "slides";
-    decision.reply = pipeline::ReplyKind::receipt;
+    decision.reply = judge::ReplyKind::receipt;
     const auto mail = test::new_mail(decision, "Subject: " + name + "\r\n\r\n" + name + "\r\n");
-    ledger::OutgoingReply out;
+    pipeline::OutgoingReply out;
     out.kind = "receipt";
     out.identity = identity;
     out.recipients = std::move(recipients);
@@ -124,7 +124,7 @@ TEST(SendLimits, NoRecipientGetsMoreThanItsDailyCapCcsIncluded) {
   EXPECT_EQ(rows_in(ledger, "failed"), 0);
   auto queued = ledger.replies("queued");
   ASSERT_TRUE(queued);
-  const auto ada = std::ranges::find(*queued, "ada@example.edu", &ledger::ReplyRow::recipient);
+  const auto ada = std::ranges::find(*queued, "ada@example.edu", &pipeline::ReplyRow::recipient);
   ASSERT_NE(ada, queued->end());
   EXPECT_EQ(ada->last_error,
             "held: daily limit of the recipient: 5 replies to ada@example.edu in the last 24 h "

@@ -94,7 +94,7 @@ TEST(LedgerStore, RecordingTwiceChangesNothingAndSameBytesFromAnotherSourceAreLi
   auto ledger = f.open();
   auto mail = ledger.mail(first);
   ASSERT_TRUE(mail && *mail);
-  pipeline::Decision decision;
+  judge::Decision decision;
   decision.classification.kind = "not-a-submission";
   auto alias = ledger.record({"maildir:/alias/a",
                               "a",
@@ -105,7 +105,7 @@ TEST(LedgerStore, RecordingTwiceChangesNothingAndSameBytesFromAnotherSourceAreLi
                               {}},
                              decision, test::at("2025-12-01T00:00:00Z"));
   ASSERT_TRUE(alias) << alias.error().to_string();
-  EXPECT_EQ(alias->what, ledger::Recorded::known_content);
+  EXPECT_EQ(alias->what, pipeline::Recorded::known_content);
   EXPECT_EQ(alias->mail_id, first);
   EXPECT_EQ(mail_count(f), 1u);
   EXPECT_EQ(ledger.sources(first)->size(), 2u);
@@ -130,7 +130,7 @@ TEST(LedgerStore, SameMaildirRecordedTwiceGivesOneRecordPerMail) {
 TEST(LedgerStore, KilledBetweenArchiveAndRecordLosesNothingAndDuplicatesNothing) {
   // E1 for the archive -> record step: SIGKILL right after the 5th mail is archived.
   ExampleMaildir f;
-  const auto killed = f.replay("MAILROOM_TEST_KILL_AFTER_ARCHIVE=5");
+  const auto killed = f.replay("MAILROOM_FAULT_KILL_AT=after-archive:5");
   EXPECT_EQ(killed.exit_code, 128 + 9) << killed.err;
   EXPECT_EQ(count_files(f.state / "archive", ".eml"), 5u);
   EXPECT_EQ(mail_count(f), 4u) << "the 5th was archived but not recorded";
@@ -147,7 +147,7 @@ TEST(LedgerStore, KilledBetweenArchiveAndRecordLosesNothingAndDuplicatesNothing)
   for (const auto& mail : *mails) {
     auto raw = archive::read_all(f.state / mail.archive_path);
     ASSERT_TRUE(raw) << raw.error().to_string();
-    EXPECT_EQ(archive::sha256_hex(*raw), mail.sha256);
+    EXPECT_EQ(message::sha256_hex(*raw), mail.sha256);
   }
   for (const auto& entry : std::filesystem::directory_iterator(f.state / "archive"))
     EXPECT_NE(entry.path().filename().string().rfind(".tmp-", 0), 0u) << entry.path();
@@ -219,13 +219,13 @@ TEST(LedgerStore, ReusedSourceWithOtherBytesIsANewMailNotASkip) {
   // E3: after a mailbox restore the same UID names another message.
   test::LedgerFixture f;
   auto ledger = f.open();
-  pipeline::Decision decision;
+  judge::Decision decision;
   decision.classification.kind = "not-a-submission";
   const auto at = test::at("2025-09-10T12:00:00Z");
   auto first = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
                               "42",
                               at,
-                              archive::sha256_hex("one"),
+                              message::sha256_hex("one"),
                               3,
                               "archive/x.eml",
                               {}},
@@ -233,23 +233,23 @@ TEST(LedgerStore, ReusedSourceWithOtherBytesIsANewMailNotASkip) {
   auto second = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
                                "42",
                                at,
-                               archive::sha256_hex("two"),
+                               message::sha256_hex("two"),
                                3,
                                "archive/y.eml",
                                {}},
                               decision, at);
   ASSERT_TRUE(first && second);
-  EXPECT_EQ(second->what, ledger::Recorded::new_mail);
+  EXPECT_EQ(second->what, pipeline::Recorded::new_mail);
   EXPECT_NE(second->mail_id, first->mail_id);
   auto again = ledger.record({"imap://h/INBOX;UIDVALIDITY=7;UID=42",
                               "42",
                               at,
-                              archive::sha256_hex("one"),
+                              message::sha256_hex("one"),
                               3,
                               "archive/x.eml",
                               {}},
                              decision, at);
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->what, ledger::Recorded::known_source);
+  EXPECT_EQ(again->what, pipeline::Recorded::known_source);
   EXPECT_EQ(mail_count(f), 2u);
 }

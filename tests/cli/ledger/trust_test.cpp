@@ -3,7 +3,8 @@
 // one (S4); forgeries draw on their own reply budget (S7); `check --config` lists the
 // authserv-ids it saw (S8); replay --config applies the same checks as run.
 #include "cli/ledger/fixture.hpp"
-#include "daemon/ingest.hpp"
+#include "pipeline/engine.hpp"
+#include "support/test_clock.hpp"
 
 #include <sys/time.h>
 
@@ -25,8 +26,8 @@ const std::string k_dkim_pass =
     "Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu; dmarc=pass "
     "header.from=example.edu\r\n";
 
-daemon::ReplyPlan reply_plan() {
-  daemon::ReplyPlan plan;
+pipeline::ReplyPlan reply_plan() {
+  pipeline::ReplyPlan plan;
   for (const char* name : {"receipt", "late-notice", "clarify"})
     plan.templates[name] = "Hello.\n";
   plan.from = "staff@example.edu";
@@ -35,29 +36,34 @@ daemon::ReplyPlan reply_plan() {
   return plan;
 }
 
-// The daemon's ingest on the fixture's state folder.
+// The engine, as the daemon runs it, on the fixture's state folder.
 struct Desk {
   test::LedgerFixture& fixture;
   rules::Course course = test::demo_course();
   ledger::SqliteLedger ledger = fixture.open();
   archive::Archive archive{fixture.state / "archive"};
-  daemon::ReplyPlan plan = reply_plan();
-  daemon::Ingest ingest{ledger, archive, &plan};
+  pipeline::ReplyPlan plan = reply_plan();
+  test::TestClock clock;
+  pipeline::Engine ingest{ledger, archive, clock};
 
-  explicit Desk(test::LedgerFixture& f) : fixture(f) { EXPECT_TRUE(archive.open()); }
-
-  pipeline::Decision take(const std::string& source, const std::string& raw, const char* received) {
-    const auto when = at(received);
-    auto taken = ingest.take({source, source, when, raw}, course, when + std::chrono::minutes{1});
-    EXPECT_TRUE(taken) << taken.error().to_string();
-    return taken ? taken->decision : pipeline::Decision{};
+  explicit Desk(test::LedgerFixture& f) : fixture(f) {
+    EXPECT_TRUE(archive.open());
+    ingest.set_replies(&plan);
   }
 
-  std::vector<ledger::ReplyRow> replies_of(ledger::Id mail_id) {
-    std::vector<ledger::ReplyRow> out;
+  judge::Decision take(const std::string& source, const std::string& raw, const char* received) {
+    const auto when = at(received);
+    clock.set(when + std::chrono::minutes{1});
+    auto taken = ingest.take({source, source, when, raw}, course);
+    EXPECT_TRUE(taken) << taken.error().to_string();
+    return taken ? taken->decision : judge::Decision{};
+  }
+
+  std::vector<pipeline::ReplyRow> replies_of(pipeline::Id mail_id) {
+    std::vector<pipeline::ReplyRow> out;
     const auto rows = ledger.replies();
     EXPECT_TRUE(rows);
-    for (const auto& row : rows.value_or(std::vector<ledger::ReplyRow>{}))
+    for (const auto& row : rows.value_or(std::vector<pipeline::ReplyRow>{}))
       if (row.mail_id == mail_id)
         out.push_back(row);
     return out;
@@ -86,7 +92,7 @@ TEST(LedgerTrust, AnArrivalMismatchIsNeedsReviewWithTheVerdictFromInternalDate) 
       "2025-10-06T14:31:00Z");
   EXPECT_EQ(decision.classification.kind, "needs-review");
   EXPECT_EQ(decision.classification.deliverable, "slides");
-  EXPECT_EQ(decision.reply, pipeline::ReplyKind::none);
+  EXPECT_EQ(decision.reply, judge::ReplyKind::none);
 
   // What staff see: the instance is needs-review, about mail 1, late by 60 s by INTERNALDATE.
   const auto rows = fixture.ledger_json("2025-10-08T00:00:00Z");
@@ -157,7 +163,7 @@ TEST(LedgerTrust, TenForgeriesNeverUseUpTheRealReceipt) {
   }
   desk.take("maildir:/test/real", slides_mail(k_dkim_pass, "real"), "2025-10-05T10:00:00Z");
   int forged_queued = 0, forged_capped = 0;
-  for (ledger::Id id = 1; id <= 10; ++id)
+  for (pipeline::Id id = 1; id <= 10; ++id)
     for (const auto& row : desk.replies_of(id)) {
       EXPECT_EQ(row.identity, "ada (unauthenticated)");
       if (row.state == "queued") {

@@ -1,5 +1,5 @@
 #include "message/parse.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 #include "support/files.hpp"
 #include "util/text.hpp"
 
@@ -43,7 +43,7 @@ TEST_P(ClassifyCases, JudgedAsAStaffMemberWould) {
   const auto raw = test::read_text(test::test_data() / "classify" / expected.file);
   const auto received_at = core::parse_iso(expected.received_at);
   ASSERT_TRUE(received_at);
-  const auto decision = pipeline::decide(expected.file, expected.file, *received_at,
+  const auto decision = judge::decide(expected.file, expected.file, *received_at,
                                          message::parse(raw, expected.file), course);
   const auto& c = decision.classification;
   std::string signals;
@@ -57,7 +57,7 @@ TEST_P(ClassifyCases, JudgedAsAStaffMemberWould) {
   EXPECT_EQ(c.group.value_or(""), expected.group);
   EXPECT_EQ(decision.judgement ? deadline::to_string(decision.judgement->verdict) : "",
             expected.verdict);
-  EXPECT_EQ(pipeline::to_string(decision.reply), expected.reply);
+  EXPECT_EQ(judge::to_string(decision.reply), expected.reply);
 }
 
 INSTANTIATE_TEST_SUITE_P(Mail, ClassifyCases, testing::ValuesIn(load_cases()), case_name);

@@ -1,10 +1,10 @@
 #include "core/instant.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <gtest/gtest.h>
 
 using namespace mailroom;
-using pipeline::Status;
+using judge::Status;
 
 namespace {
 
@@ -20,14 +20,14 @@ deadline::Instance slides() {
   return {"slides", k_lecture, "2", at("2025-10-06T14:30:00Z"), core::Seconds{0}};
 }
 
-pipeline::Version version(std::int64_t id, const char* received) {
+judge::Version version(std::int64_t id, const char* received) {
   return {id, "slides", k_lecture, "2", at(received)};
 }
 
-pipeline::InstanceStatus status_of(const std::vector<pipeline::Version>& versions, const char* now,
-                                   const std::vector<pipeline::Extension>& extensions = {},
-                                   const std::vector<pipeline::Excusal>& excusals = {}) {
-  auto rows = pipeline::ledger_status({slides()}, versions, extensions, excusals, at(now));
+judge::InstanceStatus status_of(const std::vector<judge::Version>& versions, const char* now,
+                                   const std::vector<judge::Extension>& extensions = {},
+                                   const std::vector<judge::Excusal>& excusals = {}) {
+  auto rows = judge::ledger_status({slides()}, versions, extensions, excusals, at(now));
   EXPECT_EQ(rows.size(), 1u);
   return rows.at(0);
 }
@@ -92,7 +92,7 @@ TEST(LedgerStatus, ExtensionTurnsALateVersionOnTime) {
 }
 
 TEST(LedgerStatus, ExtendedWithNothingYetShowsTheNewDueThenMissing) {
-  const std::vector<pipeline::Extension> extension{
+  const std::vector<judge::Extension> extension{
       {"2", "slides", k_lecture, at("2025-10-07T12:00:00Z")}};
   const auto before = status_of({}, "2025-10-07T00:00:00Z", extension);
   EXPECT_EQ(before.status, Status::extended);
@@ -101,7 +101,7 @@ TEST(LedgerStatus, ExtendedWithNothingYetShowsTheNewDueThenMissing) {
 }
 
 TEST(LedgerStatus, ExcusedWinsOverMissingAndKeepsVersions) {
-  const std::vector<pipeline::Excusal> excused{{"2", "slides", k_lecture}};
+  const std::vector<judge::Excusal> excused{{"2", "slides", k_lecture}};
   EXPECT_EQ(status_of({}, "2025-12-01T00:00:00Z", {}, excused).status, Status::excused);
   const auto row =
       status_of({version(4, "2025-10-09T00:00:00Z")}, "2025-12-01T00:00:00Z", {}, excused);
@@ -110,9 +110,9 @@ TEST(LedgerStatus, ExcusedWinsOverMissingAndKeepsVersions) {
 }
 
 TEST(LedgerStatus, OtherGroupsAndLecturesDoNotCount) {
-  pipeline::Version other_group = version(1, "2025-10-06T10:00:00Z");
+  judge::Version other_group = version(1, "2025-10-06T10:00:00Z");
   other_group.group = "3";
-  pipeline::Version other_lecture = version(2, "2025-10-06T10:00:00Z");
+  judge::Version other_lecture = version(2, "2025-10-06T10:00:00Z");
   other_lecture.lecture =
       rules::Date{std::chrono::year{2025}, std::chrono::month{10}, std::chrono::day{9}};
   EXPECT_EQ(status_of({other_group, other_lecture}, "2025-10-08T00:00:00Z").status,
@@ -122,7 +122,7 @@ TEST(LedgerStatus, OtherGroupsAndLecturesDoNotCount) {
 TEST(LedgerStatus, GraceExtendsTheOnTimeWindow) {
   auto instance = slides();
   instance.grace = core::Seconds{300};
-  const auto rows = pipeline::ledger_status({instance}, {version(1, "2025-10-06T14:35:00Z")}, {},
+  const auto rows = judge::ledger_status({instance}, {version(1, "2025-10-06T14:35:00Z")}, {},
                                             {}, at("2025-10-08T00:00:00Z"));
   EXPECT_EQ(rows.at(0).status, Status::on_time);
 }
@@ -130,8 +130,8 @@ TEST(LedgerStatus, GraceExtendsTheOnTimeWindow) {
 TEST(LedgerStatus, StatusNamesRoundTrip) {
   for (auto s : {Status::pending, Status::on_time, Status::late, Status::missing, Status::extended,
                  Status::excused, Status::needs_review})
-    EXPECT_EQ(pipeline::parse_status(pipeline::to_string(s)), s);
-  EXPECT_FALSE(pipeline::parse_status("on_time"));
+    EXPECT_EQ(judge::parse_status(judge::to_string(s)), s);
+  EXPECT_FALSE(judge::parse_status("on_time"));
 }
 
 TEST(LedgerStatus, AHeldVersionAloneIsNeedsReviewWithItsVerdictFromInternalDate) {
@@ -141,7 +141,7 @@ TEST(LedgerStatus, AHeldVersionAloneIsNeedsReviewWithItsVerdictFromInternalDate)
   held.held = true;
   const auto row = status_of({held}, "2025-10-08T00:00:00Z");
   EXPECT_EQ(row.status, Status::needs_review);
-  EXPECT_EQ(pipeline::to_string(row.status), "needs-review");
+  EXPECT_EQ(judge::to_string(row.status), "needs-review");
   ASSERT_TRUE(row.counting);
   EXPECT_EQ(row.counting->mail_id, 1);
   EXPECT_EQ(row.counting->verdict, deadline::Verdict::late);
@@ -164,9 +164,9 @@ TEST(LedgerStatus, AnUnauthenticatedLaterVersionNeverSupersedesAnAuthenticatedOn
   // S4: group 2 sends slides on time with an aligned DKIM pass; later, still on time, a
   // mail from its address with no authentication carries other slides.
   auto real = version(1, "2025-10-05T10:00:00Z");
-  real.trust = pipeline::SenderTrust::authenticated;
+  real.trust = judge::SenderTrust::authenticated;
   auto forged = version(2, "2025-10-06T10:00:00Z");
-  forged.trust = pipeline::SenderTrust::unauthenticated;
+  forged.trust = judge::SenderTrust::unauthenticated;
   const auto row = status_of({real, forged}, "2025-10-08T00:00:00Z");
   EXPECT_EQ(row.status, Status::on_time);
   ASSERT_TRUE(row.counting);
@@ -177,9 +177,9 @@ TEST(LedgerStatus, AnUnauthenticatedLaterVersionNeverSupersedesAnAuthenticatedOn
 TEST(LedgerStatus, UnauthenticatedVersionsCountWhenNothingAuthenticatedArrived) {
   // 9.4: unauthenticated roster mail is recorded and judged; alone, the latest on time counts.
   auto first = version(1, "2025-10-05T10:00:00Z");
-  first.trust = pipeline::SenderTrust::unauthenticated;
+  first.trust = judge::SenderTrust::unauthenticated;
   auto second = version(2, "2025-10-06T10:00:00Z");
-  second.trust = pipeline::SenderTrust::unauthenticated;
+  second.trust = judge::SenderTrust::unauthenticated;
   const auto row = status_of({first, second}, "2025-10-08T00:00:00Z");
   EXPECT_EQ(row.status, Status::on_time);
   ASSERT_TRUE(row.counting);

@@ -16,14 +16,14 @@ reply::Templates shipped_templates() {
 }
 
 // Group 3's slides for Tue Oct 7, sent by Greta from her roster address.
-pipeline::Decision slides_decision(const rules::Course& course, const char* received_at) {
+judge::Decision slides_decision(const rules::Course& course, const char* received_at) {
   message::MessageFacts facts;
   facts.from.push_back({"Greta Moreau", "gmoreau@students.example.edu"});
   facts.subject = "Slides for Nov 4";
   facts.message_id = "<abc@students.example.edu>";
   facts.attachments.push_back(
       {"andes.pptx", "application/pdf", 2048, std::string(64, 'a'), "2", false, false, {}});
-  pipeline::Decision decision;
+  judge::Decision decision;
   decision.file = "x";
   decision.received_at = *core::parse_iso(received_at);
   decision.facts = facts;
@@ -39,8 +39,8 @@ pipeline::Decision slides_decision(const rules::Course& course, const char* rece
   decision.judgement =
       deadline::judge(*decision.due, std::chrono::seconds{0}, decision.received_at);
   decision.reply = decision.judgement->verdict == deadline::Verdict::late
-                       ? pipeline::ReplyKind::late_notice
-                       : pipeline::ReplyKind::receipt;
+                       ? judge::ReplyKind::late_notice
+                       : judge::ReplyKind::receipt;
   return decision;
 }
 
@@ -87,7 +87,7 @@ TEST(ReplyCompose, LateSummaryNoticeSaysItIsNotCounted) {
           .value();
   decision.judgement =
       deadline::judge(*decision.due, std::chrono::seconds{0}, decision.received_at);
-  decision.reply = pipeline::ReplyKind::late_notice;
+  decision.reply = judge::ReplyKind::late_notice;
   const auto reply = reply::compose(decision, course, shipped_templates(), options());
   ASSERT_TRUE(reply) << reply.error().to_string();
   EXPECT_EQ(reply->subject, "Late: summary for Tue Nov 4 (Group 3)");
@@ -98,7 +98,7 @@ TEST(ReplyCompose, LateSummaryNoticeSaysItIsNotCounted) {
 TEST(ReplyCompose, NoReplyIsComposedForMailThatGetsNone) {
   const auto course = test::example_course();
   auto decision = slides_decision(course, "2025-11-02T15:00:00Z");
-  decision.reply = pipeline::ReplyKind::none;
+  decision.reply = judge::ReplyKind::none;
   decision.reply_reason = "not a submission";
   EXPECT_FALSE(reply::compose(decision, course, shipped_templates(), options()));
 }

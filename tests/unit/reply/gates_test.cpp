@@ -12,8 +12,8 @@ core::Instant at(const char* iso) {
 }
 
 // Ada's slides for Oct 7, on time, sent from her roster address.
-pipeline::Decision receipt_for_ada() {
-  pipeline::Decision decision;
+judge::Decision receipt_for_ada() {
+  judge::Decision decision;
   decision.file = "m1";
   decision.received_at = at("2025-10-06T12:00:00Z");
   decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
@@ -22,7 +22,7 @@ pipeline::Decision receipt_for_ada() {
   decision.classification.deliverable = "slides";
   decision.classification.group = "1";
   decision.classification.student_email = "ada@example.edu";
-  decision.reply = pipeline::ReplyKind::receipt;
+  decision.reply = judge::ReplyKind::receipt;
   decision.reply_reason = "on time";
   return decision;
 }
@@ -101,7 +101,7 @@ TEST(ReplyGates, SenderNotOnTheRosterGetsNothing) {
 TEST(ReplyGates, NoReplyDueKeepsItsReason) {
   const auto course = test::demo_course();
   auto none = receipt_for_ada();
-  none.reply = pipeline::ReplyKind::none;
+  none.reply = judge::ReplyKind::none;
   none.reply_reason = "not a submission";
   EXPECT_EQ(reply::suppression(none, course, policy(), k_now),
             std::optional<std::string>{"not a submission"});

@@ -12,7 +12,7 @@ TEST(ReplyPlainText, NamesSubjectsAndPolicyTextAreNotHtmlEscaped) {
   for (const char* name : {"receipt", "late-notice", "clarify"})
     templates[name] =
         test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
-  pipeline::Decision decision;
+  judge::Decision decision;
   decision.file = "x";
   decision.received_at = *core::parse_iso("2025-11-01T12:00:00Z");
   decision.facts.from.push_back({"Greta", "gmoreau@students.example.edu"});
@@ -22,7 +22,7 @@ TEST(ReplyPlainText, NamesSubjectsAndPolicyTextAreNotHtmlEscaped) {
   decision.classification.group = "3";
   decision.classification.student_email = "gmoreau@students.example.edu";
   decision.classification.student_name = "Greta O'Neil & Co";
-  decision.reply = pipeline::ReplyKind::clarify;
+  decision.reply = judge::ReplyKind::clarify;
   const reply::ComposeOptions options{"staff@example.edu",
                                       "staff@example.edu",
                                       "mailroom.x.invalid",

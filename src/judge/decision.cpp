@@ -1,10 +1,10 @@
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 
 #include "classify/classify.hpp"
 
 #include <fmt/format.h>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 namespace {
 
@@ -104,4 +104,4 @@ std::string to_string(ReplyKind kind) {
   return "none";
 }
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

@@ -1,4 +1,4 @@
-#include "pipeline/authentication.hpp"
+#include "judge/authentication.hpp"
 
 #include "message/headers.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <optional>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 namespace {
 
@@ -225,4 +225,4 @@ SenderTrust sender_trust(const std::vector<std::string>& signals) {
   return SenderTrust::unknown;
 }
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

@@ -2,14 +2,14 @@
 
 #include "core/instant.hpp"
 #include "message/facts.hpp"
-#include "pipeline/decision.hpp"
+#include "judge/decision.hpp"
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 // Where a mail came from, for the arrival cross-check: only IMAP mail has an INTERNALDATE
 // set by a server; a Maildir replay of made-up mail has no SMTP trace and is not checked.
@@ -43,4 +43,4 @@ void note_arrival(Decision& decision, const ArrivalCheck& check);
 // The kind of a source string ("imap://..." or "maildir:...").
 [[nodiscard]] SourceKind source_kind(std::string_view source);
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

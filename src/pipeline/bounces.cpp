@@ -1,13 +1,12 @@
-#include "daemon/bounces.hpp"
+#include "pipeline/bounces.hpp"
 
 #include "util/text.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <set>
 
-namespace mailroom::daemon {
+namespace mailroom::pipeline {
 
 namespace {
 
@@ -34,8 +33,8 @@ std::string field(const std::string& lower, std::string_view text, const std::st
 
 } // namespace
 
-int note_bounce(ledger::SqliteLedger& ledger, std::string_view raw,
-                const message::MessageFacts& facts, const std::string& own_domain) {
+int note_bounce(MailStore& store, std::string_view raw, const message::MessageFacts& facts,
+                const std::string& own_domain, std::vector<Notice>& notices) {
   if (!facts.automated || own_domain.empty())
     return 0;
   const std::string_view head = raw.substr(0, std::min(raw.size(), k_scan_bytes));
@@ -68,18 +67,20 @@ int note_bounce(ledger::SqliteLedger& ledger, std::string_view raw,
     detail.resize(300);
   int marked = 0;
   for (const auto& id : ids) {
-    auto changed = ledger.reply_bounced(id, recipient, detail);
+    auto changed = store.reply_bounced(id, recipient, detail);
     if (!changed) {
-      spdlog::error("{}", changed.error().to_string());
+      notices.push_back({Notice::Level::error, changed.error().to_string()});
       continue;
     }
     if (*changed > 0)
-      spdlog::warn("reply {} to {} bounced ({}): shown by `mailroom ledger --status "
-                   "reply-bounced`",
-                   id, recipient.empty() ? "its recipients" : recipient, detail);
+      notices.push_back({Notice::Level::warning,
+                         fmt::format("reply {} to {} bounced ({}): shown by `mailroom ledger "
+                                     "--status reply-bounced`",
+                                     id, recipient.empty() ? "its recipients" : recipient,
+                                     detail)});
     marked += *changed;
   }
   return marked;
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::pipeline

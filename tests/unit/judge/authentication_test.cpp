@@ -2,7 +2,7 @@
 // authserv-id, only above the trust boundary, and only when aligned with From.
 
 #include "message/parse.hpp"
-#include "pipeline/authentication.hpp"
+#include "judge/authentication.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,12 +19,12 @@ const std::string k_internal_hop =
     "Received: from mx.umich.edu ([10.0.0.5]) by imap.umich.edu with LMTP id 2;"
     " Mon, 15 Dec 2025 13:00:01 -0500\r\n";
 
-pipeline::Authentication auth(const std::string& trace, const std::string& from,
+judge::Authentication auth(const std::string& trace, const std::string& from,
                               const std::string& trusted = "mx.trusted") {
   const std::string raw =
       trace + "From: " + from + "\r\nTo: staff@umich.edu\r\nSubject: Slides\r\n\r\nHello.\r\n";
   const auto facts = message::parse(raw, "test");
-  return pipeline::authenticate(pipeline::trace_fields(raw), facts, trusted);
+  return judge::authenticate(judge::trace_fields(raw), facts, trusted);
 }
 
 std::string ar(const std::string& value) {

@@ -1,22 +1,22 @@
-#include "ledger/views.hpp"
+#include "pipeline/versions.hpp"
 
 #include "classify/classification.hpp"
 
-namespace mailroom::ledger {
+namespace mailroom::pipeline {
 
 namespace {
 
 std::optional<rules::Date> date_of(const std::optional<std::string>& text) {
-  return text ? pipeline::parse_iso_date(*text) : std::nullopt;
+  return text ? judge::parse_iso_date(*text) : std::nullopt;
 }
 
 } // namespace
 
-std::vector<pipeline::Version> versions_of(const std::vector<MailRow>& mails,
+std::vector<judge::Version> versions_of(const std::vector<MailRow>& mails,
                                            const rules::Course& course) {
-  std::vector<pipeline::Version> versions;
+  std::vector<judge::Version> versions;
   for (const auto& mail : mails) {
-    pipeline::Version version;
+    judge::Version version;
     version.mail_id = mail.id;
     version.received_at = mail.received_at;
     // A staff reclassification is a person's decision: neither held nor weighed by its
@@ -31,32 +31,32 @@ std::vector<pipeline::Version> versions_of(const std::vector<MailRow>& mails,
     } else {
       if (!mail.deliverable || !mail.group || !course.deliverable(*mail.deliverable))
         continue;
-      // Held (pipeline::hold_for_review): needs-review, yet judged by INTERNALDATE.
+      // Held (judge::hold_for_review): needs-review, yet judged by INTERNALDATE.
       version.held = mail.kind == classify::k_needs_review && mail.verdict.has_value();
       if (mail.kind != *mail.deliverable && !version.held)
         continue;
       version.deliverable = *mail.deliverable;
       version.lecture = date_of(mail.lecture);
       version.group = *mail.group;
-      version.trust = pipeline::sender_trust(mail.signals);
+      version.trust = judge::sender_trust(mail.signals);
     }
     versions.push_back(std::move(version));
   }
   return versions;
 }
 
-std::vector<pipeline::Extension> extensions_of(const std::vector<ExtensionRow>& rows) {
-  std::vector<pipeline::Extension> out;
+std::vector<judge::Extension> extensions_of(const std::vector<ExtensionRow>& rows) {
+  std::vector<judge::Extension> out;
   for (const auto& row : rows)
     out.push_back({row.group, row.deliverable, date_of(row.lecture), row.until});
   return out;
 }
 
-std::vector<pipeline::Excusal> excusals_of(const std::vector<ExcusalRow>& rows) {
-  std::vector<pipeline::Excusal> out;
+std::vector<judge::Excusal> excusals_of(const std::vector<ExcusalRow>& rows) {
+  std::vector<judge::Excusal> out;
   for (const auto& row : rows)
     out.push_back({row.group, row.deliverable, date_of(row.lecture)});
   return out;
 }
 
-} // namespace mailroom::ledger
+} // namespace mailroom::pipeline

@@ -2,7 +2,7 @@
 // one; it is held for review with its verdict kept.
 
 #include "core/instant.hpp"
-#include "pipeline/checks.hpp"
+#include "judge/checks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,8 +18,8 @@ constexpr rules::Date k_lecture{std::chrono::year{2025}, std::chrono::month{10},
                                 std::chrono::day{7}};
 
 // Group 2's slides for Oct 7, on time, with the authentication signal `signal`.
-pipeline::Decision slides(const std::string& signal) {
-  pipeline::Decision decision;
+judge::Decision slides(const std::string& signal) {
+  judge::Decision decision;
   decision.received_at = at("2025-10-06T10:00:00Z");
   decision.classification.kind = "slides";
   decision.classification.deliverable = "slides";
@@ -27,13 +27,13 @@ pipeline::Decision slides(const std::string& signal) {
   decision.classification.group = "2";
   decision.classification.signals = {signal};
   decision.judgement = deadline::Judgement{};
-  decision.reply = pipeline::ReplyKind::receipt;
+  decision.reply = judge::ReplyKind::receipt;
   return decision;
 }
 
-pipeline::Version authenticated_version(std::int64_t id) {
-  pipeline::Version version{id, "slides", k_lecture, "2", at("2025-10-05T10:00:00Z")};
-  version.trust = pipeline::SenderTrust::authenticated;
+judge::Version authenticated_version(std::int64_t id) {
+  judge::Version version{id, "slides", k_lecture, "2", at("2025-10-05T10:00:00Z")};
+  version.trust = judge::SenderTrust::authenticated;
   return version;
 }
 
@@ -46,21 +46,21 @@ TEST(PipelineChecks, AForgedLaterVersionOfAnAuthenticatedOneIsHeldForReview) {
   // S4: group 2 sent its slides with an aligned DKIM pass (mail 3); a later mail from its
   // address has no trusted Authentication-Results.
   auto decision = slides(k_forged);
-  pipeline::hold_if_unverified(decision, {authenticated_version(3)});
+  judge::hold_if_unverified(decision, {authenticated_version(3)});
   EXPECT_EQ(decision.classification.kind, "needs-review");
   EXPECT_EQ(decision.classification.deliverable, "slides");
   ASSERT_TRUE(decision.judgement);
   EXPECT_EQ(decision.judgement->verdict, deadline::Verdict::on_time);
-  EXPECT_EQ(decision.reply, pipeline::ReplyKind::none);
+  EXPECT_EQ(decision.reply, judge::ReplyKind::none);
   ASSERT_EQ(decision.classification.review_reasons.size(), 1u);
   EXPECT_EQ(decision.classification.review_reasons.front(),
             "unverified sender: this mail's From is not authenticated, and mail 3 of group 2 is "
             "an authenticated slides for 2025-10-07; this one does not replace it");
   // Read back from the ledger, it is a held, unauthenticated version.
-  const auto version = pipeline::version_of(decision, 4);
+  const auto version = judge::version_of(decision, 4);
   ASSERT_TRUE(version);
   EXPECT_TRUE(version->held);
-  EXPECT_EQ(version->trust, pipeline::SenderTrust::unauthenticated);
+  EXPECT_EQ(version->trust, judge::SenderTrust::unauthenticated);
 }
 
 TEST(PipelineChecks, AnUnauthenticatedVersionWithNothingAuthenticatedBeforeStands) {
@@ -68,18 +68,18 @@ TEST(PipelineChecks, AnUnauthenticatedVersionWithNothingAuthenticatedBeforeStand
   auto decision = slides(k_forged);
   auto other_lecture = authenticated_version(3);
   other_lecture.lecture = rules::Date{std::chrono::year{2025} / 10 / 9};
-  pipeline::hold_if_unverified(decision, {other_lecture});
+  judge::hold_if_unverified(decision, {other_lecture});
   EXPECT_EQ(decision.classification.kind, "slides");
-  EXPECT_EQ(decision.reply, pipeline::ReplyKind::receipt);
+  EXPECT_EQ(decision.reply, judge::ReplyKind::receipt);
 }
 
 TEST(PipelineChecks, WithoutATrustedAuthservIdNothingIsHeldAgainstTheSender) {
   // Fail closed means nothing is authenticated, not that every mail is a forgery.
   auto decision =
       slides("unauthenticated: no trusted authserv-id configured: nothing is authenticated");
-  EXPECT_EQ(pipeline::sender_trust(decision.classification.signals),
-            pipeline::SenderTrust::unknown);
-  pipeline::hold_if_unverified(decision, {authenticated_version(3)});
+  EXPECT_EQ(judge::sender_trust(decision.classification.signals),
+            judge::SenderTrust::unknown);
+  judge::hold_if_unverified(decision, {authenticated_version(3)});
   EXPECT_EQ(decision.classification.kind, "slides");
 }
 
@@ -90,10 +90,10 @@ TEST(PipelineChecks, ApplyChecksSignalsAuthenticationAndHoldsAForgery) {
   decision.source = "maildir:/srv/mail/1";
   decision.facts.from.push_back({"", "ada@umich.edu"});
   decision.facts.from_fields = 1;
-  pipeline::TrustChecks checks;
+  judge::TrustChecks checks;
   checks.authserv_id = "mx.umich.edu";
   checks.arrival_limit = std::chrono::minutes{15};
-  pipeline::apply_checks(decision,
+  judge::apply_checks(decision,
                          "Authentication-Results: mx.umich.edu; dkim=fail\r\n"
                          "From: ada@umich.edu\r\n\r\nslides\r\n",
                          checks, {authenticated_version(3)});

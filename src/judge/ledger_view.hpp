@@ -3,7 +3,7 @@
 #include "core/instant.hpp"
 #include "core/problem.hpp"
 #include "deadline/deadline.hpp"
-#include "pipeline/authentication.hpp"
+#include "judge/authentication.hpp"
 #include "rules/course.hpp"
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 // One received version of a deliverable, as the ledger holds it (after any staff
 // reclassification).
@@ -107,4 +107,4 @@ struct Target {
 // Reads the names to_string gives; nullopt otherwise.
 [[nodiscard]] std::optional<Status> parse_status(std::string_view text);
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 enum class ReplyKind { receipt, late_notice, clarify, none };
 
@@ -40,4 +40,4 @@ void hold_for_review(Decision& decision, std::string reason);
 
 [[nodiscard]] std::string to_string(ReplyKind kind);
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

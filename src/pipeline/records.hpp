@@ -7,11 +7,21 @@
 #include <string>
 #include <vector>
 
-// The ledger's value types: what `ledger`, `show`, `reprocess` and the daemon read
-// and write. No Poco or SQLite type appears here.
-namespace mailroom::ledger {
+// The values that cross between the engine and its adapters: a mail as a mailbox hands
+// it over, and what the ledger records and gives back. No Poco, SQLite or curl type
+// appears here.
+namespace mailroom::pipeline {
 
 using Id = std::int64_t;
+
+// One raw mail as a mailbox holds it.
+struct RawMail {
+  std::string source; // stable identity: "maildir:/abs/maildir/NAME" (no new/ or cur/, no flags) or
+                      // "imap://host/INBOX;UIDVALIDITY=7;UID=42"
+  std::string file;   // what people see: the Maildir file name, or the IMAP UID
+  core::Instant received_at; // INTERNALDATE, or the Maildir file's modification time
+  std::string raw;           // the RFC 5322 bytes
+};
 
 // A staff overrule of the classifier for one mail.
 struct Reclassification {
@@ -59,6 +69,24 @@ struct AttachmentRow {
   std::string content_type;
   std::int64_t size = 0;
   std::string sha256;
+};
+
+// What to record about one newly seen mail besides its decision.
+struct NewMail {
+  std::string source;
+  std::string file;
+  core::Instant received_at;
+  std::string sha256; // of the raw bytes
+  std::int64_t size = 0;
+  std::string archive_path; // relative to the state folder: "archive/<sha256>.eml"
+  std::vector<AttachmentRow> attachments;
+};
+
+// A mail recorded from one source (MailStore::mails_from).
+struct SourceMail {
+  Id mail_id = 0;
+  std::string sha256; // of the raw bytes
+  std::int64_t size = 0;
 };
 
 // One decision made about a mail: the first, then one per reprocess that changed it.
@@ -160,4 +188,4 @@ struct ConnectionSettings {
   int user_version = 0;
 };
 
-} // namespace mailroom::ledger
+} // namespace mailroom::pipeline

@@ -1,13 +1,13 @@
-#include "pipeline/checks.hpp"
+#include "judge/checks.hpp"
 
-#include "pipeline/arrival.hpp"
-#include "pipeline/authentication.hpp"
+#include "judge/arrival.hpp"
+#include "judge/authentication.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 namespace {
 
@@ -82,4 +82,4 @@ void hold_if_unverified(Decision& decision, const std::vector<Version>& earlier)
                               self->lecture ? " for " + rules::iso_date(*self->lecture) : ""));
 }
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

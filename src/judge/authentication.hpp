@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 // One trace header field of a message, in header order (topmost first).
 struct TraceField {
@@ -57,4 +57,4 @@ enum class SenderTrust { unknown, authenticated, unauthenticated };
 // Whether `signal` is one authentication_signal made. Pure.
 [[nodiscard]] bool is_authentication_signal(std::string_view signal);
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

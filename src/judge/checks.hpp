@@ -1,7 +1,7 @@
 #pragma once
 
-#include "pipeline/decision.hpp"
-#include "pipeline/ledger_view.hpp"
+#include "judge/decision.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 // The checks of how a mail arrived and who sent it, run after `decide` by the daemon's
 // ingest and, from the same config keys, by replay (reliability.md T3, S1-S4, 9.4).
@@ -43,9 +43,9 @@ void carry_checks(Decision& decision, const std::vector<std::string>& signals,
 // authenticated one. Anything else is left as it is. Pure.
 void hold_if_unverified(Decision& decision, const std::vector<Version>& earlier);
 
-// The version `decision` makes when it is recorded as `mail_id`, as ledger::versions_of
+// The version `decision` makes when it is recorded as `mail_id`, as pipeline::versions_of
 // would read it back; nullopt when it names no deliverable and group, or is not judged.
 // Pure.
 [[nodiscard]] std::optional<Version> version_of(const Decision& decision, std::int64_t mail_id);
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

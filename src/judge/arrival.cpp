@@ -1,10 +1,10 @@
-#include "pipeline/arrival.hpp"
+#include "judge/arrival.hpp"
 
 #include "message/headers.hpp"
 
 #include <fmt/format.h>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 namespace {
 
@@ -75,4 +75,4 @@ void note_arrival(Decision& decision, const ArrivalCheck& check) {
     hold_for_review(decision, reason);
 }
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

@@ -1,8 +1,8 @@
-#include "pipeline/ledger_view.hpp"
+#include "judge/ledger_view.hpp"
 
 #include <algorithm>
 
-namespace mailroom::pipeline {
+namespace mailroom::judge {
 
 namespace {
 
@@ -200,4 +200,4 @@ std::optional<Status> parse_status(std::string_view text) {
   return std::nullopt;
 }
 
-} // namespace mailroom::pipeline
+} // namespace mailroom::judge

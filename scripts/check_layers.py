@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Fails on an #include "folder/..." in src/ that the table of allowed folder edges does
+not list, so that dependencies keep pointing one way:
+
+  core <- util <- rules, message <- deadline, classify <- judge <- reply <- pipeline
+       <- adapters (clock, mailbox, archive, ledger, outbox) <- daemon, cli (the fronts)
+
+usage: check_layers.py [SRC_DIR]   (default: the src/ beside this script's folder)
+       check_layers.py --self-test   (the check rejects an upward include and passes a clean tree)
+"""
+import pathlib
+import re
+import sys
+import tempfile
+
+PURE = ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply", "pipeline"]
+ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox"]
+
+# folder -> the folders it may include from (besides itself).
+ALLOWED = {
+    "core": [],
+    "util": ["core"],
+    "rules": ["core", "util"],
+    "message": ["core", "util"],
+    "deadline": ["core", "util", "rules"],
+    "classify": ["core", "util", "rules", "message", "deadline"],
+    "judge": ["core", "util", "rules", "message", "deadline", "classify"],
+    "reply": ["core", "util", "rules", "message", "deadline", "classify", "judge"],
+    "pipeline": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply"],
+    # Each adapter implements the engine's ports; none knows another, except that the
+    # relay (outbox) sends what the ledger queued.
+    "clock": ["core"],
+    "mailbox": ["core", "util", "pipeline"],
+    "archive": ["core", "util", "message", "pipeline"],
+    "ledger": PURE,
+    "outbox": PURE + ["ledger"],
+    "daemon": PURE + ADAPTERS,
+    "cli": PURE + ADAPTERS + ["daemon"],
+}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
+
+
+def violations(src: pathlib.Path) -> list:
+    bad = []
+    for path in sorted(src.rglob("*.[ch]pp")):
+        relative = path.relative_to(src)
+        if len(relative.parts) < 2:
+            continue  # main.cpp and the allocator sit above the layers
+        folder = relative.parts[0]
+        if folder not in ALLOWED:
+            bad.append(f"{relative}: folder {folder}/ is not in the table of layers "
+                       f"(scripts/check_layers.py): add it with the folders it may include")
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            match = INCLUDE.match(line)
+            if not match:
+                continue
+            target = match.group(1)
+            if target == folder or target in ALLOWED[folder]:
+                continue
+            bad.append(f"{relative}:{number}: {folder}/ may not include {target}/ "
+                       f"({line.strip()}); dependencies point one way (scripts/check_layers.py)")
+    return bad
+
+
+def self_test() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = pathlib.Path(tmp)
+        (src / "pipeline").mkdir()
+        (src / "daemon").mkdir()
+        engine = src / "pipeline" / "engine.cpp"
+        engine.write_text('#include "pipeline/engine.hpp"\n#include "judge/decision.hpp"\n')
+        (src / "daemon" / "run_loop.cpp").write_text('#include "pipeline/engine.hpp"\n')
+        if violations(src):
+            print("self-test: a clean tree was rejected")
+            return 1
+        engine.write_text(engine.read_text() + '#include "daemon/run_loop.hpp"\n')
+        found = violations(src)
+        if len(found) != 1 or "pipeline/ may not include daemon/" not in found[0]:
+            print(f"self-test: pipeline/ including daemon/ was not caught: {found}")
+            return 1
+    print("self-test: the layer check catches pipeline/ -> daemon/")
+    return 0
+
+
+def main() -> int:
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
+    src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent.parent / "src")
+    bad = violations(src)
+    for line in bad:
+        print(line)
+    if not bad:
+        print("layers: every include follows the table")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+#include "pipeline/engine.hpp"
+
+#include "core/fault.hpp"
+#include "judge/authentication.hpp"
+#include "judge/ledger_view.hpp"
+#include "message/parse.hpp"
+#include "pipeline/bounces.hpp"
+#include "pipeline/versions.hpp"
+#include "message/transfer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mailroom::pipeline {
+
+std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
+                                            const rules::Course& course, const ReplyPlan& plan,
+                                            core::Instant now, std::string_view unique_suffix) {
+  OutgoingReply out;
+  out.kind = judge::to_string(decision.reply);
+  out.identity = reply::identity_of(decision, course);
+  out.max_per_day = plan.max_per_student_per_day;
+  // Forgeries "from" a student draw on a smaller budget of their own and never silence
+  // the student's real receipts.
+  const bool unauthenticated = judge::sender_trust(decision.classification.signals) ==
+                               judge::SenderTrust::unauthenticated;
+  if (unauthenticated && !out.identity.empty()) {
+    out.identity += " (unauthenticated)";
+    out.max_per_day = plan.max_unauthenticated_replies_per_day;
+  }
+  // Only mail that would have had a reply, or that is mailroom's own or automated, gets
+  // a suppressed row: the rest (not a submission, unknown sender) says why in the mail's
+  // own reply_reason.
+  const auto own = reply::own_mail(decision.facts, plan.gates);
+  const bool own_or_automated = own || decision.facts.automated;
+  if (decision.reply == judge::ReplyKind::none && !(own_or_automated && !out.identity.empty()))
+    return std::nullopt;
+  if (auto why = reply::suppression(decision, course, plan.gates, now)) {
+    out.suppressed = *why;
+    return out;
+  }
+  reply::ComposeOptions options;
+  options.from = plan.from;
+  options.reply_to = plan.reply_to;
+  options.message_id_domain = plan.gates.own_domain;
+  // Group Cc only when configured ([replies] recipients = "group"), and never for mail
+  // whose From failed the Authentication-Results check of a configured
+  // trusted_authserv_id: a forged From must not mail a whole group. Without a
+  // trusted_authserv_id the group is still Cc'd (not fail-closed).
+  options.recipients = plan.recipients;
+  if (unauthenticated)
+    options.recipients = reply::Recipients::sender_only;
+  options.now = now;
+  options.unique = decision.facts.sha256.substr(0, 24) + std::string(unique_suffix);
+  auto composed = reply::compose(decision, course, plan.templates, options);
+  if (!composed) {
+    out.suppressed = "cannot compose: " + composed.error().to_string();
+    return out;
+  }
+  out.kind = composed->kind;
+  out.message_id = composed->message_id;
+  out.message = std::move(composed->message);
+  out.recipients = composed->to;
+  out.recipients.insert(out.recipients.end(), composed->cc.begin(), composed->cc.end());
+  return out;
+}
+
+judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
+                           const judge::TrustChecks& checks,
+                           const std::vector<judge::Version>& earlier) {
+  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
+                                message::parse(mail.raw, "file " + mail.file), course);
+  judge::apply_checks(decision, mail.raw, checks, earlier);
+  return decision;
+}
+
+namespace {
+
+// Whether `mail` is one of the mails `recorded` from its source. A Maildir file name always
+// names the same bytes. An IMAP UID may name another mail after a folder is restored under
+// the same UIDVALIDITY: there the bytes decide, hashed only when a size matches.
+bool recorded_already(const std::vector<SourceMail>& recorded, const RawMail& mail) {
+  if (recorded.empty() || mail.source.starts_with("maildir:"))
+    return !recorded.empty();
+  std::string sha256;
+  for (const auto& known : recorded) {
+    if (known.size != static_cast<std::int64_t>(mail.raw.size()))
+      continue;
+    if (sha256.empty())
+      sha256 = message::sha256_hex(mail.raw);
+    if (known.sha256 == sha256)
+      return true;
+  }
+  return false;
+}
+
+// What makes two decisions the same for a student, in the terms of the decision history:
+// kind, lecture, group, verdict and lateness.
+DecisionVersion summary_of(const judge::Decision& decision) {
+  const auto& c = decision.classification;
+  DecisionVersion summary;
+  summary.kind = c.kind;
+  summary.lecture = c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt;
+  summary.group = c.group;
+  if (decision.judgement) {
+    summary.verdict = deadline::to_string(decision.judgement->verdict);
+    summary.late_by_seconds = decision.judgement->late_by.count();
+  }
+  return summary;
+}
+
+bool same_decision(const DecisionVersion& a, const DecisionVersion& b) {
+  return a.kind == b.kind && a.lecture == b.lecture && a.group == b.group &&
+         a.verdict == b.verdict && a.late_by_seconds == b.late_by_seconds;
+}
+
+// The Message-ID part that names a decision: its reply never shares the Message-ID of the
+// first reply, nor of a reply to another decision.
+std::string decision_key(const DecisionVersion& summary) {
+  return "." + message::sha256_hex(fmt::format("{}|{}|{}|{}|{}", summary.kind,
+                                            summary.lecture.value_or(""),
+                                            summary.group.value_or(""),
+                                            summary.verdict.value_or(""),
+                                            summary.late_by_seconds.value_or(0)))
+                   .substr(0, 12);
+}
+
+} // namespace
+
+// An unauthenticated version never supersedes an authenticated one of the same instance:
+// it is weighed against the versions already recorded (those before `recorded_before`,
+// for a re-decision), read only for an unauthenticated version, and only its group's.
+core::Result<void> Engine::hold_unverified(judge::Decision& decision, const rules::Course& course,
+                                           std::optional<Id> recorded_before) {
+  auto version = judge::version_of(decision, 0);
+  if (!version || version->trust != judge::SenderTrust::unauthenticated)
+    return {};
+  auto mails = m_store.mails_of_group(version->group);
+  if (!mails)
+    return std::unexpected(mails.error());
+  if (recorded_before)
+    std::erase_if(*mails, [&](const MailRow& other) { return other.id >= *recorded_before; });
+  judge::hold_if_unverified(decision, versions_of(*mails, course));
+  return {};
+}
+
+core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Course& course) {
+  auto seen = m_store.mails_from(mail.source);
+  if (!seen)
+    return std::unexpected(seen.error());
+  if (recorded_already(*seen, mail))
+    return IngestOutcome{Taken::known, 0, {}, {}};
+  // Order is important: archive first (fsync'ed and renamed), record after. A crash in
+  // between leaves an archived file that the next run finds by its hash.
+  auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file);
+  if (!archived)
+    return std::unexpected(archived.error());
+  core::fault_point("after-archive");
+  NewMail row{mail.source,
+              mail.file,
+              mail.received_at,
+              archived->sha256,
+              static_cast<std::int64_t>(mail.raw.size()),
+              archived->archive_path,
+              std::move(archived->attachments)};
+  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
+                                std::move(archived->facts), course);
+  judge::apply_checks(decision, mail.raw, m_checks, {});
+  if (auto held = hold_unverified(decision, course, std::nullopt); !held)
+    return std::unexpected(held.error());
+  const auto now = m_clock.now();
+  IngestOutcome outcome;
+  std::optional<OutgoingReply> reply;
+  if (m_replies) {
+    reply = outgoing_reply(decision, course, *m_replies, now);
+    if (auto own = reply::own_mail(decision.facts, m_replies->gates);
+        own && !decision.facts.automated)
+      outcome.notices.push_back(
+          {Notice::Level::critical,
+           fmt::format("{}: {}; not answered (a forward or a rule sent it back to the staff "
+                       "mailbox?)",
+                       decision.file, *own)});
+  }
+  // One transaction: the mail, its decision and its reply rows (the outbox).
+  auto recorded = m_store.record(row, decision, now, reply);
+  if (!recorded)
+    return std::unexpected(recorded.error());
+  core::fault_point("after-commit");
+  const bool new_mail = recorded->what == Recorded::new_mail;
+  if (m_replies && new_mail)
+    note_bounce(m_store, mail.raw, decision.facts, m_replies->gates.own_domain, outcome.notices);
+  outcome.taken = new_mail ? Taken::recorded : Taken::known;
+  outcome.mail_id = recorded->mail_id;
+  outcome.decision = std::move(decision);
+  return outcome;
+}
+
+core::Result<RetakeOutcome> Engine::retake(const MailRow& mail, const rules::Course& course,
+                                           const RetakeOptions& options) {
+  auto raw = m_archive.raw_of(mail);
+  if (!raw)
+    return std::unexpected(raw.error());
+  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
+                                message::parse(*raw, "file " + mail.file), course);
+  if (options.checks) {
+    judge::apply_checks(decision, *raw, *options.checks, {});
+    if (auto held = hold_unverified(decision, course, mail.id); !held)
+      return std::unexpected(held.error());
+  } else {
+    judge::carry_checks(decision, mail.signals, mail.review_reasons);
+  }
+  const auto now = m_clock.now();
+  // The reply a changed decision is owed: none for a mail staff reclassified (their
+  // decision stands), nor for a decision the mail already had when it was recorded;
+  // otherwise what ingest would queue, under a Message-ID that names the decision, so a
+  // second reprocess never queues it again.
+  std::optional<OutgoingReply> reply;
+  if (options.notify && !mail.reclassified) {
+    const auto summary = summary_of(decision);
+    auto history = m_store.decisions(mail.id);
+    if (!history)
+      return std::unexpected(history.error());
+    if (history->empty() || !same_decision(history->front(), summary))
+      reply = outgoing_reply(decision, course, *options.notify, now, decision_key(summary));
+  }
+  auto updated = m_store.redecide(mail.id, decision, now, reply);
+  if (!updated)
+    return std::unexpected(updated.error());
+  return RetakeOutcome{updated->changed, updated->reply_queued, std::move(decision)};
+}
+
+} // namespace mailroom::pipeline

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "core/instant.hpp"
+#include "judge/checks.hpp"
+#include "judge/decision.hpp"
+#include "pipeline/ports.hpp"
+#include "pipeline/records.hpp"
+#include "reply/compose.hpp"
+#include "reply/gates.hpp"
+#include "rules/course.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The one path a mail takes from its bytes to the ledger: archive, parse, decide, the
+// arrival and sender checks, the reply plan, record. `run`, `replay --state` and
+// `reprocess` all go through here, so the order and the exactly-once rules live in one
+// place.
+namespace mailroom::pipeline {
+
+// How replies are made: templates, the gates, the cap. Without a plan nothing is
+// enqueued (replay, tests).
+struct ReplyPlan {
+  reply::Templates templates;
+  reply::GatePolicy gates;
+  std::string from;     // the course address
+  std::string reply_to; // staff
+  reply::Recipients recipients = reply::Recipients::sender_and_group;
+  int max_per_student_per_day = 10;
+  // Replies to mail whose From fails a configured trusted_authserv_id count against a
+  // budget of their own per student, so that forgeries never use up the real one.
+  int max_unauthenticated_replies_per_day = 3;
+};
+
+enum class Taken { recorded, known };
+
+struct IngestOutcome {
+  Taken taken = Taken::recorded;
+  Id mail_id = 0;
+  judge::Decision decision; // empty when the mail was known
+  std::vector<Notice> notices;
+};
+
+// What deciding a recorded mail again did.
+struct RetakeOutcome {
+  bool changed = false;
+  bool reply_queued = false;
+  judge::Decision decision;
+};
+
+// Where the checks of a re-decision come from: a config's checks, or (none at hand) the
+// outcome of the checks made when the mail was recorded, carried over.
+struct RetakeOptions {
+  std::optional<judge::TrustChecks> checks; // nullopt: carry the recorded outcome
+  // Set: queue the reply a changed decision calls for (reprocess --notify).
+  const ReplyPlan* notify = nullptr;
+};
+
+class Engine {
+public:
+  Engine(MailStore& store, const MailArchive& archive, const core::Clock& clock)
+      : m_store(store), m_archive(archive), m_clock(clock) {}
+
+  // The arrival and sender checks every new mail goes through (judge/checks.hpp).
+  void set_checks(judge::TrustChecks checks) { m_checks = std::move(checks); }
+  // Each IMAP mail's INTERNALDATE against its topmost Received field: a judged deliverable
+  // with a difference over `limit` (or no SMTP trace) is held for review.
+  void check_arrival(std::chrono::seconds limit) { m_checks.arrival_limit = limit; }
+  // Authentication-Results honoured from `authserv_id` only; an unauthenticated version of
+  // an instance that has an authenticated one is held for review.
+  void trust_authserv_id(std::string authserv_id) { m_checks.authserv_id = std::move(authserv_id); }
+  // Replies are queued with each decision by `plan` (it must outlive the engine); without
+  // one, nothing is queued and bounces are not looked for.
+  void set_replies(const ReplyPlan* plan) { m_replies = plan; }
+
+  // Takes one raw mail into the state folder, exactly once: skip a known source; archive
+  // (durably) and parse; decide; check; record with its reply. A mail that fails to parse
+  // is still recorded, with its errors.
+  [[nodiscard]] core::Result<IngestOutcome> take(const RawMail& mail, const rules::Course& course);
+
+  // Decides a recorded mail again from its archived bytes (rules, roster or assignments
+  // changed) and records the new decision when it differs.
+  [[nodiscard]] core::Result<RetakeOutcome> retake(const MailRow& mail, const rules::Course& course,
+                                                   const RetakeOptions& options);
+
+private:
+  [[nodiscard]] core::Result<void> hold_unverified(judge::Decision& decision,
+                                                   const rules::Course& course,
+                                                   std::optional<Id> recorded_before);
+
+  MailStore& m_store;
+  const MailArchive& m_archive;
+  const core::Clock& m_clock;
+  judge::TrustChecks m_checks;
+  const ReplyPlan* m_replies = nullptr;
+};
+
+// Parses, decides and checks one mail without recording it (replay). `earlier` holds the
+// versions decided before it, for the sender check.
+[[nodiscard]] judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
+                                         const judge::TrustChecks& checks,
+                                         const std::vector<judge::Version>& earlier);
+
+// The reply a decision leads to, ready for the outbox: composed, or suppressed with why
+// (the gates of reply::suppression). Nullopt when the decision calls for no reply and
+// nothing about it is worth a row (not a submission, unknown sender). A reply to
+// unauthenticated mail goes to the sender only and counts against the identity
+// "UNIQNAME (unauthenticated)" with max_unauthenticated_replies_per_day. Its Message-ID is
+// made of the reply kind and the mail's hash, then `unique_suffix` (a re-decision's reply
+// names its decision there, so it never shares the first reply's Message-ID).
+[[nodiscard]] std::optional<OutgoingReply>
+outgoing_reply(const judge::Decision& decision, const rules::Course& course, const ReplyPlan& plan,
+               core::Instant now, std::string_view unique_suffix = {});
+
+} // namespace mailroom::pipeline

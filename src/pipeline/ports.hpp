@@ -1,0 +1,74 @@
+#pragma once
+
+#include "core/instant.hpp"
+#include "core/problem.hpp"
+#include "judge/decision.hpp"
+#include "message/facts.hpp"
+#include "pipeline/records.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// What the engine needs from the outside, declared here so that the engine depends on no
+// adapter: the adapters (ledger/, archive/) implement these, and tests may too.
+namespace mailroom::pipeline {
+
+// Something the engine wants a person to read in the log; the engine itself does no I/O.
+struct Notice {
+  enum class Level { warning, error, critical };
+  Level level = Level::warning;
+  std::string text;
+};
+
+// Where mails, their decisions and their replies are recorded (ledger::SqliteLedger).
+class MailStore {
+public:
+  virtual ~MailStore() = default;
+
+  // The mails recorded from `source`, the first under that name and any recorded later
+  // because the source named other bytes by then (a reused IMAP UID). Empty when new.
+  [[nodiscard]] virtual core::Result<std::vector<SourceMail>>
+  mails_from(const std::string& source) = 0;
+  // Every mail recorded for `group` or reclassified into it.
+  [[nodiscard]] virtual core::Result<std::vector<MailRow>>
+  mails_of_group(const std::string& group) = 0;
+  // A mail's decision history, the first one first.
+  [[nodiscard]] virtual core::Result<std::vector<DecisionVersion>> decisions(Id mail_id) = 0;
+  // Records one mail, its decision and its reply rows in one transaction, exactly once.
+  [[nodiscard]] virtual core::Result<RecordOutcome>
+  record(const NewMail& mail, const judge::Decision& decision, core::Instant decided_at,
+         const std::optional<OutgoingReply>& reply) = 0;
+  // Replaces a mail's decision when it changed, keeping the history, and queues `reply`
+  // in the same transaction unless its Message-ID was queued before.
+  [[nodiscard]] virtual core::Result<Redecided>
+  redecide(Id mail_id, const judge::Decision& decision, core::Instant decided_at,
+           const std::optional<OutgoingReply>& reply) = 0;
+  // Marks the sent rows of reply `message_id` (to `recipient`, or all) as bounced.
+  [[nodiscard]] virtual core::Result<int> reply_bounced(const std::string& message_id,
+                                                        const std::string& recipient,
+                                                        const std::string& detail) = 0;
+};
+
+// A mail parsed, with its raw bytes and its attachments durably in the archive.
+struct ArchivedMail {
+  message::MessageFacts facts;
+  std::string sha256;       // of the raw bytes
+  std::string archive_path; // relative to the state folder: "archive/<sha256>.eml"
+  std::vector<AttachmentRow> attachments;
+};
+
+// Where raw mails and their attachments are kept (archive::Archive).
+class MailArchive {
+public:
+  virtual ~MailArchive() = default;
+  // Parses `raw` and archives it before anything is recorded: durable when this returns.
+  // `origin` names the mail in parse problems ("file 1700000000.M1.host").
+  [[nodiscard]] virtual core::Result<ArchivedMail> parse_and_store(std::string_view raw,
+                                                                   std::string_view origin) const = 0;
+  // The raw bytes of a recorded mail.
+  [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
+};
+
+} // namespace mailroom::pipeline
