@@ -414,7 +414,7 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
 }
 
 core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view raw,
-                                                             std::string_view origin) const {
+                                                              std::string_view origin) const {
   auto parsed = archive::parse_and_store(*this, raw, origin);
   if (!parsed)
     return std::unexpected(parsed.error());

@@ -1,13 +1,12 @@
 #include "cli/cli.hpp"
 
-#include "core/fault.hpp"
-
 #include "cli/commands.hpp"
+#include "core/fault.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 
 namespace mailroom::cli {

@@ -5,10 +5,10 @@
 #include "daemon/rules_files.hpp"
 #include "daemon/run_loop.hpp"
 #include "daemon/settings.hpp"
+#include "judge/authentication.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "outbox/smtp_sender.hpp"
-#include "judge/authentication.hpp"
 
 #include <fmt/format.h>
 

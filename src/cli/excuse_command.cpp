@@ -3,8 +3,8 @@
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
-#include "ledger/sqlite_ledger.hpp"
 #include "judge/ledger_view.hpp"
+#include "ledger/sqlite_ledger.hpp"
 
 #include <fmt/format.h>
 

@@ -3,10 +3,10 @@
 #include "cli/records.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
-#include "message/parse.hpp"
 #include "judge/arrival.hpp"
 #include "judge/authentication.hpp"
 #include "judge/decision.hpp"
+#include "message/parse.hpp"
 
 #include <fmt/format.h>
 
@@ -107,13 +107,12 @@ int run_inspect(const InspectOptions& options) {
   // --received-at stands for an IMAP INTERNALDATE, the arrival cross-check (a file's
   // modification time is a Maildir arrival, which the daemon does not cross-check).
   if (settings) {
-    decision.classification.signals.push_back(
-        judge::authentication_signal(judge::authenticate(
-            judge::trace_fields(*raw), decision.facts, settings->trusted_authserv_id)));
+    decision.classification.signals.push_back(judge::authentication_signal(judge::authenticate(
+        judge::trace_fields(*raw), decision.facts, settings->trusted_authserv_id)));
     if (!options.received_at.empty())
       judge::note_arrival(decision, judge::check_arrival(decision.facts, *received_at,
-                                                               judge::SourceKind::imap,
-                                                               settings->arrival_mismatch));
+                                                         judge::SourceKind::imap,
+                                                         settings->arrival_mismatch));
   }
   if (options.json) {
     record.add("received_at", core::to_iso_utc(*received_at));
@@ -142,8 +141,8 @@ int run_inspect(const InspectOptions& options) {
                       ? "late by " + deadline::format_duration(decision.judgement->late_by)
                       : "on time")
               << "\n";
-  std::cout << "  reply:      " << judge::to_string(decision.reply) << " ("
-            << decision.reply_reason << ")\n";
+  std::cout << "  reply:      " << judge::to_string(decision.reply) << " (" << decision.reply_reason
+            << ")\n";
   std::cout << "  signals:\n";
   for (const auto& signal : c.signals)
     std::cout << "    - " << signal << "\n";

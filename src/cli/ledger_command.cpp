@@ -3,9 +3,9 @@
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
+#include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
-#include "judge/ledger_view.hpp"
 
 #include <fmt/format.h>
 

@@ -1,8 +1,8 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "daemon/rules_files.hpp"
-#include "message/parse.hpp"
 #include "judge/decision.hpp"
+#include "message/parse.hpp"
 #include "reply/compose.hpp"
 
 #include <fmt/format.h>
@@ -67,7 +67,7 @@ int run_preview(const PreviewOptions& options) {
       received_at = core::Instant{std::chrono::seconds{info.st_mtime}};
   }
   auto decision = judge::decide(options.file, options.file, received_at,
-                                   message::parse(*raw, "file " + options.file), *course);
+                                message::parse(*raw, "file " + options.file), *course);
   if (decision.reply == judge::ReplyKind::none) {
     std::cout << "No reply would go out: " << decision.reply_reason << "\n";
     return 0;

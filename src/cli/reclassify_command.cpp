@@ -2,8 +2,8 @@
 #include "cli/output.hpp"
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
-#include "ledger/sqlite_ledger.hpp"
 #include "judge/ledger_view.hpp"
+#include "ledger/sqlite_ledger.hpp"
 
 #include <fmt/format.h>
 

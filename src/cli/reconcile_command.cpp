@@ -5,6 +5,7 @@
 #include "daemon/run_loop.hpp"
 #include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "message/transfer.hpp"
 
 #include <fmt/format.h>
 

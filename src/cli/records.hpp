@@ -1,8 +1,8 @@
 #pragma once
 
 #include "cli/output.hpp"
-#include "message/facts.hpp"
 #include "judge/decision.hpp"
+#include "message/facts.hpp"
 #include "rules/course.hpp"
 
 namespace mailroom::cli {

@@ -1,15 +1,15 @@
+#include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/records.hpp"
+#include "clock/system_clock.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
-#include "mailbox/maildir_mailbox.hpp"
-#include "message/parse.hpp"
-#include "archive/archive.hpp"
-#include "clock/system_clock.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "mailbox/maildir_mailbox.hpp"
+#include "message/parse.hpp"
 #include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
@@ -68,8 +68,8 @@ public:
 
   // What was recorded, on stderr; the exit code.
   int summarize() {
-    std::cerr << fmt::format("{}: {} new, {} already recorded{}\n", m_state_dir, m_added,
-                             m_known, m_failed ? fmt::format(", {} failed", m_failed) : "");
+    std::cerr << fmt::format("{}: {} new, {} already recorded{}\n", m_state_dir, m_added, m_known,
+                             m_failed ? fmt::format(", {} failed", m_failed) : "");
     if (auto checkpoint = m_ledger.checkpoint();
         checkpoint && checkpoint->wal_bytes > ledger::k_wal_warning_bytes)
       std::cerr << fmt::format("warning: {}-wal is {} MB and could not be truncated; a reader "
@@ -131,8 +131,8 @@ int run_replay(const ReplayOptions& options) {
       [&](pipeline::RawMail mail) {
         // A mail recorded now was judged on its way in; a known one is judged here.
         auto recorded = state ? state->take(mail, *course, recording_problems) : std::nullopt;
-        auto decision = recorded ? std::move(*recorded)
-                                 : pipeline::judge_mail(mail, *course, checks, earlier);
+        auto decision =
+            recorded ? std::move(*recorded) : pipeline::judge_mail(mail, *course, checks, earlier);
         if (auto version = judge::version_of(decision, 0))
           earlier.push_back(std::move(*version));
         decisions.push_back(std::move(decision));

@@ -1,12 +1,13 @@
 #include "archive/archive.hpp"
-#include "clock/system_clock.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "clock/system_clock.hpp"
+#include "daemon/config.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
-#include "ledger/sqlite_ledger.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
+#include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
@@ -30,7 +31,7 @@ struct ReprocessOptions {
 // What the daemon would have done with the config at hand: the same checks, and with
 // --notify the same reply plan.
 struct Context {
-  std::optional<judge::TrustChecks> checks;  // nullopt: no config, carry the stored ones
+  std::optional<judge::TrustChecks> checks;   // nullopt: no config, carry the stored ones
   std::optional<pipeline::ReplyPlan> replies; // with --notify
 };
 

@@ -12,7 +12,8 @@ namespace mailroom::daemon {
 // The reply plan of a config and its course: the shipped templates overridden by the
 // rules folder's templates/, the course address, mailroom's own Message-ID domain,
 // the recipients policy and the cap.
-[[nodiscard]] pipeline::ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course);
+[[nodiscard]] pipeline::ReplyPlan make_reply_plan(const Settings& settings,
+                                                  const rules::Course& course);
 
 // The SMTP settings of [outbox] (an smtps:// or smtp:// url), with the password read
 // from password_file or the systemd credential smtp-password when a user is set.

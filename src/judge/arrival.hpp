@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/instant.hpp"
-#include "message/facts.hpp"
 #include "judge/decision.hpp"
+#include "message/facts.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "core/problem.hpp"
+#include "judge/decision.hpp"
 #include "pipeline/ports.hpp"
 #include "pipeline/records.hpp"
-#include "judge/decision.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -14,22 +14,22 @@
 namespace mailroom::ledger {
 
 // The records this adapter stores are the engine's values.
-using pipeline::Id;
-using pipeline::Reclassification;
-using pipeline::MailRow;
-using pipeline::AttachmentRow;
-using pipeline::DecisionVersion;
-using pipeline::ExtensionRow;
-using pipeline::ExcusalRow;
-using pipeline::AuditRow;
 using pipeline::Actor;
-using pipeline::Redecided;
+using pipeline::AttachmentRow;
+using pipeline::AuditRow;
+using pipeline::ConnectionSettings;
+using pipeline::DecisionVersion;
+using pipeline::ExcusalRow;
+using pipeline::ExtensionRow;
+using pipeline::Id;
+using pipeline::MailRow;
+using pipeline::NewMail;
+using pipeline::OutgoingReply;
+using pipeline::Reclassification;
 using pipeline::Recorded;
 using pipeline::RecordOutcome;
-using pipeline::OutgoingReply;
+using pipeline::Redecided;
 using pipeline::ReplyRow;
-using pipeline::ConnectionSettings;
-using pipeline::NewMail;
 using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
@@ -140,9 +140,9 @@ public:
   // lecture, group, due, verdict, lateness, reply, signals), keeping the old one in
   // the decision history, and queues `reply` in the same transaction, unless a reply of
   // this mail already has its Message-ID (the same decision is never answered twice).
-  [[nodiscard]] core::Result<Redecided> redecide(Id mail_id, const judge::Decision& decision,
-                                                 core::Instant decided_at,
-                                                 const std::optional<OutgoingReply>& reply = std::nullopt) override;
+  [[nodiscard]] core::Result<Redecided>
+  redecide(Id mail_id, const judge::Decision& decision, core::Instant decided_at,
+           const std::optional<OutgoingReply>& reply = std::nullopt) override;
   // One audit row for a staff action that has no single target (reprocess).
   [[nodiscard]] core::Result<Id> note(const std::string& action, const std::string& what,
                                       const Actor& actor, const std::string& reason);

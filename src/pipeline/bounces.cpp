@@ -73,11 +73,11 @@ int note_bounce(MailStore& store, std::string_view raw, const message::MessageFa
       continue;
     }
     if (*changed > 0)
-      notices.push_back({Notice::Level::warning,
-                         fmt::format("reply {} to {} bounced ({}): shown by `mailroom ledger "
-                                     "--status reply-bounced`",
-                                     id, recipient.empty() ? "its recipients" : recipient,
-                                     detail)});
+      notices.push_back(
+          {Notice::Level::warning,
+           fmt::format("reply {} to {} bounced ({}): shown by `mailroom ledger "
+                       "--status reply-bounced`",
+                       id, recipient.empty() ? "its recipients" : recipient, detail)});
     marked += *changed;
   }
   return marked;

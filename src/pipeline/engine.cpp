@@ -4,9 +4,9 @@
 #include "judge/authentication.hpp"
 #include "judge/ledger_view.hpp"
 #include "message/parse.hpp"
+#include "message/transfer.hpp"
 #include "pipeline/bounces.hpp"
 #include "pipeline/versions.hpp"
-#include "message/transfer.hpp"
 
 #include <fmt/format.h>
 
@@ -23,8 +23,8 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
   out.max_per_day = plan.max_per_student_per_day;
   // Forgeries "from" a student draw on a smaller budget of their own and never silence
   // the student's real receipts.
-  const bool unauthenticated = judge::sender_trust(decision.classification.signals) ==
-                               judge::SenderTrust::unauthenticated;
+  const bool unauthenticated =
+      judge::sender_trust(decision.classification.signals) == judge::SenderTrust::unauthenticated;
   if (unauthenticated && !out.identity.empty()) {
     out.identity += " (unauthenticated)";
     out.max_per_day = plan.max_unauthenticated_replies_per_day;
@@ -118,11 +118,10 @@ bool same_decision(const DecisionVersion& a, const DecisionVersion& b) {
 // The Message-ID part that names a decision: its reply never shares the Message-ID of the
 // first reply, nor of a reply to another decision.
 std::string decision_key(const DecisionVersion& summary) {
-  return "." + message::sha256_hex(fmt::format("{}|{}|{}|{}|{}", summary.kind,
-                                            summary.lecture.value_or(""),
-                                            summary.group.value_or(""),
-                                            summary.verdict.value_or(""),
-                                            summary.late_by_seconds.value_or(0)))
+  return "." + message::sha256_hex(
+                   fmt::format("{}|{}|{}|{}|{}", summary.kind, summary.lecture.value_or(""),
+                               summary.group.value_or(""), summary.verdict.value_or(""),
+                               summary.late_by_seconds.value_or(0)))
                    .substr(0, 12);
 }
 
@@ -164,8 +163,8 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
               static_cast<std::int64_t>(mail.raw.size()),
               archived->archive_path,
               std::move(archived->attachments)};
-  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
-                                std::move(archived->facts), course);
+  auto decision =
+      judge::decide(mail.source, mail.file, mail.received_at, std::move(archived->facts), course);
   judge::apply_checks(decision, mail.raw, m_checks, {});
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());

@@ -111,8 +111,9 @@ private:
 // "UNIQNAME (unauthenticated)" with max_unauthenticated_replies_per_day. Its Message-ID is
 // made of the reply kind and the mail's hash, then `unique_suffix` (a re-decision's reply
 // names its decision there, so it never shares the first reply's Message-ID).
-[[nodiscard]] std::optional<OutgoingReply>
-outgoing_reply(const judge::Decision& decision, const rules::Course& course, const ReplyPlan& plan,
-               core::Instant now, std::string_view unique_suffix = {});
+[[nodiscard]] std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
+                                                          const rules::Course& course,
+                                                          const ReplyPlan& plan, core::Instant now,
+                                                          std::string_view unique_suffix = {});
 
 } // namespace mailroom::pipeline

@@ -65,8 +65,8 @@ public:
   virtual ~MailArchive() = default;
   // Parses `raw` and archives it before anything is recorded: durable when this returns.
   // `origin` names the mail in parse problems ("file 1700000000.M1.host").
-  [[nodiscard]] virtual core::Result<ArchivedMail> parse_and_store(std::string_view raw,
-                                                                   std::string_view origin) const = 0;
+  [[nodiscard]] virtual core::Result<ArchivedMail>
+  parse_and_store(std::string_view raw, std::string_view origin) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
 };

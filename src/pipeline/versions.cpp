@@ -13,7 +13,7 @@ std::optional<rules::Date> date_of(const std::optional<std::string>& text) {
 } // namespace
 
 std::vector<judge::Version> versions_of(const std::vector<MailRow>& mails,
-                                           const rules::Course& course) {
+                                        const rules::Course& course) {
   std::vector<judge::Version> versions;
   for (const auto& mail : mails) {
     judge::Version version;

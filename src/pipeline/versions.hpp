@@ -1,7 +1,7 @@
 #pragma once
 
-#include "pipeline/records.hpp"
 #include "judge/ledger_view.hpp"
+#include "pipeline/records.hpp"
 
 #include <vector>
 
@@ -14,7 +14,7 @@ namespace mailroom::pipeline {
 // version; other needs-review mails, non-submissions and unknown senders are not versions
 // of anything.
 [[nodiscard]] std::vector<judge::Version> versions_of(const std::vector<MailRow>& mails,
-                                                         const rules::Course& course);
+                                                      const rules::Course& course);
 [[nodiscard]] std::vector<judge::Extension> extensions_of(const std::vector<ExtensionRow>& rows);
 [[nodiscard]] std::vector<judge::Excusal> excusals_of(const std::vector<ExcusalRow>& rows);
 

@@ -15,9 +15,9 @@ namespace mailroom::reply {
 
 namespace {
 
+using judge::ReplyKind;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
-using judge::ReplyKind;
 
 std::string short_date(rules::Date date) {
   // "Tue Oct 7": the lecture as students know it.

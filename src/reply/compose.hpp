@@ -39,8 +39,7 @@ struct Reply {
 };
 
 // "Receipt: slides for Tue Oct 7 (Group 3)", "Late: summary for Thu Nov 6 (Group 5)".
-[[nodiscard]] std::string subject_for(const judge::Decision& decision,
-                                      const rules::Course& course);
+[[nodiscard]] std::string subject_for(const judge::Decision& decision, const rules::Course& course);
 
 // The reply `decision` calls for, rendered from `templates`. A Problem when the
 // decision calls for no reply, or a template is missing or broken.

@@ -46,9 +46,8 @@ std::optional<std::string> own_mail(const message::MessageFacts& facts, const Ga
   return std::nullopt;
 }
 
-std::optional<std::string> suppression(const judge::Decision& decision,
-                                       const rules::Course& course, const GatePolicy& policy,
-                                       core::Instant now) {
+std::optional<std::string> suppression(const judge::Decision& decision, const rules::Course& course,
+                                       const GatePolicy& policy, core::Instant now) {
   const auto& facts = decision.facts;
   if (auto own = own_mail(facts, policy))
     return own;

@@ -19,8 +19,7 @@ struct GatePolicy {
 
 // The roster identity (uniqname) a reply to this mail counts against; empty when the
 // sender is not on the roster. Two roster addresses of one student are one identity.
-[[nodiscard]] std::string identity_of(const judge::Decision& decision,
-                                      const rules::Course& course);
+[[nodiscard]] std::string identity_of(const judge::Decision& decision, const rules::Course& course);
 
 // Why no reply may go out for `decision` at `now`, in the order of reliability.md
 // section 1: mailroom's own mail (loop guard), RFC 3834 markers, not on the roster,

@@ -2,9 +2,10 @@
 
 #include "archive/archive.hpp"
 #include "deadline/deadline.hpp"
-#include "ledger/sqlite_ledger.hpp"
 #include "judge/decision.hpp"
 #include "judge/ledger_view.hpp"
+#include "ledger/sqlite_ledger.hpp"
+#include "message/transfer.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -81,7 +82,7 @@ struct LedgerFixture {
   // Records a mail as if the classifier had called it `kind` of `group` for
   // `lecture` (empty: none), judged against `due`. Returns its id.
   pipeline::Id record(const std::string& name, const std::string& kind, const std::string& lecture,
-                    const std::string& group, const char* received, const char* due) const {
+                      const std::string& group, const char* received, const char* due) const {
     auto decision = decision_named(name, received);
     decision.facts.subject = kind + " from group " + group;
     decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});

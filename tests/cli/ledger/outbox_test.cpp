@@ -2,10 +2,10 @@
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks and
 // retry schedule (reliability.md E7).
 #include "cli/ledger/fixture.hpp"
-#include "pipeline/engine.hpp"
 #include "daemon/settings.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
+#include "pipeline/engine.hpp"
 
 using namespace mailroom;
 using test::at;
@@ -18,7 +18,7 @@ struct Recorder {
 
   // Records a new mail from Ada (roster identity "ada"), with `reply` enqueued.
   pipeline::RecordOutcome record(ledger::SqliteLedger& ledger, const pipeline::OutgoingReply& reply,
-                               const char* when) {
+                                 const char* when) {
     const std::string name = "m" + std::to_string(++next);
     auto decision = test::decision_named(name, when);
     decision.facts.from.push_back({"Ada Lovelace", "ada@example.edu"});
@@ -32,7 +32,7 @@ struct Recorder {
 };
 
 pipeline::OutgoingReply receipt(std::vector<std::string> recipients = {"ada@example.edu",
-                                                                     "alan@example.edu"}) {
+                                                                       "alan@example.edu"}) {
   pipeline::OutgoingReply reply;
   reply.kind = "receipt";
   reply.identity = "ada";

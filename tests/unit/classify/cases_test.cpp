@@ -1,5 +1,5 @@
-#include "message/parse.hpp"
 #include "judge/decision.hpp"
+#include "message/parse.hpp"
 #include "support/files.hpp"
 #include "util/text.hpp"
 
@@ -44,7 +44,7 @@ TEST_P(ClassifyCases, JudgedAsAStaffMemberWould) {
   const auto received_at = core::parse_iso(expected.received_at);
   ASSERT_TRUE(received_at);
   const auto decision = judge::decide(expected.file, expected.file, *received_at,
-                                         message::parse(raw, expected.file), course);
+                                      message::parse(raw, expected.file), course);
   const auto& c = decision.classification;
   std::string signals;
   for (const auto& s : c.signals)

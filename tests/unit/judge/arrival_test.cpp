@@ -27,7 +27,7 @@ const std::string k_our_mx = "from mail-a.example.org (mail-a.example.org [192.0
 
 TEST(PipelineArrival, InternalDateWithinFifteenMinutesOfOurReceivedIsNotFlagged) {
   const auto check = judge::check_arrival(with_received({k_our_mx}), at("2025-12-15T18:10:00Z"),
-                                             judge::SourceKind::imap, 15min);
+                                          judge::SourceKind::imap, 15min);
   ASSERT_TRUE(check.received_at_mta);
   EXPECT_EQ(*check.received_at_mta, at("2025-12-15T18:00:00Z"));
   EXPECT_FALSE(check.needs_review());
@@ -36,7 +36,7 @@ TEST(PipelineArrival, InternalDateWithinFifteenMinutesOfOurReceivedIsNotFlagged)
 TEST(PipelineArrival, FortyMinutesApartIsAnArrivalMismatch) {
   // T3a: the verdict stays with INTERNALDATE; staff are asked to look.
   const auto check = judge::check_arrival(with_received({k_our_mx}), at("2025-12-15T18:40:00Z"),
-                                             judge::SourceKind::imap, 15min);
+                                          judge::SourceKind::imap, 15min);
   ASSERT_TRUE(check.mismatch);
   EXPECT_EQ(*check.mismatch, 40min);
   ASSERT_EQ(check.review_reasons.size(), 1u);
@@ -48,7 +48,7 @@ TEST(PipelineArrival, FortyMinutesApartIsAnArrivalMismatch) {
 TEST(PipelineArrival, AnAppendedMailWithNoReceivedHasNoSmtpTrace) {
   // T3b: placed with IMAP APPEND, so whoever placed it chose its INTERNALDATE.
   const auto check = judge::check_arrival(with_received({}), at("2025-12-15T18:00:00Z"),
-                                             judge::SourceKind::imap, 15min);
+                                          judge::SourceKind::imap, 15min);
   EXPECT_TRUE(check.no_smtp_trace);
   ASSERT_EQ(check.review_reasons.size(), 1u);
   EXPECT_TRUE(check.review_reasons.front().starts_with("arrival mismatch: not delivered by SMTP"));
@@ -65,11 +65,10 @@ TEST(PipelineArrival, AForgedReceivedBelowOursIsIgnored) {
 TEST(PipelineArrival, MaildirMailIsNeverFlagged) {
   // Replay of made-up Maildir mail has no Received lines; its results must not change.
   const auto check = judge::check_arrival(with_received({}), at("2025-12-15T18:00:00Z"),
-                                             judge::SourceKind::maildir, 15min);
+                                          judge::SourceKind::maildir, 15min);
   EXPECT_FALSE(check.needs_review());
   EXPECT_EQ(judge::source_kind("maildir:/srv/mail/x"), judge::SourceKind::maildir);
-  EXPECT_EQ(judge::source_kind("imaps://host/INBOX;UIDVALIDITY=1;UID=2"),
-            judge::SourceKind::imap);
+  EXPECT_EQ(judge::source_kind("imaps://host/INBOX;UIDVALIDITY=1;UID=2"), judge::SourceKind::imap);
 }
 
 TEST(PipelineArrival, AFlaggedDeliverableIsNeedsReviewAndKeepsItsVerdictAndGuess) {

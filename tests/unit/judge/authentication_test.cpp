@@ -1,8 +1,8 @@
 // reliability.md S1, S2, S8: Authentication-Results count only from the trusted
 // authserv-id, only above the trust boundary, and only when aligned with From.
 
-#include "message/parse.hpp"
 #include "judge/authentication.hpp"
+#include "message/parse.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@ const std::string k_internal_hop =
     " Mon, 15 Dec 2025 13:00:01 -0500\r\n";
 
 judge::Authentication auth(const std::string& trace, const std::string& from,
-                              const std::string& trusted = "mx.trusted") {
+                           const std::string& trusted = "mx.trusted") {
   const std::string raw =
       trace + "From: " + from + "\r\nTo: staff@umich.edu\r\nSubject: Slides\r\n\r\nHello.\r\n";
   const auto facts = message::parse(raw, "test");

@@ -77,8 +77,7 @@ TEST(PipelineChecks, WithoutATrustedAuthservIdNothingIsHeldAgainstTheSender) {
   // Fail closed means nothing is authenticated, not that every mail is a forgery.
   auto decision =
       slides("unauthenticated: no trusted authserv-id configured: nothing is authenticated");
-  EXPECT_EQ(judge::sender_trust(decision.classification.signals),
-            judge::SenderTrust::unknown);
+  EXPECT_EQ(judge::sender_trust(decision.classification.signals), judge::SenderTrust::unknown);
   judge::hold_if_unverified(decision, {authenticated_version(3)});
   EXPECT_EQ(decision.classification.kind, "slides");
 }
@@ -94,9 +93,9 @@ TEST(PipelineChecks, ApplyChecksSignalsAuthenticationAndHoldsAForgery) {
   checks.authserv_id = "mx.umich.edu";
   checks.arrival_limit = std::chrono::minutes{15};
   judge::apply_checks(decision,
-                         "Authentication-Results: mx.umich.edu; dkim=fail\r\n"
-                         "From: ada@umich.edu\r\n\r\nslides\r\n",
-                         checks, {authenticated_version(3)});
+                      "Authentication-Results: mx.umich.edu; dkim=fail\r\n"
+                      "From: ada@umich.edu\r\n\r\nslides\r\n",
+                      checks, {authenticated_version(3)});
   EXPECT_EQ(decision.classification.signals.at(1),
             "unauthenticated: mx.umich.edu: no aligned dkim or dmarc pass for umich.edu");
   EXPECT_EQ(decision.classification.kind, "needs-review");

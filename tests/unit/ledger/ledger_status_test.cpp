@@ -25,8 +25,8 @@ judge::Version version(std::int64_t id, const char* received) {
 }
 
 judge::InstanceStatus status_of(const std::vector<judge::Version>& versions, const char* now,
-                                   const std::vector<judge::Extension>& extensions = {},
-                                   const std::vector<judge::Excusal>& excusals = {}) {
+                                const std::vector<judge::Extension>& extensions = {},
+                                const std::vector<judge::Excusal>& excusals = {}) {
   auto rows = judge::ledger_status({slides()}, versions, extensions, excusals, at(now));
   EXPECT_EQ(rows.size(), 1u);
   return rows.at(0);
@@ -122,8 +122,8 @@ TEST(LedgerStatus, OtherGroupsAndLecturesDoNotCount) {
 TEST(LedgerStatus, GraceExtendsTheOnTimeWindow) {
   auto instance = slides();
   instance.grace = core::Seconds{300};
-  const auto rows = judge::ledger_status({instance}, {version(1, "2025-10-06T14:35:00Z")}, {},
-                                            {}, at("2025-10-08T00:00:00Z"));
+  const auto rows = judge::ledger_status({instance}, {version(1, "2025-10-06T14:35:00Z")}, {}, {},
+                                         at("2025-10-08T00:00:00Z"));
   EXPECT_EQ(rows.at(0).status, Status::on_time);
 }
 
