@@ -107,6 +107,8 @@ void read_course_table(const toml::table& root, Course& course, Reporter& report
   course.id = get_string(*table, "id", "course", report, true).value_or("");
   course.name = get_string(*table, "name", "course", report, true).value_or("");
   course.term = get_string(*table, "term", "course", report, false).value_or("");
+  course.code = get_string(*table, "code", "course", report, false)
+                    .value_or(course.name.substr(0, course.name.find(':')));
   course.staff_address = get_string(*table, "staff_address", "course", report, false).value_or("");
   if (const auto* year = table->get("year"); year && year->as_integer())
     course.year = static_cast<int>(year->as_integer()->get());
