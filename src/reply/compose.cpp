@@ -558,8 +558,10 @@ core::Problems check_template(const std::string& name, const std::string& text,
   if (!view.is_valid())
     return {{where, view.error_message(), "fix the template"}};
   std::set<std::string> missing;
+  ComposeOptions second_version;
+  second_version.version = 2;
   for (const auto& decision : sample_decisions(course)) {
-    const auto vars = variables(decision, course, ComposeOptions{.version = 2});
+    const auto vars = variables(decision, course, second_version);
     RecordingContext context{&vars};
     (void)view.render(context);
     missing.insert(context.missing().begin(), context.missing().end());

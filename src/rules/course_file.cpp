@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <regex>
 
@@ -206,7 +207,13 @@ void read_deliverable(std::string_view name, const toml::table& table, Course& c
   check_keys(table, where, k_deliverable_keys, report);
   Deliverable deliverable;
   deliverable.name = std::string(name);
-  deliverable.title = get_string(table, "title", where, report, false).value_or(std::string(name));
+  // Without a title, the name read as words ("final-report" -> "Final report"): replies
+  // name deliverables for people, never by their identifier.
+  std::string words(name);
+  std::ranges::replace(words, '-', ' ');
+  if (!words.empty())
+    words[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(words[0])));
+  deliverable.title = get_string(table, "title", where, report, false).value_or(words);
   if (auto owner = get_string(table, "owner", where, report, true)) {
     static const std::vector<std::pair<std::string, Owner>> owners{
         {"presenter", Owner::presenter},
