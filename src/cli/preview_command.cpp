@@ -24,8 +24,8 @@ struct PreviewOptions {
 
 // The rules folder's own templates win over the shipped ones, name by name.
 reply::Templates load_templates(const PreviewOptions& options) {
-  return daemon::load_templates({options.templates_dir,
-                                 std::filesystem::path(options.rules_dir) / "templates"});
+  return daemon::load_templates(
+      {options.templates_dir, std::filesystem::path(options.rules_dir) / "templates"});
 }
 
 // The templates that came with this binary: beside an installed one

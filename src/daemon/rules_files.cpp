@@ -80,8 +80,8 @@ core::Problems check_rules_templates(const std::filesystem::path& dir,
       problems.push_back(text.error());
       continue;
     }
-    auto found = reply::check_template(file_name.substr(0, file_name.size() - suffix.size()),
-                                       *text, path.string(), course);
+    auto found = reply::check_template(file_name.substr(0, file_name.size() - suffix.size()), *text,
+                                       path.string(), course);
     problems.insert(problems.end(), found.begin(), found.end());
   }
   return problems;

@@ -117,8 +117,7 @@ std::string to_string(Verdict verdict) {
   return verdict == Verdict::on_time ? "on-time" : "late";
 }
 
-std::string format_local(core::Instant instant, const std::string& zone_name,
-                         Precision precision) {
+std::string format_local(core::Instant instant, const std::string& zone_name, Precision precision) {
   const auto* zone = find_zone(zone_name);
   if (!zone)
     return date::format(precision == Precision::seconds ? "%a %b %d, %H:%M:%S UTC"
@@ -251,17 +250,20 @@ core::Result<std::string> describe_rule(const Course& course, const Deliverable&
     anchor = *base;
     // A date without a time is the end of that day, 23:59:59 inclusive.
     const bool end_of_day = rule.time_of_day == std::chrono::seconds{86399};
-    const auto base_text =
-        end_of_day ? fmt::format("the end of {}", format_local(*base, course.zone, Precision::seconds))
-                   : format_local(*base, course.zone);
+    auto base_text =
+        format_local(*base, course.zone, end_of_day ? Precision::seconds : Precision::minutes);
+    // "the end of Thu Sep 18 (11:59:59 PM EDT)": the day, then its last second.
+    if (const auto comma = base_text.find(", "); end_of_day && comma != std::string::npos)
+      base_text = fmt::format("the end of {} ({})", base_text.substr(0, comma),
+                              base_text.substr(comma + 2));
     if (offset.count() == 0)
       sentence += (end_of_day ? "by " : "on or before ") + base_text + ".";
     else
       sentence += fmt::format("{} {} {}, so due {}.", amount, direction, base_text, due_text);
   } else {
-    auto start = local_instant(course, *lecture,
-                               rule.anchor == Anchor::class_start ? course.class_start
-                                                                  : course.class_end);
+    auto start =
+        local_instant(course, *lecture,
+                      rule.anchor == Anchor::class_start ? course.class_start : course.class_end);
     if (!start)
       return std::unexpected(start.error());
     anchor = *start;
@@ -272,8 +274,8 @@ core::Result<std::string> describe_rule(const Course& course, const Deliverable&
       sentence += fmt::format("at the {} of {}: class {} {}.", at_start ? "start" : "end", whose,
                               at_start ? "starts" : "ends", class_text);
     else if (at_start && offset.count() < 0)
-      sentence += fmt::format("{} before {}: class {}, so due {}.", amount, whose, class_text,
-                              due_text);
+      sentence +=
+          fmt::format("{} before {}: class {}, so due {}.", amount, whose, class_text, due_text);
     else
       sentence += fmt::format("{} {} the {} of {}: class {} {}, so due {}.", amount, direction,
                               at_start ? "start" : "end", whose, at_start ? "starts" : "ends",

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
 
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -78,9 +79,9 @@ std::string course_tag(const rules::Course& course) {
 // students write it, and the group.
 std::string resend_subject(const rules::Deliverable& deliverable,
                            std::optional<rules::Date> lecture, const std::string& group) {
-  return lecture ? fmt::format("{} for {} (Group {})", deliverable.title, short_date(*lecture),
-                               group)
-                 : fmt::format("{} (Group {})", deliverable.title, group);
+  return lecture
+             ? fmt::format("{} for {} (Group {})", deliverable.title, short_date(*lecture), group)
+             : fmt::format("{} (Group {})", deliverable.title, group);
 }
 
 struct Timing {
@@ -93,9 +94,10 @@ Timing timing(const pipeline::Decision& decision, const rules::Deliverable* deli
               const rules::Course& course) {
   Timing out;
   const auto gap = decision.due ? decision.received_at - *decision.due : core::Seconds{0};
-  const auto precision = decision.due && (gap < k_seconds_shown_below && -gap < k_seconds_shown_below)
-                             ? deadline::Precision::seconds
-                             : deadline::Precision::minutes;
+  const auto precision =
+      decision.due && (gap < k_seconds_shown_below && -gap < k_seconds_shown_below)
+          ? deadline::Precision::seconds
+          : deadline::Precision::minutes;
   out.received = deadline::format_local(decision.received_at, course.zone, precision);
   if (!decision.due || !decision.judgement)
     return out;
@@ -220,7 +222,7 @@ Clarification clarification(const pipeline::Decision& decision, const rules::Cou
   // date; it is said here in the student's terms instead.
   std::optional<std::string> not_assigned_prefix;
   if (deliverable && deliverable->per_lecture && c.group) {
-    const auto mine = course.lectures_assigned(*deliverable, *c.group);
+    auto mine = course.lectures_assigned(*deliverable, *c.group);
     const auto verb = role_verb(deliverable->owner);
     if (c.lecture) {
       const auto owners = course.groups_assigned(*deliverable, *c.lecture);
@@ -237,13 +239,21 @@ Clarification clarification(const pipeline::Decision& decision, const rules::Cou
       }
     }
     if (out.resends.empty()) {
+      // The classes still to come, when there are any: a resend for one already past
+      // would be late.
+      std::vector<rules::Date> upcoming;
+      for (const auto& date : mine)
+        if (auto due = deadline::due_at(course, *deliverable, date);
+            due && *due + deliverable->grace >= decision.received_at)
+          upcoming.push_back(date);
+      if (!upcoming.empty())
+        mine = upcoming;
       for (const auto& date : mine)
         if (out.resends.size() < k_max_resends)
           out.resends.push_back(resend_subject(*deliverable, date, *c.group));
       if (!mine.empty())
-        out.resend_note = fmt::format("the {} of the class{} Group {} {}s",
-                                      title_of(deliverable), mine.size() == 1 ? "" : "es",
-                                      *c.group, verb);
+        out.resend_note = fmt::format("the {} of the class{} Group {} {}s", title_of(deliverable),
+                                      mine.size() == 1 ? "" : "es", *c.group, verb);
     }
   } else if (deliverable && c.group) {
     out.resends.push_back(resend_subject(*deliverable, std::nullopt, *c.group));
@@ -274,12 +284,11 @@ data variables(const pipeline::Decision& decision, const rules::Course& course,
   vars.set("subject", decision.facts.subject.empty() ? "(no subject)" : decision.facts.subject);
   vars.set("deliverable", c.deliverable.value_or(""));
   vars.set("deliverable_title", title_of(deliverable));
-  vars.set("lecture", optional_text(c.lecture ? std::optional{short_date(*c.lecture)}
-                                               : std::nullopt));
+  vars.set("lecture",
+           optional_text(c.lecture ? std::optional{short_date(*c.lecture)} : std::nullopt));
   const auto* lecture = c.lecture ? course.lecture(*c.lecture) : nullptr;
-  vars.set("topic", optional_text(lecture && !lecture->topic.empty()
-                                      ? std::optional{lecture->topic}
-                                      : std::nullopt));
+  vars.set("topic", optional_text(lecture && !lecture->topic.empty() ? std::optional{lecture->topic}
+                                                                     : std::nullopt));
   const auto times = timing(decision, deliverable, course);
   vars.set("received", times.received);
   vars.set("due", optional_text(times.due.empty() ? std::nullopt : std::optional{times.due}));
@@ -304,15 +313,15 @@ data variables(const pipeline::Decision& decision, const rules::Course& course,
            data{deliverable && deliverable->late_policy == rules::LatePolicy::not_counted});
   vars.set("late_note", deliverable ? deliverable->late_note : "");
   const auto clear = clarification(decision, course);
-  vars.set("understood",
-           optional_text(clear.understood.empty() ? std::nullopt : std::optional{clear.understood}));
+  vars.set("understood", optional_text(clear.understood.empty() ? std::nullopt
+                                                                : std::optional{clear.understood}));
   vars.set("reasons", strings(clear.reasons));
   vars.set("has_resends", data{!clear.resends.empty()});
   vars.set("resends", strings(clear.resends));
   vars.set("resend_choice", data{clear.resends.size() > 1});
-  vars.set("resend_note", optional_text(clear.resend_note.empty()
-                                            ? std::nullopt
-                                            : std::optional{clear.resend_note}));
+  vars.set(
+      "resend_note",
+      optional_text(clear.resend_note.empty() ? std::nullopt : std::optional{clear.resend_note}));
   return vars;
 }
 
@@ -358,7 +367,10 @@ core::Result<std::string> render_text(const Templates& templates, const std::str
   auto text = render(templates, name, vars);
   if (!text)
     return text;
-  return wrap_text(*text, 72);
+  // Sections that render nothing leave their blank lines behind: one blank line between
+  // paragraphs is enough, whatever a template's sections leave out.
+  static const std::regex blank_lines{"\n{3,}"};
+  return wrap_text(std::regex_replace(*text, blank_lines, "\n\n"), 72);
 }
 
 // Records every name a template looks up that the data does not hold.
@@ -401,8 +413,8 @@ std::vector<pipeline::Decision> sample_decisions(const rules::Course& course) {
       pipeline::Decision decision;
       decision.received_at = *due + offset;
       decision.facts.subject = deliverable.title;
-      decision.facts.attachments.push_back({"sample.pdf", "application/pdf", 1, std::string(64, '0'),
-                                            "2", false, false, {}});
+      decision.facts.attachments.push_back(
+          {"sample.pdf", "application/pdf", 1, std::string(64, '0'), "2", false, false, {}});
       decision.facts.links.push_back({"https://docs.google.com/x", message::LinkKind::google_docs});
       decision.classification.kind = decision.classification.deliverable.emplace(deliverable.name);
       decision.classification.lecture = lecture;
@@ -431,15 +443,18 @@ std::vector<pipeline::Decision> sample_decisions(const rules::Course& course) {
 } // namespace
 
 std::string wrap_text(std::string_view text, std::size_t width) {
+  // A continuation lines up with the text it continues: past a "- " bullet, or past the
+  // label column of "  Verdict:  late by ...".
+  static const std::regex hanging{R"(^( *(- |[A-Za-z][A-Za-z -]*:  +)?))"};
   std::string out;
   for (const auto& line : util::split(text, '\n')) {
-    std::size_t indent = line.find_first_not_of(' ');
-    if (indent == std::string::npos || line.size() <= width) {
+    if (line.size() <= width) {
       out += line + "\n";
       continue;
     }
-    if (line.compare(indent, 2, "- ") == 0)
-      indent += 2;
+    std::smatch prefix;
+    std::regex_search(line, prefix, hanging);
+    const auto indent = static_cast<std::size_t>(prefix.length(0));
     const std::string pad(indent, ' ');
     std::string current = line.substr(0, indent);
     bool first_word = true;
@@ -457,10 +472,7 @@ std::string wrap_text(std::string_view text, std::size_t width) {
     out += current + "\n";
   }
   // split() yields an empty last field after a final newline: keep the text's own end.
-  if (!text.ends_with('\n') && !out.empty())
-    out.pop_back();
-  else if (text.ends_with('\n') && out.ends_with("\n\n"))
-    out.pop_back();
+  out.pop_back();
   return out;
 }
 

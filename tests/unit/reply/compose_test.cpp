@@ -9,7 +9,7 @@ namespace {
 
 reply::Templates shipped_templates() {
   reply::Templates templates;
-  for (const char* name : {"receipt", "late-notice", "clarify"})
+  for (const char* name : reply::k_template_names)
     templates[name] =
         test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
   return templates;
@@ -80,7 +80,8 @@ TEST(ReplyCompose, ReceiptGoesToTheSenderWithTheGroupInCcAndEveryHeader) {
   EXPECT_NE(reply->body.find("Verdict:  On time, 24 hours 30 minutes before the deadline"),
             std::string::npos)
       << reply->body;
-  EXPECT_NE(reply->body.find("andes.pptx (2.0 KB), SHA-256:\n    aaaa"), std::string::npos) << reply->body;
+  EXPECT_NE(reply->body.find("andes.pptx (2.0 KB), SHA-256:\n    aaaa"), std::string::npos)
+      << reply->body;
 }
 
 TEST(ReplyCompose, LateSummaryNoticeSaysItIsNotCounted) {

@@ -8,10 +8,10 @@
 #include "support/files.hpp"
 #include "util/text.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fmt/format.h>
 
 using namespace mailroom;
 
@@ -86,8 +86,13 @@ pipeline::Decision handed_in(const rules::Course& course, const rules::Deliverab
   decision.facts.subject = deliverable.title;
   decision.facts.message_id = "<golden@students.example.edu>";
   decision.facts.attachments.push_back({fmt::format("group{}-{}.pdf", group, deliverable.name),
-                                        "application/pdf", 412'345, std::string(64, 'e'), "2",
-                                        false, false, {}});
+                                        "application/pdf",
+                                        412'345,
+                                        std::string(64, 'e'),
+                                        "2",
+                                        false,
+                                        false,
+                                        {}});
   if (deliverable.name == "final-report")
     decision.facts.links.push_back(
         {"https://github.com/example/group1-project", message::LinkKind::github});
@@ -156,15 +161,17 @@ TEST(ReplyTexts, EveryDeliverableOfBothTermsAtTheEdgeOfItsDeadlineMatchesItsGold
         if (deliverable.per_lecture)
           lecture = each.dst_week ? lectures.dst_week : lectures.regular;
         const auto decision = handed_in(course, deliverable, lecture, each.from_due);
-        const auto reply = reply::compose(decision, course, shipped_templates(),
-                                          options_at(decision.received_at));
+        const auto reply =
+            reply::compose(decision, course, shipped_templates(), options_at(decision.received_at));
         ASSERT_TRUE(reply) << reply.error().to_string();
         expect_golden(test::test_data() / "replies" / id /
                           (deliverable.name + "-" + each.name + ".txt"),
                       "Subject: " + reply->subject + "\n\n" + reply->body);
-        for (const auto& line : util::split(reply->body, '\n'))
-          if (line.find("https://") == std::string::npos)
+        for (const auto& line : util::split(reply->body, '\n')) {
+          if (line.find("https://") == std::string::npos) {
             EXPECT_LE(line.size(), 72U) << line;
+          }
+        }
         ++compared;
       }
       deliverable.grace = core::Seconds{0};
@@ -175,10 +182,10 @@ TEST(ReplyTexts, EveryDeliverableOfBothTermsAtTheEdgeOfItsDeadlineMatchesItsGold
 
 TEST(ReplyTexts, FinalReportOneSecondLateShowsBothTimesToTheSecondAndTheRule) {
   auto course = term_course("cse585-f25");
-  const auto decision = handed_in(course, *course.deliverable("final-report"), std::nullopt,
-                                  core::Seconds{1});
-  const auto reply = reply::compose(decision, course, shipped_templates(),
-                                    options_at(decision.received_at));
+  const auto decision =
+      handed_in(course, *course.deliverable("final-report"), std::nullopt, core::Seconds{1});
+  const auto reply =
+      reply::compose(decision, course, shipped_templates(), options_at(decision.received_at));
   ASSERT_TRUE(reply) << reply.error().to_string();
   EXPECT_EQ(reply->subject, "Late: final report, Group 1 (CSE 585, Fall 2025)");
   EXPECT_NE(reply->body.find("Arrived:  Mon Dec 15, 1:00:01 PM EST"), std::string::npos)
@@ -192,8 +199,7 @@ TEST(ReplyTexts, FinalReportOneSecondLateShowsBothTimesToTheSecondAndTheRule) {
   EXPECT_NE(reply->message.find("Content-Type: multipart/alternative"), std::string::npos);
   EXPECT_NE(reply->html.find("Late by 1 second"), std::string::npos) << reply->html;
   EXPECT_NE(reply->html.find("Mon Dec 15, 1:00:01 PM EST"), std::string::npos) << reply->html;
-  expect_golden(test::test_data() / "replies/cse585-f25/final-report-late-by-1s.html",
-                reply->html);
+  expect_golden(test::test_data() / "replies/cse585-f25/final-report-late-by-1s.html", reply->html);
 }
 
 TEST(ReplyTexts, HtmlPartEscapesHostileSubjectsFileNamesAndNames) {
@@ -208,23 +214,24 @@ TEST(ReplyTexts, HtmlPartEscapesHostileSubjectsFileNamesAndNames) {
     decision.reply = kind;
     if (kind == pipeline::ReplyKind::clarify)
       decision.classification.kind = "needs-review";
-    const auto reply = reply::compose(decision, course, shipped_templates(),
-                                      options_at(decision.received_at));
+    const auto reply =
+        reply::compose(decision, course, shipped_templates(), options_at(decision.received_at));
     ASSERT_TRUE(reply) << reply.error().to_string();
     EXPECT_EQ(reply->html.find("<script"), std::string::npos) << reply->html;
     EXPECT_EQ(reply->html.find("<img"), std::string::npos) << reply->html;
     EXPECT_EQ(reply->html.find("<b>"), std::string::npos) << reply->html;
-    EXPECT_NE(reply->html.find("Greta &lt;b&gt;O&#39;Neil&lt;/b&gt; &amp; Co"), std::string::npos)
+    EXPECT_NE(reply->html.find("Greta &lt;b&gt;O&apos;Neil&lt;/b&gt; &amp; Co"), std::string::npos)
         << reply->html;
     EXPECT_NE(reply->body.find("Hello Greta <b>O'Neil</b> & Co,"), std::string::npos)
         << reply->body;
-    if (kind == pipeline::ReplyKind::receipt)
+    if (kind == pipeline::ReplyKind::receipt) {
       EXPECT_NE(reply->html.find("&lt;img src=x onerror=alert(1)&gt;.pdf"), std::string::npos)
           << reply->html;
-    else
+    } else {
       EXPECT_NE(reply->html.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"),
                 std::string::npos)
           << reply->html;
+    }
   }
 }
 
@@ -277,9 +284,9 @@ TEST(ReplyTemplates, ShippedTemplatesUseOnlyKnownVariables) {
 
 TEST(ReplyTemplates, AnUnknownVariableOrTemplateNameIsAnErrorNotABlank) {
   const auto course = test::example_course();
-  const auto typo = reply::check_template(
-      "receipt", "Hello {{{studnet_name}}}\n{{#files}}{{nmae}}{{/files}}\n",
-      "rules/x/templates/receipt.mustache", course);
+  const auto typo =
+      reply::check_template("receipt", "Hello {{{studnet_name}}}\n{{#files}}{{nmae}}{{/files}}\n",
+                            "rules/x/templates/receipt.mustache", course);
   ASSERT_EQ(typo.size(), 2U);
   EXPECT_EQ(typo[0].to_string().substr(0, 77),
             "rules/x/templates/receipt.mustache: unknown variable 'nmae'; use one of the v");
