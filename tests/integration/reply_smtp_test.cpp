@@ -316,9 +316,10 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
     EXPECT_EQ(reply.rcpt_tos.size(), 1u); // one SMTP transaction per recipient (A7)
     for (const std::string& header : std::vector<std::string>{
              "Auto-Submitted: auto-replied", "In-Reply-To: " + id, "References: " + id,
-             std::string("Subject: Receipt: proposal, Group 1 (DEMO 101, Fall 2025)"), std::string("To: <student@example.edu>"),
-             std::string("CC: <alan@example.edu>"), std::string("X-Mailroom-Loop: "),
-             std::string("MIME-Version: 1.0"), std::string("Message-ID: <receipt.")})
+             std::string("Subject: Receipt: proposal, Group 1 (DEMO 101, Fall 2025)"),
+             std::string("To: <student@example.edu>"), std::string("CC: <alan@example.edu>"),
+             std::string("X-Mailroom-Loop: "), std::string("MIME-Version: 1.0"),
+             std::string("Message-ID: <receipt.")})
       EXPECT_NE(reply.message.find(header), std::string::npos) << header << "\n" << reply.message;
     EXPECT_EQ(strict_parse(reply.file), "ok\n") << reply.message;
   }
@@ -404,7 +405,8 @@ TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNo
   const auto notices = replies_to(k_smtp_dir, {late});
   ASSERT_EQ(notices.size(), 1u) << ran.err;
   EXPECT_EQ(notices[0].rcpt_tos, std::vector<std::string>{"grace@example.edu"});
-  EXPECT_NE(notices[0].message.find("Subject: Late: summary for Tue Oct 7, Group 2 (DEMO 101, Fall 2025)"),
+  EXPECT_NE(notices[0].message.find(
+                "Subject: Late: summary for Tue Oct 7, Group 2 (DEMO 101, Fall 2025)"),
             std::string::npos)
       << notices[0].message;
   EXPECT_NE(notices[0].message.find("It is not counted"), std::string::npos) << notices[0].message;
