@@ -65,41 +65,6 @@ std::size_t accepting(const Course& course, const std::string& value, bool link)
       }));
 }
 
-std::optional<rules::Role> role_of(const Deliverable& deliverable) {
-  switch (deliverable.owner) {
-  case rules::Owner::presenter:
-    return rules::Role::presenter;
-  case rules::Owner::summary:
-    return rules::Role::summary;
-  case rules::Owner::reviewer:
-    return rules::Role::reviewer;
-  case rules::Owner::every_group:
-    break;
-  }
-  return std::nullopt;
-}
-
-std::vector<Date> assigned_lectures(const Course& course, const Deliverable& deliverable,
-                                    const std::string& group) {
-  std::vector<Date> out;
-  const auto role = role_of(deliverable);
-  for (const auto& assignment : course.assignments)
-    if (role && assignment.role == *role && assignment.group == group)
-      out.push_back(assignment.lecture);
-  std::ranges::sort(out);
-  return out;
-}
-
-std::vector<std::string> groups_assigned(const Course& course, const Deliverable& deliverable,
-                                         Date lecture) {
-  std::vector<std::string> out;
-  const auto role = role_of(deliverable);
-  for (const auto& assignment : course.assignments)
-    if (role && assignment.role == *role && assignment.lecture == lecture)
-      out.push_back(assignment.group);
-  return out;
-}
-
 // The longest keyword of `deliverable` found in `text`, or empty.
 std::string keyword_in(const Deliverable& deliverable, std::string_view text) {
   std::string best;
@@ -331,7 +296,7 @@ void needs_review(Classification& result, std::string reason) {
 void settle_lecture(const Course& course, const Deliverable& deliverable, const Evidence& evidence,
                     core::Instant received_at, Classification& result, double& score) {
   const auto mentions = find_lectures(course, evidence);
-  const auto assigned = assigned_lectures(course, deliverable, *result.group);
+  const auto assigned = course.lectures_assigned(deliverable, *result.group);
   std::vector<Date> named = mentions.by_date.empty() ? mentions.by_title : mentions.by_date;
   result.signals.insert(result.signals.end(), mentions.signals.begin(), mentions.signals.end());
   if (named.size() > 1) {
@@ -371,7 +336,7 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
     score += k_schedule_owes;
     return;
   }
-  const auto owners = groups_assigned(course, deliverable, *result.lecture);
+  const auto owners = course.groups_assigned(deliverable, *result.lecture);
   if (std::ranges::find(owners, *result.group) != owners.end()) {
     score += k_schedule_agrees;
     result.signals.push_back(fmt::format("group {} is assigned {} for {}", *result.group,
@@ -431,7 +396,7 @@ Classification classify(const MessageFacts& facts, const Course& course,
   // A group that owes a per-lecture deliverable makes that one likelier.
   for (auto& candidate : candidates)
     if (candidate.score > 0 && candidate.deliverable->per_lecture &&
-        !assigned_lectures(course, *candidate.deliverable, *result.group).empty())
+        !course.lectures_assigned(*candidate.deliverable, *result.group).empty())
       candidate.score += 0.05;
   std::ranges::stable_sort(candidates, std::greater{}, &Candidate::score);
   const auto& best = candidates.front();

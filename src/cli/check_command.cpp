@@ -20,6 +20,8 @@ int check_rules(const std::string& dir) {
   auto course = daemon::load_rules(dir);
   if (!course)
     return print_problems(course.error());
+  if (auto problems = daemon::check_rules_templates(dir, *course); !problems.empty())
+    return print_problems(problems);
   const auto count = deadline::instances(*course).size();
   std::size_t student_lectures = 0;
   for (const auto& lecture : course->lectures)

@@ -24,14 +24,8 @@ struct PreviewOptions {
 
 // The rules folder's own templates win over the shipped ones, name by name.
 reply::Templates load_templates(const PreviewOptions& options) {
-  reply::Templates templates;
-  for (const auto& dir : {std::filesystem::path(options.templates_dir),
-                          std::filesystem::path(options.rules_dir) / "templates"}) {
-    for (const char* name : {"receipt", "late-notice", "clarify"})
-      if (auto text = daemon::read_file(dir / (std::string(name) + ".mustache")))
-        templates[name] = std::move(*text);
-  }
-  return templates;
+  return daemon::load_templates(
+      {options.templates_dir, std::filesystem::path(options.rules_dir) / "templates"});
 }
 
 // The templates that came with this binary: beside an installed one

@@ -22,7 +22,7 @@ std::filesystem::path shipped_templates() {
 
 std::string envelope_from(const Settings& settings, const rules::Course& course) {
   // The staff address is where students write, so it reaches the watched mailbox, where
-  // a bounce is recognised and recorded against its reply (pipeline/bounces.hpp).
+  // a bounce is recognised and recorded against its reply (daemon/bounces.hpp).
   const auto& bounce = settings.outbox.bounce_address;
   if (bounce == "<>")
     return "";
@@ -35,10 +35,7 @@ outbox::SendLimits send_limits(const Settings& settings) {
 
 pipeline::ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
   pipeline::ReplyPlan plan;
-  for (const auto& dir : {shipped_templates(), settings.rules_dir / "templates"})
-    for (const char* name : {"receipt", "late-notice", "clarify"})
-      if (auto text = read_file(dir / (std::string(name) + ".mustache")))
-        plan.templates[name] = std::move(*text);
+  plan.templates = load_templates({shipped_templates(), settings.rules_dir / "templates"});
   plan.from = settings.outbox.from.empty() ? course.staff_address : settings.outbox.from;
   plan.reply_to = course.staff_address;
   plan.gates.own_domain = "mailroom." + course.id + ".invalid";

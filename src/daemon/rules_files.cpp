@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -44,6 +45,46 @@ rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir) {
   if (course && course->id.empty())
     course->id = dir.filename().string();
   return course;
+}
+
+reply::Templates load_templates(const std::vector<std::filesystem::path>& dirs) {
+  reply::Templates templates;
+  for (const auto& dir : dirs)
+    for (const char* name : reply::k_template_names)
+      if (auto text = read_file(dir / (std::string(name) + ".mustache")))
+        templates[name] = std::move(*text);
+  return templates;
+}
+
+core::Problems check_rules_templates(const std::filesystem::path& dir,
+                                     const rules::Course& course) {
+  core::Problems problems;
+  const auto folder = dir / "templates";
+  std::error_code error;
+  if (!std::filesystem::is_directory(folder, error))
+    return problems;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error))
+    files.push_back(entry.path());
+  std::ranges::sort(files);
+  for (const auto& path : files) {
+    const auto file_name = path.filename().string();
+    constexpr std::string_view suffix = ".mustache";
+    if (!file_name.ends_with(suffix)) {
+      problems.push_back({path.string(), "not a template (no .mustache ending)",
+                          "remove it, or name it like receipt.mustache"});
+      continue;
+    }
+    auto text = read_file(path);
+    if (!text) {
+      problems.push_back(text.error());
+      continue;
+    }
+    auto found = reply::check_template(file_name.substr(0, file_name.size() - suffix.size()), *text,
+                                       path.string(), course);
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  return problems;
 }
 
 } // namespace mailroom::daemon

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "reply/compose.hpp"
 #include "rules/load.hpp"
 
 #include <filesystem>
@@ -12,5 +13,14 @@ namespace mailroom::daemon {
 
 // The whole file, or a Problem naming it.
 [[nodiscard]] core::Result<std::string> read_file(const std::filesystem::path& path);
+
+// The reply templates found in `dirs` (NAME.mustache for each of reply::k_template_names),
+// a later folder's overriding an earlier one's name by name.
+[[nodiscard]] reply::Templates load_templates(const std::vector<std::filesystem::path>& dirs);
+
+// Every problem of the templates a rules folder overrides (DIR/templates/*.mustache): a
+// file that is no template, one that does not parse, a variable no reply defines.
+[[nodiscard]] core::Problems check_rules_templates(const std::filesystem::path& dir,
+                                                   const rules::Course& course);
 
 } // namespace mailroom::daemon

@@ -49,11 +49,32 @@ struct Judgement {
 
 [[nodiscard]] std::string to_string(Verdict verdict);
 
-// "Mon Nov 3, 10:30 AM EST": for people, in the course's zone with its abbreviation.
-[[nodiscard]] std::string format_local(core::Instant instant, const std::string& zone);
+// How finely a time is shown to people: to the minute, or to the second where a margin
+// under an hour would otherwise show the same minute twice.
+enum class Precision { minutes, seconds };
+
+// "Mon Nov 3, 10:30 AM EST" ("Mon Nov 3, 10:30:00 AM EST" to the second): for people, in
+// the course's zone with its abbreviation.
+[[nodiscard]] std::string format_local(core::Instant instant, const std::string& zone,
+                                       Precision precision = Precision::minutes);
 // "2025-11-03T10:30:00-05:00": the same instant as ISO 8601 local time with offset.
 [[nodiscard]] std::string format_local_iso(core::Instant instant, const std::string& zone);
 // "1 h 12 min", "3 days 2 h", "45 s".
 [[nodiscard]] std::string format_duration(core::Seconds duration);
+// The same in words, for mail to students: "1 second", "3 minutes 20 seconds",
+// "2 hours 5 minutes", "24 hours", "3 days 2 hours" (under 48 hours stays in hours, as
+// course pages write "24 hours"). Seconds are dropped from an hour on, minutes from 48 h.
+[[nodiscard]] std::string plain_duration(core::Seconds duration);
+
+// "15-minute grace period", "1-hour grace period".
+[[nodiscard]] std::string grace_period_name(core::Seconds grace);
+
+// The deadline rule of `deliverable` in one sentence with this instance's numbers, in the
+// course's zone: "Presentation slides are due 24 hours before the class your group
+// presents: class Tue Nov 4, 10:30 AM EST, so due Mon Nov 3, 10:30 AM EST." A grace
+// period is stated after it. `lecture` is required when the rule is anchored on a class.
+[[nodiscard]] core::Result<std::string> describe_rule(const rules::Course& course,
+                                                      const rules::Deliverable& deliverable,
+                                                      std::optional<rules::Date> lecture);
 
 } // namespace mailroom::deadline

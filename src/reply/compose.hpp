@@ -5,15 +5,21 @@
 #include "judge/decision.hpp"
 #include "rules/course.hpp"
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace mailroom::reply {
 
-// The mustache texts by name: "receipt", "late-notice", "clarify". A rules folder
-// may override any of them.
+// The mustache texts by name: "receipt", "late-notice", "clarify" for the text part, and
+// the same names with ".html" for the HTML alternative. A rules folder may override any
+// of them (templates/NAME.mustache).
 using Templates = std::map<std::string, std::string>;
+
+// Every template name a reply may use, as its file is named without ".mustache".
+inline constexpr std::array<const char*, 6> k_template_names{
+    "receipt", "late-notice", "clarify", "receipt.html", "late-notice.html", "clarify.html"};
 
 enum class Recipients { sender_and_group, sender_only };
 
@@ -30,21 +36,37 @@ struct ComposeOptions {
 
 struct Reply {
   std::string kind; // "receipt", "late-notice", "clarify"
+  // Whom compose chose: the sender, and for receipts and late notices the group (when
+  // the options ask for it). A clarification goes to its sender only.
   std::vector<std::string> to;
   std::vector<std::string> cc;
   std::string subject;
   std::string message_id;
-  std::string body;    // UTF-8 text, as rendered
-  std::string message; // the whole RFC 5322 message, ready for SMTP
+  std::string body;    // the text part, UTF-8, wrapped at 72 columns
+  std::string html;    // the HTML alternative, with everything from mail escaped
+  std::string message; // the whole RFC 5322 message (multipart/alternative), ready for SMTP
 };
 
-// "Receipt: slides for Tue Oct 7 (Group 3)", "Late: summary for Thu Nov 6 (Group 5)".
-[[nodiscard]] std::string subject_for(const judge::Decision& decision, const rules::Course& course);
+// "Receipt: presentation slides for Tue Oct 7, Group 3 (CSE 585, Fall 2025)",
+// "Late: final report, Group 1 (CSE 585, Fall 2025)": names for people, and the course.
+[[nodiscard]] std::string subject_for(const judge::Decision& decision,
+                                      const rules::Course& course);
 
 // The reply `decision` calls for, rendered from `templates`. A Problem when the
 // decision calls for no reply, or a template is missing or broken.
 [[nodiscard]] core::Result<Reply> compose(const judge::Decision& decision,
                                           const rules::Course& course, const Templates& templates,
                                           const ComposeOptions& options);
+
+// Every problem of one template (`name` as in k_template_names, `where` its file): a name
+// that is not a template, text that does not parse, a variable or partial no reply
+// defines (it would render as a blank). Checked by rendering it against sample replies
+// of `course` that enter every section.
+[[nodiscard]] core::Problems check_template(const std::string& name, const std::string& text,
+                                            const std::string& where, const rules::Course& course);
+
+// `text` with every line longer than `width` broken at spaces; a continuation keeps the
+// line's indentation (past a "- " bullet). Words longer than the width (links) stay whole.
+[[nodiscard]] std::string wrap_text(std::string_view text, std::size_t width);
 
 } // namespace mailroom::reply

@@ -88,4 +88,38 @@ std::string iso_date(Date date) {
   return buffer;
 }
 
+std::optional<Role> role_owing(const Deliverable& deliverable) {
+  switch (deliverable.owner) {
+  case Owner::presenter:
+    return Role::presenter;
+  case Owner::summary:
+    return Role::summary;
+  case Owner::reviewer:
+    return Role::reviewer;
+  case Owner::every_group:
+    break;
+  }
+  return std::nullopt;
+}
+
+std::vector<Date> Course::lectures_assigned(const Deliverable& wanted,
+                                            std::string_view group) const {
+  std::vector<Date> out;
+  const auto role = role_owing(wanted);
+  for (const auto& assignment : assignments)
+    if (role && assignment.role == *role && assignment.group == group)
+      out.push_back(assignment.lecture);
+  std::ranges::sort(out);
+  return out;
+}
+
+std::vector<std::string> Course::groups_assigned(const Deliverable& wanted, Date date) const {
+  std::vector<std::string> out;
+  const auto role = role_owing(wanted);
+  for (const auto& assignment : assignments)
+    if (role && assignment.role == *role && assignment.lecture == date)
+      out.push_back(assignment.group);
+  return out;
+}
+
 } // namespace mailroom::rules

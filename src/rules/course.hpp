@@ -98,6 +98,7 @@ struct ClassifyPolicy {
 struct Course {
   std::string id;   // "cse585-f25"
   std::string name; // "CSE 585: Advanced Scalable Systems for Generative AI"
+  std::string code; // "CSE 585": how subjects name the course; default: name up to its ':'
   std::string term; // "Fall 2025"
   int year = 0;
   std::string zone; // "America/Detroit"
@@ -121,7 +122,17 @@ struct Course {
   // The roster rows whose email matches `address` (local part exact, domain any case).
   [[nodiscard]] std::vector<const Student*> students_with_email(std::string_view address) const;
   [[nodiscard]] std::vector<const Student*> members(std::string_view group) const;
+  // The lectures staff assigned `group` for `deliverable` (by its owner role), in date
+  // order; none for a deliverable every group owes.
+  [[nodiscard]] std::vector<Date> lectures_assigned(const Deliverable& deliverable,
+                                                    std::string_view group) const;
+  // The groups staff assigned `deliverable` for `lecture`, in assignments.csv order.
+  [[nodiscard]] std::vector<std::string> groups_assigned(const Deliverable& deliverable,
+                                                         Date lecture) const;
 };
+
+// The assignment role that owes `deliverable`; none for every_group.
+[[nodiscard]] std::optional<Role> role_owing(const Deliverable& deliverable);
 
 [[nodiscard]] std::string to_string(Role role);
 [[nodiscard]] std::string to_string(Owner owner);

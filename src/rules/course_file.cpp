@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <regex>
 
@@ -107,6 +108,8 @@ void read_course_table(const toml::table& root, Course& course, Reporter& report
   course.id = get_string(*table, "id", "course", report, true).value_or("");
   course.name = get_string(*table, "name", "course", report, true).value_or("");
   course.term = get_string(*table, "term", "course", report, false).value_or("");
+  course.code = get_string(*table, "code", "course", report, false)
+                    .value_or(course.name.substr(0, course.name.find(':')));
   course.staff_address = get_string(*table, "staff_address", "course", report, false).value_or("");
   if (const auto* year = table->get("year"); year && year->as_integer())
     course.year = static_cast<int>(year->as_integer()->get());
@@ -204,7 +207,13 @@ void read_deliverable(std::string_view name, const toml::table& table, Course& c
   check_keys(table, where, k_deliverable_keys, report);
   Deliverable deliverable;
   deliverable.name = std::string(name);
-  deliverable.title = get_string(table, "title", where, report, false).value_or(std::string(name));
+  // Without a title, the name read as words ("final-report" -> "Final report"): replies
+  // name deliverables for people, never by their identifier.
+  std::string words(name);
+  std::ranges::replace(words, '-', ' ');
+  if (!words.empty())
+    words[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(words[0])));
+  deliverable.title = get_string(table, "title", where, report, false).value_or(words);
   if (auto owner = get_string(table, "owner", where, report, true)) {
     static const std::vector<std::pair<std::string, Owner>> owners{
         {"presenter", Owner::presenter},

@@ -177,12 +177,16 @@ void expect_reply_headers(const std::string& message, const std::string& id,
                                           "\\d\\d:\\d\\d:\\d\\d (GMT|[+-]\\d{4})")))
       << header(message, "Date");
   EXPECT_EQ(header(message, "MIME-Version"), "1.0");
-  EXPECT_EQ(header(message, "Content-Type"), "text/plain; charset=UTF-8");
-  EXPECT_EQ(header(message, "Content-Transfer-Encoding"), "quoted-printable");
+  // A text part and an HTML alternative, each quoted-printable.
+  EXPECT_TRUE(header(message, "Content-Type").starts_with("multipart/alternative; boundary="))
+      << header(message, "Content-Type");
+  EXPECT_NE(message.find("Content-Type: text/plain; charset=UTF-8"), std::string::npos);
+  EXPECT_NE(message.find("Content-Type: text/html; charset=UTF-8"), std::string::npos);
+  EXPECT_NE(message.find("Content-Transfer-Encoding: quoted-printable"), std::string::npos);
 }
 
-// Python's email package with policy.strict: prints "ok" when every header and the
-// body parse without a defect.
+// Python's email package with policy.strict: prints "ok" when every header and both
+// parts (the text and its HTML alternative) parse without a defect.
 std::string strict_parse(const std::string& file) {
   const auto ran = test::run_shell(
       "/usr/bin/python3 -c '"
@@ -190,8 +194,10 @@ std::string strict_parse(const std::string& file) {
       "m = email.message_from_bytes(open(sys.argv[1], \"rb\").read(), policy=email.policy.strict)\n"
       "d = list(m.defects)\n"
       "for k, v in m.items(): d += list(getattr(v, \"defects\", []))\n"
-      "body = m.get_content()\n"
-      "print(\"ok\" if not d and body else d)' " +
+      "for part in m.walk(): d += list(part.defects)\n"
+      "body = m.get_body((\"plain\",)).get_content()\n"
+      "html = m.get_body((\"html\",)).get_content()\n"
+      "print(\"ok\" if not d and body and html else d)' " +
       test::quoted(file));
   return ran.out + ran.err;
 }
@@ -310,9 +316,10 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
     EXPECT_EQ(reply.rcpt_tos.size(), 1u); // one SMTP transaction per recipient (A7)
     for (const std::string& header : std::vector<std::string>{
              "Auto-Submitted: auto-replied", "In-Reply-To: " + id, "References: " + id,
-             std::string("Subject: Receipt: proposal"), std::string("To: <student@example.edu>"),
-             std::string("CC: <alan@example.edu>"), std::string("X-Mailroom-Loop: "),
-             std::string("MIME-Version: 1.0"), std::string("Message-ID: <receipt.")})
+             std::string("Subject: Receipt: proposal, Group 1 (DEMO 101, Fall 2025)"),
+             std::string("To: <student@example.edu>"), std::string("CC: <alan@example.edu>"),
+             std::string("X-Mailroom-Loop: "), std::string("MIME-Version: 1.0"),
+             std::string("Message-ID: <receipt.")})
       EXPECT_NE(reply.message.find(header), std::string::npos) << header << "\n" << reply.message;
     EXPECT_EQ(strict_parse(reply.file), "ok\n") << reply.message;
   }
@@ -320,7 +327,7 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
   // student, with BODY.PEEK[] (it stays unseen).
   const auto inbox = fetch_over_imap("student", id, term.dir / "fetched");
   ASSERT_EQ(inbox.size(), 1u);
-  expect_reply_headers(inbox[0].message, id, "Receipt: proposal");
+  expect_reply_headers(inbox[0].message, id, "Receipt: proposal, Group 1 (DEMO 101, Fall 2025)");
   EXPECT_EQ(inbox[0].flags.find("\\Seen"), std::string::npos) << inbox[0].flags;
   EXPECT_EQ(strict_parse(inbox[0].file), "ok\n") << inbox[0].message;
   // Sent rows are marked: a second run sends nothing.
@@ -398,7 +405,8 @@ TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNo
   const auto notices = replies_to(k_smtp_dir, {late});
   ASSERT_EQ(notices.size(), 1u) << ran.err;
   EXPECT_EQ(notices[0].rcpt_tos, std::vector<std::string>{"grace@example.edu"});
-  EXPECT_NE(notices[0].message.find("Subject: Late: summary for Tue Oct 7 (Group 2)"),
+  EXPECT_NE(notices[0].message.find(
+                "Subject: Late: summary for Tue Oct 7, Group 2 (DEMO 101, Fall 2025)"),
             std::string::npos)
       << notices[0].message;
   EXPECT_NE(notices[0].message.find("It is not counted"), std::string::npos) << notices[0].message;
@@ -452,12 +460,14 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
 
   const auto receipts = fetch_over_imap("student", proposal, term.dir / "receipt");
   ASSERT_EQ(receipts.size(), 1u) << ran.err;
-  expect_reply_headers(receipts[0].message, proposal, "Receipt: proposal");
+  expect_reply_headers(receipts[0].message, proposal,
+                       "Receipt: proposal, Group 1 (DEMO 101, Fall 2025)");
   EXPECT_EQ(strict_parse(receipts[0].file), "ok\n") << receipts[0].message;
 
   const auto notices = fetch_over_imap("student", slides, term.dir / "late");
   ASSERT_EQ(notices.size(), 1u) << ran.err;
-  expect_reply_headers(notices[0].message, slides, "Late: slides for Tue Oct 7 (Group 1)");
+  expect_reply_headers(notices[0].message, slides,
+                       "Late: slides for Tue Oct 7, Group 1 (DEMO 101, Fall 2025)");
   EXPECT_EQ(strict_parse(notices[0].file), "ok\n") << notices[0].message;
   EXPECT_EQ(notices[0].flags.find("\\Seen"), std::string::npos) << notices[0].flags;
   // The envelope sender is the staff address (bounce_address's default), as the server

@@ -313,6 +313,7 @@ TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
   const auto course = test::demo_course();
   pipeline::ReplyPlan plan;
   plan.templates["receipt"] = "Received.\n";
+  plan.templates["receipt.html"] = "<p>Received.</p>\n";
   plan.from = "staff@example.edu";
   plan.gates.own_domain = "mailroom.demo-f25.invalid";
   plan.gates.own_address = "staff@example.edu";

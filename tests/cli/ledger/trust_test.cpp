@@ -28,7 +28,7 @@ const std::string k_dkim_pass =
 
 pipeline::ReplyPlan reply_plan() {
   pipeline::ReplyPlan plan;
-  for (const char* name : {"receipt", "late-notice", "clarify"})
+  for (const char* name : reply::k_template_names)
     plan.templates[name] = "Hello.\n";
   plan.from = "staff@example.edu";
   plan.gates.own_domain = "mailroom.demo-f25.invalid";

@@ -156,3 +156,20 @@ TEST(DeadlineInstances, OnePerStudentLectureAndOwingGroup) {
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end(),
                              [](const auto& a, const auto& b) { return a.due < b.due; }));
 }
+
+TEST(DeadlineWords, DurationsAreWordsAndTheRuleCarriesThisInstancesNumbers) {
+  EXPECT_EQ(deadline::plain_duration(seconds{1}), "1 second");
+  EXPECT_EQ(deadline::plain_duration(seconds{200}), "3 minutes 20 seconds");
+  EXPECT_EQ(deadline::plain_duration(hours{24}), "24 hours");
+  EXPECT_EQ(deadline::plain_duration(hours{50} + minutes{5}), "2 days 2 hours");
+  EXPECT_EQ(deadline::grace_period_name(minutes{15}), "15-minute grace period");
+  // The week the clocks go back: class Tue Nov 4, 2025 at 10:30 EST.
+  const auto course = test::demo_course();
+  const auto rule = deadline::describe_rule(course, *course.deliverable("slides"), on(2025, 11, 4));
+  ASSERT_TRUE(rule) << rule.error().to_string();
+  EXPECT_EQ(*rule, "Slides are due 24 hours before your group's class: class Tue Nov 4, "
+                   "10:30 AM EST, so due Mon Nov 3, 10:30 AM EST.");
+  EXPECT_EQ(deadline::format_local(due_of(course, "slides", on(2025, 11, 4)), course.zone,
+                                   deadline::Precision::seconds),
+            "Mon Nov 3, 10:30:00 AM EST");
+}

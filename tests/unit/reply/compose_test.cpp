@@ -9,7 +9,7 @@ namespace {
 
 reply::Templates shipped_templates() {
   reply::Templates templates;
-  for (const char* name : {"receipt", "late-notice", "clarify"})
+  for (const char* name : reply::k_template_names)
     templates[name] =
         test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
   return templates;
@@ -61,7 +61,8 @@ TEST(ReplyCompose, ReceiptGoesToTheSenderWithTheGroupInCcAndEveryHeader) {
   const auto decision = slides_decision(course, "2025-11-02T15:00:00Z");
   const auto reply = reply::compose(decision, course, shipped_templates(), options());
   ASSERT_TRUE(reply) << reply.error().to_string();
-  EXPECT_EQ(reply->subject, "Receipt: slides for Tue Nov 4 (Group 3)");
+  EXPECT_EQ(reply->subject,
+            "Receipt: presentation slides for Tue Nov 4, Group 3 (CSE 585, Fall 2025)");
   EXPECT_EQ(reply->to, std::vector<std::string>{"gmoreau@students.example.edu"});
   EXPECT_EQ(reply->cc, (std::vector<std::string>{"hcastel@students.example.edu",
                                                  "iabara@students.example.edu"}));
@@ -69,13 +70,18 @@ TEST(ReplyCompose, ReceiptGoesToTheSenderWithTheGroupInCcAndEveryHeader) {
        {"Auto-Submitted: auto-replied", "In-Reply-To: <abc@students.example.edu>",
         "References: <abc@students.example.edu>",
         "Message-ID: <receipt.u1@mailroom.cse585-f25.invalid>",
-        "Content-Transfer-Encoding: quoted-printable", "Reply-To: cse585-staff@umich.edu"})
+        "Content-Transfer-Encoding: quoted-printable", "Reply-To: cse585-staff@umich.edu",
+        "Content-Type: multipart/alternative"})
     EXPECT_NE(reply->message.find(header), std::string::npos) << header << "\n" << reply->message;
   EXPECT_NE(reply->body.find("Arrived:  Sun Nov 2, 10:00 AM EST"), std::string::npos)
       << reply->body;
   EXPECT_NE(reply->body.find("Due:      Mon Nov 3, 10:30 AM EST"), std::string::npos)
       << reply->body;
-  EXPECT_NE(reply->body.find("andes.pptx (2.0 KB, SHA-256 aaaa"), std::string::npos) << reply->body;
+  EXPECT_NE(reply->body.find("Verdict:  On time, 24 hours 30 minutes before the deadline"),
+            std::string::npos)
+      << reply->body;
+  EXPECT_NE(reply->body.find("andes.pptx (2.0 KB), SHA-256:\n    aaaa"), std::string::npos)
+      << reply->body;
 }
 
 TEST(ReplyCompose, LateSummaryNoticeSaysItIsNotCounted) {
@@ -90,8 +96,8 @@ TEST(ReplyCompose, LateSummaryNoticeSaysItIsNotCounted) {
   decision.reply = judge::ReplyKind::late_notice;
   const auto reply = reply::compose(decision, course, shipped_templates(), options());
   ASSERT_TRUE(reply) << reply.error().to_string();
-  EXPECT_EQ(reply->subject, "Late: summary for Tue Nov 4 (Group 3)");
-  EXPECT_NE(reply->body.find("Late by:  1 h 0 min"), std::string::npos) << reply->body;
+  EXPECT_EQ(reply->subject, "Late: paper summary for Tue Nov 4, Group 3 (CSE 585, Fall 2025)");
+  EXPECT_NE(reply->body.find("Verdict:  Late by 1 hour\n"), std::string::npos) << reply->body;
   EXPECT_NE(reply->body.find("It is not counted"), std::string::npos) << reply->body;
 }
 

@@ -9,7 +9,7 @@ using namespace mailroom;
 TEST(ReplyPlainText, NamesSubjectsAndPolicyTextAreNotHtmlEscaped) {
   const auto course = test::example_course();
   reply::Templates templates;
-  for (const char* name : {"receipt", "late-notice", "clarify"})
+  for (const char* name : reply::k_template_names)
     templates[name] =
         test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
   judge::Decision decision;
