@@ -18,9 +18,9 @@ namespace mailroom::reply {
 
 namespace {
 
+using judge::ReplyKind;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
-using judge::ReplyKind;
 
 // Under an hour apart, minutes alone could show the same minute twice ("due 1:00 PM,
 // arrived 1:00 PM, late by 1 s"), so both times are shown to the second.

@@ -49,8 +49,7 @@ struct Reply {
 
 // "Receipt: presentation slides for Tue Oct 7, Group 3 (CSE 585, Fall 2025)",
 // "Late: final report, Group 1 (CSE 585, Fall 2025)": names for people, and the course.
-[[nodiscard]] std::string subject_for(const judge::Decision& decision,
-                                      const rules::Course& course);
+[[nodiscard]] std::string subject_for(const judge::Decision& decision, const rules::Course& course);
 
 // The reply `decision` calls for, rendered from `templates`. A Problem when the
 // decision calls for no reply, or a template is missing or broken.

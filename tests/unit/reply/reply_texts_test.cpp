@@ -75,7 +75,7 @@ rules::Course term_course(const std::string& id) {
 
 // The deliverable handed in by a member of the group that owes it, at `received_at`.
 judge::Decision handed_in(const rules::Course& course, const rules::Deliverable& deliverable,
-                             std::optional<rules::Date> lecture, core::Seconds from_due) {
+                          std::optional<rules::Date> lecture, core::Seconds from_due) {
   const std::string group = deliverable.owner == rules::Owner::presenter ? k_presenter_group
                             : deliverable.owner == rules::Owner::summary ? k_summary_group
                                                                          : "1";
@@ -268,8 +268,7 @@ TEST(ReplyClarify, GroupNotAssignedThatLectureIsToldItsOwnLectureAndOnlyTheSende
   std::string resend = raw;
   resend.replace(resend.find("Subject: Slides for Oct 7"), 25,
                  "Subject: Presentation slides for Thu Oct 9 (Group 2)");
-  const auto judged =
-      judge::decide("y", "y", received, message::parse(resend, "resend"), course);
+  const auto judged = judge::decide("y", "y", received, message::parse(resend, "resend"), course);
   EXPECT_EQ(judged.classification.kind, "slides");
   EXPECT_EQ(judged.classification.lecture, rules::Date{std::chrono::year{2025} / 10 / 9});
   EXPECT_EQ(judged.classification.group, "2");
