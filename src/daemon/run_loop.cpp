@@ -356,7 +356,7 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
   return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
 }
 
-int run(const Settings& settings, RunMode mode) {
+int run(const Settings& settings, RunMode mode, WhenBusy when_busy) {
   // Only the crash-matrix test (reliability.md E1) sets it: the daemon kills itself with
   // SIGKILL at the named step (core/fault.hpp). Read once, before any thread starts.
   if (const char* fault = std::getenv("MAILROOM_FAULT_KILL_AT")) {
@@ -379,11 +379,19 @@ int run(const Settings& settings, RunMode mode) {
       spdlog::error("{}", problem.to_string());
     return 1;
   }
+  // Order is important: the lock comes before the ledger, so the claims released below
+  // are those of processes that ended, not of a run that is sending right now.
+  auto lock = StateLock::acquire(settings.state_dir, when_busy);
+  if (!lock) {
+    spdlog::error("{}", lock.error().problem.to_string());
+    return lock.error().busy ? k_exit_busy : 1;
+  }
   auto ledger = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::create);
   if (!ledger) {
     spdlog::error("{}", ledger.error().to_string());
     return 1;
   }
+  (void)outbox::release_dead_claims(*ledger, now());
   auto mailbox = open_mailbox(settings.mailbox);
   if (!mailbox) {
     spdlog::error("{}", mailbox.error().to_string());
