@@ -53,9 +53,9 @@ std::expected<StateLock, StateLock::Refusal> StateLock::acquire(const fs::path& 
   std::error_code error;
   fs::create_directories(state_dir, error);
   if (error)
-    return std::unexpected(Refusal{{state_dir.string(),
-                                    "cannot create the state folder: " + error.message(),
-                                    "check its parent's owner and permissions"}});
+    return std::unexpected(
+        Refusal{{state_dir.string(), "cannot create the state folder: " + error.message(),
+                 "check its parent's owner and permissions"}});
   const auto path = state_dir / "mailroom.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0)

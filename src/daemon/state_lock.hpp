@@ -29,8 +29,8 @@ public:
     core::Problem problem;
     bool busy = false;
   };
-  [[nodiscard]] static std::expected<StateLock, Refusal> acquire(const std::filesystem::path& state_dir,
-                                                                 WhenBusy when_busy);
+  [[nodiscard]] static std::expected<StateLock, Refusal>
+  acquire(const std::filesystem::path& state_dir, WhenBusy when_busy);
 
   StateLock(StateLock&& other) noexcept;
   StateLock& operator=(StateLock&& other) noexcept;

@@ -782,10 +782,9 @@ TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentT
   const auto id = term.deliver();
   const auto hold = term.dir / "hold";
   // The first run stops with its reply claimed, before it goes to the server.
-  const pid_t first =
-      start_mailroom({"run", "--once"}, term.dir / "term.toml", term.dir / "first.log",
-                     {{"MAILROOM_FAULT_HOLD_AT", "before-send"},
-                      {"MAILROOM_FAULT_HOLD_FILE", hold.string()}});
+  const pid_t first = start_mailroom(
+      {"run", "--once"}, term.dir / "term.toml", term.dir / "first.log",
+      {{"MAILROOM_FAULT_HOLD_AT", "before-send"}, {"MAILROOM_FAULT_HOLD_FILE", hold.string()}});
   ASSERT_TRUE(wait_until([&] { return fs::exists(hold); }))
       << test::read_text(term.dir / "first.log");
   const auto second = term.run();
@@ -815,12 +814,14 @@ TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
   const auto a_log = test::read_text(term.dir / "a.log");
   const auto b_log = test::read_text(term.dir / "b.log");
   // Whichever came second either found the first holding the folder or came after it.
-  EXPECT_TRUE(a_status == 0 || (a_status == 75 && a_log.find(busy_message(b, term)) !=
-                                                      std::string::npos))
-      << a_status << "\n" << a_log;
-  EXPECT_TRUE(b_status == 0 || (b_status == 75 && b_log.find(busy_message(a, term)) !=
-                                                      std::string::npos))
-      << b_status << "\n" << b_log;
+  EXPECT_TRUE(a_status == 0 ||
+              (a_status == 75 && a_log.find(busy_message(b, term)) != std::string::npos))
+      << a_status << "\n"
+      << a_log;
+  EXPECT_TRUE(b_status == 0 ||
+              (b_status == 75 && b_log.find(busy_message(a, term)) != std::string::npos))
+      << b_status << "\n"
+      << b_log;
   EXPECT_FALSE(a_status == 75 && b_status == 75);
   EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))

@@ -132,8 +132,8 @@ TEST(LedgerClaims, AClaimOfARunningProcessIsKeptUntilItExpires) {
   ASSERT_EQ(ledger.claim_reply(id, 1, now), true);
   EXPECT_EQ(outbox::release_dead_claims(ledger, now + std::chrono::minutes{5}), 0);
   EXPECT_EQ(ledger.replies("sending")->size(), 1u);
-  EXPECT_EQ(outbox::release_dead_claims(ledger, now + outbox::k_claim_expiry +
-                                                    std::chrono::seconds{1}),
-            1);
+  EXPECT_EQ(
+      outbox::release_dead_claims(ledger, now + outbox::k_claim_expiry + std::chrono::seconds{1}),
+      1);
   EXPECT_EQ(ledger.replies("queued")->size(), 1u);
 }
