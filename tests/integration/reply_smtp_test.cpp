@@ -215,7 +215,7 @@ struct Term {
     write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
     for (const char* sub : {"new", "cur", "tmp"})
       fs::create_directories(dir / "maildir" / sub);
-    write(dir / "smtp-password", "secret\n");
+    test::write_secret(dir / "smtp-password", "secret\n");
     write(dir / "term.toml",
           fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
                       "[mailbox]\n{}"
@@ -430,7 +430,7 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
             fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
                         "password_file = \"imap-password\"\nca_file = \"{}\"\n",
                         k_imaps_port, (k_dovecot / "certs" / "ca.crt").string()));
-  Term::write(term.dir / "imap-password", "secret\n");
+  test::write_secret(term.dir / "imap-password", "secret\n");
   const auto send = [&](const std::string& subject, const std::string& body) {
     const auto id = "<" + unique("sent") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
@@ -700,7 +700,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
       << ok.out;
   EXPECT_EQ(spooled(), before);
 
-  Term::write(term.dir / "smtp-password", "not-the-password\n");
+  test::write_secret(term.dir / "smtp-password", "not-the-password\n");
   const auto wrong = check();
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
   EXPECT_NE(wrong.err.find("login as staff refused (535"), std::string::npos) << wrong.err;
