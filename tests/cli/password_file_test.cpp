@@ -87,3 +87,24 @@ TEST(PasswordFile, RunAndCheckRefuseA0644PasswordFile) {
   EXPECT_NE((check.out + check.err).find(refusal_0644(path)), std::string::npos)
       << check.out << check.err;
 }
+
+TEST(PasswordFile, RunAndCheckRefuseA0644SmtpPasswordFile) {
+  test::TempDir dir;
+  const auto path = password_file(dir, 0644);
+  test::write_file(dir / "rules" / "course.toml", test::course_toml_due_in_2030());
+  test::write_file(dir / "rules" / "roster.csv", test::k_roster_csv);
+  test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+  std::filesystem::create_directories(dir / "maildir" / "new");
+  test::write_file(dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\n"
+                                      "url = \"maildir:maildir\"\n[outbox]\n"
+                                      "url = \"smtp://127.0.0.1:1\"\nfrom = \"staff@example.edu\"\n"
+                                      "user = \"staff\"\npassword_file = \"secret\"\n");
+  const auto config = test::quoted(dir / "term.toml");
+  const auto run = test::mailroom("run --once --config " + config);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find(refusal_0644(path)), std::string::npos) << run.err;
+  const auto check = test::mailroom("check --config " + config);
+  EXPECT_NE(check.exit_code, 0);
+  EXPECT_NE((check.out + check.err).find(refusal_0644(path)), std::string::npos)
+      << check.out << check.err;
+}
