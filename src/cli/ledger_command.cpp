@@ -94,11 +94,11 @@ int run_reply_status(const LedgerOptions& options, const std::string& state) {
 int run_ledger(const LedgerOptions& options) {
   if (options.status.starts_with("reply-")) {
     const std::string state = options.status.substr(6);
-    if (state != "failed" && state != "queued" && state != "sent" && state != "suppressed" &&
-        state != "bounced")
-      return print_problem(
-          {"--status", "unknown status '" + options.status + "'",
-           "use reply-failed, reply-bounced, reply-queued, reply-sent or reply-suppressed"});
+    if (state != "failed" && state != "queued" && state != "sending" && state != "sent" &&
+        state != "suppressed" && state != "bounced")
+      return print_problem({"--status", "unknown status '" + options.status + "'",
+                            "use reply-failed, reply-bounced, reply-queued, reply-sending, "
+                            "reply-sent or reply-suppressed"});
     return run_reply_status(options, state);
   }
   auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,

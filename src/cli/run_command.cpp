@@ -18,10 +18,11 @@ namespace {
 struct RunOptions {
   std::string config_file;
   bool once = false;
+  bool wait = false;
   std::string log_level = "info";
 };
 
-// Only the E9 test sets MAILROOM_FAULT_HOLD_AT (core/fault.hpp): at that step the daemon
+// Only tests set MAILROOM_FAULT_HOLD_AT (core/fault.hpp): at that step the daemon
 // creates MAILROOM_FAULT_HOLD_FILE and waits, at most 30 s, until the test removes it.
 core::Result<void> arm_hold_from_environment() {
   const char* point = std::getenv("MAILROOM_FAULT_HOLD_AT");
@@ -47,7 +48,8 @@ int run_daemon(const RunOptions& options) {
   auto settings = daemon::load_settings(options.config_file);
   if (!settings)
     return print_problems(settings.error());
-  return daemon::run(*settings, options.once ? daemon::RunMode::once : daemon::RunMode::forever);
+  return daemon::run(*settings, options.once ? daemon::RunMode::once : daemon::RunMode::forever,
+                     options.wait ? daemon::WhenBusy::wait : daemon::WhenBusy::exit);
 }
 
 } // namespace
@@ -58,6 +60,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--config", options->config_file, "Config file of one course term")
       ->required();
   command->add_flag("--once", options->once, "Poll once and exit");
+  command->add_flag("--wait", options->wait,
+                    "When another mailroom runs on the state folder, wait until it ends "
+                    "(without it: exit 75 at once)");
   command->add_option("--log-level", options->log_level,
                       "trace, debug, info, warning, error, critical or off");
   command->callback([options, &exit_code] { exit_code = run_daemon(*options); });

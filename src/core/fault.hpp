@@ -16,12 +16,13 @@ namespace mailroom::core {
 //
 // The steps, in the order one mail goes through them. A run polls first and sends the
 // outbox after, so the keyword STORE comes before the SMTP steps.
-inline constexpr std::array<std::string_view, 6> k_fault_points{
+inline constexpr std::array<std::string_view, 7> k_fault_points{
     "after-fetch",          // a mail was fetched and handed on, not yet archived
     "after-archive",        // its archive file is renamed into place, the ledger not written
     "after-commit",         // the ledger committed the mail with its outbox rows
     "before-keyword-store", // marks are due; the IMAP UID STORE of the keyword is not sent
-    "after-smtp-250",       // the server said 250 to a reply; its outbox row is still queued
+    "after-outbox-claim",   // a reply's outbox row is claimed ('sending'), not yet sent
+    "after-smtp-250",       // the server said 250 to a reply; its outbox row is still claimed
     "after-outbox-mark",    // the outbox row is marked sent
 };
 
@@ -39,8 +40,9 @@ void fault_point(std::string_view name);
 // test changes the world from outside, e.g. expunges a mail between a poll's SEARCH and
 // its FETCH, which no outside timing can hit reliably. Unarmed, a hold point is one
 // comparison.
-inline constexpr std::array<std::string_view, 1> k_hold_points{
+inline constexpr std::array<std::string_view, 2> k_hold_points{
     "before-fetch", // a poll has its UIDs from SEARCH; the UID FETCH of a batch is not sent
+    "before-send",  // a reply's outbox row is claimed; it is not yet handed to SMTP
 };
 
 // Arms the hold: `hold` is called (on the thread that reaches it) each time `point` is

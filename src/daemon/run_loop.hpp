@@ -1,6 +1,7 @@
 #pragma once
 
 #include "daemon/settings.hpp"
+#include "daemon/state_lock.hpp"
 #include "mailbox/mailbox.hpp"
 
 #include <memory>
@@ -22,6 +23,10 @@ enum class RunMode { forever, once };
 // reload keeps the old ones and logs why). Under systemd it reports READY=1, STATUS=
 // and WATCHDOG=1. Server failures back off exponentially (5 s to 5 min). Returns the
 // exit code: 0, or 1 when it cannot start (or, with --once, when the poll failed).
-int run(const Settings& settings, RunMode mode);
+//
+// One run per state folder (StateLock): when another holds it, `when_busy` says whether
+// to return k_exit_busy (75) at once or to wait until it ends. Claims on outbox rows left
+// by a process that died are released before the first poll.
+int run(const Settings& settings, RunMode mode, WhenBusy when_busy = WhenBusy::exit);
 
 } // namespace mailroom::daemon

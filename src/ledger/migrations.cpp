@@ -117,6 +117,13 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE INDEX replies_identity ON replies(identity, created_at)",
           "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
       },
+      // Claims on outbox rows: a sender marks a row 'sending' with its pid and the time
+      // before it hands the row to SMTP, so that two processes on one state folder never
+      // send the same row; a claim whose process died is released at the next start.
+      {
+          "ALTER TABLE replies ADD COLUMN claimed_by INTEGER",
+          "ALTER TABLE replies ADD COLUMN claimed_at TEXT",
+      },
   };
   return k_migrations;
 }

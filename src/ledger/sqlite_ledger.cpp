@@ -243,7 +243,8 @@ struct SqliteLedger::Impl {
   std::vector<ReplyRow> select_replies(const std::string& where, const std::string& argument) {
     Statement select(session);
     select << "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
-              "attempts, next_attempt_at, last_error, created_at, sent_at FROM replies " +
+              "attempts, next_attempt_at, last_error, created_at, sent_at, claimed_by, "
+              "claimed_at FROM replies " +
                   where + " ORDER BY id";
     std::string bound = argument;
     if (!argument.empty())
@@ -267,9 +268,18 @@ struct SqliteLedger::Impl {
       row.last_error = text(rows, "last_error");
       row.created_at = instant(rows, "created_at");
       row.sent_at = instant_or_null(rows, "sent_at");
+      row.claimed_by = int_or_null(rows, "claimed_by");
+      row.claimed_at = instant_or_null(rows, "claimed_at");
       out.push_back(std::move(row));
     }
     return out;
+  }
+
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int changes() {
+    Poco::Int64 changed = 0;
+    session << "SELECT changes()", into(changed), now;
+    return static_cast<int>(changed);
   }
 
   Id last_id() {
@@ -677,12 +687,38 @@ core::Result<std::vector<ReplyRow>> SqliteLedger::replies(const std::string& sta
   });
 }
 
+core::Result<bool> SqliteLedger::claim_reply(Id id, std::int64_t claimer_pid, core::Instant at) {
+  return m_impl->guarded([&] {
+    Poco::Int64 row = id;
+    Poco::Int64 claimer = claimer_pid;
+    const std::string when = core::to_iso_utc(at);
+    // Order is important: one statement both tests and sets the state, so SQLite's write
+    // lock makes the claim atomic between processes.
+    m_impl->session << "UPDATE replies SET state = 'sending', claimed_by = ?, claimed_at = ? "
+                       "WHERE id = ? AND state = 'queued'",
+        use(claimer), useRef(when), use(row), now;
+    return m_impl->changes() == 1;
+  });
+}
+
+core::Result<bool> SqliteLedger::release_claim(Id id, std::int64_t claimer) {
+  return m_impl->guarded([&] {
+    Poco::Int64 row = id;
+    Poco::Int64 pid = claimer;
+    m_impl->session << "UPDATE replies SET state = 'queued', claimed_by = NULL, claimed_at = NULL "
+                       "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+        use(row), use(pid), now;
+    return m_impl->changes() == 1;
+  });
+}
+
+// The marks after a send: whatever claimed the row, the server's answer is the truth.
 core::Result<void> SqliteLedger::reply_sent(Id id, core::Instant at) {
   return m_impl->guarded([&] {
     const std::string when = core::to_iso_utc(at);
     Poco::Int64 row = id;
-    m_impl->session << "UPDATE replies SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
-                       "WHERE id = ?",
+    m_impl->session << "UPDATE replies SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
+                       "claimed_by = NULL, claimed_at = NULL WHERE id = ?",
         useRef(when), use(row), now;
   });
 }
@@ -691,7 +727,7 @@ core::Result<void> SqliteLedger::reply_failed(Id id, const std::string& error) {
   return m_impl->guarded([&] {
     Poco::Int64 row = id;
     m_impl->session << "UPDATE replies SET state = 'failed', last_error = ?, attempts = "
-                       "attempts + 1 WHERE id = ?",
+                       "attempts + 1, claimed_by = NULL, claimed_at = NULL WHERE id = ?",
         useRef(error), use(row), now;
   });
 }
@@ -699,10 +735,12 @@ core::Result<void> SqliteLedger::reply_failed(Id id, const std::string& error) {
 core::Result<void> SqliteLedger::reply_retry(Id id, const std::string& error, core::Instant next) {
   return m_impl->guarded([&] {
     Poco::Int64 row = id;
+    Poco::Int64 self = ::getpid();
     const std::string when = core::to_iso_utc(next);
-    m_impl->session << "UPDATE replies SET last_error = ?, next_attempt_at = ?, attempts = "
-                       "attempts + 1 WHERE id = ?",
-        useRef(error), useRef(when), use(row), now;
+    m_impl->session << "UPDATE replies SET state = 'queued', last_error = ?, next_attempt_at = ?, "
+                       "attempts = attempts + 1, claimed_by = NULL, claimed_at = NULL WHERE id = ? "
+                       "AND (state = 'queued' OR (state = 'sending' AND claimed_by = ?))",
+        useRef(error), useRef(when), use(row), use(self), now;
   });
 }
 

@@ -34,7 +34,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 2;
+inline constexpr int k_schema_version = 3;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -98,10 +98,21 @@ public:
   [[nodiscard]] core::Result<std::vector<ReplyRow>> due_replies(core::Instant now);
   // Every row in `state` ("failed", ...), or every row when empty; oldest first.
   [[nodiscard]] core::Result<std::vector<ReplyRow>> replies(const std::string& state = "");
+  // Claims the queued row `id` for the process `claimer` (state 'sending', claimed_by,
+  // claimed_at = `at`) before it is handed to SMTP. One UPDATE on a queued row: of two
+  // processes that claim the same row, exactly one gets true; false when the row is no
+  // longer queued (another process claimed or sent it), and it must not be sent.
+  [[nodiscard]] core::Result<bool> claim_reply(Id id, std::int64_t claimer, core::Instant at);
+  // Gives the claim of `claimer` on row `id` back: the row is queued again, due as it
+  // was. For a claim whose process died before it could mark the row (see
+  // replies("sending")); it changes nothing when the row is no longer claimed by it.
+  [[nodiscard]] core::Result<bool> release_claim(Id id, std::int64_t claimer);
   [[nodiscard]] core::Result<void> reply_sent(Id id, core::Instant at);
   // A permanent failure (5xx): never retried, listed by `ledger --status reply-failed`.
   [[nodiscard]] core::Result<void> reply_failed(Id id, const std::string& error);
-  // A temporary failure: tried again at `next`.
+  // A temporary failure: tried again at `next`. The row is queued again: it was
+  // claimed by this process, or never claimed (a row not tried); another process's
+  // claim is left alone.
   [[nodiscard]] core::Result<void> reply_retry(Id id, const std::string& error, core::Instant next);
   // A queued row that a send limit holds back: it stays queued and due, `why` goes into
   // its last_error; attempts and next attempt are unchanged.

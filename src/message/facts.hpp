@@ -40,7 +40,7 @@ struct Limits {
   int max_depth = 32;
   int max_parts = 1000;
   std::size_t max_header_bytes = 256u << 10; // one header field, unfolded
-  std::size_t max_header_lines = 10000;      // lines in the header of one part
+  std::size_t max_header_fields = 10000;     // fields in the header of one part
   std::size_t max_boundary_length = 200;     // RFC 2046 says 70; mailers exceed it a little
   std::size_t max_addresses = 1000;          // mailboxes read from one address field
   std::size_t max_links = 1000;

@@ -1,6 +1,7 @@
 #include "message/parse.hpp"
 
 #include "message/automated.hpp"
+#include "message/header_block.hpp"
 #include "message/headers.hpp"
 #include "message/mime_walk.hpp"
 #include "message/structure.hpp"
@@ -139,6 +140,15 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
     raw = raw.substr(0, limits.max_message_bytes);
   }
   raw.remove_prefix(header_start(raw));
+  // Order is important: oversized fields go before mimetic (or the structure scan, which
+  // runs mimetic's header reader) sees them; its cost grows with a field's square.
+  std::string without_oversized;
+  if (const auto block = scan_header_block(raw, 0, limits); !block.oversized.empty()) {
+    for (const auto& field : block.oversized)
+      facts.limit_exceeded.push_back(oversized_field_problem(raw, field, limits));
+    without_oversized = without_oversized_fields(raw, block);
+    raw = without_oversized;
+  }
   auto scan = scan_structure(raw, limits);
   for (auto& text : scan.limit_exceeded)
     facts.limit_exceeded.push_back(std::move(text));

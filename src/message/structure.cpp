@@ -1,5 +1,7 @@
 #include "message/structure.hpp"
 
+#include "message/header_block.hpp"
+
 #include <mimetic/mimetic.h>
 
 #include <optional>
@@ -27,35 +29,6 @@ enum class Kind { leaf, message, multipart };
 
 bool is_newline(char c) {
   return c == '\r' || c == '\n';
-}
-
-// Where the header starting at `pos` ends at the latest: just after its empty
-// line (CRLF, LFCR, CR or LF line ends, as mimetic reads them). nullopt when
-// the header is longer than the limits allow.
-struct Window {
-  std::size_t end = 0;
-  bool capped = false;
-};
-
-Window header_window(std::string_view raw, std::size_t pos, const Limits& limits) {
-  std::size_t lines = 0;
-  std::size_t i = pos;
-  while (i < raw.size()) {
-    const std::size_t line_start = i;
-    while (i < raw.size() && !is_newline(raw[i]))
-      ++i;
-    const bool empty = i == line_start;
-    if (i < raw.size()) {
-      const char c = raw[i++];
-      if (i < raw.size() && is_newline(raw[i]) && raw[i] != c)
-        ++i;
-    }
-    if (empty)
-      return {i, false};
-    if (++lines > limits.max_header_lines)
-      return {i, true};
-  }
-  return {raw.size(), false};
 }
 
 class Scanner {
@@ -89,12 +62,21 @@ private:
     m_result.deepest = std::max(m_result.deepest, depth);
     if (depth > m_limits.max_depth || m_result.parts > m_limits.max_parts)
       cut(m_pos);
-    const auto window = header_window(m_raw, m_pos, m_limits);
+    const auto window = scan_header_block(m_raw, m_pos, m_limits);
+    if (!window.oversized.empty()) {
+      // The top-level header had its oversized fields taken out (parse); a part's
+      // header with one ends the readable mail here.
+      for (const auto& field : window.oversized)
+        m_result.limit_exceeded.push_back("part " + std::to_string(m_result.parts) + ": " +
+                                          oversized_field_problem(m_raw, field, m_limits));
+      cut(m_pos);
+      return Next::stop;
+    }
     if (window.capped) {
       m_result.limit_exceeded.push_back(
           "header of part " + std::to_string(m_result.parts) + " has more than " +
-          std::to_string(m_limits.max_header_lines) + " lines, limit " +
-          std::to_string(m_limits.max_header_lines));
+          std::to_string(m_limits.max_header_fields) + " fields, limit " +
+          std::to_string(m_limits.max_header_fields));
       cut(window.end);
       return Next::stop;
     }

@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <optional>
 #include <random>
 #include <set>
 #include <string_view>
+#include <unistd.h>
 
 namespace mailroom::outbox {
 
@@ -55,6 +58,44 @@ std::chrono::seconds next_wait(const core::Backoff& backoff, int attempts) {
   static std::mt19937 generator{std::random_device{}()};
   std::uniform_real_distribution<double> draw(0.0, 1.0);
   return core::wait_after(backoff, attempts + 1, draw(generator));
+}
+
+namespace {
+
+bool process_exists(std::int64_t pid) {
+  // EPERM: it exists, under another user.
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+} // namespace
+
+int release_dead_claims(ledger::SqliteLedger& ledger, core::Instant now) {
+  auto claimed = ledger.replies("sending");
+  if (!claimed) {
+    spdlog::error("outbox: {}", claimed.error().to_string());
+    return 0;
+  }
+  int released = 0;
+  for (const auto& row : *claimed) {
+    const auto claimer = row.claimed_by.value_or(0);
+    const bool expired = !row.claimed_at || *row.claimed_at + k_claim_expiry < now;
+    if (claimer != ::getpid() && process_exists(claimer) && !expired)
+      continue;
+    auto done = ledger.release_claim(row.id, claimer);
+    if (!done) {
+      spdlog::error("outbox: {}", done.error().to_string());
+      continue;
+    }
+    if (!*done)
+      continue;
+    ++released;
+    spdlog::warn("outbox: reply {} to {} was claimed for sending by pid {} at {}, which ended "
+                 "before it marked the row: it is queued again (if the server had taken it, the "
+                 "recipient gets it twice, with the same Message-ID)",
+                 row.message_id, row.recipient, claimer,
+                 row.claimed_at ? core::to_iso_utc(*row.claimed_at) : "an unknown time");
+  }
+  return released;
 }
 
 RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::string& envelope_from,
@@ -131,6 +172,19 @@ RelayCounts relay(ledger::SqliteLedger& ledger, Sender& sender, const std::strin
         newly_capped.push_back(row.recipient);
       continue;
     }
+    auto claimed = ledger.claim_reply(row.id, ::getpid(), now);
+    if (!claimed) {
+      spdlog::error("outbox: {}", claimed.error().to_string());
+      continue;
+    }
+    if (!*claimed) {
+      ++counts.taken;
+      spdlog::info("reply {} to {}: another process is sending it or sent it", row.message_id,
+                   row.recipient);
+      continue;
+    }
+    core::fault_point("after-outbox-claim");
+    core::hold_point("before-send");
     const auto outcome =
         sender.send({envelope_from, row.recipient, "reply-" + std::to_string(row.id)}, row.message);
     core::Result<void> marked;

@@ -16,6 +16,7 @@ struct RelayCounts {
   int failed = 0;  // permanent
   int retried = 0; // temporary, tried again later
   int held = 0;    // over a send limit: still queued, not tried
+  int taken = 0;   // claimed or sent by another process meanwhile: left to it
 };
 
 // Sends every queued reply that is due and marks each: sent, failed (5xx) or retried
@@ -26,6 +27,10 @@ struct RelayCounts {
 // whole pass: the other due rows are not tried, each waits its own backoff. A crash
 // between the server's acceptance and the mark sends that row again once on the next
 // run: at-least-once, with the same Message-ID.
+//
+// Each row is claimed in the ledger (SqliteLedger::claim_reply) before it is handed to
+// the sender, so that two processes relaying one state folder at once never send a row
+// twice: a row another process claimed first is left to it (counted as `taken`).
 //
 // Rows over `limits` are held, not tried: they stay queued and go out in a later pass,
 // once the rolling window has room (a restart keeps the counts: they are the ledger's
@@ -42,5 +47,16 @@ struct RelayCounts {
                                 const std::string& envelope_from, core::Instant now,
                                 const core::Backoff& backoff = {}, const SendLimits& limits = {},
                                 const std::function<void()>& after_each = {});
+
+// How old a claim may grow while its pid still runs before it counts as left behind:
+// a pid reused by an unrelated process would otherwise hold a row for ever. One send
+// takes at most a few [outbox] timeouts.
+inline constexpr std::chrono::hours k_claim_expiry{1};
+
+// At start, before the first relay: releases every claim ('sending' row) of a process
+// that is gone (or older than k_claim_expiry), so the row is queued and sent again, at
+// most once more. A process killed between the server's 250 and the mark has its row
+// sent twice, as before claims existed. Logs a warning per row; returns how many.
+int release_dead_claims(ledger::SqliteLedger& ledger, core::Instant now);
 
 } // namespace mailroom::outbox

@@ -170,13 +170,17 @@ struct ReplyRow {
   std::string recipient;
   std::string message_id;
   std::string message;
-  std::string state; // "queued", "sent", "failed", "suppressed"
+  // "queued", "sending" (claimed by a process that hands it to SMTP), "sent", "failed",
+  // "bounced", "suppressed"
+  std::string state;
   std::string why;
   int attempts = 0;
   core::Instant next_attempt_at;
   std::string last_error;
   core::Instant created_at;
   std::optional<core::Instant> sent_at;
+  std::optional<std::int64_t> claimed_by; // the pid of the process sending it
+  std::optional<core::Instant> claimed_at;
 };
 
 // The per-connection settings of reliability.md Q1, as SQLite reports them.

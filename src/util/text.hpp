@@ -17,6 +17,10 @@ namespace mailroom::util {
 [[nodiscard]] std::string closest(std::string_view word,
                                   const std::vector<std::string>& candidates);
 
+// `text` as one word for a POSIX shell, in single quotes when it needs them: what an
+// error's fix may show as a command to paste ("chmod 600 '/etc/my term/secret'").
+[[nodiscard]] std::string shell_quoted(std::string_view text);
+
 // One CSV record per row: RFC 4180 quoting, CRLF or LF, a UTF-8 BOM skipped.
 struct CsvRow {
   int line = 0; // 1-based line where the record starts

@@ -210,6 +210,7 @@ def mailroom_term(base, server, name, user, interval="60s"):
     term.mkdir(parents=True)
     subprocess.run([str(ROOT / "scripts" / "example-rules.sh"), str(term / "rules")], check=True)
     (term / "imap-password").write_text("secret\n")
+    (term / "imap-password").chmod(0o600)
     (term / "term.toml").write_text(
         f'rules = "rules"\nstate_dir = "state"\npoll_interval = "{interval}"\n'
         f'[mailbox]\nurl = "imaps://127.0.0.1:20993/INBOX"\nuser = "{user}"\n'

@@ -143,7 +143,7 @@ std::set<std::string> archived(const fs::path& state) {
 int times_reached(const std::string& point) {
   if (point == "before-keyword-store")
     return 1;
-  if (point == "after-smtp-250" || point == "after-outbox-mark")
+  if (point == "after-outbox-claim" || point == "after-smtp-250" || point == "after-outbox-mark")
     return k_replies;
   return k_mails;
 }
@@ -239,6 +239,10 @@ TEST(CrashMatrix, KilledAfterTheLedgerCommitThenRestartedRecordsEachMailOnce) {
 
 TEST(CrashMatrix, KilledBeforeTheKeywordStoreThenRestartedSetsTheKeyword) {
   kill_at_then_restart("before-keyword-store");
+}
+
+TEST(CrashMatrix, KilledWhileAReplyIsClaimedThenRestartedReleasesTheClaimAndSendsItOnce) {
+  kill_at_then_restart("after-outbox-claim");
 }
 
 TEST(CrashMatrix, KilledAfterSmtp250BeforeTheOutboxMarkSendsAtMostOneDuplicate) {

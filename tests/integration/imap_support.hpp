@@ -217,7 +217,7 @@ inline void write_imap_term(const std::filesystem::path& dir, const Dovecot& dov
   write_file(dir / "rules" / "course.toml", course_toml_due_in_2030());
   write_file(dir / "rules" / "roster.csv", roster);
   write_file(dir / "rules" / "assignments.csv", k_assignments_csv);
-  write_file(dir / "secret", "secret\n");
+  write_secret(dir / "secret", "secret\n");
   write_file(dir / "term.toml",
              fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
                          "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"

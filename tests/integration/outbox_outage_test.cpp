@@ -73,7 +73,7 @@ struct Term {
     test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
     for (const char* sub : {"new", "cur", "tmp"})
       fs::create_directories(dir / "maildir" / sub);
-    test::write_file(dir / "smtp-password", "secret\n");
+    test::write_secret(dir / "smtp-password", "secret\n");
     test::write_file(
         dir / "term.toml",
         fmt::format("rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"

@@ -14,13 +14,18 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace mailroom;
 namespace fs = std::filesystem;
@@ -216,7 +221,7 @@ struct Term {
     write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
     for (const char* sub : {"new", "cur", "tmp"})
       fs::create_directories(dir / "maildir" / sub);
-    write(dir / "smtp-password", "secret\n");
+    test::write_secret(dir / "smtp-password", "secret\n");
     write(dir / "term.toml",
           fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
                       "[mailbox]\n{}"
@@ -433,7 +438,7 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
             fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
                         "password_file = \"imap-password\"\nca_file = \"{}\"\n",
                         k_imaps_port, (k_dovecot / "certs" / "ca.crt").string()));
-  Term::write(term.dir / "imap-password", "secret\n");
+  test::write_secret(term.dir / "imap-password", "secret\n");
   const auto send = [&](const std::string& subject, const std::string& body) {
     const auto id = "<" + unique("sent") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
@@ -705,7 +710,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
       << ok.out;
   EXPECT_EQ(spooled(), before);
 
-  Term::write(term.dir / "smtp-password", "not-the-password\n");
+  test::write_secret(term.dir / "smtp-password", "not-the-password\n");
   const auto wrong = check();
   EXPECT_EQ(wrong.exit_code, 1) << wrong.out << wrong.err;
   EXPECT_NE(wrong.err.find("login as staff refused (535"), std::string::npos) << wrong.err;
@@ -722,4 +727,144 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
       << unreachable.err;
   EXPECT_NE(unreachable.err.find("check the host and port in [outbox] url"), std::string::npos)
       << unreachable.err;
+}
+
+// --- One writer per state folder ---------------------------------------------------------
+
+namespace {
+
+// Starts `mailroom ARGS --config TERM` with `environment` set, its output into `log`;
+// its pid, for waitpid.
+pid_t start_mailroom(const std::vector<std::string>& args, const fs::path& config,
+                     const fs::path& log,
+                     const std::vector<std::pair<std::string, std::string>>& environment = {}) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& [name, value] : environment)
+      ::setenv(name.c_str(), value.c_str(), 1);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<std::string> argv{"mailroom"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--config", config.string()});
+    std::vector<char*> pointers;
+    for (auto& arg : argv)
+      pointers.push_back(arg.data());
+    pointers.push_back(nullptr);
+    ::execv(MAILROOM_BINARY, pointers.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int exit_status(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Waits up to 30 s until `ready` holds; false when it never did.
+bool wait_until(const std::function<bool()>& ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (std::chrono::steady_clock::now() < until) {
+    if (ready())
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return ready();
+}
+
+bool log_has(const fs::path& log, const std::string& text) {
+  std::error_code ignored;
+  return fs::exists(log, ignored) && test::read_text(log).find(text) != std::string::npos;
+}
+
+std::string busy_message(pid_t holder, const Term& term) {
+  return fmt::format("another mailroom (pid {}) is running on {}", holder,
+                     (term.dir / "state").string());
+}
+
+} // namespace
+
+TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentTwice) {
+  Term term(k_smtp_port, "[replies]\nrecipients = \"sender\"\n");
+  const auto id = term.deliver();
+  const auto hold = term.dir / "hold";
+  // The first run stops with its reply claimed, before it goes to the server.
+  const pid_t first = start_mailroom(
+      {"run", "--once"}, term.dir / "term.toml", term.dir / "first.log",
+      {{"MAILROOM_FAULT_HOLD_AT", "before-send"}, {"MAILROOM_FAULT_HOLD_FILE", hold.string()}});
+  ASSERT_TRUE(wait_until([&] { return fs::exists(hold); }))
+      << test::read_text(term.dir / "first.log");
+  const auto second = term.run();
+  EXPECT_EQ(second.exit_code, 75) << second.err;
+  EXPECT_NE(second.err.find(busy_message(first, term)), std::string::npos) << second.err;
+  // Staff commands go on meanwhile: the claimed row is listed as reply-sending.
+  const auto sending = term.ledger("reply-sending");
+  EXPECT_EQ(sending.exit_code, 0) << sending.err;
+  EXPECT_EQ(lines(sending.out), 1) << sending.out;
+  fs::remove(hold);
+  EXPECT_EQ(exit_status(first), 0) << test::read_text(term.dir / "first.log");
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+            (std::map<std::string, int>{{"student@example.edu", 1}}));
+  ASSERT_EQ(term.run().exit_code, 0);
+  EXPECT_EQ(replies_to(k_smtp_dir, {id}).size(), 1u);
+}
+
+TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
+  Term term(k_smtp_port);
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.insert(term.deliver());
+  const pid_t a = start_mailroom({"run", "--once"}, term.dir / "term.toml", term.dir / "a.log");
+  const pid_t b = start_mailroom({"run", "--once"}, term.dir / "term.toml", term.dir / "b.log");
+  const int a_status = exit_status(a);
+  const int b_status = exit_status(b);
+  const auto a_log = test::read_text(term.dir / "a.log");
+  const auto b_log = test::read_text(term.dir / "b.log");
+  // Whichever came second either found the first holding the folder or came after it.
+  EXPECT_TRUE(a_status == 0 ||
+              (a_status == 75 && a_log.find(busy_message(b, term)) != std::string::npos))
+      << a_status << "\n"
+      << a_log;
+  EXPECT_TRUE(b_status == 0 ||
+              (b_status == 75 && b_log.find(busy_message(a, term)) != std::string::npos))
+      << b_status << "\n"
+      << b_log;
+  EXPECT_FALSE(a_status == 75 && b_status == 75);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+            (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
+      << a_log << b_log;
+  EXPECT_EQ(lines(term.ledger("reply-sent").out), 6);
+}
+
+TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds) {
+  Term term(k_smtp_port);
+  std::set<std::string> ids{term.deliver(), term.deliver()};
+  const auto daemon_log = term.dir / "daemon.log";
+  const pid_t daemon = start_mailroom({"run"}, term.dir / "term.toml", daemon_log);
+  ASSERT_TRUE(wait_until([&] { return log_has(daemon_log, "watching"); }))
+      << test::read_text(daemon_log);
+  const auto manual = term.run();
+  EXPECT_EQ(manual.exit_code, 75) << manual.err;
+  EXPECT_NE(manual.err.find(busy_message(daemon, term)), std::string::npos) << manual.err;
+  ASSERT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, ids).size() >= 4; }))
+      << test::read_text(daemon_log);
+  // Staff read the ledger while the daemon runs.
+  EXPECT_EQ(lines(term.ledger("reply-sent").out), 4);
+  // A run with --wait waits for the daemon, then takes the mail that came meanwhile.
+  const auto waiting_log = term.dir / "waiting.log";
+  const pid_t waiting =
+      start_mailroom({"run", "--once", "--wait"}, term.dir / "term.toml", waiting_log);
+  ASSERT_TRUE(wait_until([&] { return log_has(waiting_log, "waiting until it ends (--wait)"); }))
+      << test::read_text(waiting_log);
+  EXPECT_NE(test::read_text(waiting_log).find(busy_message(daemon, term)), std::string::npos);
+  ids.insert(term.deliver());
+  ::kill(daemon, SIGTERM);
+  EXPECT_EQ(exit_status(daemon), 0) << test::read_text(daemon_log);
+  EXPECT_EQ(exit_status(waiting), 0) << test::read_text(waiting_log);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+            (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
+      << test::read_text(daemon_log) << test::read_text(waiting_log);
 }

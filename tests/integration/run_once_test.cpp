@@ -43,7 +43,7 @@ struct ImapTerm {
                               test::quoted(dir / "rules"))
                   .exit_code,
               0);
-    std::ofstream(dir / "imap-password") << password << "\n";
+    test::write_secret(dir / "imap-password", password + "\n");
     std::ofstream(dir / "term.toml") << fmt::format(
         "rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
         "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"imap-password\"\n"

@@ -25,6 +25,13 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// Writes a password file as an admin would (mode 0600): mailroom refuses wider ones.
+inline void write_secret(const std::filesystem::path& path, const std::string& text) {
+  write_file(path, text);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+}
+
 inline std::filesystem::path source_dir() {
   return MAILROOM_SOURCE_DIR;
 }

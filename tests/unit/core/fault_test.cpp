@@ -17,7 +17,8 @@ TEST(CoreFault, AnUnknownPointOrABadCountIsRefused) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().to_string(),
             "MAILROOM_FAULT_KILL_AT: no fault point 'after-comit'; use one of after-fetch, "
-            "after-archive, after-commit, before-keyword-store, after-smtp-250, "
+            "after-archive, after-commit, before-keyword-store, after-outbox-claim, "
+            "after-smtp-250, "
             "after-outbox-mark");
   for (const char* spec : {"after-commit:0", "after-commit:", "after-commit:2x", "after-commit:-1"})
     EXPECT_FALSE(arm_fault(spec)) << spec;
@@ -51,7 +52,8 @@ TEST(CoreFault, AnArmedHoldIsCalledAtItsPointOnly) {
   const auto unknown = arm_hold("before-fetchh", [] {});
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().to_string(),
-            "MAILROOM_FAULT_HOLD_AT: no hold point 'before-fetchh'; use one of before-fetch");
+            "MAILROOM_FAULT_HOLD_AT: no hold point 'before-fetchh'; use one of before-fetch, "
+            "before-send");
   hold_point("before-fetch"); // disarmed by the refusal
   EXPECT_EQ(held, 2);
   ASSERT_TRUE(arm_hold("", {}));

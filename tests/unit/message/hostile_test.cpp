@@ -205,7 +205,7 @@ TEST(MessageHostile, HugeHeadersAreCappedInLinearTime) {
   many += "\r\nbody\r\n";
   MessageFacts facts;
   EXPECT_LT(seconds([&] { facts = parse(many, "h12b"); }), 1.0);
-  EXPECT_TRUE(mentions(facts.limit_exceeded, "header of part 1 has more than 10000 lines"));
+  EXPECT_TRUE(mentions(facts.limit_exceeded, "header of part 1 has more than 10000 fields"));
 }
 
 TEST(MessageHostile, OddHeaderLinesDoNotCrash) {
