@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -28,6 +30,7 @@ struct LedgerOptions {
   std::string deliverable;
   std::string lecture;
   std::string now;
+  bool all = false;
 };
 
 std::optional<std::string> lecture_text(const deadline::Instance& instance) {
@@ -91,6 +94,52 @@ int run_reply_status(const LedgerOptions& options, const std::string& state) {
   return 0;
 }
 
+std::string listed(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& value : values)
+    out += (out.empty() ? "" : ", ") + value;
+  return out;
+}
+
+// An unknown --group, --deliverable or --lecture is an error listing the valid values:
+// an empty table would look like "nothing owed".
+std::optional<core::Problem> unknown_filter(const LedgerOptions& options,
+                                            const rules::Course& course) {
+  const auto groups = course.groups();
+  if (!options.group.empty() &&
+      std::find(groups.begin(), groups.end(), options.group) == groups.end())
+    return core::Problem{"--group", "no group '" + options.group + "' on the roster",
+                         "use one of: " + listed(groups)};
+  std::vector<std::string> deliverables;
+  for (const auto& deliverable : course.deliverables)
+    deliverables.push_back(deliverable.name);
+  if (!options.deliverable.empty() && !course.deliverable(options.deliverable))
+    return core::Problem{"--deliverable", "no deliverable '" + options.deliverable + "'",
+                         "use one of: " + listed(deliverables)};
+  if (!options.lecture.empty()) {
+    std::vector<std::string> lectures;
+    for (const auto& lecture : course.lectures)
+      lectures.push_back(rules::iso_date(lecture.date));
+    if (std::find(lectures.begin(), lectures.end(), options.lecture) == lectures.end())
+      return core::Problem{"--lecture", "no lecture on " + options.lecture,
+                           "use a lecture date (YYYY-MM-DD) of the course: " + listed(lectures)};
+  }
+  return std::nullopt;
+}
+
+// What the footer says: the mails that need a person, by id, and where to settle them.
+void print_review_footer(const std::vector<ledger::ReviewItem>& queue) {
+  if (queue.empty())
+    return;
+  std::string ids;
+  for (const auto& item : queue)
+    ids += fmt::format("{}{} ({})", ids.empty() ? "" : ", ", item.mail_id,
+                       ledger::to_string(item.reason));
+  std::cout << fmt::format("\n{} mail(s) need a person: {}. `mailroom review` says how to "
+                           "settle each; `mailroom show ID` shows one.\n",
+                           queue.size(), ids);
+}
+
 int run_ledger(const LedgerOptions& options) {
   if (options.status.starts_with("reply-")) {
     const std::string state = options.status.substr(6);
@@ -117,6 +166,8 @@ int run_ledger(const LedgerOptions& options) {
                             "needs-review; for replies, reply-failed, reply-bounced, "
                             "reply-queued, reply-sent or reply-suppressed"});
   }
+  if (auto unknown = unknown_filter(options, *course))
+    return print_problem(*unknown);
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {
     auto fixed = pipeline::parse_staff_time(options.now, *course);
@@ -127,29 +178,23 @@ int run_ledger(const LedgerOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
-  auto mails = ledger->mails();
-  auto extensions = ledger->extensions();
-  auto excusals = ledger->excusals();
-  for (const auto* failed :
-       {mails ? nullptr : &mails.error(), extensions ? nullptr : &extensions.error(),
-        excusals ? nullptr : &excusals.error()})
-    if (failed)
-      return print_problem(*failed);
-  std::map<ledger::Id, const ledger::MailRow*> by_id;
-  for (const auto& mail : *mails)
-    by_id[mail.id] = &mail;
-
-  const auto rows = pipeline::ledger_status(
-      deadline::instances(*course), ledger::versions_of(*mails, *course),
-      ledger::extensions_of(*extensions), ledger::excusals_of(*excusals), now);
+  auto records = read_staff_records(*ledger);
+  if (!records)
+    return print_problem(records.error());
+  const auto rows = statuses_as_of(*records, *course, now);
 
   Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
                "versions", "extended_until", "counting_mail"});
   Table people({"due (" + course->zone + ")", "deliverable", "lecture", "group", "status",
                 "received", "late by", "versions", "mail"});
   std::size_t shown = 0;
+  std::size_t listed_rows = 0;
   for (const auto& row : rows) {
     const auto& instance = row.instance;
+    // A lecture slot no group is assigned to owes nothing yet: not a row unless asked.
+    if (!instance.group && !options.all)
+      continue;
+    ++listed_rows;
     if (wanted_status && row.status != *wanted_status)
       continue;
     if (!options.group.empty() && instance.group.value_or("") != options.group)
@@ -185,14 +230,14 @@ int run_ledger(const LedgerOptions& options) {
         item.add("received_at", core::to_iso_utc(version.received_at));
         item.add("verdict", deadline::to_string(version.verdict));
         item.add("late_by_seconds", static_cast<std::int64_t>(version.late_by.count()));
-        // Held: needs-review (arrival mismatch, unverified sender); counts for nothing yet.
+        // Held: needs-review (unclear, arrival mismatch, unverified sender); counts for
+        // nothing yet.
         item.add("held", version.held);
         item.add("sender", sender_name(version.trust));
         std::vector<std::string> files;
-        if (by_id.contains(version.mail_id))
-          if (auto list = ledger->attachments(version.mail_id))
-            for (const auto& file : *list)
-              files.push_back(file.original_name);
+        if (auto list = ledger->attachments(version.mail_id))
+          for (const auto& file : *list)
+            files.push_back(file.original_name);
         item.add("files", files);
         versions.push_back(std::move(item));
       }
@@ -223,18 +268,14 @@ int run_ledger(const LedgerOptions& options) {
     return 0;
   }
   std::cout << fmt::format("{} — {}: {} of {} deliverable instances, as of {}\n\n", course->name,
-                           course->term, shown, rows.size(),
+                           course->term, shown, listed_rows,
                            deadline::format_local(now, course->zone));
   people.print(std::cout);
-  // Mail that is nobody's version yet: staff should look at it.
-  std::size_t review = 0;
-  for (const auto& mail : *mails)
-    if (!mail.reclassified && (mail.kind == "needs-review" || !mail.parse_errors.empty()))
-      ++review;
-  if (review > 0)
-    std::cout << fmt::format("\n{} mail(s) need review or could not be read fully; see `mailroom "
-                             "show ID`.\n",
-                             review);
+  // The mails that had arrived by then and still need a person.
+  StaffRecords received = *records;
+  std::erase_if(received.mails,
+                [&](const ledger::MailRow& mail) { return mail.received_at > now; });
+  print_review_footer(review_queue_at(received, *course, {}));
   return 0;
 }
 
@@ -256,7 +297,9 @@ void add_ledger_command(CLI::App& app, int& exit_code) {
   command->add_option("--group", options->group, "Only this group");
   command->add_option("--deliverable", options->deliverable, "Only this deliverable");
   command->add_option("--lecture", options->lecture, "Only this lecture (YYYY-MM-DD)");
-  command->add_option("--now", options->now, "Judge status as of this time instead of now");
+  command->add_option("--now", options->now,
+                      "What staff would have seen at this time: later mail does not exist yet");
+  command->add_flag("--all", options->all, "Also the lecture slots no group is assigned to");
   command->callback([options, &exit_code] { exit_code = run_ledger(*options); });
 }
 

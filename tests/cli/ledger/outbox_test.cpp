@@ -76,7 +76,7 @@ TEST(LedgerOutbox, OneQueuedRowPerRecipientInTheRecordTransaction) {
   EXPECT_EQ((*rows)[0].message_id, (*rows)[1].message_id);
   auto settings = ledger.settings();
   ASSERT_TRUE(settings);
-  EXPECT_EQ(settings->user_version, 2);
+  EXPECT_EQ(settings->user_version, ledger::k_schema_version);
 }
 
 TEST(LedgerOutbox, ASuppressedReplyIsRecordedWithWhy) {
