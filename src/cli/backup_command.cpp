@@ -31,10 +31,9 @@ int run_backup(const BackupOptions& options) {
     return print_problem({options.destination, "is a folder; the backup is one file",
                           "name the file, e.g. " + (destination / "ledger.db").string()});
   if (!std::filesystem::is_directory(folder, missing))
-    return print_problem({options.destination,
-                          "the folder " + folder.string() + " does not exist",
-                          "create it first (mkdir -p " + folder.string() +
-                              "), or back up into an existing folder"});
+    return print_problem(
+        {options.destination, "the folder " + folder.string() + " does not exist",
+         "create it first (mkdir -p " + folder.string() + "), or back up into an existing folder"});
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());

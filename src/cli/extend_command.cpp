@@ -88,18 +88,16 @@ int run_extend(const ExtendOptions& options) {
     if (!*audit)
       return print_problem(
           {options.target,
-           fmt::format("group {} has no extension of {} to revoke", options.group,
-                       options.target),
+           fmt::format("group {} has no extension of {} to revoke", options.group, options.target),
            "`mailroom ledger --group " + options.group + "` shows the extensions in force"});
     auto after = current_due(*ledger, *owed);
     if (!after)
       return print_problem(after.error());
-    std::cout << fmt::format("Revoked the extension of {} for group {}: due {} (was {}); audit "
-                             "#{} by {}\n",
-                             options.target, options.group,
-                             deadline::format_local(*after, course->zone),
-                             deadline::format_local(*current, course->zone), **audit,
-                             actor.unix_user);
+    std::cout << fmt::format(
+        "Revoked the extension of {} for group {}: due {} (was {}); audit "
+        "#{} by {}\n",
+        options.target, options.group, deadline::format_local(*after, course->zone),
+        deadline::format_local(*current, course->zone), **audit, actor.unix_user);
     return 0;
   }
   if (options.until.empty())
@@ -111,20 +109,19 @@ int run_extend(const ExtendOptions& options) {
   // An "extension" to before the due time in force takes time away from the group: a
   // typo (wrong month, UTC read as local) more often than a decision.
   if (*until < *current && !options.earlier)
-    return print_problem(
-        {options.until,
-         fmt::format("{} is before the due time in force, {}",
-                     deadline::format_local(*until, course->zone),
-                     deadline::format_local(*current, course->zone)),
-         "check the date; if an earlier due time is meant, add --earlier"});
+    return print_problem({options.until,
+                          fmt::format("{} is before the due time in force, {}",
+                                      deadline::format_local(*until, course->zone),
+                                      deadline::format_local(*current, course->zone)),
+                          "check the date; if an earlier due time is meant, add --earlier"});
   auto audit = ledger->extend({0, options.group, target->deliverable, lecture, *until}, actor,
                               options.reason);
   if (!audit)
     return print_problem(audit.error());
-  std::cout << fmt::format(
-      "Extended {} for group {}: due {} (was {}); audit #{} by {}\n", options.target, options.group,
-      deadline::format_local(*until, course->zone), deadline::format_local(*current, course->zone),
-      *audit, actor.unix_user);
+  std::cout << fmt::format("Extended {} for group {}: due {} (was {}); audit #{} by {}\n",
+                           options.target, options.group,
+                           deadline::format_local(*until, course->zone),
+                           deadline::format_local(*current, course->zone), *audit, actor.unix_user);
   return 0;
 }
 

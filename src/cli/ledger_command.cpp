@@ -140,6 +140,55 @@ void print_review_footer(const std::vector<ledger::ReviewItem>& queue) {
                            queue.size(), ids);
 }
 
+// The mails on the review queue that are no version of any instance (an unknown sender,
+// a question, a guess at an instance the group does not owe): one needs-review row each,
+// with the classifier's guess for deliverable, lecture and group, so that
+// `--status needs-review` lists every mail `mailroom review` does.
+std::vector<pipeline::InstanceStatus>
+review_rows(const std::vector<ledger::ReviewItem>& queue,
+            const std::vector<pipeline::InstanceStatus>& instances,
+            const std::vector<ledger::MailRow>& mails, const rules::Course& course) {
+  std::vector<pipeline::InstanceStatus> rows;
+  for (const auto& item : queue) {
+    const bool shown = std::any_of(instances.begin(), instances.end(), [&](const auto& row) {
+      return std::any_of(row.versions.begin(), row.versions.end(),
+                         [&](const auto& version) { return version.mail_id == item.mail_id; });
+    });
+    const auto mail = std::find_if(mails.begin(), mails.end(),
+                                   [&](const auto& m) { return m.id == item.mail_id; });
+    if (shown || mail == mails.end() || std::any_of(rows.begin(), rows.end(), [&](const auto& row) {
+          return row.counting->mail_id == item.mail_id;
+        }))
+      continue;
+    pipeline::InstanceStatus row;
+    row.status = pipeline::Status::needs_review;
+    const auto* deliverable = mail->deliverable ? course.deliverable(*mail->deliverable) : nullptr;
+    if (deliverable)
+      row.instance.deliverable = deliverable->name;
+    if (mail->lecture)
+      row.instance.lecture = pipeline::parse_iso_date(*mail->lecture);
+    row.instance.group = mail->group;
+    if (deliverable && (!deliverable->per_lecture || row.instance.lecture))
+      if (auto due = deadline::due_at(course, *deliverable, row.instance.lecture)) {
+        row.instance.due = *due;
+        row.effective_due = *due;
+      }
+    pipeline::JudgedVersion version;
+    version.mail_id = mail->id;
+    version.received_at = mail->received_at;
+    version.held = true;
+    if (row.instance.due != core::Instant{}) {
+      const auto judged = deadline::judge(row.instance.due, deliverable->grace, mail->received_at);
+      version.verdict = judged.verdict;
+      version.late_by = judged.late_by;
+    }
+    row.versions.push_back(version);
+    row.counting = version;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 int run_ledger(const LedgerOptions& options) {
   if (options.status.starts_with("reply-")) {
     const std::string state = options.status.substr(6);
@@ -181,7 +230,14 @@ int run_ledger(const LedgerOptions& options) {
   auto records = read_staff_records(*ledger);
   if (!records)
     return print_problem(records.error());
-  const auto rows = statuses_as_of(*records, *course, now);
+  // The mails that had arrived by then and still need a person.
+  StaffRecords arrived = *records;
+  std::erase_if(arrived.mails, [&](const ledger::MailRow& mail) { return mail.received_at > now; });
+  const auto queue = review_queue_at(arrived, *course, {});
+  auto rows = statuses_as_of(*records, *course, now);
+  const std::size_t instance_rows = rows.size();
+  for (auto& row : review_rows(queue, rows, arrived.mails, *course))
+    rows.push_back(std::move(row));
 
   Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
                "versions", "extended_until", "counting_mail"});
@@ -189,10 +245,20 @@ int run_ledger(const LedgerOptions& options) {
                 "received", "late by", "versions", "mail"});
   std::size_t shown = 0;
   std::size_t listed_rows = 0;
-  for (const auto& row : rows) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
     const auto& instance = row.instance;
+    // A review row that names no deliverable instance has no deliverable or due to show.
+    const bool owed = i < instance_rows;
+    const std::optional<std::string> deliverable =
+        instance.deliverable.empty() ? std::nullopt : std::optional{instance.deliverable};
+    const std::optional<std::string> due = owed || instance.due != core::Instant{}
+                                               ? std::optional{core::to_iso_utc(instance.due)}
+                                               : std::nullopt;
+    const std::string due_local =
+        due ? deadline::format_local(instance.due, course->zone) : std::string("-");
     // A lecture slot no group is assigned to owes nothing yet: not a row unless asked.
-    if (!instance.group && !options.all)
+    if (owed && !instance.group && !options.all)
       continue;
     ++listed_rows;
     if (wanted_status && row.status != *wanted_status)
@@ -211,10 +277,10 @@ int run_ledger(const LedgerOptions& options) {
         counting ? std::optional<std::int64_t>{counting->late_by.count()} : std::nullopt;
     if (options.json) {
       JsonObject record;
-      record.add("deliverable", instance.deliverable);
+      record.add("deliverable", deliverable);
       record.add("lecture", lecture_text(instance));
       record.add("group", instance.group);
-      record.add("due", core::to_iso_utc(instance.due));
+      record.add("due", due);
       record.add("status", pipeline::to_string(row.status));
       record.add("extended_until", row.extended_until
                                        ? std::optional{core::to_iso_utc(*row.extended_until)}
@@ -245,21 +311,21 @@ int run_ledger(const LedgerOptions& options) {
       std::cout << record.str() << "\n";
       continue;
     }
-    table.add({instance.deliverable, lecture_text(instance).value_or(""),
-               instance.group.value_or(""), core::to_iso_utc(instance.due),
-               pipeline::to_string(row.status), received.value_or(""),
-               late_by ? std::to_string(*late_by) : "", std::to_string(row.versions.size()),
+    table.add({deliverable.value_or(""), lecture_text(instance).value_or(""),
+               instance.group.value_or(""), due.value_or(""), pipeline::to_string(row.status),
+               received.value_or(""), late_by ? std::to_string(*late_by) : "",
+               std::to_string(row.versions.size()),
                row.extended_until ? core::to_iso_utc(*row.extended_until) : "",
                counting ? std::to_string(counting->mail_id) : ""});
     std::string status = pipeline::to_string(row.status);
     if (row.extended_until)
       status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";
-    people.add(
-        {deadline::format_local(instance.due, course->zone), instance.deliverable,
-         lecture_text(instance).value_or("-"), instance.group.value_or("(unassigned)"), status,
-         counting ? deadline::format_local(counting->received_at, course->zone) : "-",
-         late_by && *late_by > 0 ? deadline::format_duration(counting->late_by) : "-",
-         std::to_string(row.versions.size()), counting ? std::to_string(counting->mail_id) : "-"});
+    people.add({due_local, deliverable.value_or("-"), lecture_text(instance).value_or("-"),
+                instance.group.value_or(owed ? "(unassigned)" : "-"), status,
+                counting ? deadline::format_local(counting->received_at, course->zone) : "-",
+                late_by && *late_by > 0 ? deadline::format_duration(counting->late_by) : "-",
+                std::to_string(row.versions.size()),
+                counting ? std::to_string(counting->mail_id) : "-"});
   }
   if (options.json)
     return 0;
@@ -271,11 +337,7 @@ int run_ledger(const LedgerOptions& options) {
                            course->term, shown, listed_rows,
                            deadline::format_local(now, course->zone));
   people.print(std::cout);
-  // The mails that had arrived by then and still need a person.
-  StaffRecords received = *records;
-  std::erase_if(received.mails,
-                [&](const ledger::MailRow& mail) { return mail.received_at > now; });
-  print_review_footer(review_queue_at(received, *course, {}));
+  print_review_footer(queue);
   return 0;
 }
 

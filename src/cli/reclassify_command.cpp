@@ -44,12 +44,11 @@ std::string listed(const std::vector<std::string>& values) {
 std::string staff_decision_key(const pipeline::Decision& decision) {
   const auto& c = decision.classification;
   return ".staff." +
-         archive::sha256_hex(fmt::format(
-                                 "{}|{}|{}|{}|{}", c.kind,
-                                 c.lecture ? rules::iso_date(*c.lecture) : std::string{},
-                                 c.group.value_or(""),
-                                 deadline::to_string(decision.judgement->verdict),
-                                 decision.judgement->late_by.count()))
+         archive::sha256_hex(fmt::format("{}|{}|{}|{}|{}", c.kind,
+                                         c.lecture ? rules::iso_date(*c.lecture) : std::string{},
+                                         c.group.value_or(""),
+                                         deadline::to_string(decision.judgement->verdict),
+                                         decision.judgement->late_by.count()))
              .substr(0, 12);
 }
 
@@ -100,8 +99,7 @@ reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePa
   // Staff settled it by hand, however long it waited: max_reply_age keeps the daemon from
   // answering a stale backlog, not this.
   plan.gates.max_reply_age = std::chrono::seconds::max();
-  auto reply =
-      daemon::outgoing_reply(decision, course, plan, now, staff_decision_key(decision));
+  auto reply = daemon::outgoing_reply(decision, course, plan, now, staff_decision_key(decision));
   if (!reply)
     why_not = "no reply is due for this mail";
   return reply;
@@ -143,8 +141,8 @@ int run_reclassify(const ReclassifyOptions& options) {
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
   std::string why_not;
-  auto reply = reply_for_staff_decision(options, *paths, *course, **mail, *target, *group,
-                                        *ledger, actor.at, why_not);
+  auto reply = reply_for_staff_decision(options, *paths, *course, **mail, *target, *group, *ledger,
+                                        actor.at, why_not);
   if (!reply)
     return print_problem(reply.error());
   ledger::Reclassification change;

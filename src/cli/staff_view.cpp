@@ -1,13 +1,14 @@
 #include "cli/staff_view.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace mailroom::cli {
 
 std::string shell_quoted(const std::string& text) {
   const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("/._-+:@=,").find(c) !=
-                                                               std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("/._-+:@=,").find(c) != std::string_view::npos;
   });
   if (plain)
     return text;

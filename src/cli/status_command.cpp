@@ -47,10 +47,10 @@ struct Counts {
   std::size_t bounced = 0;
 };
 
-core::Result<Counts> count(const StaffRecords& records, const rules::Course& course,
-                           core::Instant now) {
-  const auto today = pipeline::parse_iso_date(
-      deadline::format_local_iso(now, course.zone).substr(0, 10));
+core::Result<Counts> count_mail_and_replies(const StaffRecords& records,
+                                            const rules::Course& course, core::Instant now) {
+  const auto today =
+      pipeline::parse_iso_date(deadline::format_local_iso(now, course.zone).substr(0, 10));
   auto midnight = deadline::local_instant(course, *today, std::chrono::seconds{0});
   if (!midnight)
     return std::unexpected(midnight.error());
@@ -108,7 +108,7 @@ int run_status(const StatusOptions& options) {
   auto records = read_staff_records(*ledger);
   if (!records)
     return print_problem(records.error());
-  auto counts = count(*records, *course, now);
+  auto counts = count_mail_and_replies(*records, *course, now);
   if (!counts)
     return print_problem(counts.error());
   const auto review = review_queue_at(*records, *course, where).size();
@@ -142,8 +142,9 @@ int run_status(const StatusOptions& options) {
     for (const auto& row : next) {
       JsonObject item;
       item.add("deliverable", row.instance.deliverable);
-      item.add("lecture", row.instance.lecture ? std::optional{rules::iso_date(*row.instance.lecture)}
-                                               : std::nullopt);
+      item.add("lecture", row.instance.lecture
+                              ? std::optional{rules::iso_date(*row.instance.lecture)}
+                              : std::nullopt);
       item.add("group", row.instance.group);
       item.add("due", core::to_iso_utc(row.effective_due));
       item.add("status", pipeline::to_string(row.status));

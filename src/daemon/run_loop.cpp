@@ -163,9 +163,7 @@ private:
   // After each poll, what `mailroom status` shows: the poll, the connection, the next poll.
   void save_status(std::optional<mailbox::Retry> retry, std::optional<core::Instant> next_poll,
                    int failures) {
-    m_status.connection = !retry                             ? "ok"
-                          : retry == mailbox::Retry::never ? "blocked"
-                                                           : "retrying";
+    m_status.connection = !retry ? "ok" : retry == mailbox::Retry::never ? "blocked" : "retrying";
     m_status.failures_in_a_row = failures;
     m_status.next_poll_at = next_poll;
     m_status.stopped_at = next_poll ? std::nullopt : std::optional{now()};
@@ -317,7 +315,7 @@ private:
                                          .count());
     sd_notify(0, ("STATUS=" + status).c_str());
     m_status.last_poll_at = now();
-    m_status.outcome = poll.failure ? poll.failure->problem.to_string()
+    m_status.outcome = poll.failure      ? poll.failure->problem.to_string()
                        : m_ingest_failed ? "stopped at a mail the state folder could not take"
                                          : "ok";
     m_status.recorded = m_counts.recorded;

@@ -60,8 +60,7 @@ core::Result<std::optional<DaemonStatus>> read_status(const std::filesystem::pat
   if (!text)
     return std::unexpected(text.error());
   try {
-    const auto object =
-        Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
+    const auto object = Poco::JSON::Parser().parse(*text).extract<Poco::JSON::Object::Ptr>();
     DaemonStatus status;
     status.pid = static_cast<long>(object->getValue<Poco::Int64>("pid"));
     status.mailbox = object->getValue<std::string>("mailbox");

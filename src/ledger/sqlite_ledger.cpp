@@ -919,8 +919,8 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
       auto group = nullable(change.group);
       session << "INSERT INTO reclassifications(mail_id, deliverable, lecture, grp, "
                  "audit_id) VALUES(?, ?, ?, ?, ?)",
-          use(mail_id), useRef(change.deliverable), use(lecture), use(group),
-          useRef(done.audit_id), now;
+          use(mail_id), useRef(change.deliverable), use(lecture), use(group), useRef(done.audit_id),
+          now;
       if (reply) {
         Poco::Int64 answered = 0;
         session << "SELECT count(*) FROM replies WHERE mail_id = ? AND message_id = ?",
@@ -973,15 +973,14 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_extension(const ExtensionRo
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(session, [&]() -> std::optional<Id> {
-      const auto ids = in_force(session, "extensions", which.group, which.deliverable,
-                                which.lecture);
+      const auto ids =
+          in_force(session, "extensions", which.group, which.deliverable, which.lecture);
       if (ids.empty())
         return std::nullopt;
       const std::string what =
           fmt::format("group {} {}{} (extension #{})", which.group, which.deliverable,
                       which.lecture ? "@" + *which.lecture : "", ids.front());
-      const Id audit_id =
-          m_impl->audit_row(actor, "revoke-extension", what, reason, std::nullopt);
+      const Id audit_id = m_impl->audit_row(actor, "revoke-extension", what, reason, std::nullopt);
       // The latest extension only: the one before it, if any, is in force again.
       const Poco::Int64 latest = ids.front();
       session << "UPDATE extensions SET revoked_audit_id = ? WHERE id = ?", useRef(audit_id),
@@ -997,8 +996,7 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_excusal(const ExcusalRow& w
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(session, [&]() -> std::optional<Id> {
-      const auto ids = in_force(session, "excusals", which.group, which.deliverable,
-                                which.lecture);
+      const auto ids = in_force(session, "excusals", which.group, which.deliverable, which.lecture);
       if (ids.empty())
         return std::nullopt;
       const std::string what = fmt::format("group {} {}{}", which.group, which.deliverable,

@@ -101,8 +101,8 @@ std::string dismiss_command(const MailRow& mail, const std::string& reason) {
 }
 
 std::optional<ReviewItem> review_item(const MailRow& mail, const rules::Course& course) {
-  ReviewItem item{mail.id, mail.received_at, mail.from, mail.subject, ReviewReason::needs_review,
-                  "", {}};
+  ReviewItem item{
+      mail.id, mail.received_at, mail.from, mail.subject, ReviewReason::needs_review, "", {}};
   if (mail.kind == classify::k_needs_review) {
     if (has_prefix(mail.review_reasons, "arrival mismatch"))
       item.reason = ReviewReason::arrival_check;
@@ -110,11 +110,20 @@ std::optional<ReviewItem> review_item(const MailRow& mail, const rules::Course& 
       item.reason = ReviewReason::unverified_sender;
     item.why = joined(mail.review_reasons);
     item.settle = {reclassify_command(mail, course), dismiss_command(mail, "not a submission")};
+    // Excusing is the answer when the group owes that instance and the mail explains why
+    // it will not come (or came held and late for a reason staff accept).
     if (mail.deliverable && mail.group)
-      if (const auto* d = course.deliverable(*mail.deliverable))
-        item.settle.push_back(fmt::format(
-            "mailroom excuse {} {}{} --reason \"...\"", *mail.group, d->name,
-            d->per_lecture ? "@" + mail.lecture.value_or("LECTURE") : std::string{}));
+      if (const auto* d = course.deliverable(*mail.deliverable)) {
+        const auto lecture = date_of(mail.lecture);
+        const auto instances = deadline::instances(course);
+        const bool owed = std::any_of(instances.begin(), instances.end(), [&](const auto& i) {
+          return i.deliverable == d->name && i.group == mail.group && i.lecture == lecture;
+        });
+        if (owed)
+          item.settle.push_back(fmt::format("mailroom excuse {} {}{} --reason \"...\"", *mail.group,
+                                            d->name,
+                                            lecture ? "@" + rules::iso_date(*lecture) : ""));
+      }
     return item;
   }
   if (mail.kind == classify::k_unknown_sender) {
@@ -166,20 +175,18 @@ std::vector<ReviewItem> review_queue(const std::vector<MailRow>& mails,
     if (mail == mails.end() ||
         std::find(dismissed.begin(), dismissed.end(), mail->id) != dismissed.end())
       continue;
-    ReviewItem item{mail->id,
-                    reply.sent_at.value_or(reply.created_at),
-                    mail->from,
-                    mail->subject,
-                    ReviewReason::bounce,
-                    fmt::format("the {} to {} bounced: {}", reply.kind, reply.recipient,
-                                reply.last_error),
-                    {"fix the address in roster.csv, then " +
-                     dismiss_command(*mail, "address fixed")}};
+    ReviewItem item{
+        mail->id,
+        reply.sent_at.value_or(reply.created_at),
+        mail->from,
+        mail->subject,
+        ReviewReason::bounce,
+        fmt::format("the {} to {} bounced: {}", reply.kind, reply.recipient, reply.last_error),
+        {"fix the address in roster.csv, then " + dismiss_command(*mail, "address fixed")}};
     queue.push_back(std::move(item));
   }
-  std::stable_sort(queue.begin(), queue.end(), [](const ReviewItem& a, const ReviewItem& b) {
-    return a.at < b.at;
-  });
+  std::stable_sort(queue.begin(), queue.end(),
+                   [](const ReviewItem& a, const ReviewItem& b) { return a.at < b.at; });
   return queue;
 }
 

@@ -95,11 +95,10 @@ Checked<std::vector<Student>> parse_roster(const SourceText& source) {
       const auto& [group, line] = it->second;
       const auto& earlier = students_by_line.at(line);
       if (group != student.group)
-        problems.push_back(
-            {at(source, row.line),
-             fmt::format("{} is in group {} here and in group {} on line {}", student.email,
-                         student.group, group, line),
-             "an address belongs to one group only; remove one of the rows"});
+        problems.push_back({at(source, row.line),
+                            fmt::format("{} is in group {} here and in group {} on line {}",
+                                        student.email, student.group, group, line),
+                            "an address belongs to one group only; remove one of the rows"});
       else if (earlier.email != student.email)
         problems.push_back({at(source, row.line),
                             fmt::format("{} is {} of line {} in another letter case", student.email,
