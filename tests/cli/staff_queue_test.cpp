@@ -257,7 +257,7 @@ TEST(StaffQueue, UnknownFilterValuesAreErrorsListingTheValidOnes) {
   const auto deliverable = term.run("ledger --deliverable slidez");
   EXPECT_EQ(deliverable.exit_code, 1);
   EXPECT_TRUE(deliverable.err.starts_with("--deliverable: no deliverable 'slidez'; use one of: "
-                                          "slides, summary, proposal, final-report\n"))
+                                          "final-report, proposal, slides, summary\n"))
       << deliverable.err;
   const auto lecture = term.run("ledger --lecture 2025-13-01");
   EXPECT_EQ(lecture.exit_code, 1);
