@@ -181,7 +181,7 @@ std::vector<ReviewItem> review_queue(const std::vector<MailRow>& mails,
         mail->from,
         mail->subject,
         ReviewReason::bounce,
-        fmt::format("the {} to {} bounced: {}", reply.kind, reply.recipient, reply.last_error),
+        fmt::format("the {} to {}: {}", reply.kind, reply.recipient, reply.last_error),
         {"fix the address in roster.csv, then " + dismiss_command(*mail, "address fixed")}};
     queue.push_back(std::move(item));
   }
