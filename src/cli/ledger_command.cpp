@@ -141,9 +141,9 @@ void print_review_footer(const std::vector<ledger::ReviewItem>& queue) {
 }
 
 // The mails on the review queue that are no version of any instance (an unknown sender,
-// a question, a guess at an instance the group does not owe): one needs-review row each,
-// with the classifier's guess for deliverable, lecture and group, so that
-// `--status needs-review` lists every mail `mailroom review` does.
+// a question, a guess at an instance the group does not owe): one row each, with the
+// classifier's guess for deliverable, lecture and group, so that `--status needs-review`
+// lists every mail `mailroom review` does.
 std::vector<pipeline::InstanceStatus>
 review_rows(const std::vector<ledger::ReviewItem>& queue,
             const std::vector<pipeline::InstanceStatus>& instances,
@@ -236,8 +236,10 @@ int run_ledger(const LedgerOptions& options) {
   const auto queue = review_queue_at(arrived, *course, {});
   auto rows = statuses_as_of(*records, *course, now);
   const std::size_t instance_rows = rows.size();
-  for (auto& row : review_rows(queue, rows, arrived.mails, *course))
-    rows.push_back(std::move(row));
+  // Only when asked for: a default export stays one record per instance and group.
+  if (wanted_status == pipeline::Status::needs_review)
+    for (auto& row : review_rows(queue, rows, arrived.mails, *course))
+      rows.push_back(std::move(row));
 
   Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
                "versions", "extended_until", "counting_mail"});

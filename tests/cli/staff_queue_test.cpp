@@ -162,6 +162,10 @@ TEST(StaffQueue, LedgerNeedsReviewListsTheSameMailsAndTheFooterNamesTheIds) {
   EXPECT_EQ(text_of(unclear, "group"), "2");
   EXPECT_EQ(text_of(unclear, "due"), "2025-10-06T14:30:00Z");
 
+  // An export without the filter stays one record per instance and group.
+  for (const auto& row : json_lines(term.run("ledger --json --now 2025-12-31T00:00:00Z").out))
+    EXPECT_FALSE(row->isNull("deliverable"));
+
   const auto table = term.run("ledger --now 2025-12-31T00:00:00Z");
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find(fmt::format("4 mail(s) need a person: {} (question), {} "
