@@ -221,6 +221,16 @@ TEST(StaffQueue, AnExtensionChangesTheAsOfViewAndItsRevocationTakesItBack) {
             std::string::npos)
       << revoked.out;
   EXPECT_EQ(late(), "late");
+  // Meant: an earlier due time, with --earlier, makes the late slides later still.
+  ASSERT_EQ(term.run("extend 3 slides@2025-11-04 --until '2025-11-03 10:00' --earlier --reason "
+                     "'room moved'")
+                .exit_code,
+            0);
+  EXPECT_EQ(term.ledger("--now 2025-11-10T00:00:00Z")
+                .at("slides@2025-11-04/3")
+                ->getValue<long>("late_by_seconds"),
+            31 * 60);
+  ASSERT_EQ(term.run("extend 3 slides@2025-11-04 --revoke --reason 'room is back'").exit_code, 0);
   const auto again = term.run("extend 3 slides@2025-11-04 --revoke --reason twice");
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("group 3 has no extension of slides@2025-11-04 to revoke"),
