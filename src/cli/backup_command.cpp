@@ -22,6 +22,18 @@ int run_backup(const BackupOptions& options) {
   auto paths = daemon::staff_paths(options.config, options.state_dir, "", daemon::NeedRules::no);
   if (!paths)
     return print_problem(paths.error());
+  // Checked before the copy: SQLite's own error for a missing folder names the ledger.
+  const std::filesystem::path destination(options.destination);
+  const auto folder =
+      destination.parent_path().empty() ? std::filesystem::path(".") : destination.parent_path();
+  std::error_code missing;
+  if (std::filesystem::is_directory(destination, missing))
+    return print_problem({options.destination, "is a folder; the backup is one file",
+                          "name the file, e.g. " + (destination / "ledger.db").string()});
+  if (!std::filesystem::is_directory(folder, missing))
+    return print_problem(
+        {options.destination, "the folder " + folder.string() + " does not exist",
+         "create it first (mkdir -p " + folder.string() + "), or back up into an existing folder"});
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());

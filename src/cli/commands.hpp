@@ -20,6 +20,9 @@ void add_excuse_command(CLI::App& app, int& exit_code);
 void add_reclassify_command(CLI::App& app, int& exit_code);
 void add_reprocess_command(CLI::App& app, int& exit_code);
 void add_backup_command(CLI::App& app, int& exit_code);
+void add_review_command(CLI::App& app, int& exit_code);
+void add_dismiss_command(CLI::App& app, int& exit_code);
+void add_status_command(CLI::App& app, int& exit_code);
 
 // `check --config`: the config file, its rules, and a login to its servers.
 int run_config_check(const std::string& config_file);

@@ -23,6 +23,7 @@ struct ExcuseOptions {
   std::string group;
   std::string target;
   std::string reason;
+  bool revoke = false;
 };
 
 int run_excuse(const ExcuseOptions& options) {
@@ -59,6 +60,21 @@ int run_excuse(const ExcuseOptions& options) {
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
   auto lecture = target->lecture ? std::optional{rules::iso_date(*target->lecture)} : std::nullopt;
+  if (options.revoke) {
+    auto revoked = ledger->revoke_excusal({0, options.group, target->deliverable, lecture}, actor,
+                                          options.reason);
+    if (!revoked)
+      return print_problem(revoked.error());
+    if (!*revoked)
+      return print_problem(
+          {options.target,
+           fmt::format("group {} is not excused from {}", options.group, options.target),
+           "`mailroom ledger --status excused` lists the excusals in force"});
+    std::cout << fmt::format("Group {} owes {} again (due {}); audit #{} by {}\n", options.group,
+                             options.target, deadline::format_local(owed->due, course->zone),
+                             **revoked, actor.unix_user);
+    return 0;
+  }
   auto audit =
       ledger->excuse({0, options.group, target->deliverable, lecture}, actor, options.reason);
   if (!audit)
@@ -79,6 +95,8 @@ void add_excuse_command(CLI::App& app, int& exit_code) {
       ->add_option("DELIVERABLE", options->target, "DELIVERABLE[@LECTURE], e.g. slides@2025-10-07")
       ->required();
   command->add_option("--reason", options->reason, "Why (kept in the audit trail)")->required();
+  command->add_flag("--revoke", options->revoke,
+                    "Take the excusal back: the group owes the deliverable again");
   command->add_option("--config", options->config, "Config file (reads rules and state_dir)");
   command->add_option("--state", options->state_dir, "State folder");
   command->add_option("--rules", options->rules_dir, "Rules folder");

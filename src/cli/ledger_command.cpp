@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -28,6 +30,7 @@ struct LedgerOptions {
   std::string deliverable;
   std::string lecture;
   std::string now;
+  bool all = false;
 };
 
 std::optional<std::string> lecture_text(const deadline::Instance& instance) {
@@ -91,6 +94,101 @@ int run_reply_status(const LedgerOptions& options, const std::string& state) {
   return 0;
 }
 
+std::string listed(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& value : values)
+    out += (out.empty() ? "" : ", ") + value;
+  return out;
+}
+
+// An unknown --group, --deliverable or --lecture is an error listing the valid values:
+// an empty table would look like "nothing owed".
+std::optional<core::Problem> unknown_filter(const LedgerOptions& options,
+                                            const rules::Course& course) {
+  const auto groups = course.groups();
+  if (!options.group.empty() &&
+      std::find(groups.begin(), groups.end(), options.group) == groups.end())
+    return core::Problem{"--group", "no group '" + options.group + "' on the roster",
+                         "use one of: " + listed(groups)};
+  std::vector<std::string> deliverables;
+  for (const auto& deliverable : course.deliverables)
+    deliverables.push_back(deliverable.name);
+  if (!options.deliverable.empty() && !course.deliverable(options.deliverable))
+    return core::Problem{"--deliverable", "no deliverable '" + options.deliverable + "'",
+                         "use one of: " + listed(deliverables)};
+  if (!options.lecture.empty()) {
+    std::vector<std::string> lectures;
+    for (const auto& lecture : course.lectures)
+      lectures.push_back(rules::iso_date(lecture.date));
+    if (std::find(lectures.begin(), lectures.end(), options.lecture) == lectures.end())
+      return core::Problem{"--lecture", "no lecture on " + options.lecture,
+                           "use a lecture date (YYYY-MM-DD) of the course: " + listed(lectures)};
+  }
+  return std::nullopt;
+}
+
+// What the footer says: the mails that need a person, by id, and where to settle them.
+void print_review_footer(const std::vector<pipeline::ReviewItem>& queue) {
+  if (queue.empty())
+    return;
+  std::string ids;
+  for (const auto& item : queue)
+    ids += fmt::format("{}{} ({})", ids.empty() ? "" : ", ", item.mail_id,
+                       pipeline::to_string(item.reason));
+  std::cout << fmt::format("\n{} mail(s) need a person: {}. `mailroom review` says how to "
+                           "settle each; `mailroom show ID` shows one.\n",
+                           queue.size(), ids);
+}
+
+// The mails on the review queue that are no version of any instance (an unknown sender,
+// a question, a guess at an instance the group does not owe): one row each, with the
+// classifier's guess for deliverable, lecture and group, so that `--status needs-review`
+// lists every mail `mailroom review` does.
+std::vector<judge::InstanceStatus> review_rows(const std::vector<pipeline::ReviewItem>& queue,
+                                               const std::vector<judge::InstanceStatus>& instances,
+                                               const std::vector<pipeline::MailRow>& mails,
+                                               const rules::Course& course) {
+  std::vector<judge::InstanceStatus> rows;
+  for (const auto& item : queue) {
+    const bool shown = std::any_of(instances.begin(), instances.end(), [&](const auto& row) {
+      return std::any_of(row.versions.begin(), row.versions.end(),
+                         [&](const auto& version) { return version.mail_id == item.mail_id; });
+    });
+    const auto mail = std::find_if(mails.begin(), mails.end(),
+                                   [&](const auto& m) { return m.id == item.mail_id; });
+    if (shown || mail == mails.end() || std::any_of(rows.begin(), rows.end(), [&](const auto& row) {
+          return row.counting->mail_id == item.mail_id;
+        }))
+      continue;
+    judge::InstanceStatus row;
+    row.status = judge::Status::needs_review;
+    const auto* deliverable = mail->deliverable ? course.deliverable(*mail->deliverable) : nullptr;
+    if (deliverable)
+      row.instance.deliverable = deliverable->name;
+    if (mail->lecture)
+      row.instance.lecture = judge::parse_iso_date(*mail->lecture);
+    row.instance.group = mail->group;
+    if (deliverable && (!deliverable->per_lecture || row.instance.lecture))
+      if (auto due = deadline::due_at(course, *deliverable, row.instance.lecture)) {
+        row.instance.due = *due;
+        row.effective_due = *due;
+      }
+    judge::JudgedVersion version;
+    version.mail_id = mail->id;
+    version.received_at = mail->received_at;
+    version.held = true;
+    if (row.instance.due != core::Instant{}) {
+      const auto judged = deadline::judge(row.instance.due, deliverable->grace, mail->received_at);
+      version.verdict = judged.verdict;
+      version.late_by = judged.late_by;
+    }
+    row.versions.push_back(version);
+    row.counting = version;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 int run_ledger(const LedgerOptions& options) {
   if (options.status.starts_with("reply-")) {
     const std::string state = options.status.substr(6);
@@ -115,8 +213,10 @@ int run_ledger(const LedgerOptions& options) {
       return print_problem({"--status", "unknown status '" + options.status + "'",
                             "use pending, on-time, late, missing, extended, excused or "
                             "needs-review; for replies, reply-failed, reply-bounced, "
-                            "reply-queued, reply-sent or reply-suppressed"});
+                            "reply-queued, reply-sending, reply-sent or reply-suppressed"});
   }
+  if (auto unknown = unknown_filter(options, *course))
+    return print_problem(*unknown);
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {
     auto fixed = judge::parse_staff_time(options.now, *course);
@@ -127,29 +227,43 @@ int run_ledger(const LedgerOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
-  auto mails = ledger->mails();
-  auto extensions = ledger->extensions();
-  auto excusals = ledger->excusals();
-  for (const auto* failed :
-       {mails ? nullptr : &mails.error(), extensions ? nullptr : &extensions.error(),
-        excusals ? nullptr : &excusals.error()})
-    if (failed)
-      return print_problem(*failed);
-  std::map<pipeline::Id, const pipeline::MailRow*> by_id;
-  for (const auto& mail : *mails)
-    by_id[mail.id] = &mail;
-
-  const auto rows = judge::ledger_status(
-      deadline::instances(*course), pipeline::versions_of(*mails, *course),
-      pipeline::extensions_of(*extensions), pipeline::excusals_of(*excusals), now);
+  auto records = read_staff_records(*ledger);
+  if (!records)
+    return print_problem(records.error());
+  // The mails that had arrived by then and still need a person.
+  StaffRecords arrived = *records;
+  std::erase_if(arrived.mails,
+                [&](const pipeline::MailRow& mail) { return mail.received_at > now; });
+  const auto queue = review_queue_at(arrived, *course, {});
+  auto rows = statuses_as_of(*records, *course, now);
+  const std::size_t instance_rows = rows.size();
+  // Only when asked for: a default export stays one record per instance and group.
+  if (wanted_status == judge::Status::needs_review)
+    for (auto& row : review_rows(queue, rows, arrived.mails, *course))
+      rows.push_back(std::move(row));
 
   Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
                "versions", "extended_until", "counting_mail"});
   Table people({"due (" + course->zone + ")", "deliverable", "lecture", "group", "status",
                 "received", "late by", "versions", "mail"});
   std::size_t shown = 0;
-  for (const auto& row : rows) {
+  std::size_t listed_rows = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
     const auto& instance = row.instance;
+    // A review row that names no deliverable instance has no deliverable or due to show.
+    const bool owed = i < instance_rows;
+    const std::optional<std::string> deliverable =
+        instance.deliverable.empty() ? std::nullopt : std::optional{instance.deliverable};
+    const std::optional<std::string> due = owed || instance.due != core::Instant{}
+                                               ? std::optional{core::to_iso_utc(instance.due)}
+                                               : std::nullopt;
+    const std::string due_local =
+        due ? deadline::format_local(instance.due, course->zone) : std::string("-");
+    // A lecture slot no group is assigned to owes nothing yet: not a row unless asked.
+    if (owed && !instance.group && !options.all)
+      continue;
+    ++listed_rows;
     if (wanted_status && row.status != *wanted_status)
       continue;
     if (!options.group.empty() && instance.group.value_or("") != options.group)
@@ -166,10 +280,10 @@ int run_ledger(const LedgerOptions& options) {
         counting ? std::optional<std::int64_t>{counting->late_by.count()} : std::nullopt;
     if (options.json) {
       JsonObject record;
-      record.add("deliverable", instance.deliverable);
+      record.add("deliverable", deliverable);
       record.add("lecture", lecture_text(instance));
       record.add("group", instance.group);
-      record.add("due", core::to_iso_utc(instance.due));
+      record.add("due", due);
       record.add("status", judge::to_string(row.status));
       record.add("extended_until", row.extended_until
                                        ? std::optional{core::to_iso_utc(*row.extended_until)}
@@ -185,14 +299,14 @@ int run_ledger(const LedgerOptions& options) {
         item.add("received_at", core::to_iso_utc(version.received_at));
         item.add("verdict", deadline::to_string(version.verdict));
         item.add("late_by_seconds", static_cast<std::int64_t>(version.late_by.count()));
-        // Held: needs-review (arrival mismatch, unverified sender); counts for nothing yet.
+        // Held: needs-review (unclear, arrival mismatch, unverified sender); counts for
+        // nothing yet.
         item.add("held", version.held);
         item.add("sender", sender_name(version.trust));
         std::vector<std::string> files;
-        if (by_id.contains(version.mail_id))
-          if (auto list = ledger->attachments(version.mail_id))
-            for (const auto& file : *list)
-              files.push_back(file.original_name);
+        if (auto list = ledger->attachments(version.mail_id))
+          for (const auto& file : *list)
+            files.push_back(file.original_name);
         item.add("files", files);
         versions.push_back(std::move(item));
       }
@@ -200,21 +314,21 @@ int run_ledger(const LedgerOptions& options) {
       std::cout << record.str() << "\n";
       continue;
     }
-    table.add({instance.deliverable, lecture_text(instance).value_or(""),
-               instance.group.value_or(""), core::to_iso_utc(instance.due),
-               judge::to_string(row.status), received.value_or(""),
-               late_by ? std::to_string(*late_by) : "", std::to_string(row.versions.size()),
+    table.add({deliverable.value_or(""), lecture_text(instance).value_or(""),
+               instance.group.value_or(""), due.value_or(""), judge::to_string(row.status),
+               received.value_or(""), late_by ? std::to_string(*late_by) : "",
+               std::to_string(row.versions.size()),
                row.extended_until ? core::to_iso_utc(*row.extended_until) : "",
                counting ? std::to_string(counting->mail_id) : ""});
     std::string status = judge::to_string(row.status);
     if (row.extended_until)
       status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";
-    people.add(
-        {deadline::format_local(instance.due, course->zone), instance.deliverable,
-         lecture_text(instance).value_or("-"), instance.group.value_or("(unassigned)"), status,
-         counting ? deadline::format_local(counting->received_at, course->zone) : "-",
-         late_by && *late_by > 0 ? deadline::format_duration(counting->late_by) : "-",
-         std::to_string(row.versions.size()), counting ? std::to_string(counting->mail_id) : "-"});
+    people.add({due_local, deliverable.value_or("-"), lecture_text(instance).value_or("-"),
+                instance.group.value_or(owed ? "(unassigned)" : "-"), status,
+                counting ? deadline::format_local(counting->received_at, course->zone) : "-",
+                late_by && *late_by > 0 ? deadline::format_duration(counting->late_by) : "-",
+                std::to_string(row.versions.size()),
+                counting ? std::to_string(counting->mail_id) : "-"});
   }
   if (options.json)
     return 0;
@@ -223,18 +337,10 @@ int run_ledger(const LedgerOptions& options) {
     return 0;
   }
   std::cout << fmt::format("{} — {}: {} of {} deliverable instances, as of {}\n\n", course->name,
-                           course->term, shown, rows.size(),
+                           course->term, shown, listed_rows,
                            deadline::format_local(now, course->zone));
   people.print(std::cout);
-  // Mail that is nobody's version yet: staff should look at it.
-  std::size_t review = 0;
-  for (const auto& mail : *mails)
-    if (!mail.reclassified && (mail.kind == "needs-review" || !mail.parse_errors.empty()))
-      ++review;
-  if (review > 0)
-    std::cout << fmt::format("\n{} mail(s) need review or could not be read fully; see `mailroom "
-                             "show ID`.\n",
-                             review);
+  print_review_footer(queue);
   return 0;
 }
 
@@ -251,12 +357,14 @@ void add_ledger_command(CLI::App& app, int& exit_code) {
   command->add_flag("--csv", options->csv, "CSV for a gradebook")->excludes(json);
   command->add_option("--status", options->status,
                       "Only this status: pending, on-time, late, missing, extended, excused, "
-                      "needs-review; or "
-                      "the replies in reply-failed, reply-queued, reply-sent, reply-suppressed");
+                      "needs-review; or the replies in reply-failed, reply-bounced, "
+                      "reply-queued, reply-sending, reply-sent, reply-suppressed");
   command->add_option("--group", options->group, "Only this group");
   command->add_option("--deliverable", options->deliverable, "Only this deliverable");
   command->add_option("--lecture", options->lecture, "Only this lecture (YYYY-MM-DD)");
-  command->add_option("--now", options->now, "Judge status as of this time instead of now");
+  command->add_option("--now", options->now,
+                      "What staff would have seen at this time: later mail does not exist yet");
+  command->add_flag("--all", options->all, "Also the lecture slots no group is assigned to");
   command->callback([options, &exit_code] { exit_code = run_ledger(*options); });
 }
 

@@ -1,9 +1,16 @@
+#include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "daemon/config.hpp"
+#include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/settings.hpp"
+#include "deadline/deadline.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "message/parse.hpp"
+#include "message/transfer.hpp"
+#include "pipeline/versions.hpp"
 
 #include <fmt/format.h>
 
@@ -23,7 +30,81 @@ struct ReclassifyOptions {
   std::string as;
   std::string group;
   std::string reason;
+  bool quiet = false;
 };
+
+std::string listed(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& value : values)
+    out += (out.empty() ? "" : ", ") + value;
+  return out;
+}
+
+// The Message-ID part that names a staff decision: reclassifying a mail twice to the
+// same thing queues one reply.
+std::string staff_decision_key(const judge::Decision& decision) {
+  const auto& c = decision.classification;
+  return ".staff." +
+         message::sha256_hex(fmt::format("{}|{}|{}|{}|{}", c.kind,
+                                         c.lecture ? rules::iso_date(*c.lecture) : std::string{},
+                                         c.group.value_or(""),
+                                         deadline::to_string(decision.judgement->verdict),
+                                         decision.judgement->late_by.count()))
+             .substr(0, 12);
+}
+
+// The reply the student is owed now that staff decided what the mail is: they were
+// told "unclear, please resend" (or nothing), so a receipt or late notice follows.
+// Nullopt with `why_not` set when no reply can be made.
+core::Result<std::optional<pipeline::OutgoingReply>>
+reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePaths& paths,
+                         const rules::Course& course, const pipeline::MailRow& mail,
+                         const judge::Target& target, const std::string& group,
+                         ledger::SqliteLedger& ledger, core::Instant now, std::string& why_not) {
+  if (options.quiet) {
+    why_not = "--quiet: no reply queued";
+    return std::nullopt;
+  }
+  if (options.config.empty()) {
+    why_not = "no reply queued (replies need --config FILE for [outbox] and [replies])";
+    return std::nullopt;
+  }
+  const auto instances = deadline::instances(course);
+  const auto owed = std::find_if(instances.begin(), instances.end(), [&](const auto& instance) {
+    return instance.deliverable == target.deliverable && instance.lecture == target.lecture &&
+           instance.group == group;
+  });
+  if (owed == instances.end()) {
+    why_not = fmt::format("no reply queued: group {} does not owe {}", group, options.as);
+    return std::nullopt;
+  }
+  auto settings = daemon::load_settings(options.config);
+  if (!settings)
+    return std::unexpected(settings.error().front());
+  auto extensions = ledger.extensions();
+  if (!extensions)
+    return std::unexpected(extensions.error());
+  core::Instant due = owed->due;
+  for (const auto& extension : pipeline::extensions_of(*extensions))
+    if (extension.group == group && extension.deliverable == target.deliverable &&
+        extension.lecture == target.lecture)
+      due = extension.until; // the latest granted wins
+  auto raw = archive::read_all(paths.state_dir / mail.archive_path);
+  if (!raw)
+    return std::unexpected(raw.error());
+  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
+                                message::parse(*raw, "file " + mail.file), course);
+  judge::apply_staff_decision(decision, target.deliverable, target.lecture, group, due,
+                              owed->grace);
+  auto plan = daemon::make_reply_plan(*settings, course);
+  // Staff settled it by hand, however long it waited: max_reply_age keeps the daemon from
+  // answering a stale backlog, not this.
+  plan.gates.max_reply_age = std::chrono::seconds::max();
+  auto reply = pipeline::outgoing_reply(decision, course, plan, now, staff_decision_key(decision));
+  if (!reply)
+    why_not = "no reply is due for this mail";
+  return reply;
+}
 
 int run_reclassify(const ReclassifyOptions& options) {
   auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
@@ -46,7 +127,7 @@ int run_reclassify(const ReclassifyOptions& options) {
     return print_problem(mail.error());
   if (!*mail)
     return print_problem({fmt::format("mail {}", options.mail_id), "no such mail in the ledger",
-                          "`mailroom ledger --json` lists the mail ids of every version"});
+                          "`mailroom review` and `mailroom ledger --json` list mail ids"});
   std::optional<std::string> group =
       options.group.empty() ? (*mail)->group : std::optional{options.group};
   if (!group)
@@ -60,17 +141,31 @@ int run_reclassify(const ReclassifyOptions& options) {
   const pipeline::Actor actor{
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+  std::string why_not;
+  auto reply = reply_for_staff_decision(options, *paths, *course, **mail, *target, *group, *ledger,
+                                        actor.at, why_not);
+  if (!reply)
+    return print_problem(reply.error());
   pipeline::Reclassification change;
   change.deliverable = target->deliverable;
   change.lecture =
       target->lecture ? std::optional{rules::iso_date(*target->lecture)} : std::nullopt;
   change.group = group;
-  auto audit = ledger->reclassify(options.mail_id, change, actor, options.reason);
-  if (!audit)
-    return print_problem(audit.error());
+  auto done = ledger->reclassify(options.mail_id, change, actor, options.reason, *reply);
+  if (!done)
+    return print_problem(done.error());
   std::cout << fmt::format("Mail {} is now {} of group {} (was {}); audit #{} by {}\n",
-                           options.mail_id, options.as, *group, (*mail)->kind, *audit,
+                           options.mail_id, options.as, *group, (*mail)->kind, done->audit_id,
                            actor.unix_user);
+  if (done->reply_queued)
+    std::cout << fmt::format("Queued a {} to {} for the daemon to send.\n", (*reply)->kind,
+                             listed((*reply)->recipients));
+  else if (*reply && (*reply)->suppressed)
+    std::cout << "No reply: " << *(*reply)->suppressed << "\n";
+  else if (*reply)
+    std::cout << "No reply: this decision was answered already.\n";
+  else
+    std::cout << "No reply: " << why_not << "\n";
   return 0;
 }
 
@@ -86,6 +181,9 @@ void add_reclassify_command(CLI::App& app, int& exit_code) {
       ->required();
   command->add_option("--group", options->group, "Group (default: the one the classifier found)");
   command->add_option("--reason", options->reason, "Why (kept in the audit trail)")->required();
+  command->add_flag("--quiet", options->quiet,
+                    "Queue no receipt or late notice for the new decision (by default one is "
+                    "queued, once, with --config)");
   command->add_option("--config", options->config, "Config file (reads rules and state_dir)");
   command->add_option("--state", options->state_dir, "State folder");
   command->add_option("--rules", options->rules_dir, "Rules folder");

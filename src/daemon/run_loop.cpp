@@ -6,6 +6,7 @@
 #include "core/fault.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/status_file.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "mailbox/maildir_mailbox.hpp"
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <malloc.h>
 #include <optional>
+#include <unistd.h>
 
 namespace mailroom::daemon {
 
@@ -128,6 +130,9 @@ public:
       return 1;
     }
     m_cursor = m_cursor_file.load();
+    m_status.pid = static_cast<long>(::getpid());
+    m_status.mailbox = m_settings.mailbox.url;
+    m_status.started_at = now();
     sd_notify(0, "READY=1");
     // A lost server: 5 s, then twice as long each time, up to 5 min (no jitter: one
     // daemon per course term, nothing to spread).
@@ -137,8 +142,10 @@ public:
       const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
       send_replies();
       const bool ok = !retry;
-      if (mode == RunMode::once)
+      if (mode == RunMode::once) {
+        save_status(retry, std::nullopt, failures + (ok ? 0 : 1));
         return ok || m_stopping ? 0 : 1;
+      }
       if (m_stopping)
         break;
       std::chrono::seconds wait = m_settings.poll_interval;
@@ -157,15 +164,34 @@ public:
       } else {
         failures = 0;
       }
+      save_status(retry, now() + wait, failures);
       if (wait_for_signal(wait))
         break;
     }
+    m_status.stopped_at = now();
+    m_status.next_poll_at.reset();
+    write_status_file();
     spdlog::info("stopping");
     sd_notify(0, "STOPPING=1");
     return 0;
   }
 
 private:
+  // After each poll, what `mailroom status` shows: the poll, the connection, the next poll.
+  void save_status(std::optional<mailbox::Retry> retry, std::optional<core::Instant> next_poll,
+                   int failures) {
+    m_status.connection = !retry ? "ok" : retry == mailbox::Retry::never ? "blocked" : "retrying";
+    m_status.failures_in_a_row = failures;
+    m_status.next_poll_at = next_poll;
+    m_status.stopped_at = next_poll ? std::nullopt : std::optional{now()};
+    write_status_file();
+  }
+
+  void write_status_file() {
+    if (auto written = write_status(status_path(m_settings.state_dir), m_status); !written)
+      warn_once(written.error().to_string());
+  }
+
   // True when a stop signal came; a SIGHUP reloads and keeps waiting.
   bool wait_for_signal(std::chrono::seconds wait) {
     const auto until = std::chrono::steady_clock::now() + wait;
@@ -307,6 +333,13 @@ private:
                                          std::chrono::steady_clock::now() - started)
                                          .count());
     sd_notify(0, ("STATUS=" + status).c_str());
+    m_status.last_poll_at = now();
+    m_status.outcome = poll.failure      ? poll.failure->problem.to_string()
+                       : m_ingest_failed ? "stopped at a mail the state folder could not take"
+                                         : "ok";
+    m_status.recorded = m_counts.recorded;
+    m_status.known = m_counts.known;
+    m_status.failed = m_counts.failed;
     if (poll.failure)
       return poll.failure->retry;
     if (m_ingest_failed)
@@ -323,6 +356,7 @@ private:
   mailbox::Cursor m_cursor;
   Signals m_signals;
   Counts m_counts;
+  DaemonStatus m_status;
   bool m_stopping = false;
   bool m_ingest_failed = false; // this poll stopped at a mail it could not record
   std::string m_last_warning;

@@ -80,6 +80,31 @@ Decision decide(std::string source, std::string file, core::Instant received_at,
   return decision;
 }
 
+void apply_staff_decision(Decision& decision, const std::string& deliverable,
+                          std::optional<rules::Date> lecture, const std::string& group,
+                          core::Instant due, core::Seconds grace) {
+  auto& c = decision.classification;
+  c.kind = deliverable;
+  c.deliverable = deliverable;
+  c.lecture = lecture;
+  c.group = group;
+  c.confidence = 1.0;
+  c.review_reasons.clear();
+  c.signals.push_back("staff reclassified it as " + deliverable +
+                      (lecture ? "@" + rules::iso_date(*lecture) : std::string{}) + " of group " +
+                      group);
+  decision.due = due;
+  decision.judgement = deadline::judge(due, grace, decision.received_at);
+  if (decision.judgement->verdict == deadline::Verdict::late) {
+    decision.reply = ReplyKind::late_notice;
+    decision.reply_reason =
+        fmt::format("late by {}", deadline::format_duration(decision.judgement->late_by));
+  } else {
+    decision.reply = ReplyKind::receipt;
+    decision.reply_reason = "on time";
+  }
+}
+
 void hold_for_review(Decision& decision, std::string reason) {
   auto& classification = decision.classification;
   if (classification.is_deliverable() && decision.judgement) {

@@ -38,6 +38,14 @@ struct Decision {
 // deliverable only gains the reason. Pure.
 void hold_for_review(Decision& decision, std::string reason);
 
+// The decision staff made by reclassifying a mail as `deliverable` (of `lecture`, where
+// it is per lecture) of `group`, judged against `due` (the instance's, or its extension)
+// plus `grace`: a receipt when on time, else a late notice. The facts and the sender
+// found by the classifier are kept. Pure.
+void apply_staff_decision(Decision& decision, const std::string& deliverable,
+                          std::optional<rules::Date> lecture, const std::string& group,
+                          core::Instant due, core::Seconds grace);
+
 [[nodiscard]] std::string to_string(ReplyKind kind);
 
 } // namespace mailroom::judge

@@ -117,12 +117,24 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE INDEX replies_identity ON replies(identity, created_at)",
           "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
       },
-      // Claims on outbox rows: a sender marks a row 'sending' with its pid and the time
+      // 3: claims on outbox rows: a sender marks a row 'sending' with its pid and the time
       // before it hands the row to SMTP, so that two processes on one state folder never
       // send the same row; a claim whose process died is released at the next start.
       {
           "ALTER TABLE replies ADD COLUMN claimed_by INTEGER",
           "ALTER TABLE replies ADD COLUMN claimed_at TEXT",
+      },
+      // 4: staff work from a queue. A dismissed mail leaves the review queue (a person
+      // looked and nothing is owed); an extension or excusal revoked by staff keeps its
+      // row, with the audit row of the revocation, and stops counting.
+      {
+          R"(CREATE TABLE dismissals (
+               id INTEGER PRIMARY KEY,
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               audit_id INTEGER NOT NULL REFERENCES audit(id)))",
+          "CREATE INDEX dismissals_mail ON dismissals(mail_id)",
+          "ALTER TABLE extensions ADD COLUMN revoked_audit_id INTEGER REFERENCES audit(id)",
+          "ALTER TABLE excusals ADD COLUMN revoked_audit_id INTEGER REFERENCES audit(id)",
       },
   };
   return k_migrations;

@@ -848,7 +848,8 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, until FROM extensions ORDER BY id";
+    select << "SELECT id, grp, deliverable, lecture, until FROM extensions "
+              "WHERE revoked_audit_id IS NULL ORDER BY id";
     select.execute();
     RecordSet rows(select);
     std::vector<ExtensionRow> out;
@@ -863,7 +864,8 @@ core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture FROM excusals ORDER BY id";
+    select << "SELECT id, grp, deliverable, lecture FROM excusals WHERE revoked_audit_id IS NULL "
+              "ORDER BY id";
     select.execute();
     RecordSet rows(select);
     std::vector<ExcusalRow> out;
@@ -871,6 +873,14 @@ core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
       out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
                      text(rows, "deliverable"), text_or_null(rows, "lecture")});
     return out;
+  });
+}
+
+core::Result<std::vector<Id>> SqliteLedger::dismissed() {
+  return m_impl->guarded([&] {
+    std::vector<Poco::Int64> ids;
+    m_impl->session << "SELECT DISTINCT mail_id FROM dismissals ORDER BY mail_id", into(ids), now;
+    return std::vector<Id>(ids.begin(), ids.end());
   });
 }
 
@@ -928,23 +938,111 @@ core::Result<Id> SqliteLedger::excuse(const ExcusalRow& excusal, const Actor& ac
   });
 }
 
-core::Result<Id> SqliteLedger::reclassify(Id mail_id, const Reclassification& change,
-                                          const Actor& actor, const std::string& reason) {
+core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassification& change,
+                                                    const Actor& actor, const std::string& reason,
+                                                    const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&] {
       Poco::Int64 exists = 0;
-      m_impl->session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
+      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
       if (exists == 0)
         throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
       const std::string what = fmt::format("mail {} as {}{}{}", mail_id, change.deliverable,
                                            change.lecture ? "@" + *change.lecture : "",
                                            change.group ? " group " + *change.group : "");
-      const Id audit_id = m_impl->audit_row(actor, "reclassify", what, reason, mail_id);
+      Reclassified done;
+      done.audit_id = m_impl->audit_row(actor, "reclassify", what, reason, mail_id);
       auto lecture = nullable(change.lecture);
       auto group = nullable(change.group);
-      m_impl->session << "INSERT INTO reclassifications(mail_id, deliverable, lecture, grp, "
-                         "audit_id) VALUES(?, ?, ?, ?, ?)",
-          use(mail_id), useRef(change.deliverable), use(lecture), use(group), useRef(audit_id), now;
+      session << "INSERT INTO reclassifications(mail_id, deliverable, lecture, grp, "
+                 "audit_id) VALUES(?, ?, ?, ?, ?)",
+          use(mail_id), useRef(change.deliverable), use(lecture), use(group), useRef(done.audit_id),
+          now;
+      if (reply) {
+        Poco::Int64 answered = 0;
+        session << "SELECT count(*) FROM replies WHERE mail_id = ? AND message_id = ?",
+            use(mail_id), useRef(reply->message_id), into(answered), now;
+        if (answered == 0)
+          done.reply_queued = m_impl->enqueue(mail_id, *reply, actor.at);
+      }
+      return done;
+    });
+  });
+}
+
+core::Result<Id> SqliteLedger::dismiss(Id mail_id, const Actor& actor, const std::string& reason) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&] {
+      Poco::Int64 exists = 0;
+      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
+      if (exists == 0)
+        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+      const Id audit_id =
+          m_impl->audit_row(actor, "dismiss", fmt::format("mail {}", mail_id), reason, mail_id);
+      session << "INSERT INTO dismissals(mail_id, audit_id) VALUES(?, ?)", use(mail_id),
+          useRef(audit_id), now;
+      return audit_id;
+    });
+  });
+}
+
+namespace {
+
+// The rows of `table` in force for one group's deliverable instance, newest first.
+std::vector<Poco::Int64> in_force(Session& session, const std::string& table,
+                                  const std::string& group, const std::string& deliverable,
+                                  const std::optional<std::string>& lecture) {
+  std::vector<Poco::Int64> ids;
+  std::string bound_lecture = lecture.value_or("");
+  session << "SELECT id FROM " + table +
+                 " WHERE revoked_audit_id IS NULL AND grp = ? AND deliverable = ? AND "
+                 "coalesce(lecture, '') = ? ORDER BY id DESC",
+      useRef(group), useRef(deliverable), useRef(bound_lecture), into(ids), now;
+  return ids;
+}
+
+} // namespace
+
+core::Result<std::optional<Id>> SqliteLedger::revoke_extension(const ExtensionRow& which,
+                                                               const Actor& actor,
+                                                               const std::string& reason) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&]() -> std::optional<Id> {
+      const auto ids =
+          in_force(session, "extensions", which.group, which.deliverable, which.lecture);
+      if (ids.empty())
+        return std::nullopt;
+      const std::string what =
+          fmt::format("group {} {}{} (extension #{})", which.group, which.deliverable,
+                      which.lecture ? "@" + *which.lecture : "", ids.front());
+      const Id audit_id = m_impl->audit_row(actor, "revoke-extension", what, reason, std::nullopt);
+      // The latest extension only: the one before it, if any, is in force again.
+      const Poco::Int64 latest = ids.front();
+      session << "UPDATE extensions SET revoked_audit_id = ? WHERE id = ?", useRef(audit_id),
+          useRef(latest), now;
+      return audit_id;
+    });
+  });
+}
+
+core::Result<std::optional<Id>> SqliteLedger::revoke_excusal(const ExcusalRow& which,
+                                                             const Actor& actor,
+                                                             const std::string& reason) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    return write_transaction(session, [&]() -> std::optional<Id> {
+      const auto ids = in_force(session, "excusals", which.group, which.deliverable, which.lecture);
+      if (ids.empty())
+        return std::nullopt;
+      const std::string what = fmt::format("group {} {}{}", which.group, which.deliverable,
+                                           which.lecture ? "@" + *which.lecture : "");
+      const Id audit_id = m_impl->audit_row(actor, "revoke-excusal", what, reason, std::nullopt);
+      for (const Poco::Int64 id : ids)
+        session << "UPDATE excusals SET revoked_audit_id = ? WHERE id = ?", useRef(audit_id),
+            useRef(id), now;
       return audit_id;
     });
   });

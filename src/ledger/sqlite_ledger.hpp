@@ -26,6 +26,7 @@ using pipeline::MailRow;
 using pipeline::NewMail;
 using pipeline::OutgoingReply;
 using pipeline::Reclassification;
+using pipeline::Reclassified;
 using pipeline::Recorded;
 using pipeline::RecordOutcome;
 using pipeline::Redecided;
@@ -34,7 +35,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 3;
+inline constexpr int k_schema_version = 4;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -133,8 +134,11 @@ public:
   [[nodiscard]] core::Result<std::vector<AttachmentRow>> attachments(Id mail_id);
   [[nodiscard]] core::Result<std::vector<DecisionVersion>> decisions(Id mail_id) override;
   [[nodiscard]] core::Result<std::vector<std::string>> sources(Id mail_id);
+  // The extensions and excusals in force (not revoked), oldest grant first.
   [[nodiscard]] core::Result<std::vector<ExtensionRow>> extensions();
   [[nodiscard]] core::Result<std::vector<ExcusalRow>> excusals();
+  // The ids of the mails staff dismissed from the review queue.
+  [[nodiscard]] core::Result<std::vector<Id>> dismissed();
   // With `mail_id`, the rows about that mail only; oldest first.
   [[nodiscard]] core::Result<std::vector<AuditRow>> audit(std::optional<Id> mail_id = {});
 
@@ -144,8 +148,21 @@ public:
                                         const std::string& reason);
   [[nodiscard]] core::Result<Id> excuse(const ExcusalRow& excusal, const Actor& actor,
                                         const std::string& reason);
-  [[nodiscard]] core::Result<Id> reclassify(Id mail_id, const Reclassification& change,
-                                            const Actor& actor, const std::string& reason);
+  // A reclassification, and in the same transaction the reply its new decision calls
+  // for, unless a reply of this mail already has that Message-ID (never queued twice).
+  [[nodiscard]] core::Result<Reclassified>
+  reclassify(Id mail_id, const Reclassification& change, const Actor& actor,
+             const std::string& reason, const std::optional<OutgoingReply>& reply = {});
+  // Takes a mail off the review queue: a person looked and nothing is owed. Problem: no
+  // such mail.
+  [[nodiscard]] core::Result<Id> dismiss(Id mail_id, const Actor& actor, const std::string& reason);
+  // Revokes the latest extension (or every excusal) in force for the group's deliverable
+  // instance; the rows stay, marked with the revocation's audit row. Nullopt when there
+  // was nothing in force to revoke.
+  [[nodiscard]] core::Result<std::optional<Id>>
+  revoke_extension(const ExtensionRow& which, const Actor& actor, const std::string& reason);
+  [[nodiscard]] core::Result<std::optional<Id>>
+  revoke_excusal(const ExcusalRow& which, const Actor& actor, const std::string& reason);
 
   // Replaces the decision in force for `mail_id` when it differs (kind, deliverable,
   // lecture, group, due, verdict, lateness, reply, signals), keeping the old one in

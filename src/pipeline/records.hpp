@@ -121,7 +121,8 @@ struct AuditRow {
   Id id = 0;
   core::Instant at;
   std::string unix_user;
-  std::string action; // "extend", "excuse", "reclassify", "reprocess"
+  std::string action; // "extend", "excuse", "reclassify", "reprocess", "dismiss",
+                      // "revoke-extension", "revoke-excusal"
   std::string what;   // "group 2 slides@2025-10-07 until 2025-10-08T12:00:00Z"
   std::string reason;
   std::optional<Id> mail_id;
@@ -137,6 +138,12 @@ struct Actor {
 // for the new decision was queued (not suppressed, not queued before).
 struct Redecided {
   bool changed = false;
+  bool reply_queued = false;
+};
+
+// What a reclassification did: its audit row, and whether it queued a reply.
+struct Reclassified {
+  Id audit_id = 0;
   bool reply_queued = false;
 };
 

@@ -64,6 +64,7 @@ Checked<std::vector<Student>> parse_roster(const SourceText& source) {
     return std::unexpected(problems);
   std::vector<Student> students;
   std::map<std::string, std::pair<std::string, int>> group_of_email;
+  std::map<int, Student> students_by_line;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& row = rows[i];
     if (row.fields.size() != 4) {
@@ -90,16 +91,26 @@ Checked<std::vector<Student>> parse_roster(const SourceText& source) {
       continue;
     }
     const auto key = util::lower(student.email);
-    if (auto it = group_of_email.find(key);
-        it != group_of_email.end() && it->second.first != student.group) {
-      problems.push_back(
-          {at(source, row.line),
-           fmt::format("{} is in group {} here and in group {} on line {}", student.email,
-                       student.group, it->second.first, it->second.second),
-           "an address belongs to one group only; remove one of the rows"});
+    if (auto it = group_of_email.find(key); it != group_of_email.end()) {
+      const auto& [group, line] = it->second;
+      const auto& earlier = students_by_line.at(line);
+      if (group != student.group)
+        problems.push_back({at(source, row.line),
+                            fmt::format("{} is in group {} here and in group {} on line {}",
+                                        student.email, student.group, group, line),
+                            "an address belongs to one group only; remove one of the rows"});
+      else if (earlier.email != student.email)
+        problems.push_back({at(source, row.line),
+                            fmt::format("{} is {} of line {} in another letter case", student.email,
+                                        earlier.email, line),
+                            "addresses match in any letter case; remove one of the rows"});
+      else
+        problems.push_back({at(source, row.line), fmt::format("repeats line {}", line),
+                            "remove one of the two rows"});
       continue;
     }
     group_of_email.emplace(key, std::pair{student.group, row.line});
+    students_by_line.emplace(row.line, student);
     students.push_back(std::move(student));
   }
   if (!problems.empty())
@@ -107,12 +118,23 @@ Checked<std::vector<Student>> parse_roster(const SourceText& source) {
   return students;
 }
 
-Checked<std::vector<Assignment>> parse_assignments(const SourceText& source) {
+namespace {
+
+// The rows of assignments.csv that could be read, and the problems of the others. A row
+// with one bad field still has its other fields checked, so that one pass names every
+// problem (an unknown role must not hide a group missing from the roster).
+struct AssignmentRows {
+  std::vector<Assignment> valid;
+  std::vector<std::pair<int, std::string>> groups; // (line, group) of every row with one
   Problems problems;
+};
+
+AssignmentRows read_assignments(const SourceText& source) {
+  AssignmentRows out;
+  auto& problems = out.problems;
   const auto rows = util::parse_csv(source.text);
   if (!check_header(source, rows, {"lecture", "role", "group"}, problems))
-    return std::unexpected(problems);
-  std::vector<Assignment> assignments;
+    return out;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& row = rows[i];
     if (row.fields.size() != 3) {
@@ -124,13 +146,14 @@ Checked<std::vector<Assignment>> parse_assignments(const SourceText& source) {
     }
     Assignment assignment;
     assignment.line = row.line;
+    bool ok = true;
     const auto date_text = util::trim(row.fields[0]);
-    if (auto date = parse_iso_date(date_text))
+    if (auto date = parse_iso_date(date_text)) {
       assignment.lecture = *date;
-    else {
+    } else {
       problems.push_back({at(source, row.line), fmt::format("bad lecture date '{}'", date_text),
                           "write it as 2025-10-07"});
-      continue;
+      ok = false;
     }
     const auto role = util::lower(util::trim(row.fields[1]));
     if (role == "presenter")
@@ -140,59 +163,80 @@ Checked<std::vector<Assignment>> parse_assignments(const SourceText& source) {
     else if (role == "reviewer")
       assignment.role = Role::reviewer;
     else {
-      problems.push_back({at(source, row.line), fmt::format("unknown role '{}'", row.fields[1]),
-                          "use presenter, summary or reviewer"});
-      continue;
+      std::string fix = "use presenter, summary or reviewer";
+      if (auto guess = util::closest(role, {"presenter", "summary", "reviewer"}); !guess.empty())
+        fix = fmt::format("did you mean '{}'?", guess);
+      problems.push_back(
+          {at(source, row.line), fmt::format("unknown role '{}'", row.fields[1]), fix});
+      ok = false;
     }
     assignment.group = util::trim(row.fields[2]);
     if (assignment.group.empty()) {
       problems.push_back({at(source, row.line), "no group", "fill in the group column"});
-      continue;
+      ok = false;
+    } else {
+      out.groups.emplace_back(row.line, assignment.group);
     }
-    assignments.push_back(std::move(assignment));
+    if (ok)
+      out.valid.push_back(std::move(assignment));
   }
-  if (!problems.empty())
-    return std::unexpected(problems);
-  return assignments;
+  return out;
+}
+
+} // namespace
+
+Checked<std::vector<Assignment>> parse_assignments(const SourceText& source) {
+  auto rows = read_assignments(source);
+  if (!rows.problems.empty())
+    return std::unexpected(rows.problems);
+  return std::move(rows.valid);
 }
 
 Checked<Course> parse_rules(const RulesText& rules) {
   Problems problems;
   auto course = parse_course_file(rules.course);
   auto roster = parse_roster(rules.roster);
-  auto assignments = parse_assignments(rules.assignments);
+  auto assignments = read_assignments(rules.assignments);
   if (!course)
     problems.insert(problems.end(), course.error().begin(), course.error().end());
   if (!roster)
     problems.insert(problems.end(), roster.error().begin(), roster.error().end());
-  if (!assignments)
-    problems.insert(problems.end(), assignments.error().begin(), assignments.error().end());
-  if (!problems.empty())
-    return std::unexpected(problems);
-  course->roster = std::move(*roster);
-  course->assignments = std::move(*assignments);
-  const auto groups = course->groups();
-  for (const auto& assignment : course->assignments) {
-    const auto where = at(rules.assignments, assignment.line);
-    const auto* lecture = course->lecture(assignment.lecture);
-    if (!lecture)
-      problems.push_back({where, fmt::format("no lecture on {}", iso_date(assignment.lecture)),
-                          "use a date from the [[lecture]] list of course.toml"});
-    else if (!lecture->students_present)
-      problems.push_back({where,
-                          fmt::format("the lecture on {} is given by staff ({})",
-                                      iso_date(assignment.lecture), lecture->presenter),
-                          "assign groups only to lectures that students present"});
-    if (std::ranges::find(groups, assignment.group) == groups.end()) {
+  problems.insert(problems.end(), assignments.problems.begin(), assignments.problems.end());
+  // The checks across files run on every row that could be read, whatever else failed,
+  // so that one `mailroom check` names every problem.
+  if (course) {
+    for (const auto& assignment : assignments.valid) {
+      const auto where = at(rules.assignments, assignment.line);
+      const auto* lecture = course->lecture(assignment.lecture);
+      if (!lecture)
+        problems.push_back({where, fmt::format("no lecture on {}", iso_date(assignment.lecture)),
+                            "use a date from the [[lecture]] list of course.toml"});
+      else if (!lecture->students_present)
+        problems.push_back({where,
+                            fmt::format("the lecture on {} is given by staff ({})",
+                                        iso_date(assignment.lecture), lecture->presenter),
+                            "assign groups only to lectures that students present"});
+    }
+  }
+  if (roster) {
+    std::vector<std::string> groups;
+    for (const auto& student : *roster)
+      if (std::ranges::find(groups, student.group) == groups.end())
+        groups.push_back(student.group);
+    for (const auto& [line, group] : assignments.groups) {
+      if (std::ranges::find(groups, group) != groups.end())
+        continue;
       std::string fix = "add the group to roster.csv first";
-      if (auto guess = util::closest(assignment.group, groups); !guess.empty())
+      if (auto guess = util::closest(group, groups); !guess.empty())
         fix = fmt::format("did you mean '{}'?", guess);
-      problems.push_back(
-          {where, fmt::format("group '{}' is not on the roster", assignment.group), fix});
+      problems.push_back({at(rules.assignments, line),
+                          fmt::format("group '{}' is not on the roster", group), fix});
     }
   }
   if (!problems.empty())
     return std::unexpected(problems);
+  course->roster = std::move(*roster);
+  course->assignments = std::move(assignments.valid);
   return std::move(*course);
 }
 

@@ -305,6 +305,15 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
   EXPECT_NE(bounced.out.find("status 5.1.1; smtp; 550 5.1.1 no such user"), std::string::npos)
       << bounced.out;
   EXPECT_EQ(bounced.out.find("ada@example.edu"), std::string::npos) << bounced.out;
+  // Staff find it on the review queue, against the mail whose reply bounced.
+  const auto queue = test::mailroom("review --json" + config);
+  EXPECT_EQ(queue.exit_code, 0) << queue.err;
+  EXPECT_NE(queue.out.find("\"mail\":1,"), std::string::npos) << queue.out;
+  EXPECT_NE(queue.out.find("\"reason\":\"bounce\""), std::string::npos) << queue.out;
+  EXPECT_NE(queue.out.find(" to alan@example.edu: bounced: status 5.1.1; smtp; 550 5.1.1 no such "
+                           "user"),
+            std::string::npos)
+      << queue.out;
   auto ledger = fixture.open();
   EXPECT_EQ(ledger.replies()->size(), 2u); // the bounce got no reply of its own
 }

@@ -110,7 +110,8 @@ TEST(LedgerTrust, AnArrivalMismatchIsNeedsReviewWithTheVerdictFromInternalDate) 
       test::mailroom("ledger --status needs-review --now 2025-10-08T00:00:00Z " + fixture.args());
   EXPECT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_NE(listed.out.find("needs-review"), std::string::npos) << listed.out;
-  EXPECT_NE(listed.out.find("1 mail(s) need review"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("1 mail(s) need a person: 1 (arrival-check)."), std::string::npos)
+      << listed.out;
   const auto shown = test::mailroom("show 1 " + fixture.args());
   EXPECT_NE(shown.out.find("Decision:  needs-review"), std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("-> late"), std::string::npos) << shown.out;

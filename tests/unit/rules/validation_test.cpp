@@ -105,6 +105,35 @@ TEST(RulesValidation, OneEmailInTwoGroupsIsRefused) {
                          "line 2; an address belongs to one group only; remove one of the rows"});
 }
 
+TEST(RulesValidation, ARepeatedRosterRowIsRefused) {
+  const auto lines = problems_of(test::rules_text(
+      test::k_course_toml, test::k_roster_csv + "1,Ada Lovelace,ada,ada@example.edu\n"));
+  EXPECT_EQ(lines, Lines{"demo/roster.csv:6: repeats line 2; remove one of the two rows"});
+}
+
+TEST(RulesValidation, TheSameAddressInAnotherLetterCaseIsRefused) {
+  const auto lines = problems_of(test::rules_text(
+      test::k_course_toml, test::k_roster_csv + "1,Ada Lovelace,ada,Ada@Example.edu\n"));
+  EXPECT_EQ(lines, Lines{"demo/roster.csv:6: Ada@Example.edu is ada@example.edu of line 2 in "
+                         "another letter case; addresses match in any letter case; remove one "
+                         "of the rows"});
+}
+
+TEST(RulesValidation, AnUnknownRoleHidesNoOtherLinesProblems) {
+  // Line 2 has a mistyped role; lines 3 and 4 name a group and a lecture that do not exist.
+  const auto lines = problems_of(test::rules_text(test::k_course_toml, test::k_roster_csv,
+                                                  "lecture,role,group\n"
+                                                  "2025-10-07,presentr,1\n"
+                                                  "2025-10-07,summary,7\n"
+                                                  "2025-10-08,presenter,2\n"));
+  EXPECT_EQ(lines, (Lines{"demo/assignments.csv:2: unknown role 'presentr'; did you mean "
+                          "'presenter'?",
+                          "demo/assignments.csv:4: no lecture on 2025-10-08; use a date from the "
+                          "[[lecture]] list of course.toml",
+                          "demo/assignments.csv:3: group '7' is not on the roster; did you mean "
+                          "'1'?"}));
+}
+
 TEST(RulesValidation, CsvWithAWrongHeaderIsRefused) {
   const auto lines = problems_of(test::rules_text(
       test::k_course_toml, "group,name,email,uniqname\n1,Ada,ada@example.edu,ada\n",

@@ -1,0 +1,128 @@
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/staff_view.hpp"
+#include "daemon/rules_files.hpp"
+#include "deadline/deadline.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace mailroom::cli {
+
+namespace {
+
+struct ReviewOptions {
+  Location where;
+  bool json = false;
+};
+
+int run_review(const ReviewOptions& options) {
+  const auto& where = options.where;
+  auto paths =
+      daemon::staff_paths(where.config, where.state_dir, where.rules_dir, daemon::NeedRules::yes);
+  if (!paths)
+    return print_problem(paths.error());
+  auto course = daemon::load_rules(paths->rules_dir);
+  if (!course)
+    return print_problems(course.error());
+  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return print_problem(ledger.error());
+  auto records = read_staff_records(*ledger);
+  if (!records)
+    return print_problem(records.error());
+  const auto queue = review_queue_at(*records, *course, where);
+  if (options.json) {
+    for (const auto& item : queue) {
+      JsonObject record;
+      record.add("mail", static_cast<std::int64_t>(item.mail_id));
+      record.add("at", core::to_iso_utc(item.at));
+      record.add("from", item.from);
+      record.add("subject", item.subject);
+      record.add("reason", pipeline::to_string(item.reason));
+      record.add("why", item.why);
+      record.add("settle", item.settle);
+      std::cout << record.str() << "\n";
+    }
+    return 0;
+  }
+  if (queue.empty()) {
+    std::cout << "Nothing needs a person.\n";
+    return 0;
+  }
+  std::cout << fmt::format("{} mail(s) need a person, oldest first:\n", queue.size());
+  for (const auto& item : queue) {
+    std::cout << fmt::format("\nmail {}  {}  {}  {}\n", item.mail_id,
+                             deadline::format_local(item.at, course->zone), item.from,
+                             item.subject.empty() ? "(no subject)" : "\"" + item.subject + "\"");
+    std::cout << fmt::format("  why:    {}: {}\n", pipeline::to_string(item.reason), item.why);
+    for (std::size_t i = 0; i < item.settle.size(); ++i)
+      std::cout << fmt::format("  {} {}\n", i == 0 ? "settle:" : "    or:", item.settle[i]);
+  }
+  return 0;
+}
+
+struct DismissOptions {
+  Location where;
+  std::int64_t mail_id = 0;
+  std::string reason;
+};
+
+int run_dismiss(const DismissOptions& options) {
+  const auto& where = options.where;
+  auto paths =
+      daemon::staff_paths(where.config, where.state_dir, where.rules_dir, daemon::NeedRules::no);
+  if (!paths)
+    return print_problem(paths.error());
+  if (options.reason.empty())
+    return print_problem({"--reason", "a reason is required", "say why, for the audit trail"});
+  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return print_problem(ledger.error());
+  auto mail = ledger->mail(options.mail_id);
+  if (!mail)
+    return print_problem(mail.error());
+  if (!*mail)
+    return print_problem({fmt::format("mail {}", options.mail_id), "no such mail in the ledger",
+                          "`mailroom review` lists the mails that need a person, with their ids"});
+  const pipeline::Actor actor{
+      ledger::current_unix_user(),
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+  auto audit = ledger->dismiss(options.mail_id, actor, options.reason);
+  if (!audit)
+    return print_problem(audit.error());
+  std::cout << fmt::format("Dismissed mail {} ({}, {}) from the review queue; audit #{} by {}\n",
+                           options.mail_id, (*mail)->from, (*mail)->kind, *audit, actor.unix_user);
+  return 0;
+}
+
+void add_location_options(CLI::App& command, Location& where) {
+  command.add_option("--config", where.config, "Config file (reads rules and state_dir)");
+  command.add_option("--state", where.state_dir, "State folder");
+  command.add_option("--rules", where.rules_dir, "Rules folder");
+}
+
+} // namespace
+
+void add_review_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ReviewOptions>();
+  auto* command = app.add_subcommand(
+      "review", "Every mail that needs a person, oldest first, with the command that settles it");
+  add_location_options(*command, options->where);
+  command->add_flag("--json", options->json, "One JSON object per line");
+  command->callback([options, &exit_code] { exit_code = run_review(*options); });
+}
+
+void add_dismiss_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<DismissOptions>();
+  auto* command = app.add_subcommand(
+      "dismiss", "Take a mail off the review queue: looked at, nothing owed (audited)");
+  command->add_option("ID", options->mail_id, "Mail id, as `review` gives it")->required();
+  command->add_option("--reason", options->reason, "Why (kept in the audit trail)")->required();
+  add_location_options(*command, options->where);
+  command->callback([options, &exit_code] { exit_code = run_dismiss(*options); });
+}
+
+} // namespace mailroom::cli

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "core/problem.hpp"
+#include "daemon/config.hpp"
+#include "judge/ledger_view.hpp"
+#include "ledger/sqlite_ledger.hpp"
+#include "pipeline/versions.hpp"
+#include "rules/course.hpp"
+
+#include <string>
+#include <vector>
+
+// What the staff views (ledger, review, status) read from one ledger, and what they
+// derive from it as of an instant.
+namespace mailroom::cli {
+
+// Where a staff command was pointed: --config FILE, or --state DIR --rules DIR.
+struct Location {
+  std::string config;
+  std::string state_dir;
+  std::string rules_dir;
+
+  // The same options again, for a command line staff can paste (" --config term.toml").
+  [[nodiscard]] std::string args() const;
+};
+
+// Everything the ledger holds that the staff views need, read at once.
+struct StaffRecords {
+  std::vector<pipeline::MailRow> mails;
+  std::vector<pipeline::ExtensionRow> extensions;
+  std::vector<pipeline::ExcusalRow> excusals;
+  std::vector<pipeline::Id> dismissed;
+  std::vector<pipeline::ReplyRow> replies;
+};
+
+[[nodiscard]] core::Result<StaffRecords> read_staff_records(ledger::SqliteLedger& ledger);
+
+// Every deliverable instance's status as staff would have seen it at `now`: mails
+// received after `now` do not exist yet.
+[[nodiscard]] std::vector<judge::InstanceStatus>
+statuses_as_of(const StaffRecords& records, const rules::Course& course, core::Instant now);
+
+// The review queue (pipeline::review_queue) with each settling command completed by the
+// location options, so it can be pasted as it is.
+[[nodiscard]] std::vector<pipeline::ReviewItem>
+review_queue_at(const StaffRecords& records, const rules::Course& course, const Location& where);
+
+// Quotes `text` for a POSIX shell when it needs it.
+[[nodiscard]] std::string shell_quoted(const std::string& text);
+
+} // namespace mailroom::cli
