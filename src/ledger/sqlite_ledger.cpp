@@ -810,14 +810,14 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, until FROM extensions ORDER BY id";
+    select << "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions ORDER BY id";
     select.execute();
     RecordSet rows(select);
     std::vector<ExtensionRow> out;
     for (bool more = rows.moveFirst(); more; more = rows.moveNext())
       out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
                      text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     instant(rows, "until")});
+                     instant(rows, "until"), rows["audit_id"].convert<Poco::Int64>()});
     return out;
   });
 }
@@ -825,13 +825,14 @@ core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture FROM excusals ORDER BY id";
+    select << "SELECT id, grp, deliverable, lecture, audit_id FROM excusals ORDER BY id";
     select.execute();
     RecordSet rows(select);
     std::vector<ExcusalRow> out;
     for (bool more = rows.moveFirst(); more; more = rows.moveNext())
       out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture")});
+                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
+                     rows["audit_id"].convert<Poco::Int64>()});
     return out;
   });
 }
