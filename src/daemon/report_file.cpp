@@ -23,9 +23,8 @@ core::Result<std::string> report_template(const fs::path& rules_dir) {
   return read_file(fs::exists(own, ignored) ? own : shipped_templates() / "report.mustache");
 }
 
-core::Result<std::string> report_html(ledger::SqliteLedger& ledger, const rules::Course& course,
-                                      const std::string& template_text, core::Instant made_at,
-                                      core::Instant as_of) {
+core::Result<report::Term> read_term(ledger::SqliteLedger& ledger, const rules::Course& course,
+                                     core::Instant made_at, core::Instant as_of) {
   report::Term term;
   term.course = &course;
   term.made_at = made_at;
@@ -56,7 +55,16 @@ core::Result<std::string> report_html(ledger::SqliteLedger& ledger, const rules:
   term.extensions = std::move(*extensions);
   term.excusals = std::move(*excusals);
   term.audit = std::move(*audit);
-  return report::render_html(report::make_page(term), template_text);
+  return term;
+}
+
+core::Result<std::string> report_html(ledger::SqliteLedger& ledger, const rules::Course& course,
+                                      const std::string& template_text, core::Instant made_at,
+                                      core::Instant as_of) {
+  auto term = read_term(ledger, course, made_at, as_of);
+  if (!term)
+    return std::unexpected(term.error());
+  return report::render_html(report::make_page(*term), template_text);
 }
 
 core::Result<void> write_file_durably(const fs::path& path, const std::string& bytes) {

@@ -320,8 +320,8 @@ private:
   void rewrite_report() {
     if (m_settings.report.html.empty() || (m_report_written && m_counts.recorded == 0))
       return;
-    if (auto written = write_report(m_ledger, m_course, m_settings.rules_dir,
-                                    m_settings.report.html, now());
+    if (auto written =
+            write_report(m_ledger, m_course, m_settings.rules_dir, m_settings.report.html, now());
         !written) {
       spdlog::warn("the report page was not written: {}", written.error().to_string());
       return;

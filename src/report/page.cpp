@@ -16,8 +16,8 @@ using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 using pipeline::Status;
 
-constexpr Status k_statuses[] = {Status::on_time,  Status::late,    Status::missing,
-                                 Status::pending,  Status::extended, Status::excused,
+constexpr Status k_statuses[] = {Status::on_time,     Status::late,     Status::missing,
+                                 Status::pending,     Status::extended, Status::excused,
                                  Status::needs_review};
 
 std::string lecture_label(const rules::Course& course, rules::Date date) {
@@ -45,8 +45,8 @@ std::string human_size(std::int64_t bytes) {
 // roster, and an id is never a place for markup.
 std::string anchor_for(const std::string& deliverable, const std::optional<rules::Date>& lecture,
                        const std::string& group) {
-  std::string raw = "cell-" + deliverable + "-" + (lecture ? rules::iso_date(*lecture) : "") +
-                    "-group-" + group;
+  std::string raw =
+      "cell-" + deliverable + "-" + (lecture ? rules::iso_date(*lecture) : "") + "-group-" + group;
   for (auto& c : raw)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
       c = '_';
@@ -68,10 +68,10 @@ std::string cell_words(const pipeline::InstanceStatus& status, const std::string
                ? "extended to " + deadline::format_local(*status.extended_until, zone)
                : status_words(status.status);
   case Status::needs_review:
-    return status.counting ? "needs review (" +
-                                 verdict_words(status.counting->verdict, status.counting->late_by) +
-                                 ")"
-                           : status_words(status.status);
+    return status.counting
+               ? "needs review (" +
+                     verdict_words(status.counting->verdict, status.counting->late_by) + ")"
+               : status_words(status.status);
   default:
     return status_words(status.status);
   }
@@ -94,12 +94,11 @@ Cell not_owed(const std::string& group) {
 }
 
 AuditLine audit_line(const ledger::AuditRow& row, const std::string& zone) {
-  return {row.id,   deadline::format_local(row.at, zone), row.unix_user, row.action, row.what,
+  return {row.id,    deadline::format_local(row.at, zone), row.unix_user, row.action, row.what,
           row.reason};
 }
 
-template <class Row>
-bool same_instance(const Row& row, const deadline::Instance& instance) {
+template <class Row> bool same_instance(const Row& row, const deadline::Instance& instance) {
   const std::optional<std::string> lecture =
       instance.lecture ? std::optional{rules::iso_date(*instance.lecture)} : std::nullopt;
   return instance.group && row.group == *instance.group &&
@@ -134,8 +133,7 @@ Cell make_cell(const Term& term, const pipeline::InstanceStatus& status,
       line.subject = found->second->subject;
       line.links = found->second->links;
     }
-    if (const auto files = term.attachments.find(version.mail_id);
-        files != term.attachments.end())
+    if (const auto files = term.attachments.find(version.mail_id); files != term.attachments.end())
       for (const auto& file : files->second)
         line.files.push_back(
             {file.original_name, file.content_type, human_size(file.size), file.sha256});
@@ -248,8 +246,8 @@ Page make_page(const Term& term) {
       InstanceRow row;
       row.deliverable = instance.deliverable;
       const auto* deliverable = course.deliverable(instance.deliverable);
-      row.title = deliverable && !deliverable->title.empty() ? deliverable->title
-                                                             : instance.deliverable;
+      row.title =
+          deliverable && !deliverable->title.empty() ? deliverable->title : instance.deliverable;
       if (instance.lecture)
         row.lecture = lecture_label(course, *instance.lecture);
       row.due = deadline::format_local(instance.due, course.zone);

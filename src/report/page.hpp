@@ -85,7 +85,7 @@ struct InstanceRow {
 // or one that could not be read fully.
 struct ReviewItem {
   ledger::Id mail_id = 0;
-  std::string why;  // "needs review", "held for review", "unknown sender", "unreadable"
+  std::string why; // "needs review", "held for review", "unknown sender", "unreadable"
   std::string received;
   std::string from;
   std::string subject;

@@ -5,6 +5,7 @@
 // opened in headless Chromium from a file and from a local web server.
 #include "daemon/ingest.hpp"
 #include "daemon/rules_files.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -15,7 +16,6 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
-#include <fstream>
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -34,18 +34,6 @@ const char* const k_as_of = "2025-10-10T12:00:00Z";
 // page did not escape it.
 const std::string k_script = "<script>document.title='pwned'</script>";
 const std::string k_img = "\"><img src=x onerror=\"document.title='pwned'\">";
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 void set_mtime(const std::filesystem::path& file, std::int64_t seconds) {
   const timeval times[2] = {{seconds, 0}, {seconds, 0}};
@@ -67,18 +55,25 @@ std::string rfc2231(const std::string& text) {
 // Group 5's slides for Sep 25, on time, with the hostile text in the subject, the
 // sender's name and both attachments' names.
 std::string hostile_slides() {
-  return "From: \"" + std::string("Priya ") + "<script>x</script>\" <pndiaye@students.example.edu>\r\n"
+  return "From: \"" + std::string("Priya ") +
+         "<script>x</script>\" <pndiaye@students.example.edu>\r\n"
          "To: cse585-staff@umich.edu\r\n"
-         "Subject: Slides for Sep 25 " + k_script + k_img + "\r\n"
+         "Subject: Slides for Sep 25 " +
+         k_script + k_img +
+         "\r\n"
          "Message-ID: <hostile@students.example.edu>\r\n"
          "MIME-Version: 1.0\r\n"
          "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
          "--b\r\nContent-Type: text/plain\r\n\r\nOur slides.\r\n"
          "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-         "Content-Disposition: attachment; filename*=" + rfc2231(k_img + ".pdf") + "\r\n\r\n"
+         "Content-Disposition: attachment; filename*=" +
+         rfc2231(k_img + ".pdf") +
+         "\r\n\r\n"
          "JVBERi0xLjQK\r\n"
          "--b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-         "Content-Disposition: attachment; filename*=" + rfc2231(k_script + ".pdf") + "\r\n\r\n"
+         "Content-Disposition: attachment; filename*=" +
+         rfc2231(k_script + ".pdf") +
+         "\r\n\r\n"
          "JVBERi0xLjQK\r\n"
          "--b--\r\n";
 }
@@ -108,7 +103,7 @@ struct Term {
     EXPECT_EQ(test::run_shell(scripts + "example-maildir.sh " + test::quoted(maildir)).exit_code,
               0);
     const auto hostile = maildir / "new" / "1758600000.90.hostile";
-    write_text(hostile, hostile_slides()); // Tue Sep 23, 04:00 UTC: on time
+    test::write_file(hostile, hostile_slides()); // Tue Sep 23, 04:00 UTC: on time
     set_mtime(hostile, 1758600000);
     const auto replayed = test::mailroom("replay --maildir " + test::quoted(maildir) + " " +
                                          args() + " --state " + test::quoted(state));
@@ -153,10 +148,9 @@ struct Term {
     daemon::Ingest ingest(*ledger, archive);
     ingest.check_arrival(std::chrono::minutes{15});
     const auto when = *core::parse_iso("2025-09-21T12:00:00Z");
-    const auto taken =
-        ingest.take({"imap://127.0.0.1/INBOX;UIDVALIDITY=1;UID=1", "UID 1", when,
-                     unsourced_slides()},
-                    *course, when);
+    const auto taken = ingest.take(
+        {"imap://127.0.0.1/INBOX;UIDVALIDITY=1;UID=1", "UID 1", when, unsourced_slides()}, *course,
+        when);
     ASSERT_TRUE(taken) << taken.error().to_string();
     EXPECT_EQ(taken->decision.classification.kind, "needs-review");
   }
@@ -201,9 +195,9 @@ void expect_page_reads_right(const std::string& dom, ledger::Id reclassified) {
   EXPECT_NE(dom.find("Needs a person (3)"), std::string::npos);
   EXPECT_NE(dom.find("unknown sender"), std::string::npos);
   EXPECT_NE(dom.find("held for review"), std::string::npos);
-  EXPECT_NE(dom.find("reclassify mail " + std::to_string(reclassified) +
-                     " as slides@2025-10-07 group 1"),
-            std::string::npos);
+  EXPECT_NE(
+      dom.find("reclassify mail " + std::to_string(reclassified) + " as slides@2025-10-07 group 1"),
+      std::string::npos);
   EXPECT_NE(dom.find("from the ledger <code>"), std::string::npos);
 
   // The page runs nothing: no element came from mail, and no handler changed the title.
@@ -226,7 +220,7 @@ void expect_page_reads_right(const std::string& dom, ledger::Id reclassified) {
 }
 
 bool is_png(const std::filesystem::path& path) {
-  const auto bytes = read_text(path);
+  const auto bytes = test::read_text(path);
   return bytes.size() > 1000 && bytes.starts_with("\x89PNG\r\n\x1a\n");
 }
 
@@ -314,9 +308,9 @@ TEST(ReportPage, OpensInChromiumFromAFileWithEveryStatusEveryGroupAndNothingThat
   const auto wide = term.dir / "wide.png";
   const auto phone = term.dir / "phone.png";
   for (const auto& [shot, size] : {std::pair{wide, "1280,1600"}, std::pair{phone, "390,1400"}}) {
-    const auto taken = chromium("--window-size=" + std::string(size) + " --screenshot=" +
-                                    test::quoted(shot),
-                                url, term.dir / "profile");
+    const auto taken =
+        chromium("--window-size=" + std::string(size) + " --screenshot=" + test::quoted(shot), url,
+                 term.dir / "profile");
     EXPECT_EQ(taken.exit_code, 0) << taken.err;
     EXPECT_TRUE(is_png(shot)) << shot;
   }
@@ -326,15 +320,15 @@ TEST(ReportPage, OpensInChromiumFromALocalWebServerAlike) {
   Term term;
   ASSERT_EQ(term.write_page().exit_code, 0);
   WebServer server(term.site, term.dir / "http.log");
-  ASSERT_TRUE(server.ready()) << read_text(term.dir / "http.log");
-  const auto dumped = chromium(
-      "--dump-dom", "http://127.0.0.1:" + std::to_string(server.port()) + "/term.html",
-      term.dir / "profile");
+  ASSERT_TRUE(server.ready()) << test::read_text(term.dir / "http.log");
+  const auto dumped =
+      chromium("--dump-dom", "http://127.0.0.1:" + std::to_string(server.port()) + "/term.html",
+               term.dir / "profile");
   ASSERT_EQ(dumped.exit_code, 0) << dumped.err;
   expect_page_reads_right(dumped.out, term.reclassified);
   // The server was asked for the page and nothing else (but the browser's own favicon):
   // the page loads nothing.
-  std::istringstream log(read_text(term.dir / "http.log"));
+  std::istringstream log(test::read_text(term.dir / "http.log"));
   std::vector<std::string> asked;
   for (std::string line; std::getline(log, line);)
     if (const auto get = line.find("\"GET "); get != std::string::npos)
