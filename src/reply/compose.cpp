@@ -19,25 +19,6 @@ using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 using pipeline::ReplyKind;
 
-std::string short_date(rules::Date date) {
-  // "Tue Oct 7": the lecture as students know it.
-  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::chrono::weekday day{std::chrono::sys_days{date}};
-  return fmt::format("{} {} {}", days[day.c_encoding()],
-                     months[static_cast<unsigned>(date.month()) - 1],
-                     static_cast<unsigned>(date.day()));
-}
-
-std::string human_size(std::uint64_t bytes) {
-  if (bytes < 1024)
-    return fmt::format("{} bytes", bytes);
-  if (bytes < 1024 * 1024)
-    return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024);
-  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
-}
-
 std::string kind_name(ReplyKind kind) {
   return pipeline::to_string(kind);
 }
@@ -46,10 +27,10 @@ std::string deliverable_label(const pipeline::Decision& decision, const rules::C
   const auto& c = decision.classification;
   std::string label = c.deliverable.value_or("submission");
   if (c.lecture)
-    label += " for " + short_date(*c.lecture);
+    label += " for " + deadline::format_day(*c.lecture);
   else if (const auto* deliverable = c.deliverable ? course.deliverable(*c.deliverable) : nullptr;
            deliverable && deliverable->due.date)
-    label += " due " + short_date(*deliverable->due.date);
+    label += " due " + deadline::format_day(*deliverable->due.date);
   return label;
 }
 
@@ -60,7 +41,7 @@ data file_list(const message::MessageFacts& facts) {
       continue;
     data item;
     item.set("name", file.filename.empty() ? "(no name)" : file.filename);
-    item.set("size", human_size(file.size));
+    item.set("size", util::human_size(file.size));
     item.set("sha256", file.sha256);
     list.push_back(item);
   }
@@ -100,7 +81,7 @@ data variables(const pipeline::Decision& decision, const rules::Course& course,
   vars.set("deliverable", c.deliverable.value_or(""));
   vars.set("deliverable_title", deliverable ? util::lower(deliverable->title) : "submission");
   if (c.lecture) {
-    vars.set("lecture", short_date(*c.lecture));
+    vars.set("lecture", deadline::format_day(*c.lecture));
     if (const auto* lecture = course.lecture(*c.lecture); lecture && !lecture->topic.empty())
       vars.set("topic", lecture->topic);
   } else {
@@ -134,7 +115,8 @@ data variables(const pipeline::Decision& decision, const rules::Course& course,
   vars.set("reasons", strings(reasons));
   vars.set("example_subject",
            fmt::format("{} for {} (Group {})", c.deliverable.value_or("slides"),
-                       c.lecture ? short_date(*c.lecture) : "Tue Oct 7", c.group.value_or("N")));
+                       c.lecture ? deadline::format_day(*c.lecture) : "Tue Oct 7",
+                       c.group.value_or("N")));
   return vars;
 }
 

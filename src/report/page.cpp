@@ -2,6 +2,7 @@
 
 #include "classify/classification.hpp"
 #include "deadline/deadline.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
@@ -21,24 +22,10 @@ constexpr Status k_statuses[] = {Status::on_time,     Status::late,     Status::
                                  Status::needs_review};
 
 std::string lecture_label(const rules::Course& course, rules::Date date) {
-  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::chrono::weekday day{std::chrono::sys_days{date}};
-  std::string label = fmt::format("{} {} {}", days[day.c_encoding()],
-                                  months[static_cast<unsigned>(date.month()) - 1],
-                                  static_cast<unsigned>(date.day()));
+  std::string label = deadline::format_day(date);
   if (const auto* lecture = course.lecture(date); lecture && !lecture->topic.empty())
     label += " (" + lecture->topic + ")";
   return label;
-}
-
-std::string human_size(std::int64_t bytes) {
-  if (bytes < 1024)
-    return fmt::format("{} bytes", bytes);
-  if (bytes < 1024 * 1024)
-    return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024);
-  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
 }
 
 // An element id made only of letters, digits and '-': group names come from staff's
@@ -135,8 +122,9 @@ Cell make_cell(const Term& term, const pipeline::InstanceStatus& status,
     }
     if (const auto files = term.attachments.find(version.mail_id); files != term.attachments.end())
       for (const auto& file : files->second)
-        line.files.push_back(
-            {file.original_name, file.content_type, human_size(file.size), file.sha256});
+        line.files.push_back({file.original_name, file.content_type,
+                              util::human_size(static_cast<std::uint64_t>(file.size)),
+                              file.sha256});
     cell.versions.push_back(std::move(line));
   }
   return cell;
