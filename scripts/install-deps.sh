@@ -12,6 +12,8 @@ PACKAGES=(
 if [ "${1:-}" = "--test" ]; then
   # Real servers for the integration tests, and the fuzzer's compiler runtime.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl libclang-rt-14-dev systemd)
+  # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
+  PACKAGES+=(chromium)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # tests/bench/imap_ingest_bench.py: Dovecot, and mbsync as the yardstick.

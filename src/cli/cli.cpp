@@ -18,6 +18,8 @@ namespace mailroom::cli {
 
 // reconcile_command.cpp (declared here, not in commands.hpp, which every command includes).
 void add_reconcile_command(CLI::App& app, int& exit_code);
+// report_command.cpp, likewise.
+void add_report_command(CLI::App& app, int& exit_code);
 
 namespace {
 
@@ -94,6 +96,7 @@ int run(int argc, char** argv) {
   add_reprocess_command(app, exit_code);
   add_backup_command(app, exit_code);
   add_reconcile_command(app, exit_code);
+  add_report_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,16 +9,12 @@
 
 namespace mailroom::daemon {
 
-namespace {
-
 std::filesystem::path shipped_templates() {
   std::error_code ignored;
   if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
     return MAILROOM_INSTALLED_TEMPLATES;
   return MAILROOM_SOURCE_TEMPLATES;
 }
-
-} // namespace
 
 std::string envelope_from(const Settings& settings, const rules::Course& course) {
   // The staff address is where students write, so it reaches the watched mailbox, where

@@ -9,6 +9,9 @@
 
 namespace mailroom::daemon {
 
+// The folder of the templates mailroom ships: installed, or the source tree's in a build.
+[[nodiscard]] std::filesystem::path shipped_templates();
+
 // The reply plan of a config and its course: the shipped templates overridden by the
 // rules folder's templates/, the course address, mailroom's own Message-ID domain,
 // the recipients policy and the cap.

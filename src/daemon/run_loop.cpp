@@ -5,6 +5,7 @@
 #include "core/backoff.hpp"
 #include "core/fault.hpp"
 #include "daemon/replies.hpp"
+#include "daemon/report_file.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/status_file.hpp"
 #include "ledger/sqlite_ledger.hpp"
@@ -141,6 +142,7 @@ public:
     for (;;) {
       const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
       send_replies();
+      rewrite_report();
       const bool ok = !retry;
       if (mode == RunMode::once) {
         save_status(retry, std::nullopt, failures + (ok ? 0 : 1));
@@ -363,6 +365,23 @@ private:
   bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
   pipeline::ReplyPlan m_replies;
   std::unique_ptr<outbox::Sender> m_sender;
+
+  bool m_report_written = false;
+
+  // [report] html: the page is written after the first poll, then again after each poll
+  // that recorded a mail. A page that cannot be written costs a warning, never a poll.
+  void rewrite_report() {
+    if (m_settings.report.html.empty() || (m_report_written && m_counts.recorded == 0))
+      return;
+    if (auto written =
+            write_report(m_ledger, m_course, m_settings.rules_dir, m_settings.report.html, now());
+        !written) {
+      spdlog::warn("the report page was not written: {}", written.error().to_string());
+      return;
+    }
+    m_report_written = true;
+    spdlog::debug("wrote the report page {}", m_settings.report.html.string());
+  }
 
   // After each poll: the outbox's due replies go out and are marked.
   void send_replies() {

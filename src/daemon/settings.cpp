@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 using util::Reporter;
 
 const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
-                                          "outbox", "replies",   "trust"};
+                                          "outbox", "replies",   "trust",         "report"};
 const std::vector<std::string> k_mailbox_keys{
     "url",     "user",      "password_file", "ca_file", "allow_plaintext",
     "timeout", "processed", "keyword",       "password"};
@@ -25,6 +25,7 @@ const std::vector<std::string> k_replies_keys{
     "max_reply_age", "max_per_recipient_per_day",
     "max_per_hour",  "max_unauthenticated_replies_per_day"};
 const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
+const std::vector<std::string> k_report_keys{"html"};
 
 fs::path relative_to(const fs::path& base, const std::string& path) {
   const fs::path value(path);
@@ -195,6 +196,21 @@ void read_trust(const toml::table& root, Settings& settings, Reporter& report) {
   read_duration(*table, "arrival_mismatch", "trust", settings.arrival_mismatch, report);
 }
 
+void read_report(const toml::table& root, const fs::path& base, Settings& settings,
+                 Reporter& report) {
+  const auto* table = root["report"].as_table();
+  if (!table)
+    return;
+  util::check_keys(*table, "report", k_report_keys, report);
+  if (auto html = util::get_string(*table, "html", "report", report, false)) {
+    if (html->empty() || html->ends_with('/'))
+      report.add(table->get("html")->source(), fmt::format("bad report path '{}'", *html),
+                 "name the page's file, e.g. html = \"/var/www/cse585/term.html\"");
+    else
+      settings.report.html = relative_to(base, *html);
+  }
+}
+
 } // namespace
 
 rules::Checked<Settings> parse_settings(std::string_view text, const fs::path& origin) {
@@ -219,6 +235,7 @@ rules::Checked<Settings> parse_settings(std::string_view text, const fs::path& o
   read_outbox(root, base, settings, report);
   read_replies(root, settings, report);
   read_trust(root, settings, report);
+  read_report(root, base, settings, report);
   if (!report.empty())
     return std::unexpected(report.take());
   return settings;

@@ -55,6 +55,12 @@ struct ReplySettings {
   int max_per_hour = 200;
 };
 
+struct ReportSettings {
+  // Where the daemon rewrites the term at a glance (mailroom report) after each poll that
+  // recorded something; empty: it writes none.
+  std::filesystem::path html;
+};
+
 // One course term's config file (e.g. /etc/mailroom/cse585-f25.toml). Paths are
 // relative to the file's folder. Secrets are never here: passwords come from files or
 // systemd credentials.
@@ -66,6 +72,7 @@ struct Settings {
   MailboxSettings mailbox;
   OutboxSettings outbox;
   ReplySettings replies;
+  ReportSettings report;
   std::string trusted_authserv_id;
   std::chrono::seconds arrival_mismatch{15 * 60};
 };

@@ -150,6 +150,16 @@ std::string format_local_iso(core::Instant instant, const std::string& zone_name
                      offset.count() < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
 }
 
+std::string format_day(rules::Date date) {
+  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::chrono::weekday day{std::chrono::sys_days{date}};
+  return fmt::format("{} {} {}", days[day.c_encoding()],
+                     months[static_cast<unsigned>(date.month()) - 1],
+                     static_cast<unsigned>(date.day()));
+}
+
 std::string format_duration(core::Seconds duration) {
   auto total = duration.count();
   const char* sign = total < 0 ? "-" : "";

@@ -59,6 +59,8 @@ enum class Precision { minutes, seconds };
                                        Precision precision = Precision::minutes);
 // "2025-11-03T10:30:00-05:00": the same instant as ISO 8601 local time with offset.
 [[nodiscard]] std::string format_local_iso(core::Instant instant, const std::string& zone);
+// "Tue Oct 7": a lecture's day as students know it.
+[[nodiscard]] std::string format_day(rules::Date date);
 // "1 h 12 min", "3 days 2 h", "45 s".
 [[nodiscard]] std::string format_duration(core::Seconds duration);
 // The same in words, for mail to students: "1 second", "3 minutes 20 seconds",

@@ -848,7 +848,7 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, until FROM extensions "
+    select << "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions "
               "WHERE revoked_audit_id IS NULL ORDER BY id";
     select.execute();
     RecordSet rows(select);
@@ -856,7 +856,7 @@ core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
     for (bool more = rows.moveFirst(); more; more = rows.moveNext())
       out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
                      text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     instant(rows, "until")});
+                     instant(rows, "until"), rows["audit_id"].convert<Poco::Int64>()});
     return out;
   });
 }
@@ -864,14 +864,15 @@ core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture FROM excusals WHERE revoked_audit_id IS NULL "
-              "ORDER BY id";
+    select << "SELECT id, grp, deliverable, lecture, audit_id FROM excusals "
+              "WHERE revoked_audit_id IS NULL ORDER BY id";
     select.execute();
     RecordSet rows(select);
     std::vector<ExcusalRow> out;
     for (bool more = rows.moveFirst(); more; more = rows.moveNext())
       out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture")});
+                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
+                     rows["audit_id"].convert<Poco::Int64>()});
     return out;
   });
 }

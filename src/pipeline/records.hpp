@@ -107,6 +107,7 @@ struct ExtensionRow {
   std::string deliverable;
   std::optional<std::string> lecture;
   core::Instant until;
+  Id audit_id = 0; // the staff change that granted it
 };
 
 struct ExcusalRow {
@@ -114,6 +115,7 @@ struct ExcusalRow {
   std::string group;
   std::string deliverable;
   std::optional<std::string> lecture;
+  Id audit_id = 0; // the staff change that granted it
 };
 
 // Who changed what, when and why.

@@ -1,5 +1,7 @@
 #include "util/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -143,6 +145,14 @@ std::vector<CsvRow> parse_csv(std::string_view text) {
   if (row_has_content || !field.empty())
     end_row();
   return rows;
+}
+
+std::string human_size(std::uint64_t bytes) {
+  if (bytes < 1024)
+    return fmt::format("{} bytes", bytes);
+  if (bytes < 1024 * 1024)
+    return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024);
+  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
 }
 
 } // namespace mailroom::util

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,8 @@ namespace mailroom::util {
 [[nodiscard]] bool starts_with_icase(std::string_view text, std::string_view prefix);
 [[nodiscard]] bool contains_icase(std::string_view text, std::string_view needle);
 [[nodiscard]] std::vector<std::string> split(std::string_view text, char separator);
+// "95 bytes", "12.3 KB", "4.0 MB": a file size for people.
+[[nodiscard]] std::string human_size(std::uint64_t bytes);
 
 // The candidate closest to `word` by edit distance, when it is close enough to be a
 // likely typo ("acepts" -> "accepts"); empty otherwise.
