@@ -11,6 +11,7 @@
 #include "pipeline/engine.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <iostream>
@@ -26,6 +27,8 @@ struct ReprocessOptions {
   std::string since;
   std::string reason = "rules, roster or assignments changed";
   bool notify = false;
+  bool any_age = false;
+  bool dry_run = false;
 };
 
 // What the daemon would have done with the config at hand: the same checks, and with
@@ -33,6 +36,7 @@ struct ReprocessOptions {
 struct Context {
   std::optional<judge::TrustChecks> checks;   // nullopt: no config, carry the stored ones
   std::optional<pipeline::ReplyPlan> replies; // with --notify
+  std::optional<std::chrono::seconds> max_instance_age;
 };
 
 std::expected<Context, core::Problems> context_of(const ReprocessOptions& options,
@@ -54,6 +58,10 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
     // Staff asked for the news of a changed decision: max_reply_age keeps the daemon from
     // answering a stale backlog, not this.
     context.replies->gates.max_reply_age = std::chrono::seconds::max();
+    // Yet a deadline older than max_reply_age belongs to a term long past: no news about
+    // it unless staff say --any-age.
+    if (!options.any_age)
+      context.max_instance_age = settings->replies.max_reply_age;
   }
   return context;
 }
@@ -86,7 +94,9 @@ int run_reprocess(const ReprocessOptions& options) {
   const archive::Archive archive(paths->state_dir / "archive");
   pipeline::Engine engine(*ledger, archive, system_clock);
   const pipeline::RetakeOptions retake{context->checks,
-                                       context->replies ? &*context->replies : nullptr};
+                                       context->replies ? &*context->replies : nullptr,
+                                       context->max_instance_age, options.dry_run};
+  std::size_t too_old = 0;
   std::size_t changed = 0;
   std::size_t queued = 0;
   core::Problems problems;
@@ -107,7 +117,21 @@ int run_reprocess(const ReprocessOptions& options) {
                                mail.group ? " group " + *mail.group : "", decided.kind,
                                decided.lecture ? " @" + rules::iso_date(*decided.lecture) : "",
                                decided.group ? " group " + *decided.group : "");
+      if (updated->reply)
+        std::cout << fmt::format("  {} a {} to {}\n", options.dry_run ? "would queue" : "queued",
+                                 updated->reply->kind, fmt::join(updated->reply->recipients, ", "));
+      if (updated->too_old) {
+        ++too_old;
+        std::cout << "  no reply: its deadline is older than max_reply_age (--any-age sends "
+                     "it all the same)\n";
+      }
     }
+  }
+  if (options.dry_run) {
+    std::cout << fmt::format("Dry run: {} mail(s) re-judged, {} decision(s) would change; {} "
+                             "reply(ies) would be queued; nothing was written.\n",
+                             mails->size(), changed, queued);
+    return problems.empty() ? 0 : print_problems(problems);
   }
   const auto now = system_clock.now();
   const pipeline::Actor actor{ledger::current_unix_user(), now};
@@ -119,7 +143,8 @@ int run_reprocess(const ReprocessOptions& options) {
     problems.push_back(noted.error());
   std::cout << fmt::format(
       "Re-judged {} mail(s), {} decision(s) changed; {}.\n", mails->size(), changed,
-      options.notify ? fmt::format("{} reply(ies) queued for the daemon to send", queued)
+      options.notify ? fmt::format("{} reply(ies) queued for the daemon to send{}", queued,
+                                   too_old ? fmt::format(" ({} too old to tell)", too_old) : "")
                      : "nothing was sent (--notify queues replies)");
   return problems.empty() ? 0 : print_problems(problems);
 }
@@ -136,6 +161,10 @@ void add_reprocess_command(CLI::App& app, int& exit_code) {
   command->add_flag("--notify", options->notify,
                     "Queue one reply per changed decision (needs --config; the daemon sends "
                     "them; never twice for the same decision)");
+  command->add_flag("--any-age", options->any_age,
+                    "With --notify, also write about deadlines older than max_reply_age");
+  command->add_flag("--dry-run", options->dry_run,
+                    "List what would change and what would be queued; write nothing");
   command->add_option("--config", options->config, "Config file (reads rules and state_dir)");
   command->add_option("--state", options->state_dir, "State folder");
   command->add_option("--rules", options->rules_dir, "Rules folder");

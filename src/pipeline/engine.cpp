@@ -215,18 +215,35 @@ core::Result<RetakeOutcome> Engine::retake(const MailRow& mail, const rules::Cou
   // otherwise what ingest would queue, under a Message-ID that names the decision, so a
   // second reprocess never queues it again.
   std::optional<OutgoingReply> reply;
+  bool too_old = false;
   if (options.notify && !mail.reclassified) {
     const auto summary = summary_of(decision);
     auto history = m_store.decisions(mail.id);
     if (!history)
       return std::unexpected(history.error());
-    if (history->empty() || !same_decision(history->front(), summary))
-      reply = outgoing_reply(decision, course, *options.notify, now, decision_key(summary));
+    if (history->empty() || !same_decision(history->front(), summary)) {
+      too_old = options.max_instance_age && decision.due &&
+                now - *decision.due > *options.max_instance_age;
+      if (!too_old)
+        reply = outgoing_reply(decision, course, *options.notify, now, decision_key(summary));
+    }
+  }
+  if (options.dry_run) {
+    // The decision in force is the newest of the history.
+    auto history = m_store.decisions(mail.id);
+    if (!history)
+      return std::unexpected(history.error());
+    const bool changed = history->empty() || !same_decision(history->back(), summary_of(decision));
+    const bool would_queue = changed && reply && !reply->suppressed;
+    return RetakeOutcome{changed, would_queue, std::move(decision), changed && too_old,
+                         would_queue ? std::move(reply) : std::nullopt};
   }
   auto updated = m_store.redecide(mail.id, decision, now, reply);
   if (!updated)
     return std::unexpected(updated.error());
-  return RetakeOutcome{updated->changed, updated->reply_queued, std::move(decision)};
+  return RetakeOutcome{updated->changed, updated->reply_queued, std::move(decision),
+                       updated->changed && too_old,
+                       updated->reply_queued ? std::move(reply) : std::nullopt};
 }
 
 } // namespace mailroom::pipeline

@@ -47,8 +47,12 @@ struct IngestOutcome {
 // What deciding a recorded mail again did.
 struct RetakeOutcome {
   bool changed = false;
-  bool reply_queued = false;
+  bool reply_queued = false; // with dry_run: would be queued
   judge::Decision decision;
+  // A changed decision got no reply because its instance's deadline is older than
+  // RetakeOptions::max_instance_age: news of a term long past is not news.
+  bool too_old = false;
+  std::optional<OutgoingReply> reply; // the reply queued (or, with dry_run, that would be)
 };
 
 // Where the checks of a re-decision come from: a config's checks, or (none at hand) the
@@ -57,6 +61,11 @@ struct RetakeOptions {
   std::optional<judge::TrustChecks> checks; // nullopt: carry the recorded outcome
   // Set: queue the reply a changed decision calls for (reprocess --notify).
   const ReplyPlan* notify = nullptr;
+  // Set: no reply about an instance whose deadline is older than this (max_reply_age);
+  // unset: any age (reprocess --any-age).
+  std::optional<std::chrono::seconds> max_instance_age;
+  // Decide and say what would change and what would be sent; write nothing.
+  bool dry_run = false;
 };
 
 class Engine {

@@ -122,3 +122,49 @@ TEST(ReprocessNotify, NotifyNeedsTheConfig) {
   EXPECT_NE(ran.exit_code, 0);
   EXPECT_NE(ran.err.find("give --config FILE"), std::string::npos) << ran.err;
 }
+
+TEST(ReprocessNotify, ADeadlineOlderThanMaxReplyAgeGetsNoNewsUnlessAnyAge) {
+  LateSlides desk;
+  ASSERT_EQ(desk.mailroom("run --once").exit_code, 0);
+  ASSERT_EQ(desk.replies().size(), 1u);
+  // The term is over: the Nov 2025 deadline is older than a 30-day max_reply_age.
+  auto config = test::read_text(desk.config);
+  config.replace(config.find("100000h"), 7, "720h");
+  test::write_text(desk.config, config);
+  desk.slides_due("class_start - 12h");
+
+  const auto dry = desk.mailroom("reprocess --notify --any-age --dry-run");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would queue a receipt to grace@example.edu"), std::string::npos)
+      << dry.out;
+  EXPECT_NE(dry.out.find("1 decision(s) would change; 1 reply(ies) would be queued; nothing "
+                         "was written"),
+            std::string::npos)
+      << dry.out;
+  auto history = desk.open().decisions(1);
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->size(), 1u) << "a dry run writes no decision";
+  EXPECT_EQ(desk.replies().size(), 1u);
+
+  const auto old = desk.mailroom("reprocess --notify");
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  EXPECT_NE(old.out.find("no reply: its deadline is older than max_reply_age"), std::string::npos)
+      << old.out;
+  EXPECT_NE(old.out.find("1 decision(s) changed; 0 reply(ies) queued"), std::string::npos)
+      << old.out;
+  EXPECT_EQ(desk.replies().size(), 1u) << "no news of a term long past";
+}
+
+TEST(ReprocessNotify, AnyAgeWritesAboutAnOldDeadline) {
+  LateSlides desk;
+  ASSERT_EQ(desk.mailroom("run --once").exit_code, 0);
+  auto config = test::read_text(desk.config);
+  config.replace(config.find("100000h"), 7, "720h");
+  test::write_text(desk.config, config);
+  desk.slides_due("class_start - 12h");
+  const auto ran = desk.mailroom("reprocess --notify --any-age");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_NE(ran.out.find("1 decision(s) changed; 1 reply(ies) queued"), std::string::npos)
+      << ran.out;
+  EXPECT_EQ(desk.replies().size(), 2u);
+}
