@@ -180,23 +180,10 @@ std::vector<ReviewItem> review_queue(const Term& term,
 } // namespace
 
 std::string status_words(Status status) {
-  switch (status) {
-  case Status::pending:
-    return "pending";
-  case Status::on_time:
-    return "on time";
-  case Status::late:
-    return "late";
-  case Status::missing:
-    return "missing";
-  case Status::extended:
-    return "extended";
-  case Status::excused:
-    return "excused";
-  case Status::needs_review:
-    return "needs review";
-  }
-  return "pending";
+  // The ledger's status names ("on-time", "needs-review") as words.
+  auto words = judge::to_string(status);
+  std::ranges::replace(words, '-', ' ');
+  return words;
 }
 
 Page make_page(const Term& term) {
