@@ -28,12 +28,13 @@ ALLOWED = {
     "reply": ["core", "util", "rules", "message", "deadline", "classify", "judge"],
     "pipeline": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply"],
     # Each adapter implements the engine's ports; none knows another, except that the
-    # relay (outbox) sends what the ledger queued.
+    # relay (outbox) sends what the ledger queued, and the outbox folder of `dir:` is
+    # written with the archive's one durable write.
     "clock": ["core"],
     "mailbox": ["core", "util", "pipeline"],
     "archive": ["core", "util", "message", "pipeline"],
     "ledger": PURE,
-    "outbox": PURE + ["ledger"],
+    "outbox": PURE + ["ledger", "archive"],
     # The term at a glance: a page from the ledger's view; pure in itself.
     "report": PURE,
     "daemon": PURE + ADAPTERS + ["report"],

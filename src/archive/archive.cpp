@@ -25,10 +25,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
+std::string_view hint_for(int error, bool reading) {
+  switch (error) {
+  case ENOSPC:
+    return "free space in the state folder; the mail is retried on the next poll";
+  case EACCES:
+  case EPERM:
+    return "check the owner and permissions; staff read a course's config, rules and ledger "
+           "through the `mailroom` group: ask an admin for `adduser YOUR-USER mailroom`, then "
+           "log in again";
+  case ENOENT:
+    return reading ? "check that the file exists and is readable"
+                   : "check that the folder exists and mailroom may write there";
+  default:
+    return "check the state folder's owner and permissions";
+  }
+}
+
 core::Problem system_problem(const fs::path& path, std::string_view doing, int error) {
   return {path.string(), fmt::format("cannot {}: {}", doing, std::strerror(error)),
-          error == ENOSPC ? "free space in the state folder; the mail is retried on the next poll"
-                          : "check the state folder's owner and permissions"};
+          std::string(hint_for(error, doing == "read" || doing == "open"))};
 }
 
 class Fd {
@@ -77,8 +93,9 @@ std::optional<core::Problem> sync_and_close(int fd, const fs::path& path) {
 // How many attachments of one mail may wait open for their fsync.
 constexpr std::size_t k_files_awaiting_fsync = 16;
 
-core::Result<void> write_new_file(const fs::path& path, std::string_view bytes) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
+core::Result<void> write_new_file(const fs::path& path, std::string_view bytes,
+                                  unsigned mode = 0640) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
   if (fd.get() < 0)
     return std::unexpected(system_problem(path, "create", errno));
   if (auto written = write_all(fd.get(), path, bytes); !written)
@@ -130,12 +147,12 @@ core::Result<void> sync_path(const fs::path& path) {
 }
 
 core::Result<void> write_durably(const fs::path& path, std::string_view bytes,
-                                 const fs::path& temporary_folder) {
+                                 const fs::path& temporary_folder, unsigned mode) {
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const fs::path temporary = (temporary_folder.empty() ? folder : temporary_folder) /
                              temporary_name(path.filename().string());
   ::unlink(temporary.c_str()); // left by a crash of a process with the same pid
-  if (auto written = write_new_file(temporary, bytes); !written) {
+  if (auto written = write_new_file(temporary, bytes, mode); !written) {
     ::unlink(temporary.c_str());
     return written;
   }

@@ -146,10 +146,12 @@ struct ParsedMail {
 
 // Writes `bytes` to `path` by way of a temporary name in `temporary_folder` (default:
 // path's own folder; it must be on the same filesystem): write, fsync, rename, fsync
-// path's folder. Replaces an existing file atomically.
+// path's folder. Replaces an existing file atomically, so a reader sees the old file or
+// the new one, never a part. The one durable write of every file mailroom keeps.
 [[nodiscard]] core::Result<void> write_durably(const std::filesystem::path& path,
                                                std::string_view bytes,
-                                               const std::filesystem::path& temporary_folder = {});
+                                               const std::filesystem::path& temporary_folder = {},
+                                               unsigned mode = 0640);
 
 // fsync of a file or a folder by path.
 [[nodiscard]] core::Result<void> sync_path(const std::filesystem::path& path);

@@ -1,3 +1,4 @@
+#include "archive/archive.hpp"
 #include "cli/output.hpp"
 #include "daemon/config.hpp"
 #include "daemon/report_file.hpp"
@@ -50,7 +51,7 @@ int run_report(const ReportOptions& options) {
   auto html = daemon::report_html(*ledger, *course, *text, made_at, as_of);
   if (!html)
     return print_problem(html.error());
-  if (auto written = daemon::write_file_durably(options.html, *html); !written)
+  if (auto written = archive::write_durably(options.html, *html, {}, 0644); !written)
     return print_problem(written.error());
   std::cout << fmt::format("Wrote {} ({} bytes) from {}, statuses as of {}\n", options.html,
                            html->size(), ledger->database_path().string(),

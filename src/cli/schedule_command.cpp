@@ -1,12 +1,9 @@
+#include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "rules/syllabus_import.hpp"
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
-#include <system_error>
 
 namespace mailroom::cli {
 
@@ -18,50 +15,20 @@ struct ImportOptions {
   std::string assignments_file;
 };
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return std::nullopt;
-  return text.str();
-}
-
-// Order is important: the new text goes to a temporary file beside the target, which is
-// renamed over it only once complete, so an interrupted run leaves the old file intact.
-std::optional<core::Problem> write_file(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out)
-      return core::Problem{path, "cannot write the file", "check that its folder exists"};
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    return core::Problem{path, "cannot replace the file", "check the folder's permissions"};
-  }
-  return std::nullopt;
-}
-
 int run_import(const ImportOptions& options) {
-  const auto text = read_file(options.page);
+  const auto text = archive::read_all(options.page);
   if (!text)
-    return print_problem({options.page, "cannot read the course page", "check the path"});
+    return print_problem(text.error());
   const auto schedule = rules::parse_syllabus(*text, options.page, options.year);
 
   std::cout << rules::render_schedule_toml(schedule);
   for (const auto& note : schedule.notes)
     std::cerr << "note: " << note.to_string() << "\n";
   if (!options.assignments_file.empty()) {
-    if (auto problem = write_file(options.assignments_file,
-                                  rules::render_assignments_csv(schedule.assignments)))
-      return print_problem(*problem);
+    if (auto written = archive::write_durably(options.assignments_file,
+                                              rules::render_assignments_csv(schedule.assignments));
+        !written)
+      return print_problem(written.error());
   } else if (!schedule.assignments.empty()) {
     std::cerr << "note: the page assigns groups " << schedule.assignments.size()
               << " times; pass --assignments FILE to write them as assignments.csv\n";

@@ -1,5 +1,6 @@
 #include "daemon/report_file.hpp"
 
+#include "archive/archive.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
@@ -7,11 +8,6 @@
 #include "report/page.hpp"
 
 #include <fmt/format.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace mailroom::daemon {
 
@@ -67,45 +63,6 @@ core::Result<std::string> report_html(ledger::SqliteLedger& ledger, const rules:
   return report::render_html(report::make_page(*term), template_text);
 }
 
-core::Result<void> write_file_durably(const fs::path& path, const std::string& bytes) {
-  const auto folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  const auto temporary = folder / ("." + path.filename().string() + ".tmp");
-  const auto failed = [](const fs::path& where, int error) {
-    return core::fail(where.string(), std::strerror(error),
-                      "check that the folder exists and mailroom may write there");
-  };
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return failed(temporary, errno);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    done += static_cast<std::size_t>(n);
-  }
-  const bool written = done == bytes.size() && ::fsync(fd) == 0;
-  const int error = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(temporary.c_str());
-    return failed(temporary, error);
-  }
-  // Order is important: the bytes are on disk before the name points at them.
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int rename_error = errno;
-    ::unlink(temporary.c_str());
-    return failed(path, rename_error);
-  }
-  if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-  return {};
-}
-
 core::Result<void> write_report(ledger::SqliteLedger& ledger, const rules::Course& course,
                                 const fs::path& rules_dir, const fs::path& path,
                                 core::Instant now) {
@@ -115,7 +72,8 @@ core::Result<void> write_report(ledger::SqliteLedger& ledger, const rules::Cours
   auto html = report_html(ledger, course, *text, now, now);
   if (!html)
     return std::unexpected(html.error());
-  return write_file_durably(path, *html);
+  // 0644: the page is meant to be served by a web server, which is not in the mailroom group.
+  return archive::write_durably(path, *html, {}, 0644);
 }
 
 } // namespace mailroom::daemon

@@ -30,13 +30,7 @@ namespace mailroom::daemon {
                                                     const std::string& template_text,
                                                     core::Instant made_at, core::Instant as_of);
 
-// Writes `bytes` to `path` so that a reader sees the old file or the new one, never a
-// part: a temporary name in the same folder, fsync, rename over `path`, fsync of the
-// folder. A Problem names the file and the system error.
-[[nodiscard]] core::Result<void> write_file_durably(const std::filesystem::path& path,
-                                                    const std::string& bytes);
-
-// report_html as of `now`, written with write_file_durably to `path`.
+// report_html as of `now`, written with archive::write_durably to `path`.
 [[nodiscard]] core::Result<void> write_report(ledger::SqliteLedger& ledger,
                                               const rules::Course& course,
                                               const std::filesystem::path& rules_dir,

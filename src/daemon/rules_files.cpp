@@ -1,5 +1,7 @@
 #include "daemon/rules_files.hpp"
 
+#include "archive/archive.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,19 +13,7 @@
 namespace mailroom::daemon {
 
 core::Result<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    return core::fail(path.string(), fmt::format("cannot read: {}", std::strerror(error)),
-                      error == EACCES
-                          ? "staff read a course's config, rules and ledger through the "
-                            "`mailroom` group: ask an admin for `adduser YOUR-USER mailroom`, "
-                            "then log in again"
-                          : "check that the file exists and is readable");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return archive::read_all(path);
 }
 
 rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir) {

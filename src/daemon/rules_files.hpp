@@ -11,7 +11,8 @@ namespace mailroom::daemon {
 // together. A missing file is a problem naming it.
 [[nodiscard]] rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir);
 
-// The whole file, or a Problem naming it.
+// The whole file, or a Problem naming it (archive::read_all, under the name the setup code
+// reads its files by).
 [[nodiscard]] core::Result<std::string> read_file(const std::filesystem::path& path);
 
 // The reply templates found in `dirs` (NAME.mustache for each of reply::k_template_names),

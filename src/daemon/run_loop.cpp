@@ -77,7 +77,7 @@ private:
 };
 
 // The IMAP cursor (UIDVALIDITY, last UID, and that mail's INTERNALDATE and size) survives
-// restarts in the state folder, written to a temporary name and renamed. A file of an
+// restarts in the state folder, written durably (archive::write_durably). A file of an
 // older version has the first two only.
 class CursorFile {
 public:
@@ -92,16 +92,10 @@ public:
     return cursor;
   }
   void save(const mailbox::Cursor& cursor) const {
-    const auto temporary = fs::path(m_path.string() + ".tmp");
-    {
-      std::ofstream out(temporary, std::ios::trunc);
-      out << cursor.uidvalidity << " " << cursor.last_uid << " " << cursor.last_internaldate << " "
-          << cursor.last_size << "\n";
-    }
-    std::error_code error;
-    fs::rename(temporary, m_path, error);
-    if (error)
-      spdlog::warn("{}: cannot save the mailbox position: {}", m_path.string(), error.message());
+    const auto text = fmt::format("{} {} {} {}\n", cursor.uidvalidity, cursor.last_uid,
+                                  cursor.last_internaldate, cursor.last_size);
+    if (auto saved = archive::write_durably(m_path, text); !saved)
+      spdlog::warn("cannot save the mailbox position: {}", saved.error().to_string());
   }
 
 private:

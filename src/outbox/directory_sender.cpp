@@ -1,31 +1,12 @@
 #include "outbox/directory_sender.hpp"
 
+#include "archive/archive.hpp"
+
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
+#include <cctype>
 
 namespace mailroom::outbox {
-
-namespace {
-
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const auto n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-} // namespace
 
 SendOutcome DirectorySender::send(const Envelope& envelope, const std::string& message) {
   std::error_code error;
@@ -37,23 +18,8 @@ SendOutcome DirectorySender::send(const Envelope& envelope, const std::string& m
     name +=
         (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '@') ? c : '_';
   const auto final_path = m_dir / (name + ".eml");
-  const auto temporary = m_dir / (".tmp-" + name + ".eml");
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return {Delivery::temporary, fmt::format("{}: {}", temporary.string(), std::strerror(errno))};
-  const bool written = write_all(fd, message) && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!written) {
-    ::unlink(temporary.c_str());
-    return {Delivery::temporary, fmt::format("{}: {}", temporary.string(), std::strerror(saved))};
-  }
-  if (::rename(temporary.c_str(), final_path.c_str()) != 0)
-    return {Delivery::temporary, fmt::format("{}: {}", final_path.string(), std::strerror(errno))};
-  if (const int dir = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  if (auto written = archive::write_durably(final_path, message); !written)
+    return {Delivery::temporary, written.error().to_string()};
   return {Delivery::sent, final_path.string()};
 }
 

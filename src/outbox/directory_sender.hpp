@@ -6,9 +6,9 @@
 
 namespace mailroom::outbox {
 
-// `dir:PATH`: one .eml per reply and recipient, written to a temporary name, fsync'ed,
-// renamed into place and the folder fsync'ed. The demo and dry-run default; a file of
-// the same name is replaced, so a resend after a crash leaves one file.
+// `dir:PATH`: one .eml per reply and recipient, written with archive::write_durably. The
+// demo and dry-run default; a file of the same name is replaced, so a resend after a
+// crash leaves one file.
 class DirectorySender final : public Sender {
 public:
   explicit DirectorySender(std::filesystem::path dir) : m_dir(std::move(dir)) {}

@@ -227,10 +227,12 @@ TEST(ReportDaemon, APageThatCannotBeWrittenIsAWarningNotAFailedPoll) {
                    "\"maildir:maildir\"\n[report]\nhtml = \"no-such-folder/term.html\"\n");
   const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));
   EXPECT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_NE(ran.err.find("the report page was not written: " +
-                         (fixture.dir / "no-such-folder" / ".term.html.tmp").string() +
-                         ": No such file or directory; check that the folder exists and "
-                         "mailroom may write there"),
+  EXPECT_NE(
+      ran.err.find("the report page was not written: " + (fixture.dir / "no-such-folder").string()),
+      std::string::npos)
+      << ran.err;
+  EXPECT_NE(ran.err.find("cannot create: No such file or directory; check that the folder "
+                         "exists and mailroom may write there"),
             std::string::npos)
       << ran.err;
 }
