@@ -302,6 +302,9 @@ data variables(const judge::Decision& decision, const rules::Course& course,
            optional_text(options.version > 1
                              ? std::optional{fmt::format("version {}; every version is kept",
                                                          options.version)}
+                         : c.replaces_earlier
+                             ? std::optional<std::string>{"it replaces the version you sent "
+                                                          "before; every version is kept"}
                              : std::nullopt));
   auto files = file_list(decision.facts);
   auto links = link_list(decision.facts);

@@ -1,0 +1,94 @@
+#include "classify/wording.hpp"
+
+#include "classify/mentions.hpp"
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+namespace mailroom::classify {
+
+namespace {
+
+template <std::size_t N>
+std::string first_phrase(std::string_view text, const std::array<std::string_view, N>& phrases) {
+  for (const auto phrase : phrases)
+    if (has_phrase(text, phrase))
+      return std::string(phrase);
+  return {};
+}
+
+// Subjects that auto-replies put first, in the languages mail clients ship them in.
+constexpr std::array<std::string_view, 16> k_away_subjects{
+    "out of office",        "out of the office",  "automatic reply",   "auto reply",
+    "auto-reply",           "autoreply",          "auto response",     "auto-response",
+    "away from my email",   "on vacation",        "vacation reply",    "abwesenheitsnotiz",
+    "réponse automatique",  "respuesta automática", "fuera de la oficina", "absence du bureau"};
+
+// What the body of an auto-reply says; read only when the subject said nothing.
+constexpr std::array<std::string_view, 12> k_away_bodies{
+    "i am out of the office",       "i'm out of the office",     "i am currently out of the office",
+    "i'm currently out of the office", "i will be out of the office", "i am away from",
+    "i'm away from",                "i am on vacation",          "i'm on vacation",
+    "with limited access to email", "with limited access to my email",
+    "will respond when i return"};
+
+constexpr std::array<std::string_view, 22> k_submits{
+    "please find attached", "please find our",    "find attached",       "attached is",
+    "attached are",         "attached please find", "here is our",       "here are our",
+    "here's our",           "here is the link",   "here's the link",     "we are submitting",
+    "we're submitting",     "i am submitting",    "i'm submitting",      "we submit",
+    "submitting our",       "this is our submission", "our submission",  "is attached",
+    "are attached",         "enclosed"};
+
+constexpr std::array<std::string_view, 17> k_revisions{
+    "revised",          "revision",         "updated",          "update",
+    "corrected",        "correction",       "fixed",            "new version",
+    "final version",    "as promised",      "as discussed in class", "as mentioned in class",
+    "after the presentation", "after our presentation", "after the talk",
+    "after class",      "v2"};
+
+} // namespace
+
+std::optional<std::string> out_of_office(std::string_view subject, std::string_view body) {
+  if (auto phrase = first_phrase(subject, k_away_subjects); !phrase.empty())
+    return fmt::format("subject says \"{}\", an out-of-office reply", phrase);
+  if (auto phrase = first_phrase(body, k_away_bodies); !phrase.empty())
+    return fmt::format("body says \"{}\", an out-of-office reply", phrase);
+  return std::nullopt;
+}
+
+std::string submits_phrase(std::string_view text) {
+  return first_phrase(text, k_submits);
+}
+
+std::string revision_phrase(std::string_view text) {
+  return first_phrase(text, k_revisions);
+}
+
+std::string question_sentence(std::string_view text,
+                              const std::vector<std::string>& question_words) {
+  std::string sentence;
+  const auto asks = [&](std::string_view candidate) {
+    if (candidate.find('?') != std::string_view::npos)
+      return true;
+    return std::ranges::any_of(question_words, [&](const std::string& word) {
+      return word != "?" && has_phrase(candidate, word);
+    });
+  };
+  for (std::size_t begin = 0; begin < text.size();) {
+    auto end = text.find_first_of(".!?\n", begin);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    const auto candidate = util::trim(text.substr(begin, end - begin));
+    begin = end;
+    if (!candidate.empty() && asks(candidate)) {
+      sentence = candidate.size() > 200 ? candidate.substr(0, 197) + "..." : candidate;
+      break;
+    }
+  }
+  return sentence;
+}
+
+} // namespace mailroom::classify
