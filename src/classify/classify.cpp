@@ -490,6 +490,12 @@ Classification classify(const MessageFacts& facts, const Course& course,
       result.confidence = 0.3;
       return result;
     }
+    if (!carried.other_files.empty()) {
+      decide_by(result, "nothing-accepted");
+      needs_review(result, fmt::format("it carries no work: {}", evidence.not_work.front()));
+      result.confidence = 0;
+      return result;
+    }
     auto plain = kind_only(k_not_a_submission, "no attachment and no document link", "no-work");
     plain.group = result.group;
     plain.student_email = result.student_email;

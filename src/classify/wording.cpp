@@ -50,6 +50,19 @@ constexpr std::array<std::string_view, 17> k_revisions{
     "after the presentation", "after our presentation", "after the talk",
     "after class",      "v2"};
 
+// `text` without its URLs: their '?' and '.' are not the writer's punctuation.
+std::string without_urls(std::string_view text) {
+  std::string out;
+  for (const auto& line : util::split(text, '\n')) {
+    for (const auto& word : util::split(line, ' '))
+      if (!util::starts_with_icase(word, "http://") && !util::starts_with_icase(word, "https://") &&
+          !util::starts_with_icase(word, "<http"))
+        out += word + ' ';
+    out += '\n';
+  }
+  return out;
+}
+
 } // namespace
 
 std::optional<std::string> out_of_office(std::string_view subject, std::string_view body) {
@@ -70,7 +83,6 @@ std::string revision_phrase(std::string_view text) {
 
 std::string question_sentence(std::string_view text,
                               const std::vector<std::string>& question_words) {
-  std::string sentence;
   const auto asks = [&](std::string_view candidate) {
     if (candidate.find('?') != std::string_view::npos)
       return true;
@@ -78,17 +90,17 @@ std::string question_sentence(std::string_view text,
       return word != "?" && has_phrase(candidate, word);
     });
   };
-  for (std::size_t begin = 0; begin < text.size();) {
-    auto end = text.find_first_of(".!?\n", begin);
-    end = end == std::string_view::npos ? text.size() : end + 1;
-    const auto candidate = util::trim(text.substr(begin, end - begin));
+  const auto plain = without_urls(text);
+  for (std::size_t begin = 0; begin < plain.size();) {
+    auto end = plain.find_first_of(".!?\n", begin);
+    end = end == std::string::npos ? plain.size() : end + 1;
+    const auto candidate = util::trim(std::string_view(plain).substr(begin, end - begin));
     begin = end;
-    if (!candidate.empty() && asks(candidate)) {
-      sentence = candidate.size() > 200 ? candidate.substr(0, 197) + "..." : candidate;
-      break;
-    }
+    if (!candidate.empty() && asks(candidate))
+      return candidate.size() > 200 ? candidate.substr(0, candidate.rfind(' ', 197)) + " ..."
+                                    : candidate;
   }
-  return sentence;
+  return {};
 }
 
 } // namespace mailroom::classify

@@ -93,8 +93,6 @@ Carried sort_carried(const message::MessageFacts& facts, const rules::Course& co
   Carried out;
   for (const auto& file : facts.attachments) {
     const auto ext = extension_of(file.filename);
-    if (file.content_type == "text/calendar" || ext == "ics" || ext == "vcs")
-      out.calendar_invite = true;
     if (auto why = never_work(file); !why.empty()) {
       // A signature image is not worth a word to staff; the rest is.
       if (!(file.inline_disposition && file.content_type.starts_with("image/")))
@@ -106,11 +104,13 @@ Carried sort_carried(const message::MessageFacts& facts, const rules::Course& co
     });
     if (accepted)
       out.files.push_back(&file);
-    else
+    else {
+      out.other_files.push_back(&file);
       out.not_work.push_back(fmt::format("{} is a type no deliverable takes ({})",
                                          file.filename.empty() ? "a part without a name"
                                                                : file.filename,
                                          ext.empty() ? file.content_type : "." + ext));
+    }
   }
   for (const auto& link : facts.links) {
     if (auto why = never_work(link); !why.empty()) {

@@ -17,7 +17,9 @@ struct Carried {
   std::vector<const message::Link*> links;       // of a kind some deliverable accepts
   // What is not work, in words for staff: "invite.ics is a calendar invite".
   std::vector<std::string> not_work;
-  bool calendar_invite = false; // a text/calendar part or an .ics/.vcs file
+  // Files of a type no deliverable takes (not invites, cards or signature images): a
+  // person should look at what they are.
+  std::vector<const message::Attachment*> other_files;
 };
 
 // Sorts `facts`' attachments and links by what `course` accepts. The pointers point
