@@ -534,7 +534,8 @@ Classification classify(const MessageFacts& facts, const Course& course,
   }
   // A question with a link asks about the work; it hands it in only with the files, or
   // when it says so.
-  const auto submits = submits_phrase(evidence.subject + "\n" + evidence.body);
+  const auto submits =
+      submits_phrase(evidence.subject + "\n" + evidence.body, course.classify.question_words);
   if (!question.empty() && !has_files && submits.empty()) {
     decide_by(result, "question-with-link");
     result.staff_answers = true;

@@ -63,6 +63,29 @@ std::string without_urls(std::string_view text) {
   return out;
 }
 
+// The sentences of `text`, without its URLs, trimmed, each once.
+std::vector<std::string> sentences_of(std::string_view text) {
+  const auto plain = without_urls(text);
+  std::vector<std::string> out;
+  for (std::size_t begin = 0; begin < plain.size();) {
+    auto end = plain.find_first_of(".!?\n", begin);
+    end = end == std::string::npos ? plain.size() : end + 1;
+    if (auto sentence = util::trim(std::string_view(plain).substr(begin, end - begin));
+        !sentence.empty())
+      out.push_back(std::move(sentence));
+    begin = end;
+  }
+  return out;
+}
+
+bool asks(std::string_view sentence, const std::vector<std::string>& question_words) {
+  if (sentence.find('?') != std::string_view::npos)
+    return true;
+  return std::ranges::any_of(question_words, [&](const std::string& word) {
+    return word != "?" && has_phrase(sentence, word);
+  });
+}
+
 } // namespace
 
 std::optional<std::string> out_of_office(std::string_view subject, std::string_view body) {
@@ -73,8 +96,13 @@ std::optional<std::string> out_of_office(std::string_view subject, std::string_v
   return std::nullopt;
 }
 
-std::string submits_phrase(std::string_view text) {
-  return first_phrase(text, k_submits);
+std::string submits_phrase(std::string_view text,
+                           const std::vector<std::string>& question_words) {
+  for (const auto& sentence : sentences_of(text))
+    if (!asks(sentence, question_words))
+      if (auto phrase = first_phrase(sentence, k_submits); !phrase.empty())
+        return phrase;
+  return {};
 }
 
 std::string revision_phrase(std::string_view text) {
@@ -83,23 +111,10 @@ std::string revision_phrase(std::string_view text) {
 
 std::string question_sentence(std::string_view text,
                               const std::vector<std::string>& question_words) {
-  const auto asks = [&](std::string_view candidate) {
-    if (candidate.find('?') != std::string_view::npos)
-      return true;
-    return std::ranges::any_of(question_words, [&](const std::string& word) {
-      return word != "?" && has_phrase(candidate, word);
-    });
-  };
-  const auto plain = without_urls(text);
-  for (std::size_t begin = 0; begin < plain.size();) {
-    auto end = plain.find_first_of(".!?\n", begin);
-    end = end == std::string::npos ? plain.size() : end + 1;
-    const auto candidate = util::trim(std::string_view(plain).substr(begin, end - begin));
-    begin = end;
-    if (!candidate.empty() && asks(candidate))
-      return candidate.size() > 200 ? candidate.substr(0, candidate.rfind(' ', 197)) + " ..."
-                                    : candidate;
-  }
+  for (const auto& sentence : sentences_of(text))
+    if (asks(sentence, question_words))
+      return sentence.size() > 200 ? sentence.substr(0, sentence.rfind(' ', 197)) + " ..."
+                                   : sentence;
   return {};
 }
 

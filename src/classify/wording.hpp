@@ -17,8 +17,10 @@ namespace mailroom::classify {
                                                        std::string_view body);
 
 // The phrase by which `text` plainly hands work in ("please find attached", "here is
-// our", "we are submitting"); empty when it does not.
-[[nodiscard]] std::string submits_phrase(std::string_view text);
+// our", "we are submitting"), outside the sentences that ask (by `question_words`, as
+// question_sentence reads them): "Can we submit ...?" hands nothing in. Empty when none.
+[[nodiscard]] std::string submits_phrase(std::string_view text,
+                                         const std::vector<std::string>& question_words);
 
 // The phrase that marks `text` as a revision of work already given or presented
 // ("revised", "updated", "as promised in class"); empty when none.
