@@ -37,8 +37,8 @@ constexpr double k_clear_lead = 1.5;
 constexpr int k_revision_days = 7;
 
 struct Evidence {
-  std::string subject; // without Re:/Fwd:
-  std::string body;    // the sender's own words
+  std::string subject;                           // without Re:/Fwd:
+  std::string body;                              // the sender's own words
   std::vector<const message::Attachment*> files; // work: of a type some deliverable takes
   std::vector<const message::Link*> links;       // work: of a kind some deliverable takes
   std::vector<std::string> not_work;
@@ -188,8 +188,8 @@ Candidate score_deliverable(const Course& course, const Deliverable& deliverable
     const double score = accepting_file(course, *file) == 1 ? k_unique_type : k_shared_type;
     if (score > type_score) {
       type_score = score;
-      candidate.signals.push_back(fmt::format("attachment {} is a .{} file", file->filename,
-                                              extension_of(file->filename)));
+      candidate.signals.push_back(
+          fmt::format("attachment {} is a .{} file", file->filename, extension_of(file->filename)));
     }
   }
   for (const auto* link : evidence.links) {
@@ -270,12 +270,24 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
     if (!owed.empty())
       named = owed;
   }
+  const bool only_shared = std::ranges::none_of(named, [&](const auto& entry) {
+    return std::ranges::find(words.specific, entry.first) != words.specific.end();
+  });
+  if (named.size() > 1 && only_shared && std::ranges::none_of(named, [&](const auto& entry) {
+        return std::ranges::find(assigned, entry.first) != assigned.end();
+      })) {
+    // A body's passing topic or week that several lectures share, none of them the
+    // group's, names none.
+    result.signals.push_back(fmt::format("the body's topic or week names {} lectures, none "
+                                         "that group {} owes: it decides nothing",
+                                         named.size(), *result.group));
+    named.clear();
+  }
   if (named.size() > 1 && !words.weekdays.empty()) {
     std::vector<std::pair<Date, double>> on_day;
     for (const auto& entry : named)
-      if (std::ranges::find(words.weekdays,
-                            std::chrono::weekday{std::chrono::sys_days{entry.first}}) !=
-          words.weekdays.end())
+      if (std::ranges::find(words.weekdays, std::chrono::weekday{std::chrono::sys_days{
+                                                entry.first}}) != words.weekdays.end())
         on_day.push_back(entry);
     if (!on_day.empty())
       named = on_day;
@@ -288,17 +300,16 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
     for (const auto& entry : named)
       dates.push_back(entry.first);
     decide_by(result, "several-lectures");
-    needs_review(result, fmt::format("the mail names {} lectures ({}); {}", named.size(),
-                                     dates_text(dates),
-                                     owed_text(deliverable, *result.group, assigned)));
+    needs_review(result,
+                 fmt::format("the mail names {} lectures ({}); {}", named.size(), dates_text(dates),
+                             owed_text(deliverable, *result.group, assigned)));
     return;
   }
   if (!named.empty()) {
     result.lecture = named.front().first;
     result.lecture_from = "the mail's words";
     decide_by(result, "lecture-named");
-    const bool by_date =
-        std::ranges::find(words.by_date, *result.lecture) != words.by_date.end();
+    const bool by_date = std::ranges::find(words.by_date, *result.lecture) != words.by_date.end();
     if (words.unmatched_in_subject_or_file && !by_date) {
       decide_by(result, "unmatched-day");
       needs_review(result, fmt::format("{}; the other words name {}", words.unmatched.front(),
@@ -336,23 +347,20 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
         else if (start && !coming)
           coming = date;
       }
-      const bool recent =
-          given && std::chrono::sys_days{local_date(course, received_at)} -
-                           std::chrono::sys_days{*given} <=
-                       std::chrono::days{k_revision_days};
+      const bool recent = given && std::chrono::sys_days{local_date(course, received_at)} -
+                                           std::chrono::sys_days{*given} <=
+                                       std::chrono::days{k_revision_days};
       if (recent) {
         result.lecture = given;
         result.lecture_from = "the mail's words";
         decide_by(result, "revised-after-talk");
         result.signals.push_back(
-            fmt::format("it says \"{}\" and names no lecture: the {} group {} gave on {}",
-                        revision, deliverable.name, *result.group,
-                        deadline::format_day(*given)));
+            fmt::format("it says \"{}\" and names no lecture: the {} group {} gave on {}", revision,
+                        deliverable.name, *result.group, deadline::format_day(*given)));
         if (coming) {
           needs_review(result, fmt::format("it says \"{}\" and names no lecture: the {} of {} "
                                            "(given) or of {} (to come)?",
-                                           revision, deliverable.name,
-                                           deadline::format_day(*given),
+                                           revision, deliverable.name, deadline::format_day(*given),
                                            deadline::format_day(*coming)));
           return;
         }
@@ -383,10 +391,10 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
                                          deliverable.name, rules::iso_date(*result.lecture)));
   } else if (!owners.empty()) {
     decide_by(result, "not-assigned");
-    needs_review(result, fmt::format("group {} is not assigned {} for {} (group {} is); {}",
-                                     *result.group, deliverable.name,
-                                     rules::iso_date(*result.lecture), owners.front(),
-                                     owed_text(deliverable, *result.group, assigned)));
+    needs_review(result,
+                 fmt::format("group {} is not assigned {} for {} (group {} is); {}", *result.group,
+                             deliverable.name, rules::iso_date(*result.lecture), owners.front(),
+                             owed_text(deliverable, *result.group, assigned)));
   } else {
     score += k_schedule_owes;
     result.signals.push_back(fmt::format("no group is assigned {} for {} yet", deliverable.name,
@@ -399,10 +407,10 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
 Classification classify(const MessageFacts& facts, const Course& course,
                         core::Instant received_at) {
   if (facts.from.size() != 1 || facts.from_fields > 1) {
-    auto result = kind_only(k_needs_review,
-                            fmt::format("{} From mailboxes in {} From fields", facts.from.size(),
-                                        facts.from_fields),
-                            "unclear-sender");
+    auto result = kind_only(
+        k_needs_review,
+        fmt::format("{} From mailboxes in {} From fields", facts.from.size(), facts.from_fields),
+        "unclear-sender");
     result.review_reasons.push_back("the sender cannot be told: not exactly one From address");
     result.confidence = 0;
     return result;
@@ -481,12 +489,11 @@ Classification classify(const MessageFacts& facts, const Course& course,
       result.deliverable = best.deliverable->name;
       result.signals.insert(result.signals.end(), best.signals.begin(), best.signals.end());
       decide_by(result, "names-but-no-work");
-      needs_review(result,
-                   evidence.not_work.empty()
-                       ? fmt::format("it names {} but carries no file or link",
-                                     best.deliverable->name)
-                       : fmt::format("it names {} but carries no work: {}",
-                                     best.deliverable->name, evidence.not_work.front()));
+      needs_review(result, evidence.not_work.empty()
+                               ? fmt::format("it names {} but carries no file or link",
+                                             best.deliverable->name)
+                               : fmt::format("it names {} but carries no work: {}",
+                                             best.deliverable->name, evidence.not_work.front()));
       result.confidence = 0.3;
       return result;
     }
@@ -524,11 +531,10 @@ Classification classify(const MessageFacts& facts, const Course& course,
       evidence.links, [&](const auto* link) { return accepts_link(deliverable, *link); });
   if (!has_files && !has_links) {
     decide_by(result, "nothing-accepted");
-    needs_review(result, fmt::format("it names {} but carries nothing {} takes{}",
-                                     deliverable.name, deliverable.name,
-                                     evidence.not_work.empty()
-                                         ? std::string{}
-                                         : ": " + evidence.not_work.front()));
+    needs_review(result, fmt::format("it names {} but carries nothing {} takes{}", deliverable.name,
+                                     deliverable.name,
+                                     evidence.not_work.empty() ? std::string{}
+                                                               : ": " + evidence.not_work.front()));
     result.confidence = 0.3;
     return result;
   }

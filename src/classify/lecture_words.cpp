@@ -25,8 +25,8 @@ constexpr double k_date = 1.0;
 constexpr double k_title = 0.9;
 constexpr double k_relative_day = 0.8;
 constexpr double k_title_word = 0.6;
-constexpr double k_topic = 0.5;     // shared by every lecture of the topic
-constexpr double k_week = 0.5;      // shared by the lectures of the week
+constexpr double k_topic = 0.5; // shared by every lecture of the topic
+constexpr double k_week = 0.5;  // shared by the lectures of the week
 
 std::string weight_text(double weight) {
   return fmt::format("weight {:.2f}", weight);
@@ -115,9 +115,11 @@ struct Collector {
   std::chrono::sys_days term_end;
   LectureWords out;
 
-  void add(Date date, double weight, std::string signal) {
+  void add(Date date, double weight, std::string signal, bool specific = true) {
     out.weight[date] += weight;
     out.signals.push_back(fmt::format("{} ({})", signal, weight_text(weight)));
+    if (specific && std::ranges::find(out.specific, date) == out.specific.end())
+      out.specific.push_back(date);
   }
   void named_day(const Passage& passage, Date date, std::string_view as_written, bool is_date) {
     // A date outside the term ("2/3 of the pages", a paper's year) names no class.
@@ -184,7 +186,8 @@ void read_weeks(Collector& collector, const Passage& passage) {
     for (const auto& date : dates)
       collector.add(date, k_week * passage.weight / static_cast<double>(dates.size()),
                     fmt::format("{} names week {} of the term, which holds {}", passage.where,
-                                number, rules::iso_date(date)));
+                                number, rules::iso_date(date)),
+                    dates.size() == 1 || passage.where != "body");
   }
 }
 
@@ -199,10 +202,11 @@ void read_relative_days(Collector& collector, const Passage& passage, core::Inst
   static const std::regex last_or_next(
       R"(\b(last|previous|next|upcoming)\s+(?:class|lecture|presentation)\b)", std::regex::icase);
   const auto lowered = util::lower(passage.text);
-  if (lowered.find("yesterday") == std::string::npos && lowered.find("today") == std::string::npos &&
-      lowered.find("morning") == std::string::npos && lowered.find("tomorrow") == std::string::npos &&
-      lowered.find("last") == std::string::npos && lowered.find("previous") == std::string::npos &&
-      lowered.find("next") == std::string::npos && lowered.find("upcoming") == std::string::npos)
+  if (lowered.find("yesterday") == std::string::npos &&
+      lowered.find("today") == std::string::npos && lowered.find("morning") == std::string::npos &&
+      lowered.find("tomorrow") == std::string::npos && lowered.find("last") == std::string::npos &&
+      lowered.find("previous") == std::string::npos && lowered.find("next") == std::string::npos &&
+      lowered.find("upcoming") == std::string::npos)
     return;
   const auto& course = collector.course;
   const std::chrono::sys_days today{local_date(course, received_at)};
@@ -282,7 +286,8 @@ void read_topics(Collector& collector, const Passage& passage) {
     collector.add(date, k_topic * passage.weight / static_cast<double>(dates.size()),
                   fmt::format("{} names the topic \"{}\" of {} lecture{}, among them {}",
                               passage.where, best, dates.size(), dates.size() == 1 ? "" : "s",
-                              rules::iso_date(date)));
+                              rules::iso_date(date)),
+                  dates.size() == 1 || passage.where != "body");
 }
 
 } // namespace

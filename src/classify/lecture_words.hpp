@@ -27,6 +27,9 @@ struct LectureWords {
   std::map<rules::Date, double> weight;
   // The lectures named by a date written in the mail (the strongest kind of signal).
   std::vector<rules::Date> by_date;
+  // The lectures named by more than a body's passing word for a topic or a week of the
+  // term that several lectures share.
+  std::vector<rules::Date> specific;
   // Days named that are no student lecture, in words for staff and the student:
   // "the subject names Oct 22 (\"Oct 22\"): no class that day (Mid-Semester Presentations)".
   std::vector<std::string> unmatched;

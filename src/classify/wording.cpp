@@ -22,33 +22,56 @@ std::string first_phrase(std::string_view text, const std::array<std::string_vie
 
 // Subjects that auto-replies put first, in the languages mail clients ship them in.
 constexpr std::array<std::string_view, 16> k_away_subjects{
-    "out of office",        "out of the office",  "automatic reply",   "auto reply",
-    "auto-reply",           "autoreply",          "auto response",     "auto-response",
-    "away from my email",   "on vacation",        "vacation reply",    "abwesenheitsnotiz",
-    "réponse automatique",  "respuesta automática", "fuera de la oficina", "absence du bureau"};
+    "out of office",       "out of the office",    "automatic reply",
+    "auto reply",          "auto-reply",           "autoreply",
+    "auto response",       "auto-response",        "away from my email",
+    "on vacation",         "vacation reply",       "abwesenheitsnotiz",
+    "réponse automatique", "respuesta automática", "fuera de la oficina",
+    "absence du bureau"};
 
 // What the body of an auto-reply says; read only when the subject said nothing.
-constexpr std::array<std::string_view, 12> k_away_bodies{
-    "i am out of the office",       "i'm out of the office",     "i am currently out of the office",
-    "i'm currently out of the office", "i will be out of the office", "i am away from",
-    "i'm away from",                "i am on vacation",          "i'm on vacation",
-    "with limited access to email", "with limited access to my email",
-    "will respond when i return"};
+constexpr std::array<std::string_view, 12> k_away_bodies{"i am out of the office",
+                                                         "i'm out of the office",
+                                                         "i am currently out of the office",
+                                                         "i'm currently out of the office",
+                                                         "i will be out of the office",
+                                                         "i am away from",
+                                                         "i'm away from",
+                                                         "i am on vacation",
+                                                         "i'm on vacation",
+                                                         "with limited access to email",
+                                                         "with limited access to my email",
+                                                         "will respond when i return"};
 
 constexpr std::array<std::string_view, 22> k_submits{
-    "please find attached", "please find our",    "find attached",       "attached is",
-    "attached are",         "attached please find", "here is our",       "here are our",
-    "here's our",           "here is the link",   "here's the link",     "we are submitting",
-    "we're submitting",     "i am submitting",    "i'm submitting",      "we submit",
-    "submitting our",       "this is our submission", "our submission",  "is attached",
+    "please find attached", "please find our",
+    "find attached",        "attached is",
+    "attached are",         "attached please find",
+    "here is our",          "here are our",
+    "here's our",           "here is the link",
+    "here's the link",      "we are submitting",
+    "we're submitting",     "i am submitting",
+    "i'm submitting",       "we submit",
+    "submitting our",       "this is our submission",
+    "our submission",       "is attached",
     "are attached",         "enclosed"};
 
-constexpr std::array<std::string_view, 17> k_revisions{
-    "revised",          "revision",         "updated",          "update",
-    "corrected",        "correction",       "fixed",            "new version",
-    "final version",    "as promised",      "as discussed in class", "as mentioned in class",
-    "after the presentation", "after our presentation", "after the talk",
-    "after class",      "v2"};
+constexpr std::array<std::string_view, 16> k_revisions{"revised",
+                                                       "revision",
+                                                       "updated",
+                                                       "corrected",
+                                                       "correction",
+                                                       "fixed",
+                                                       "new version",
+                                                       "final version",
+                                                       "as promised",
+                                                       "as discussed in class",
+                                                       "as mentioned in class",
+                                                       "after the presentation",
+                                                       "after our presentation",
+                                                       "after the talk",
+                                                       "after class",
+                                                       "v2"};
 
 // `text` without its URLs: their '?' and '.' are not the writer's punctuation.
 std::string without_urls(std::string_view text) {
@@ -96,8 +119,7 @@ std::optional<std::string> out_of_office(std::string_view subject, std::string_v
   return std::nullopt;
 }
 
-std::string submits_phrase(std::string_view text,
-                           const std::vector<std::string>& question_words) {
+std::string submits_phrase(std::string_view text, const std::vector<std::string>& question_words) {
   for (const auto& sentence : sentences_of(text))
     if (!asks(sentence, question_words))
       if (auto phrase = first_phrase(sentence, k_submits); !phrase.empty())

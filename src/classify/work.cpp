@@ -36,11 +36,20 @@ std::string never_work(const Attachment& file) {
 
 // Hosts of meetings, calendars and mail archives: a link there points at a meeting or a
 // message, never at a piece of work.
-constexpr std::array<std::string_view, 14> k_meeting_or_mail_hosts{
-    "zoom.us",         "meet.google.com",    "teams.microsoft.com", "teams.live.com",
-    "webex.com",       "calendar.google.com", "mail.google.com",    "groups.google.com",
-    "outlook.office.com", "outlook.office365.com", "outlook.live.com", "piazza.com",
-    "gotomeeting.com", "bluejeans.com"};
+constexpr std::array<std::string_view, 14> k_meeting_or_mail_hosts{"zoom.us",
+                                                                   "meet.google.com",
+                                                                   "teams.microsoft.com",
+                                                                   "teams.live.com",
+                                                                   "webex.com",
+                                                                   "calendar.google.com",
+                                                                   "mail.google.com",
+                                                                   "groups.google.com",
+                                                                   "outlook.office.com",
+                                                                   "outlook.office365.com",
+                                                                   "outlook.live.com",
+                                                                   "piazza.com",
+                                                                   "gotomeeting.com",
+                                                                   "bluejeans.com"};
 
 std::string never_work(const Link& link) {
   const auto host = message::link_host(link.url);
@@ -62,9 +71,9 @@ bool is_repository_url(const Link& link) {
   auto path = util::lower(link.url);
   while (!path.empty() && (path.back() == '/' || path.back() == '#'))
     path.pop_back();
-  return path.ends_with(".git") || host.starts_with("git.") || host.find("gitea") != std::string::npos ||
-         host_is(host, "bitbucket.org") || host_is(host, "codeberg.org") ||
-         host_is(host, "sr.ht");
+  return path.ends_with(".git") || host.starts_with("git.") ||
+         host.find("gitea") != std::string::npos || host_is(host, "bitbucket.org") ||
+         host_is(host, "codeberg.org") || host_is(host, "sr.ht");
 }
 
 } // namespace
@@ -106,10 +115,10 @@ Carried sort_carried(const message::MessageFacts& facts, const rules::Course& co
       out.files.push_back(&file);
     else {
       out.other_files.push_back(&file);
-      out.not_work.push_back(fmt::format("{} is a type no deliverable takes ({})",
-                                         file.filename.empty() ? "a part without a name"
-                                                               : file.filename,
-                                         ext.empty() ? file.content_type : "." + ext));
+      out.not_work.push_back(
+          fmt::format("{} is a type no deliverable takes ({})",
+                      file.filename.empty() ? "a part without a name" : file.filename,
+                      ext.empty() ? file.content_type : "." + ext));
     }
   }
   for (const auto& link : facts.links) {

@@ -24,8 +24,7 @@ struct Carried {
 
 // Sorts `facts`' attachments and links by what `course` accepts. The pointers point
 // into `facts`.
-[[nodiscard]] Carried sort_carried(const message::MessageFacts& facts,
-                                   const rules::Course& course);
+[[nodiscard]] Carried sort_carried(const message::MessageFacts& facts, const rules::Course& course);
 
 // The lower-case extension of a file name ("pdf"), or empty.
 [[nodiscard]] std::string extension_of(std::string_view filename);

@@ -89,9 +89,8 @@ TEST_P(ClassifyCases, JudgedAsAStaffMemberWould) {
   // Where a lecture was decided, the signals say whether the mail's words or the
   // schedule's guess decided it.
   if (c.lecture && c.is_deliverable()) {
-    EXPECT_TRUE(std::ranges::any_of(c.signals, [](const std::string& signal) {
-      return signal.starts_with("lecture from ");
-    }));
+    EXPECT_TRUE(std::ranges::any_of(
+        c.signals, [](const std::string& signal) { return signal.starts_with("lecture from "); }));
   }
 }
 

@@ -77,7 +77,8 @@ TEST(MessageHostile, NulAndControlCharactersInNamesDoNotBreakParsing) {
 
 TEST(MessageHostile, NulInTheSubjectIsReplacedAndTheRestKept) {
   std::string raw = headers("Content-Type: text/plain\r\n\r\nbody\r\n");
-  raw.replace(raw.find("Subject: hw"), 11, std::string("Subject: Slides") + '\0' + " for Oct 7\x01!");
+  raw.replace(raw.find("Subject: hw"), 11,
+              std::string("Subject: Slides") + '\0' + " for Oct 7\x01!");
   const auto facts = parse(raw, "nul-subject");
   EXPECT_EQ(facts.subject, "Slides\uFFFD for Oct 7\uFFFD!");
 }
