@@ -31,6 +31,8 @@ constexpr double k_schedule_agrees = 0.35; // the group owes this deliverable fo
 constexpr double k_schedule_owes = 0.15;   // the group owes this deliverable at all
 // The schedule's guess of a lecture the mail does not name is never certain.
 constexpr double k_guess_confidence = 0.7;
+// What a decision left to staff is worth, at most.
+constexpr double k_review_confidence = 0.5;
 // Named lectures: the strongest must outweigh the next by this factor to decide alone.
 constexpr double k_clear_lead = 1.5;
 // Revised slides within this many days of a talk the group gave may be of that talk.
@@ -318,7 +320,6 @@ void settle_lecture(const Course& course, const Deliverable& deliverable, const 
     }
   } else if (!words.unmatched.empty()) {
     decide_by(result, "unmatched-day");
-    result.lecture_from = "the mail's words";
     needs_review(result, fmt::format("{}, so it names no lecture; {}", words.unmatched.front(),
                                      owed_text(deliverable, *result.group, assigned)));
     return;
@@ -563,6 +564,9 @@ Classification classify(const MessageFacts& facts, const Course& course,
   if (drive_share)
     needs_review(result, "a Google Drive share notice, not the student's own mail");
   result.confidence = std::min(1.0, score);
+  // Doubt about the lecture is doubt about the whole decision.
+  if (result.kind == k_needs_review)
+    result.confidence = std::min(result.confidence, k_review_confidence);
   if (!result.review_reasons.empty() && result.kind != k_needs_review &&
       result.confidence >= course.classify.confidence_bar)
     result.review_reasons.clear();
