@@ -841,10 +841,11 @@ ImportedSchedule parse_syllabus(std::string_view text, std::string_view origin, 
         continue;
       lecture.students_present = false;
       lecture.presenter = "staff";
-      out.notes.push_back({fmt::format("{}:{}", origin, formed->line),
-                           fmt::format("{} comes before groups are formed ({}), so staff give it",
-                                       iso_date(lecture.date), iso_date(formed->date)),
-                           "name the presenter in the Presenter column if students give it"});
+      out.notes.push_back(
+          {fmt::format("{}:{}", origin, formed->line),
+           fmt::format("{} is on or before {}, the day by which groups are declared: staff give it",
+                       iso_date(lecture.date), iso_date(formed->date)),
+           "name the presenter in the Presenter column if students give it"});
     }
   }
   if (!found_table)

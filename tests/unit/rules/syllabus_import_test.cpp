@@ -412,6 +412,7 @@ TEST(SyllabusImport, LecturesBeforeGroupsAreFormedAreGivenByStaff) {
   EXPECT_EQ(iso_dates(schedule.lectures, true), (Strings{"2025-10-03", "2025-10-08"}));
   EXPECT_EQ(lecture_on(schedule, date(2025, 10, 1))->presenter, "staff");
   EXPECT_EQ(lines_of(schedule.notes),
-            Strings{"page.md:3: 2025-10-01 comes before groups are formed (2025-10-03), so staff "
-                    "give it; name the presenter in the Presenter column if students give it"});
+            Strings{"page.md:3: 2025-10-01 is on or before 2025-10-03, the day by which groups are "
+                    "declared: staff give it; name the presenter in the Presenter column if "
+                    "students give it"});
 }
