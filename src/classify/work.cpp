@@ -83,10 +83,16 @@ std::string extension_of(std::string_view filename) {
   return dot == std::string_view::npos ? "" : util::lower(filename.substr(dot + 1));
 }
 
+// A deliverable whose course file names no file types and no link kinds takes any work.
+bool takes_anything(const rules::Deliverable& deliverable) {
+  return deliverable.file_types.empty() && deliverable.link_kinds.empty();
+}
+
 bool accepts_file(const rules::Deliverable& deliverable, const Attachment& file) {
   return never_work(file).empty() &&
-         std::ranges::find(deliverable.file_types, extension_of(file.filename)) !=
-             deliverable.file_types.end();
+         (takes_anything(deliverable) ||
+          std::ranges::find(deliverable.file_types, extension_of(file.filename)) !=
+              deliverable.file_types.end());
 }
 
 bool accepts_link(const rules::Deliverable& deliverable, const Link& link) {
@@ -94,8 +100,9 @@ bool accepts_link(const rules::Deliverable& deliverable, const Link& link) {
     return false;
   if (link.kind == message::LinkKind::other && !is_repository_url(link))
     return false;
-  return std::ranges::find(deliverable.link_kinds, message::to_string(link.kind)) !=
-         deliverable.link_kinds.end();
+  return takes_anything(deliverable) ||
+         std::ranges::find(deliverable.link_kinds, message::to_string(link.kind)) !=
+             deliverable.link_kinds.end();
 }
 
 Carried sort_carried(const message::MessageFacts& facts, const rules::Course& course) {

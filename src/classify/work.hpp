@@ -29,11 +29,13 @@ struct Carried {
 // The lower-case extension of a file name ("pdf"), or empty.
 [[nodiscard]] std::string extension_of(std::string_view filename);
 
-// Whether `deliverable` accepts `file` by its type.
+// Whether `deliverable` accepts `file` by its type; one that names no file types and no
+// link kinds takes any file that can be work.
 [[nodiscard]] bool accepts_file(const rules::Deliverable& deliverable,
                                 const message::Attachment& file);
 
-// Whether `deliverable` accepts `link` by its kind.
+// Whether `deliverable` accepts `link` by its kind (as accepts_file for one that names
+// none).
 [[nodiscard]] bool accepts_link(const rules::Deliverable& deliverable, const message::Link& link);
 
 } // namespace mailroom::classify
