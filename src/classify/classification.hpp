@@ -26,6 +26,17 @@ struct Classification {
   std::vector<std::string> review_reasons;  // why a person must look (needs-review)
   std::optional<std::string> student_email; // the roster address the mail came from
   std::optional<std::string> student_name;
+  // The rule that decided the kind, for staff and the tests that count them:
+  // "lecture-named", "schedule-guess", "unmatched-day", "question-with-link", ...
+  std::string rule;
+  // Where the lecture came from: "the mail's words", "the schedule's guess", or empty
+  // when the deliverable has no lecture.
+  std::string lecture_from;
+  // A reply to mailroom's own receipt that carries new work: a new version that
+  // replaces the one recorded before.
+  bool replaces_earlier = false;
+  // A question for staff (needs-review): a clarification would not answer it.
+  bool staff_answers = false;
 
   [[nodiscard]] bool is_deliverable() const {
     return kind != k_not_a_submission && kind != k_needs_review && kind != k_unknown_sender;

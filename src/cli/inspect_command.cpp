@@ -131,7 +131,9 @@ int run_inspect(const InspectOptions& options) {
             << "\n";
   if (c.deliverable)
     std::cout << "  deliverable: " << *c.deliverable << "\n";
-  std::cout << "  lecture:    " << (c.lecture ? rules::iso_date(*c.lecture) : "-") << "\n";
+  std::cout << "  lecture:    " << (c.lecture ? rules::iso_date(*c.lecture) : "-")
+            << (c.lecture_from.empty() ? "" : " (from " + c.lecture_from + ")") << "\n";
+  std::cout << "  rule:       " << c.rule << "\n";
   std::cout << "  group:      " << c.group.value_or("-") << "\n";
   if (decision.due)
     std::cout << "  due:        " << deadline::format_local(*decision.due, course->zone) << "\n";

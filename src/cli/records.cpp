@@ -17,6 +17,8 @@ JsonObject classification_record(const judge::Decision& decision) {
   record.add("lecture", c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt);
   record.add("group", c.group);
   record.add("confidence", c.confidence);
+  record.add("rule", c.rule);
+  record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);
   return record;
@@ -41,6 +43,8 @@ JsonObject decision_record(const judge::Decision& decision) {
              judgement ? std::optional<std::int64_t>{judgement->late_by.count()} : std::nullopt);
   record.add("reply", judge::to_string(decision.reply));
   record.add("confidence", c.confidence);
+  record.add("rule", c.rule);
+  record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);
   return record;

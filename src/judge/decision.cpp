@@ -39,6 +39,10 @@ ReplyKind reply_for(const Classification& classification,
       reason = "needs review; the mail was not sent from a roster address";
       return ReplyKind::none;
     }
+    if (classification.staff_answers) {
+      reason = "needs review: a question for staff, which a clarification would not answer";
+      return ReplyKind::none;
+    }
     reason = "needs review: ask the student to resend with a clear subject";
     return ReplyKind::clarify;
   }

@@ -113,6 +113,11 @@ LinkKind classify_link(std::string_view url) {
   return LinkKind::other;
 }
 
+std::string link_host(std::string_view url) {
+  std::string_view rest;
+  return host_of(url, rest);
+}
+
 std::string to_string(LinkKind kind) {
   switch (kind) {
   case LinkKind::google_slides:

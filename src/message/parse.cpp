@@ -1,6 +1,7 @@
 #include "message/parse.hpp"
 
 #include "message/automated.hpp"
+#include "message/control_bytes.hpp"
 #include "message/header_block.hpp"
 #include "message/headers.hpp"
 #include "message/mime_walk.hpp"
@@ -140,6 +141,11 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
     raw = raw.substr(0, limits.max_message_bytes);
   }
   raw.remove_prefix(header_start(raw));
+  std::string nul_free;
+  if (raw.find('\0') != std::string_view::npos) {
+    nul_free = with_header_nuls_replaced(raw);
+    raw = nul_free;
+  }
   // Order is important: oversized fields go before mimetic (or the structure scan, which
   // runs mimetic's header reader) sees them; its cost grows with a field's square.
   std::string without_oversized;
@@ -160,6 +166,13 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
   facts.automated_reasons =
       automated_reasons(fields, top_content_type(fields), facts.from, facts.return_path);
   facts.automated = !facts.automated_reasons.empty();
+  // Decoded text may hold controls again ("=?utf-8?q?a=00b?=", "filename*=''a%00.pdf").
+  facts.subject = replace_control_bytes(facts.subject);
+  for (auto* list : {&facts.from, &facts.to, &facts.cc})
+    for (auto& mailbox : *list)
+      mailbox.name = replace_control_bytes(mailbox.name);
+  for (auto& file : facts.attachments)
+    file.filename = replace_control_bytes(file.filename);
   if (fields.empty())
     facts.parse_errors.push_back(std::string(origin) + ": no header fields");
 }

@@ -15,4 +15,8 @@ namespace mailroom::message {
 // Label a URL: google-slides, google-docs, google-drive, github, gitlab, other.
 [[nodiscard]] LinkKind classify_link(std::string_view url);
 
+// The host of an http(s) URL, lower case, without userinfo, port or "www."; empty for
+// anything else.
+[[nodiscard]] std::string link_host(std::string_view url);
+
 } // namespace mailroom::message

@@ -299,10 +299,12 @@ data variables(const judge::Decision& decision, const rules::Course& course,
       rule = *described;
   vars.set("rule", optional_text(rule));
   vars.set("version_note",
-           optional_text(options.version > 1
-                             ? std::optional{fmt::format("version {}; every version is kept",
-                                                         options.version)}
-                             : std::nullopt));
+           optional_text(
+               options.version > 1  ? std::optional{fmt::format("version {}; every version is kept",
+                                                                options.version)}
+               : c.replaces_earlier ? std::optional<std::string>{"it replaces the version you sent "
+                                                                 "before; every version is kept"}
+                                    : std::nullopt));
   auto files = file_list(decision.facts);
   auto links = link_list(decision.facts);
   vars.set("has_files", data{!files.is_empty_list()});

@@ -705,6 +705,38 @@ std::string toml_string_array(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// The day by which the page says groups are formed: "declare your group's membership ...
+// by **September 5**". Lectures up to that day have no group to give them.
+struct GroupsFormed {
+  Date date;
+  int line = 0;
+};
+
+std::optional<GroupsFormed> groups_formed_by(std::string_view text, int year) {
+  int line_number = 0;
+  for (const auto& line : util::split(text, '\n')) {
+    ++line_number;
+    const auto lowered = util::lower(line);
+    if (lowered.starts_with('|') || lowered.find("group") == std::string::npos ||
+        !(lowered.contains("declare") || lowered.contains("form a group") ||
+          lowered.contains("sign up") || lowered.contains("membership")))
+      continue;
+    const auto by = lowered.find(" by ");
+    if (by == std::string::npos)
+      continue;
+    // The date right after "by", up to the sentence's end: "**September 5**. After ...".
+    auto rest = line.substr(by + 4);
+    rest = rest.substr(0, rest.find_first_of(".;("));
+    if (const auto month_day = parse_month_day(rest)) {
+      const Date date{std::chrono::year{month_day->year.value_or(year)},
+                      std::chrono::month{month_day->month}, std::chrono::day{month_day->day}};
+      if (date.ok())
+        return GroupsFormed{date, line_number};
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 std::string repair_cp1252_mojibake(std::string_view text) {
@@ -799,6 +831,23 @@ ImportedSchedule parse_syllabus(std::string_view text, std::string_view origin, 
     importer.row(cells, *columns, line_number);
   }
   auto out = importer.finish();
+  if (const auto formed = groups_formed_by(repaired, year)) {
+    for (auto& lecture : out.lectures) {
+      const bool has_presenter_group =
+          std::ranges::any_of(out.assignments, [&](const Assignment& assignment) {
+            return assignment.lecture == lecture.date && assignment.role == Role::presenter;
+          });
+      if (!lecture.students_present || has_presenter_group || lecture.date > formed->date)
+        continue;
+      lecture.students_present = false;
+      lecture.presenter = "staff";
+      out.notes.push_back(
+          {fmt::format("{}:{}", origin, formed->line),
+           fmt::format("{} is on or before {}, the day by which groups are declared: staff give it",
+                       iso_date(lecture.date), iso_date(formed->date)),
+           "name the presenter in the Presenter column if students give it"});
+    }
+  }
   if (!found_table)
     out.problems.push_back({std::string(origin),
                             "no schedule table: no Markdown table has a 'Date' column",

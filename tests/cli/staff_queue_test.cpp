@@ -112,7 +112,9 @@ TEST(StaffQueue, ReviewListsWhatNeedsAPersonOldestFirstWithTheCommandThatSettles
   EXPECT_EQ(text_of(queue[1], "reason"), "unknown-sender");
   EXPECT_EQ(text_of(queue[2], "reason"), "unknown-sender");
   EXPECT_EQ(text_of(queue[3], "reason"), "needs-review");
-  EXPECT_EQ(text_of(queue[3], "why"), "group 2 is not assigned slides for 2025-10-07 (group 1 is)");
+  EXPECT_EQ(text_of(queue[3], "why"),
+            "group 2 is not assigned slides for 2025-10-07 (group 1 is); group 2 owes slides "
+            "for Tue Sep 16, Thu Oct 9");
   const long unclear = queue[3]->getValue<long>("mail");
   const auto settle = queue[3]->getArray("settle");
   ASSERT_EQ(settle->size(), 2u);

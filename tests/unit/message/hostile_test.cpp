@@ -57,20 +57,30 @@ TEST(MessageHostile, TraversalNamesAreDecodedForDisplayNotSanitisedHere) {
 }
 
 TEST(MessageHostile, NulAndControlCharactersInNamesDoNotBreakParsing) {
-  // H3: an encoded NUL survives decoding (the archive strips it); a raw NUL ends the value.
+  // H3: a NUL or control byte, encoded or raw, is replaced by U+FFFD and cuts nothing off.
   const auto a = parse(attachment_mail("Content-Type: application/pdf\r\n"
                                        "Content-Disposition: attachment; "
                                        "filename*=utf-8''a.pdf%00.exe",
                                        "eA=="),
                        "h3");
   ASSERT_EQ(a.attachments.size(), 1u);
-  EXPECT_EQ(a.attachments[0].filename, std::string("a.pdf\0.exe", 10));
+  EXPECT_EQ(a.attachments[0].filename, "a.pdf\uFFFD.exe");
   std::string raw_nul = attachment_mail("Content-Type: application/pdf\r\n"
                                         "Content-Disposition: attachment; filename=\"a.pdf",
                                         "eA==");
   raw_nul.insert(raw_nul.find("a.pdf") + 5, std::string("\0.exe\x1b[31m\"", 11));
   const auto b = parse(raw_nul, "h3b");
-  EXPECT_EQ(b.attachments.size(), 1u);
+  ASSERT_EQ(b.attachments.size(), 1u);
+  EXPECT_EQ(b.attachments[0].filename, "a.pdf\uFFFD.exe\uFFFD[31m");
+  EXPECT_EQ(b.attachments[0].size, 4u); // the body ("eA==", 7bit) is kept as it was
+}
+
+TEST(MessageHostile, NulInTheSubjectIsReplacedAndTheRestKept) {
+  std::string raw = headers("Content-Type: text/plain\r\n\r\nbody\r\n");
+  raw.replace(raw.find("Subject: hw"), 11,
+              std::string("Subject: Slides") + '\0' + " for Oct 7\x01!");
+  const auto facts = parse(raw, "nul-subject");
+  EXPECT_EQ(facts.subject, "Slides\uFFFD for Oct 7\uFFFD!");
 }
 
 TEST(MessageHostile, Rfc2231ContinuationsAreJoinedDeterministically) {

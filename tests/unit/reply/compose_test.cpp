@@ -1,7 +1,11 @@
+#include "judge/decision.hpp"
+#include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "support/files.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 using namespace mailroom;
 
@@ -107,4 +111,23 @@ TEST(ReplyCompose, NoReplyIsComposedForMailThatGetsNone) {
   decision.reply = judge::ReplyKind::none;
   decision.reply_reason = "not a submission";
   EXPECT_FALSE(reply::compose(decision, course, shipped_templates(), options()));
+}
+
+TEST(ReplyCompose, ACorrectedDeckSentAsAReplyToItsReceiptGetsAReceiptSayingItReplacesTheFirst) {
+  // The student answers the receipt, as it invites, with the corrected deck attached.
+  const auto course = test::example_course();
+  const std::string file = "78-reply-to-receipt-new-file.eml";
+  const auto raw = test::read_text(test::test_data() / "classify" / file);
+  const auto decision = judge::decide(file, file, *core::parse_iso("2025-10-06T12:00:00Z"),
+                                      message::parse(raw, file), course);
+  ASSERT_EQ(decision.reply, judge::ReplyKind::receipt) << decision.reply_reason;
+  const auto reply = reply::compose(decision, course, shipped_templates(), options());
+  ASSERT_TRUE(reply) << reply.error().to_string();
+  auto words = reply->body; // wrapped at 72 columns
+  std::ranges::replace(words, '\n', ' ');
+  EXPECT_NE(words.find("from Group 1 (it replaces the version you sent before; every version is "
+                       "kept)"),
+            std::string::npos)
+      << reply->body;
+  EXPECT_NE(reply->body.find("ours-corrected.pptx"), std::string::npos) << reply->body;
 }

@@ -332,13 +332,13 @@ TEST(SyllabusImport, Fall2024PageHasDatesAndSectionsOnly) {
   const auto schedule = rules::parse_syllabus(
       test::read_text(test::test_data() / "syllabus/cse585-f24.md"), "cse585-f24.md", 2024);
   EXPECT_EQ(lines_of(schedule.problems), Strings{});
-  // The page cannot say that Aug 29 - Sep 5 were staff lectures; course.toml corrects that.
-  EXPECT_EQ(iso_dates(schedule.lectures, false), Strings{"2024-08-27"});
+  // The page says groups are declared by Sep 5: the lectures up to then are staff's.
+  EXPECT_EQ(iso_dates(schedule.lectures, false),
+            (Strings{"2024-08-27", "2024-08-29", "2024-09-03", "2024-09-05"}));
   EXPECT_EQ(iso_dates(schedule.lectures, true),
-            (Strings{"2024-08-29", "2024-09-03", "2024-09-05", "2024-09-17", "2024-09-19",
-                     "2024-09-24", "2024-09-26", "2024-10-01", "2024-10-03", "2024-10-08",
-                     "2024-10-10", "2024-10-17", "2024-11-07", "2024-11-12", "2024-11-14",
-                     "2024-11-19", "2024-11-21", "2024-11-26"}));
+            (Strings{"2024-09-17", "2024-09-19", "2024-09-24", "2024-09-26", "2024-10-01",
+                     "2024-10-03", "2024-10-08", "2024-10-10", "2024-10-17", "2024-11-07",
+                     "2024-11-12", "2024-11-14", "2024-11-19", "2024-11-21", "2024-11-26"}));
   Strings days;
   for (const auto& day : schedule.no_lectures)
     days.push_back(rules::iso_date(day.date) + " " + day.reason);
@@ -358,27 +358,19 @@ TEST(SyllabusImport, Fall2024PageHasDatesAndSectionsOnly) {
   const auto* first = lecture_on(schedule, date(2024, 8, 29));
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->section, "GenAI Basics");
+  EXPECT_EQ(first->presenter, "staff");
 }
 
-// The course files in rules/ hold what the importer reads from the pages, with the
-// one F'24 correction their comment describes.
+// The course files in rules/ hold exactly what the importer reads from the pages.
 TEST(SyllabusImport, CourseFilesMatchTheImportedPages) {
   struct Term {
     std::string id;
     int year;
-    Strings staff_by_hand;
   };
-  for (const auto& term : {Term{"cse585-f25", 2025, {}},
-                           Term{"cse585-f24", 2024, {"2024-08-29", "2024-09-03", "2024-09-05"}}}) {
+  for (const auto& term : {Term{"cse585-f25", 2025}, Term{"cse585-f24", 2024}}) {
     SCOPED_TRACE(term.id);
-    auto imported = rules::parse_syllabus(
+    const auto imported = rules::parse_syllabus(
         test::read_text(test::test_data() / "syllabus" / (term.id + ".md")), term.id, term.year);
-    for (auto& lecture : imported.lectures)
-      if (std::ranges::find(term.staff_by_hand, rules::iso_date(lecture.date)) !=
-          term.staff_by_hand.end()) {
-        lecture.students_present = false;
-        lecture.presenter = "staff";
-      }
     const auto path = test::source_dir() / "rules" / term.id / "course.toml";
     const auto course = rules::parse_course_file({test::read_text(path), path.string()});
     ASSERT_TRUE(course) << course.error().front().to_string();
@@ -400,4 +392,27 @@ TEST(SyllabusImport, CourseFilesMatchTheImportedPages) {
       EXPECT_EQ(course->no_lectures[k].reason, imported.no_lectures[k].reason);
     }
   }
+}
+
+TEST(SyllabusImport, LecturesBeforeGroupsAreFormedAreGivenByStaff) {
+  // The page's own words say when groups exist; a lecture up to that day has no group to
+  // give it, unless the table names one.
+  const std::string page = "# Course\n\n"
+                           "* Sign up your group (membership form) by **Oct 3**. Late ones "
+                           "are placed.\n\n"
+                           "| Date | Readings | Presenter |\n"
+                           "| --- | --- | --- |\n"
+                           "|  | **Basics** | |\n"
+                           "| Oct 1 | | |\n"
+                           "| Oct 3 | | Group 2 |\n"
+                           "| Oct 8 | | |\n";
+  const auto schedule = rules::parse_syllabus(page, "page.md", 2025);
+  EXPECT_EQ(lines_of(schedule.problems), Strings{});
+  EXPECT_EQ(iso_dates(schedule.lectures, false), Strings{"2025-10-01"});
+  EXPECT_EQ(iso_dates(schedule.lectures, true), (Strings{"2025-10-03", "2025-10-08"}));
+  EXPECT_EQ(lecture_on(schedule, date(2025, 10, 1))->presenter, "staff");
+  EXPECT_EQ(lines_of(schedule.notes),
+            Strings{"page.md:3: 2025-10-01 is on or before 2025-10-03, the day by which groups are "
+                    "declared: staff give it; name the presenter in the Presenter column if "
+                    "students give it"});
 }
