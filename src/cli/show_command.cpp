@@ -144,7 +144,9 @@ int run_show(const ShowOptions& options) {
     return 0;
   }
 
-  std::cout << fmt::format("Mail {}: {}\n", mail.id, mail.file);
+  // An IMAP mail is named by its UID, a Maildir mail by its file name.
+  std::cout << fmt::format("Mail {}: {}{}\n", mail.id,
+                           mail.source.starts_with("imap://") ? "UID " : "", mail.file);
   std::cout << fmt::format("  From:      {}\n  Subject:   {}\n  Message-ID: {}\n", mail.from,
                            mail.subject, mail.message_id);
   std::cout << fmt::format("  Received:  {} (Date header: {})\n", when(mail.received_at),

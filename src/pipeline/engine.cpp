@@ -46,8 +46,8 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
   options.message_id_domain = plan.gates.own_domain;
   // Group Cc only when configured ([replies] recipients = "group"), and never for mail
   // whose From failed the Authentication-Results check of a configured
-  // trusted_authserv_id: a forged From must not mail a whole group. Without a
-  // trusted_authserv_id the group is still Cc'd (not fail-closed).
+  // trusted_authserv_id: a forged From must not mail a whole group. Without one, no
+  // From is authenticated, so no reply goes beyond its sender.
   options.recipients = plan.recipients;
   if (unauthenticated)
     options.recipients = reply::Recipients::sender_only;

@@ -175,7 +175,7 @@ void expect_reply_headers(const std::string& message, const std::string& id,
   EXPECT_EQ(header(message, "References"), id);
   EXPECT_EQ(header(message, "Auto-Submitted"), "auto-replied");
   EXPECT_TRUE(std::regex_match(header(message, "Message-ID"),
-                               std::regex("<[^@>]+@mailroom\\.demo-f25\\.invalid>")))
+                               std::regex("<[^@>]+@mailroom\\.demo-f25\\.example\\.edu>")))
       << header(message, "Message-ID");
   EXPECT_TRUE(std::regex_match(header(message, "Date"),
                                std::regex("[A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} "

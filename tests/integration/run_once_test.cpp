@@ -166,7 +166,7 @@ TEST(RunOnceImap, CheckLogsInAndListsEveryProblem) {
                      term.dovecot.imaps_url(term.folder));
   const auto bad = test::mailroom("check --config " + term.config());
   EXPECT_NE(bad.exit_code, 0);
-  EXPECT_NE(bad.err.find("no trusted authserv-id"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("[trust] says neither"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("certificate"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("2 problems"), std::string::npos) << bad.err;
   admin.remove();
