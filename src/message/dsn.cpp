@@ -35,15 +35,6 @@ std::string address_of(std::string_view value) {
   return address;
 }
 
-// "smtp; 550 5.1.1 ..." -> "550 5.1.1 ...": the diagnostic without its type.
-std::string diagnostic_of(std::string_view value) {
-  const auto semicolon = value.find(';');
-  if (semicolon == std::string_view::npos || semicolon > 20 ||
-      value.substr(0, semicolon).find(' ') != std::string_view::npos)
-    return util::trim(value);
-  return util::trim(value.substr(semicolon + 1));
-}
-
 // The text of a delivery-status body split into its field blocks (RFC 3464 2.1: the
 // per-message block, then one per recipient), each read by mimetic's header reader,
 // which unfolds continuation lines.
@@ -72,7 +63,7 @@ std::vector<BouncedRecipient> recipients_of_status(std::string_view text) {
       continue; // the per-message block
     recipient.action = util::lower(field_of(entity.header(), "action"));
     recipient.status = field_of(entity.header(), "status");
-    recipient.diagnostic = diagnostic_of(field_of(entity.header(), "diagnostic-code"));
+    recipient.diagnostic = field_of(entity.header(), "diagnostic-code");
     out.push_back(std::move(recipient));
   }
   return out;

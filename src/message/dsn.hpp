@@ -12,7 +12,7 @@ struct BouncedRecipient {
   std::string recipient;  // bare address: Final-Recipient, else Original-Recipient
   std::string action;     // "failed", "delayed", ...; empty when not said
   std::string status;     // "5.1.1"; may carry the MTA's words after it
-  std::string diagnostic; // the Diagnostic-Code without its type ("550 5.1.1 <a@b>: ...")
+  std::string diagnostic; // the Diagnostic-Code, unfolded ("smtp; 550 5.1.1 <a@b>: ...")
 };
 
 // The recipients the delivery report `raw` names, in its order: each per-recipient block of

@@ -59,12 +59,13 @@ TEST(MessageBounce, PostfixReportWithTwoRecipientsAndAFoldedReason) {
   const auto bounced = read_bounce(k_postfix_two_recipients);
   ASSERT_EQ(bounced.size(), 2u);
   EXPECT_EQ(bounced[0].recipient, "nobody@example.edu");
-  EXPECT_EQ(bounced[0].diagnostic, "unknown user: \"nobody\"");
+  EXPECT_EQ(bounced[0].diagnostic, "X-Postfix; unknown user: \"nobody\"");
   EXPECT_EQ(bounced[1].recipient, "alan@example.edu");
   EXPECT_EQ(bounced[1].action, "failed");
   EXPECT_EQ(bounced[1].status, "5.1.1");
-  EXPECT_EQ(bounced[1].diagnostic, "550 5.1.1 <alan@example.edu>: Recipient address rejected: "
-                                   "User doesn't exist: alan@example.edu");
+  EXPECT_EQ(bounced[1].diagnostic,
+            "smtp; 550 5.1.1 <alan@example.edu>: Recipient address rejected: "
+            "User doesn't exist: alan@example.edu");
 }
 
 TEST(MessageBounce, AReportSentAsATextPartIsReadToo) {
@@ -83,8 +84,9 @@ TEST(MessageBounce, RealPostfixReportKeepsTheFoldedDiagnosticWhole) {
   ASSERT_EQ(bounced.size(), 1u);
   EXPECT_EQ(bounced[0].recipient, "r@p351355.pool.example.ne.jp");
   EXPECT_EQ(bounced[0].status, "5.1.1");
-  EXPECT_EQ(bounced[0].diagnostic,
-            "procmail: Couldn't create \"/var/spool/mail/neko\" id: r.example.org: No such user");
+  EXPECT_EQ(
+      bounced[0].diagnostic,
+      "x-unix; procmail: Couldn't create \"/var/spool/mail/neko\" id: r.example.org: No such user");
 }
 
 TEST(MessageBounce, EximWritesTheReasonUnderEachFailedAddress) {
@@ -102,7 +104,7 @@ TEST(MessageBounce, ExchangeReport) {
   ASSERT_EQ(bounced.size(), 1u);
   EXPECT_EQ(bounced[0].recipient, "mikeneko@example.co.jp");
   EXPECT_EQ(bounced[0].status, "5.1.1");
-  EXPECT_EQ(bounced[0].diagnostic, "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found");
+  EXPECT_EQ(bounced[0].diagnostic, "smtp;550 5.1.1 RESOLVER.ADR.RecipNotFound; not found");
 }
 
 TEST(MessageBounce, ReportAttachedWithAFileNameAndAPartWithoutContentType) {
