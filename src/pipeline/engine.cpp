@@ -6,6 +6,7 @@
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "pipeline/bounces.hpp"
+#include "pipeline/oversized.hpp"
 #include "pipeline/versions.hpp"
 
 #include <fmt/format.h>
@@ -166,6 +167,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   auto decision =
       judge::decide(mail.source, mail.file, mail.received_at, std::move(archived->facts), course);
   judge::apply_checks(decision, mail.raw, m_checks, {});
+  hold_oversized(decision);
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());
   const auto now = m_clock.now();

@@ -125,3 +125,56 @@ TEST(SiteSetup, CheckRefusesACourseStaffAddressThatIsNotTheDesk) {
 
 } // namespace
 } // namespace mailroom
+
+namespace mailroom {
+namespace {
+
+TEST(SiteSetup, AMailOverMaxMailSizeIsKeptWholeHeldAndItsSenderToldToSendALink) {
+  // Issue 15: a mail over [mailbox] max_mail_size is archived as it came, not decoded,
+  // held for review, and its sender gets a note on how to send a link instead.
+  test::LedgerFixture fixture;
+  const auto maildir = fixture.dir / "maildir";
+  for (const char* sub : {"cur", "tmp"})
+    std::filesystem::create_directories(maildir / sub);
+  const std::string attachment(8000, 'A');
+  test::write_text(
+      maildir / "new" / "1.M1.test",
+      "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
+      "Subject: Slides for Oct 7\r\nMessage-ID: <big@example.edu>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+      "\r\nOur slides.\r\n--b\r\nContent-Type: application/pdf; name=\"slides.pdf\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+          attachment + "\r\n--b--\r\n");
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\nmax_mail_size = 4096\n[replies]\nmax_reply_age = "
+                   "\"99999d\"\n[trust]\nauthentication = \"none\"\n");
+  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  const auto ran = test::mailroom("run --once" + config);
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+
+  const auto review = test::mailroom("review" + config);
+  EXPECT_NE(review.out.find("over max_mail_size: the mail is 0.0 MB, the desk takes at most "
+                            "0.0 MB; kept as it came, not read; send the file as a link"),
+            std::string::npos)
+      << review.out << review.err;
+  auto ledger = fixture.open();
+  auto mails = ledger.mails();
+  ASSERT_TRUE(mails);
+  ASSERT_EQ(mails->size(), 1u);
+  EXPECT_EQ((*mails)[0].kind, "needs-review");
+  EXPECT_EQ((*mails)[0].size, static_cast<std::int64_t>(std::filesystem::file_size(
+                                  fixture.state / (*mails)[0].archive_path)));
+  EXPECT_GT((*mails)[0].size, 8000);
+  // No part of it was decoded: no attachment folder beside the raw bytes.
+  EXPECT_FALSE(std::filesystem::exists(fixture.state / "archive" / (*mails)[0].sha256));
+  auto replies = ledger.replies();
+  ASSERT_TRUE(replies);
+  ASSERT_EQ(replies->size(), 1u);
+  EXPECT_EQ((*replies)[0].kind, "clarify");
+  EXPECT_EQ((*replies)[0].recipient, "ada@example.edu");
+  EXPECT_NE((*replies)[0].message.find("link"), std::string::npos) << (*replies)[0].message;
+}
+
+} // namespace
+} // namespace mailroom
