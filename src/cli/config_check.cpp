@@ -170,8 +170,7 @@ void check_trust(const daemon::Settings& settings, Report& report) {
     report.ok("trust: authentication = \"none\"");
     return report.warn(fmt::format(
         "this site cannot authenticate senders: every mail is unauthenticated (replies to "
-        "its sender only, at most {} a day; a version from another address replaces an "
-        "earlier one only with a note to the earlier sender)",
+        "its sender only, at most {} a day)",
         settings.replies.max_unauthenticated_replies_per_day));
   case daemon::SenderAuthentication::unset:
     break;
