@@ -432,7 +432,25 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
 
 core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view raw,
                                                               std::string_view origin) const {
-  auto parsed = archive::parse_and_store(*this, raw, origin);
+  message::ParseOptions options;
+  const bool oversized = m_max_mail_size > 0 && raw.size() > m_max_mail_size;
+  if (oversized) {
+    // Only the header is read, so no part of a mail over the limit is ever decoded.
+    const auto end = raw.find("\n\r\n") != std::string_view::npos ? raw.find("\n\r\n") + 3
+                     : raw.find("\n\n") != std::string_view::npos
+                         ? raw.find("\n\n") + 2
+                         : std::min<std::size_t>(raw.size(), 64u << 10);
+    options.limits.max_message_bytes = std::min<std::size_t>(end, 1u << 20);
+  }
+  auto parsed = archive::parse_and_store(*this, raw, origin, options);
+  if (parsed && oversized) {
+    parsed->facts.size = raw.size();
+    parsed->facts.limit_exceeded = {
+        fmt::format("{}: the mail is {:.1f} MB, the desk takes at most {:.1f} MB; kept as it came, "
+                    "not read",
+                    pipeline::k_over_max_mail_size, static_cast<double>(raw.size()) / (1 << 20),
+                    static_cast<double>(m_max_mail_size) / (1 << 20))};
+  }
   if (!parsed)
     return std::unexpected(parsed.error());
   pipeline::ArchivedMail out;

@@ -82,6 +82,10 @@ public:
   parse_and_store(std::string_view raw, std::string_view origin) const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
 
+  // A mail larger than `bytes` is stored as it came with only its header read (no part
+  // decoded), its facts marked pipeline::k_over_max_mail_size; 0: no limit.
+  void set_max_mail_size(std::size_t bytes) { m_max_mail_size = bytes; }
+
   // Creates the folder (and its .tmp folder for writes in progress) if needed, and
   // removes the temporary files of processes that died while writing (a crash between
   // write and rename). Call it before store().
@@ -117,6 +121,7 @@ public:
   [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
 
 private:
+  std::size_t m_max_mail_size = 0;
   // The common part of both store()s: `write_attachments` fills the temporary folder,
   // `write_raw` puts the raw bytes durably at the path it is given.
   template <typename WriteAttachments, typename WriteRaw>

@@ -9,6 +9,8 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "outbox/smtp_sender.hpp"
+#include "reply/desk.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -30,6 +32,7 @@ namespace fs = std::filesystem;
 struct Report {
   core::Problems problems;
   void ok(const std::string& line) { std::cout << line << "\n"; }
+  void warn(const std::string& line) { std::cout << "warning: " << line << "\n"; }
   void add(core::Problem problem) { problems.push_back(std::move(problem)); }
   void add(const core::Problems& more) {
     problems.insert(problems.end(), more.begin(), more.end());
@@ -155,19 +158,57 @@ std::string seen_authserv_ids(const daemon::Settings& settings) {
 }
 
 void check_trust(const daemon::Settings& settings, Report& report) {
-  // reliability.md 9.4 and S8: without a trusted authserv-id nothing is authenticated
-  // (fail closed), which a course should choose knowingly, so check refuses it and lists
-  // the authserv-ids seen on recent mail to choose from (the one on nearly every mail is
-  // usually the staff mail server's).
-  if (settings.trusted_authserv_id.empty())
-    return report.add({settings.file.string(),
-                       fmt::format("no trusted authserv-id; seen on recent mail: {}; until it is "
-                                   "set no mail counts as authenticated",
-                                   seen_authserv_ids(settings)),
-                       "set [trust] trusted_authserv_id to the host name your mail server "
-                       "writes in Authentication-Results (e.g. \"mx.umich.edu\")"});
-  report.ok(
-      fmt::format("trust: Authentication-Results honoured from {}", settings.trusted_authserv_id));
+  // Without a trust choice nothing is authenticated (fail closed), which a site should
+  // choose knowingly: check refuses it, names the two lines that settle it, and lists the
+  // authserv-ids seen on recent mail (the one on nearly every mail is usually the staff
+  // mail server's).
+  switch (settings.authentication) {
+  case daemon::SenderAuthentication::authserv_id:
+    return report.ok(fmt::format("trust: Authentication-Results honoured from {}",
+                                 settings.trusted_authserv_id));
+  case daemon::SenderAuthentication::none:
+    report.ok("trust: authentication = \"none\"");
+    return report.warn(fmt::format(
+        "this site cannot authenticate senders: every mail is unauthenticated (replies to "
+        "its sender only, at most {} a day)",
+        settings.replies.max_unauthenticated_replies_per_day));
+  case daemon::SenderAuthentication::unset:
+    break;
+  }
+  report.add({settings.file.string(),
+              fmt::format("[trust] says neither how senders are authenticated nor that they "
+                          "cannot be; Authentication-Results seen on recent mail: {}",
+                          seen_authserv_ids(settings)),
+              "write one of these two lines under [trust]: trusted_authserv_id = \"HOST\" "
+              "(HOST: the name your mail server writes first in Authentication-Results), or "
+              "authentication = \"none\" (it writes none: every mail is treated as "
+              "unauthenticated)"});
+}
+
+// The desk has one address: the config's [outbox] from. The course file's staff_address
+// (for replay and preview without a config) must be the same, or replies would name two.
+void check_desk(const daemon::Settings& settings, Report& report) {
+  auto course = daemon::load_rules(settings.rules_dir);
+  if (!course)
+    return; // check_rules said why
+  const auto desk = daemon::desk(settings, *course);
+  if (settings.outbox.from.empty() && course->staff_address.empty())
+    return report.add({settings.file.string(), "no desk address: [outbox] from is not set",
+                       "add from = \"STAFF@DOMAIN\" under [outbox]: the address students "
+                       "write to"});
+  const auto staff = reply::bare_address(course->staff_address);
+  if (!settings.outbox.from.empty() && !course->staff_address.empty() &&
+      util::lower(staff.value_or(course->staff_address)) != util::lower(desk.address))
+    return report.add(
+        {(settings.rules_dir / "course.toml").string(),
+         fmt::format("staff_address '{}' is not the desk address '{}' of [outbox] from in {}",
+                     course->staff_address, desk.address, settings.file.string()),
+         fmt::format("write staff_address = \"{}\" in course.toml (or remove it): replies, "
+                     "bounces and the loop guard use [outbox] from",
+                     desk.address)});
+  report.ok(fmt::format("desk {}: From, Reply-To, the bounce address and the loop guard; "
+                        "Message-IDs under {}",
+                        desk.address, desk.message_id_domain));
 }
 
 } // namespace
@@ -182,6 +223,7 @@ int run_config_check(const std::string& config_file) {
   check_state(*settings, report);
   check_mailbox(*settings, report);
   check_outbox(*settings, report);
+  check_desk(*settings, report);
   check_trust(*settings, report);
   if (!report.problems.empty())
     return print_problems(report.problems);

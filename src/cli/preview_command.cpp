@@ -4,6 +4,7 @@
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
+#include "reply/desk.hpp"
 
 #include <fmt/format.h>
 
@@ -66,9 +67,10 @@ int run_preview(const PreviewOptions& options) {
     std::cout << "No reply would go out: " << decision.reply_reason << "\n";
     return 0;
   }
-  const reply::ComposeOptions compose_options{course->staff_address,
-                                              course->staff_address,
-                                              "mailroom." + course->id + ".invalid",
+  const auto desk = reply::desk_of(course->staff_address, course->id);
+  const reply::ComposeOptions compose_options{desk.from,
+                                              desk.address,
+                                              desk.message_id_domain,
                                               reply::Recipients::sender_and_group,
                                               received_at,
                                               "preview",

@@ -2,8 +2,10 @@
 #include "cli/output.hpp"
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/settings.hpp"
 #include "deadline/deadline.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "mailbox/imap_protocol.hpp"
 
 #include <fmt/format.h>
 
@@ -30,6 +32,22 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   for (const auto& item : items)
     out += (out.empty() ? "" : separator) + item;
   return out;
+}
+
+// An IMAP source as people name it: "imaps://HOST:PORT/FOLDER UID n (UIDVALIDITY v)",
+// with the scheme and port of the config's [mailbox] url when it names the same host (the
+// ledger's source key keeps the host only); other sources as recorded.
+std::string shown_source(const std::string& source, const std::string& config_file) {
+  const auto key = mailbox::imap::parse_source(source);
+  if (!key || config_file.empty())
+    return source;
+  auto settings = daemon::load_settings(config_file);
+  std::string error;
+  auto endpoint = settings ? mailbox::imap::parse_url(settings->mailbox.url, error) : std::nullopt;
+  if (!endpoint || endpoint->host != key->host)
+    return source;
+  endpoint->folder = key->folder;
+  return fmt::format("{} UID {} (UIDVALIDITY {})", endpoint->display(), key->uid, key->uidvalidity);
 }
 
 int run_show(const ShowOptions& options) {
@@ -144,14 +162,19 @@ int run_show(const ShowOptions& options) {
     return 0;
   }
 
-  std::cout << fmt::format("Mail {}: {}\n", mail.id, mail.file);
+  // An IMAP mail is named by its UID, a Maildir mail by its file name.
+  std::cout << fmt::format("Mail {}: {}{}\n", mail.id,
+                           mail.source.starts_with("imap://") ? "UID " : "", mail.file);
   std::cout << fmt::format("  From:      {}\n  Subject:   {}\n  Message-ID: {}\n", mail.from,
                            mail.subject, mail.message_id);
   std::cout << fmt::format("  Received:  {} (Date header: {})\n", when(mail.received_at),
                            mail.date_header.empty() ? "none" : mail.date_header);
   std::cout << fmt::format("  Raw:       {} ({} bytes, sha256 {})\n", mail.archive_path, mail.size,
                            mail.sha256);
-  std::cout << fmt::format("  Sources:   {}\n", join(*sources, ", "));
+  std::vector<std::string> shown;
+  for (const auto& source : *sources)
+    shown.push_back(shown_source(source, options.config));
+  std::cout << fmt::format("  Sources:   {}\n", join(shown, ", "));
   for (const auto& error : mail.parse_errors)
     std::cout << "  Parse:     " << error << "\n";
   std::cout << fmt::format("Decision:  {}{}{} (confidence {:.2f}), decided {}\n", mail.kind,

@@ -1,5 +1,6 @@
 #include "daemon/replies.hpp"
 
+#include "daemon/hosts.hpp"
 #include "daemon/rules_files.hpp"
 #include "mailbox/imap_connection.hpp"
 #include "outbox/directory_sender.hpp"
@@ -16,13 +17,18 @@ std::filesystem::path shipped_templates() {
   return MAILROOM_SOURCE_TEMPLATES;
 }
 
+reply::Desk desk(const Settings& settings, const rules::Course& course) {
+  return reply::desk_of(settings.outbox.from.empty() ? course.staff_address : settings.outbox.from,
+                        course.id);
+}
+
 std::string envelope_from(const Settings& settings, const rules::Course& course) {
-  // The staff address is where students write, so it reaches the watched mailbox, where
-  // a bounce is recognised and recorded against its reply (daemon/bounces.hpp).
+  // The desk address is where students write, so it reaches the watched mailbox, where
+  // a bounce is recognised and recorded against its reply (pipeline/bounces.hpp).
   const auto& bounce = settings.outbox.bounce_address;
   if (bounce == "<>")
     return "";
-  return bounce.empty() ? course.staff_address : bounce;
+  return bounce.empty() ? desk(settings, course).address : bounce;
 }
 
 outbox::SendLimits send_limits(const Settings& settings) {
@@ -32,10 +38,11 @@ outbox::SendLimits send_limits(const Settings& settings) {
 pipeline::ReplyPlan make_reply_plan(const Settings& settings, const rules::Course& course) {
   pipeline::ReplyPlan plan;
   plan.templates = load_templates({shipped_templates(), settings.rules_dir / "templates"});
-  plan.from = settings.outbox.from.empty() ? course.staff_address : settings.outbox.from;
-  plan.reply_to = course.staff_address;
-  plan.gates.own_domain = "mailroom." + course.id + ".invalid";
-  plan.gates.own_address = plan.from;
+  const auto own = desk(settings, course);
+  plan.from = own.from;
+  plan.reply_to = own.address;
+  plan.gates.own_domain = own.message_id_domain;
+  plan.gates.own_address = own.address;
   plan.gates.max_reply_age = settings.replies.max_reply_age;
   plan.recipients = settings.replies.recipients == ReplyRecipients::group
                         ? reply::Recipients::sender_and_group
@@ -62,6 +69,8 @@ core::Result<outbox::SmtpSettings> smtp_settings(const Settings& settings) {
   smtp.ca_file = outbox.ca_file;
   smtp.allow_plaintext = outbox.allow_plaintext;
   smtp.timeout = outbox.timeout;
+  // Strict servers and spam filters hold a made-up EHLO name against the sender.
+  smtp.helo = outbox.helo.empty() ? machine_fqdn() : outbox.helo;
   return smtp;
 }
 

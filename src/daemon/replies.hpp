@@ -4,6 +4,7 @@
 #include "outbox/sender.hpp"
 #include "outbox/smtp_sender.hpp"
 #include "pipeline/engine.hpp"
+#include "reply/desk.hpp"
 
 #include <memory>
 
@@ -30,9 +31,14 @@ namespace mailroom::daemon {
 // max_per_hour).
 [[nodiscard]] outbox::SendLimits send_limits(const Settings& settings);
 
-// The envelope sender (MAIL FROM) of replies: [outbox] bounce_address, else the course's
-// staff address (the watched mailbox, where bounces are recognised); empty for "<>",
-// the null sender.
+// The desk: [outbox] from, or (no from) the course file's staff_address. Replies'
+// From, Reply-To, the body's "reply to", the bounce address and the loop guard all
+// derive from it; `mailroom check --config` refuses two different addresses.
+[[nodiscard]] reply::Desk desk(const Settings& settings, const rules::Course& course);
+
+// The envelope sender (MAIL FROM) of replies: [outbox] bounce_address, else the desk
+// address (the watched mailbox, where bounces are recognised); empty for "<>", the null
+// sender.
 [[nodiscard]] std::string envelope_from(const Settings& settings, const rules::Course& course);
 
 } // namespace mailroom::daemon

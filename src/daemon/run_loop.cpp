@@ -120,6 +120,7 @@ public:
   void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
 
   int run(RunMode mode) {
+    m_archive.set_max_mail_size(m_settings.mailbox.max_mail_size);
     if (auto opened = m_archive.open(); !opened) {
       spdlog::error("{}", opened.error().to_string());
       return 1;

@@ -1,9 +1,14 @@
 #include "daemon/settings.hpp"
 
+#include "daemon/hosts.hpp"
 #include "daemon/rules_files.hpp"
+#include "reply/desk.hpp"
+#include "util/text.hpp"
 #include "util/toml_reader.hpp"
 
 #include <fmt/format.h>
+
+#include <cctype>
 
 namespace mailroom::daemon {
 
@@ -15,16 +20,17 @@ using util::Reporter;
 const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
                                           "outbox", "replies",   "trust",         "report"};
 const std::vector<std::string> k_mailbox_keys{
-    "url",     "user",      "password_file", "ca_file", "allow_plaintext",
-    "timeout", "processed", "keyword",       "password"};
+    "url",     "user",      "password_file", "ca_file",  "allow_plaintext",
+    "timeout", "processed", "keyword",       "password", "max_mail_size"};
 const std::vector<std::string> k_outbox_keys{
-    "url",     "from",        "user",      "password_file", "ca_file",       "allow_plaintext",
-    "timeout", "retry_after", "retry_max", "password",      "bounce_address"};
+    "url",     "from",        "user",      "password_file", "ca_file",        "allow_plaintext",
+    "timeout", "retry_after", "retry_max", "password",      "bounce_address", "helo"};
 const std::vector<std::string> k_replies_keys{
     "recipients",    "max_per_student_per_day",
     "max_reply_age", "max_per_recipient_per_day",
     "max_per_hour",  "max_unauthenticated_replies_per_day"};
-const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "arrival_mismatch"};
+const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "authentication",
+                                            "arrival_mismatch"};
 const std::vector<std::string> k_report_keys{"html"};
 
 fs::path relative_to(const fs::path& base, const std::string& path) {
@@ -50,6 +56,53 @@ void read_bool(const toml::table& table, std::string_view key, bool& target, Rep
     else
       report.add(node->source(), fmt::format("'{}' must be true or false", key));
   }
+}
+
+// A size in bytes: a whole number, or one with "KB", "MB" or "GB" (powers of 1024).
+void read_size(const toml::table& table, std::string_view key, std::size_t& target,
+               Reporter& report) {
+  const auto* node = table.get(key);
+  if (!node)
+    return;
+  if (auto bytes = node->value<int64_t>(); bytes && *bytes > 0) {
+    target = static_cast<std::size_t>(*bytes);
+    return;
+  }
+  if (auto text = node->value<std::string>()) {
+    std::size_t digits = 0;
+    while (digits < text->size() && std::isdigit(static_cast<unsigned char>((*text)[digits])))
+      ++digits;
+    const auto unit = util::lower(util::trim(std::string_view(*text).substr(digits)));
+    const std::size_t scale = unit == "kb"   ? 1024u
+                              : unit == "mb" ? 1024u * 1024
+                              : unit == "gb" ? 1024u * 1024 * 1024
+                                             : 0;
+    if (digits > 0 && digits <= 6 && scale > 0) {
+      target = std::stoul(text->substr(0, digits)) * scale;
+      return;
+    }
+  }
+  report.add(node->source(), fmt::format("bad size for '{}'", key),
+             "write it as \"50MB\", \"512KB\" or a number of bytes");
+}
+
+// reliability: plaintext IMAP or SMTP leaks a password and every mail; only a loopback
+// server (the test suite's) may be reached without TLS.
+void refuse_remote_plaintext(const toml::table& table, const std::string& url, bool allowed,
+                             Reporter& report) {
+  if (!allowed || url.starts_with("maildir:") || url.starts_with("dir:") || url.empty())
+    return;
+  if (is_loopback_url(url))
+    return;
+  report.add(table.get("allow_plaintext")->source(),
+             fmt::format("allow_plaintext is honoured only for a loopback server (127.0.0.0/8, "
+                         "::1), not for {}",
+                         url),
+             url.starts_with("imap")
+                 ? "remove allow_plaintext and use imaps://HOST/FOLDER, or imap:// with STARTTLS; "
+                   "for a certificate of your own CA set ca_file"
+                 : "remove allow_plaintext and use smtps://HOST, or smtp:// with STARTTLS; for a "
+                   "certificate of your own CA set ca_file");
 }
 
 void read_count(const toml::table& table, std::string_view key, int& target, Reporter& report) {
@@ -98,6 +151,8 @@ void read_mailbox(const toml::table& root, const fs::path& base, Settings& setti
   if (auto file = util::get_string(*table, "ca_file", "mailbox", report, false))
     mailbox.ca_file = relative_to(base, *file);
   read_bool(*table, "allow_plaintext", mailbox.allow_plaintext, report);
+  refuse_remote_plaintext(*table, mailbox.url, mailbox.allow_plaintext, report);
+  read_size(*table, "max_mail_size", mailbox.max_mail_size, report);
   read_duration(*table, "timeout", "mailbox", mailbox.timeout, report);
   mailbox.keyword =
       util::get_string(*table, "keyword", "mailbox", report, false).value_or(mailbox.keyword);
@@ -133,12 +188,21 @@ void read_outbox(const toml::table& root, const fs::path& base, Settings& settin
                  "use smtps://HOST[:PORT], smtp://HOST[:PORT] (STARTTLS) or dir:PATH");
   }
   outbox.from = util::get_string(*table, "from", "outbox", report, false).value_or("");
+  if (!outbox.from.empty() && !reply::bare_address(outbox.from))
+    report.add(table->get("from")->source(), fmt::format("bad from '{}'", outbox.from),
+               "write the desk's one address: \"NAME@DOMAIN\" or \"Course Staff "
+               "<NAME@DOMAIN>\"");
+  outbox.helo = util::get_string(*table, "helo", "outbox", report, false).value_or("");
+  if (outbox.helo.find_first_of(" \t/<>[]@") != std::string::npos)
+    report.add(table->get("helo")->source(), fmt::format("bad helo '{}'", outbox.helo),
+               "write this machine's fully qualified host name, e.g. \"mail.example.edu\"");
   outbox.user = util::get_string(*table, "user", "outbox", report, false).value_or("");
   if (auto file = util::get_string(*table, "password_file", "outbox", report, false))
     outbox.password_file = relative_to(base, *file);
   if (auto file = util::get_string(*table, "ca_file", "outbox", report, false))
     outbox.ca_file = relative_to(base, *file);
   read_bool(*table, "allow_plaintext", outbox.allow_plaintext, report);
+  refuse_remote_plaintext(*table, outbox.url, outbox.allow_plaintext, report);
   read_duration(*table, "timeout", "outbox", outbox.timeout, report);
   read_duration(*table, "retry_after", "outbox", outbox.retry_after, report);
   read_duration(*table, "retry_max", "outbox", outbox.retry_max, report);
@@ -186,13 +250,34 @@ void read_replies(const toml::table& root, Settings& settings, Reporter& report)
              replies.max_unauthenticated_replies_per_day, report);
 }
 
+// [trust]: one of trusted_authserv_id = "HOST" and authentication = "none".
+void read_authentication(const toml::table& table, Settings& settings, Reporter& report) {
+  settings.trusted_authserv_id =
+      util::get_string(table, "trusted_authserv_id", "trust", report, false).value_or("");
+  const auto mode = util::get_string(table, "authentication", "trust", report, false);
+  if (mode && *mode != "none")
+    return report.add(table.get("authentication")->source(),
+                      fmt::format("unknown authentication '{}'", *mode),
+                      "write authentication = \"none\" when the mail server writes no "
+                      "Authentication-Results; otherwise set trusted_authserv_id = \"HOST\" "
+                      "instead");
+  if (mode && !settings.trusted_authserv_id.empty())
+    return report.add(table.get("authentication")->source(),
+                      "both authentication = \"none\" and trusted_authserv_id are set",
+                      "keep one: trusted_authserv_id when the mail server writes "
+                      "Authentication-Results, authentication = \"none\" when it does not");
+  if (mode)
+    settings.authentication = SenderAuthentication::none;
+  else if (!settings.trusted_authserv_id.empty())
+    settings.authentication = SenderAuthentication::authserv_id;
+}
+
 void read_trust(const toml::table& root, Settings& settings, Reporter& report) {
   const auto* table = root["trust"].as_table();
   if (!table)
     return;
   util::check_keys(*table, "trust", k_trust_keys, report);
-  settings.trusted_authserv_id =
-      util::get_string(*table, "trusted_authserv_id", "trust", report, false).value_or("");
+  read_authentication(*table, settings, report);
   read_duration(*table, "arrival_mismatch", "trust", settings.arrival_mismatch, report);
 }
 

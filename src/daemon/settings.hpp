@@ -4,6 +4,7 @@
 #include "rules/load.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -17,8 +18,10 @@ struct MailboxSettings {
   std::string user;
   std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/imap-password
   std::filesystem::path ca_file;       // empty: the system's CA store
-  bool allow_plaintext = false;        // loopback tests only
+  bool allow_plaintext = false;        // honoured for loopback hosts only (daemon/hosts.hpp)
   std::chrono::seconds timeout{30};
+  // A larger mail is archived as it came and held for review, not decoded.
+  std::size_t max_mail_size = 50u * 1024 * 1024;
   Processed processed = Processed::keyword;
   std::string keyword = "$MailroomProcessed";
   std::string move_to; // the folder, with Processed::move
@@ -30,14 +33,16 @@ struct OutboxSettings {
   std::string user;
   std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/smtp-password
   std::filesystem::path ca_file;
-  bool allow_plaintext = false;
+  bool allow_plaintext = false; // honoured for loopback hosts only (daemon/hosts.hpp)
   std::chrono::seconds timeout{30};
+  // The EHLO name; empty: the machine's fully qualified name (daemon/replies.hpp).
+  std::string helo;
   // A reply's waits after temporary failures: retry_after, doubling, at most retry_max,
   // each spread by 20 % either side (below the cap); core/backoff.hpp.
   std::chrono::seconds retry_after{60};
   std::chrono::seconds retry_max{3600};
   // The envelope sender (MAIL FROM) of replies, where bounces go (reliability.md 9.1).
-  // Empty: the course's staff address, the mailbox mailroom watches. "<>": the null sender.
+  // Empty: the desk address (`from`), the mailbox mailroom watches. "<>": the null sender.
   std::string bounce_address;
 };
 
@@ -54,6 +59,11 @@ struct ReplySettings {
   int max_per_recipient_per_day = 20;
   int max_per_hour = 200;
 };
+
+// How a site vouches for its senders ([trust]): its mail server stamps
+// Authentication-Results under `trusted_authserv_id`, or it says it cannot
+// (authentication = "none"). Unset runs as `none` does, but `check --config` fails.
+enum class SenderAuthentication { unset, authserv_id, none };
 
 struct ReportSettings {
   // Where the daemon rewrites the term at a glance (mailroom report) after each poll that
@@ -73,7 +83,8 @@ struct Settings {
   OutboxSettings outbox;
   ReplySettings replies;
   ReportSettings report;
-  std::string trusted_authserv_id;
+  SenderAuthentication authentication = SenderAuthentication::unset;
+  std::string trusted_authserv_id; // with SenderAuthentication::authserv_id
   std::chrono::seconds arrival_mismatch{15 * 60};
 };
 

@@ -218,9 +218,10 @@ SenderTrust sender_trust(const std::vector<std::string>& signals) {
   for (const auto& signal : signals) {
     if (signal.starts_with(k_authenticated))
       return SenderTrust::authenticated;
+    // A site without a trusted authserv-id cannot vouch for anyone: its mail is
+    // unauthenticated, and treated so (README: Trust).
     if (signal.starts_with(k_unauthenticated))
-      return signal.find(k_not_configured) == std::string::npos ? SenderTrust::unauthenticated
-                                                                : SenderTrust::unknown;
+      return SenderTrust::unauthenticated;
   }
   return SenderTrust::unknown;
 }

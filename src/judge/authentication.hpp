@@ -48,9 +48,9 @@ struct Authentication {
 [[nodiscard]] std::string authentication_signal(const Authentication& authentication);
 
 // What a decision's signals say about its sender: `unknown` when no authentication signal
-// is there or no trusted authserv-id was configured (nothing can be authenticated, so
-// nothing is held against the sender: the group Cc, the reply budget and the version rules
-// of reliability.md 9.4 apply only with a configured trusted_authserv_id).
+// is there (no checks were run, e.g. replay without a config). Without a configured
+// trusted authserv-id every checked mail is `unauthenticated`: replies to the sender
+// only, on the smaller budget, and no silent replacement of another address's version.
 enum class SenderTrust { unknown, authenticated, unauthenticated };
 [[nodiscard]] SenderTrust sender_trust(const std::vector<std::string>& signals);
 

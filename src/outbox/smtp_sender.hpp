@@ -16,9 +16,9 @@ struct SmtpSettings {
   std::string password;          // from read_password(file, "smtp-password")
   std::string password_origin;   // the file or credential it came from, for a refused login
   std::filesystem::path ca_file; // empty: the system's CA store
-  bool allow_plaintext = false;  // loopback tests only: STARTTLS tried, not required
+  bool allow_plaintext = false;  // STARTTLS tried, not required (loopback servers only)
   std::chrono::seconds timeout{30};
-  std::string helo = "mailroom.invalid"; // the EHLO name (libcurl takes it from the URL path)
+  std::string helo = "localhost"; // the EHLO name (libcurl takes it from the URL path)
 };
 
 // SMTP over libcurl: TLS (smtps:// or STARTTLS, CURLUSESSL_ALL), the certificate and

@@ -1,5 +1,6 @@
 #include "pipeline/bounces.hpp"
 
+#include "message/dsn.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -10,25 +11,19 @@ namespace mailroom::pipeline {
 
 namespace {
 
-// DSN fields live in the first part of a report; the original follows. A bounce is small.
+// The ids of mailroom's own replies are in the report's first part and the returned
+// original's header; a bounce is small.
 constexpr std::size_t k_scan_bytes = 1u << 20;
 
-// The value of the first "Name:" line in `lower` (already lower case), from `text`
-// (the same bytes, original case), up to the end of the line.
-std::string field(const std::string& lower, std::string_view text, const std::string& name) {
-  for (auto at = lower.find(name); at != std::string::npos; at = lower.find(name, at + 1)) {
-    if (at != 0 && lower[at - 1] != '\n')
-      continue;
-    auto begin = at + name.size();
-    auto end = lower.find('\n', begin);
-    std::string value(text.substr(begin, end == std::string::npos ? end : end - begin));
-    while (!value.empty() && (value.back() == '\r' || value.back() == ' '))
-      value.pop_back();
-    while (!value.empty() && value.front() == ' ')
-      value.erase(0, 1);
-    return value;
-  }
-  return {};
+// "bounced: status 5.1.1; 550 5.1.1 <a@b>: User doesn't exist: a@b": what staff read in
+// `mailroom ledger --status reply-bounced`, whole.
+std::string detail_of(const message::BouncedRecipient& recipient) {
+  std::string detail = "bounced";
+  if (!recipient.status.empty())
+    detail += ": status " + recipient.status;
+  if (!recipient.diagnostic.empty())
+    detail += "; " + recipient.diagnostic;
+  return detail;
 }
 
 } // namespace
@@ -51,34 +46,27 @@ int note_bounce(MailStore& store, std::string_view raw, const message::MessageFa
   }
   if (ids.empty())
     return 0;
-  std::string recipient = field(lower, head, "final-recipient:");
-  if (const auto semicolon = recipient.find(';'); semicolon != std::string::npos)
-    recipient = recipient.substr(semicolon + 1);
-  while (!recipient.empty() && recipient.front() == ' ')
-    recipient.erase(0, 1);
-  if (recipient.starts_with("<") && recipient.ends_with(">"))
-    recipient = recipient.substr(1, recipient.size() - 2);
-  std::string detail = "bounced";
-  if (auto status = field(lower, head, "status:"); !status.empty())
-    detail += ": status " + status;
-  if (auto diagnostic = field(lower, head, "diagnostic-code:"); !diagnostic.empty())
-    detail += "; " + diagnostic;
-  if (detail.size() > 300)
-    detail.resize(300);
+  auto recipients = message::read_bounce(raw);
+  if (recipients.empty())
+    recipients.push_back({}); // a bounce that names no recipient: all the reply's rows
   int marked = 0;
   for (const auto& id : ids) {
-    auto changed = store.reply_bounced(id, recipient, detail);
-    if (!changed) {
-      notices.push_back({Notice::Level::error, changed.error().to_string()});
-      continue;
+    for (const auto& bounced : recipients) {
+      const auto detail = detail_of(bounced);
+      auto changed = store.reply_bounced(id, bounced.recipient, detail);
+      if (!changed) {
+        notices.push_back({Notice::Level::error, changed.error().to_string()});
+        continue;
+      }
+      if (*changed > 0)
+        notices.push_back(
+            {Notice::Level::warning,
+             fmt::format("reply {} to {} bounced ({}): shown by `mailroom ledger "
+                         "--status reply-bounced`",
+                         id, bounced.recipient.empty() ? "its recipients" : bounced.recipient,
+                         detail)});
+      marked += *changed;
     }
-    if (*changed > 0)
-      notices.push_back(
-          {Notice::Level::warning,
-           fmt::format("reply {} to {} bounced ({}): shown by `mailroom ledger "
-                       "--status reply-bounced`",
-                       id, recipient.empty() ? "its recipients" : recipient, detail)});
-    marked += *changed;
   }
   return marked;
 }

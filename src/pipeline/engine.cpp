@@ -6,6 +6,7 @@
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "pipeline/bounces.hpp"
+#include "pipeline/oversized.hpp"
 #include "pipeline/versions.hpp"
 
 #include <fmt/format.h>
@@ -46,8 +47,8 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
   options.message_id_domain = plan.gates.own_domain;
   // Group Cc only when configured ([replies] recipients = "group"), and never for mail
   // whose From failed the Authentication-Results check of a configured
-  // trusted_authserv_id: a forged From must not mail a whole group. Without a
-  // trusted_authserv_id the group is still Cc'd (not fail-closed).
+  // trusted_authserv_id: a forged From must not mail a whole group. Without one, no
+  // From is authenticated, so no reply goes beyond its sender.
   options.recipients = plan.recipients;
   if (unauthenticated)
     options.recipients = reply::Recipients::sender_only;
@@ -166,6 +167,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   auto decision =
       judge::decide(mail.source, mail.file, mail.received_at, std::move(archived->facts), course);
   judge::apply_checks(decision, mail.raw, m_checks, {});
+  hold_oversized(decision);
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());
   const auto now = m_clock.now();

@@ -60,6 +60,10 @@ struct ArchivedMail {
 };
 
 // Where raw mails and their attachments are kept (archive::Archive).
+// How an archive marks a mail it kept as it came, undecoded, because it is larger than
+// [mailbox] max_mail_size: the start of its limit_exceeded entry (oversized.hpp).
+inline constexpr std::string_view k_over_max_mail_size = "over max_mail_size";
+
 class MailArchive {
 public:
   virtual ~MailArchive() = default;

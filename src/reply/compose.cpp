@@ -280,7 +280,8 @@ data variables(const judge::Decision& decision, const rules::Course& course,
   vars.set("course_name", course.name);
   vars.set("course_code", course.code);
   vars.set("term", course.term);
-  vars.set("staff_address", course.staff_address);
+  // The desk address of the config, when composed for one; the course file's otherwise.
+  vars.set("staff_address", options.reply_to.empty() ? course.staff_address : options.reply_to);
   vars.set("subject", decision.facts.subject.empty() ? "(no subject)" : decision.facts.subject);
   vars.set("deliverable", c.deliverable.value_or(""));
   vars.set("deliverable_title", title_of(deliverable));

@@ -24,10 +24,10 @@ inline constexpr std::array<const char*, 6> k_template_names{
 enum class Recipients { sender_and_group, sender_only };
 
 struct ComposeOptions {
-  std::string from;     // the course address replies come from
-  std::string reply_to; // staff
+  std::string from;     // the desk's From field (reply/desk.hpp)
+  std::string reply_to; // the desk's bare address; also the body's "reply to"
   std::string
-      message_id_domain; // "mailroom.cse585-f25.invalid": mailroom's own, for the loop guard
+      message_id_domain; // "mailroom.cse585-f25.umich.edu": mailroom's own, for the loop guard
   Recipients recipients = Recipients::sender_and_group;
   core::Instant now;  // the Date header
   std::string unique; // makes the Message-ID unique (e.g. the mail's sha256 + reply kind)

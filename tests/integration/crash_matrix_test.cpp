@@ -57,7 +57,8 @@ struct Term {
         dir.path(), dovecot, folder, k_roster,
         fmt::format("[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
                     "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
-                    "timeout = \"5s\"\nretry_after = \"1s\"\n",
+                    "timeout = \"5s\"\nretry_after = \"1s\"\n"
+                    "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
                     k_smtp_port, dovecot.ca_file().string()));
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
@@ -85,7 +86,9 @@ std::string append(test::Admin& admin, const std::string& from, const std::strin
   const auto id = fmt::format("<crash-{}-{}-{}@example.edu>", ::getpid(), now, ++n);
   const auto date = test::format_utc(now, "%a, %d %b %Y %H:%M:%S +0000");
   uid = admin.append(
-      fmt::format("Received: from laptop.example.edu by mx.example.edu with ESMTPSA; {0}\r\n"
+      // Authenticated by our MX, so the group is in Cc.
+      fmt::format("Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
+                  "Received: from laptop.example.edu by mx.example.edu with ESMTPSA; {0}\r\n"
                   "From: {1}\r\nTo: staff@example.edu\r\nSubject: {2}\r\nDate: {0}\r\n"
                   "Message-ID: {3}\r\nMIME-Version: 1.0\r\n"
                   "Content-Type: text/plain; charset=utf-8\r\n\r\n{4}\r\n",

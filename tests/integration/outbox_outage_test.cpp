@@ -80,12 +80,14 @@ struct Term {
                     "[mailbox]\nurl = \"maildir:maildir\"\n"
                     "[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
                     "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
-                    "timeout = \"5s\"\nretry_after = \"{}s\"\nretry_max = \"{}s\"\n",
+                    "timeout = \"5s\"\nretry_after = \"{}s\"\nretry_max = \"{}s\"\n"
+                    "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
                     k_port, (k_dovecot / "certs" / "ca.crt").string(), k_backoff.first.count(),
                     k_backoff.cap.count()));
     test::write_file(
         dir / "maildir" / "new" / fmt::format("{}.M1.test", std::time(nullptr)),
-        fmt::format("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
+        fmt::format("Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
+                    "From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
                     "Subject: Proposal for group 1\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n"
                     "Message-ID: {}\r\nMIME-Version: 1.0\r\n"
                     "Content-Type: text/plain; charset=utf-8\r\n\r\n"

@@ -175,7 +175,7 @@ void expect_reply_headers(const std::string& message, const std::string& id,
   EXPECT_EQ(header(message, "References"), id);
   EXPECT_EQ(header(message, "Auto-Submitted"), "auto-replied");
   EXPECT_TRUE(std::regex_match(header(message, "Message-ID"),
-                               std::regex("<[^@>]+@mailroom\\.demo-f25\\.invalid>")))
+                               std::regex("<[^@>]+@mailroom\\.demo-f25\\.example\\.edu>")))
       << header(message, "Message-ID");
   EXPECT_TRUE(std::regex_match(header(message, "Date"),
                                std::regex("[A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} "
@@ -227,10 +227,14 @@ struct Term {
                       "[mailbox]\n{}"
                       "[outbox]\nurl = \"{}\"\nfrom = \"staff@example.edu\"\n"
                       "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
-                      "timeout = \"5s\"\nretry_after = \"1s\"\n{}",
+                      "timeout = \"5s\"\nretry_after = \"1s\"\n{}{}",
                       mailbox,
                       outbox_url.empty() ? fmt::format("smtp://127.0.0.1:{}", port) : outbox_url,
-                      ca.string(), replies));
+                      ca.string(), replies,
+                      // deliver()'s mails are authenticated by this MX, so the group is in Cc.
+                      replies.find("[trust]") == std::string::npos
+                          ? "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n"
+                          : ""));
   }
   static void write(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -241,7 +245,8 @@ struct Term {
     const auto id = "<" + unique("proposal") + "@example.edu>";
     static int n = 0;
     write(dir / "maildir" / "new" / fmt::format("{}.M{}.test", std::time(nullptr), ++n),
-          fmt::format("From: {}\r\nTo: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
+          fmt::format("Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
+                      "From: {}\r\nTo: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
                       "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: {}\r\n"
                       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                       "Our proposal draft: https://docs.google.com/document/d/abc123/edit\r\n",
@@ -442,7 +447,9 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
   const auto send = [&](const std::string& subject, const std::string& body) {
     const auto id = "<" + unique("sent") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
-    Term::write(file, fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
+    Term::write(file, fmt::format("Authentication-Results: mx.example.edu; dkim=pass "
+                                  "header.d=example.edu\r\n"
+                                  "Received: from laptop.example.edu (laptop [127.0.0.1]) by "
                                   "mx.example.edu with ESMTPSA; {0}\r\n"
                                   "From: Stu Dent <student@example.edu>\r\n"
                                   "To: staff@example.edu\r\nSubject: {1}\r\nDate: {0}\r\n"

@@ -166,9 +166,25 @@ TEST(RunOnceImap, CheckLogsInAndListsEveryProblem) {
                      term.dovecot.imaps_url(term.folder));
   const auto bad = test::mailroom("check --config " + term.config());
   EXPECT_NE(bad.exit_code, 0);
-  EXPECT_NE(bad.err.find("no trusted authserv-id"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("[trust] says neither"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("certificate"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("2 problems"), std::string::npos) << bad.err;
+  admin.remove();
+}
+
+TEST(RunOnceImap, ShowNamesAnImapMailByItsUidAndKeepsThePort) {
+  ImapTerm term;
+  test::Admin admin(term.dovecot, term.folder);
+  admin.recreate();
+  admin.append(example_mail("1758254399.04.example"), "19-Sep-2025 03:00:00 +0000");
+  ASSERT_EQ(term.run_once().exit_code, 0);
+  const auto shown = test::mailroom("show 1 --config " + term.config());
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("Mail 1: UID 1\n"), std::string::npos) << shown.out;
+  const auto url = term.dovecot.imaps_url(term.folder);
+  EXPECT_NE(shown.out.find("Sources:   " + url + " UID 1 (UIDVALIDITY "), std::string::npos)
+      << url << "\n"
+      << shown.out;
   admin.remove();
 }
 

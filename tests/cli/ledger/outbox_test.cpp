@@ -268,11 +268,14 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
   for (const char* sub : {"cur", "tmp"})
     std::filesystem::create_directories(maildir / sub);
   test::write_text(maildir / "new" / "1.M1.test",
+                   "Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
                    "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
                    "Subject: Slides for Oct 7\r\nMessage-ID: <ada-slides@example.edu>\r\n\r\n"
                    "Our slides: https://docs.google.com/presentation/d/abc/edit\r\n");
-  test::write_text(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
-                                              "[mailbox]\nurl = \"maildir:maildir\"\n");
+  // Authenticated, so the group is in Cc and the bounce can name one of two recipients.
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
   auto ran = test::mailroom("run --once" + config);
   ASSERT_EQ(ran.exit_code, 0) << ran.err;

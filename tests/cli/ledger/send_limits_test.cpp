@@ -273,14 +273,19 @@ TEST(SendLimits, BadValuesAreRefusedWithFileLineAndFix) {
                        "more"}));
 }
 
-TEST(SendLimits, TheEnvelopeSenderIsTheBounceAddressByDefaultTheStaffAddress) {
-  // reliability.md 9.1: bounces come back to the watched mailbox unless bounce_address
-  // says otherwise; "<>" is the null sender. [outbox] from is the From header only.
+TEST(SendLimits, TheEnvelopeSenderIsTheBounceAddressByDefaultTheDeskAddress) {
+  // Bounces come back to the watched mailbox, the desk ([outbox] from, else the course
+  // file's staff_address), unless bounce_address says otherwise; "<>" is the null sender.
   const auto course = test::demo_course();
   daemon::Settings settings;
-  settings.outbox.from = "noreply@example.edu";
   EXPECT_EQ(daemon::envelope_from(settings, course), "staff@example.edu");
-  EXPECT_EQ(daemon::make_reply_plan(settings, course).from, "noreply@example.edu");
+  settings.outbox.from = "Desk <desk@example.edu>";
+  EXPECT_EQ(daemon::envelope_from(settings, course), "desk@example.edu");
+  const auto plan = daemon::make_reply_plan(settings, course);
+  EXPECT_EQ(plan.from, "Desk <desk@example.edu>");
+  EXPECT_EQ(plan.reply_to, "desk@example.edu");
+  EXPECT_EQ(plan.gates.own_address, "desk@example.edu");
+  EXPECT_EQ(plan.gates.own_domain, "mailroom.demo-f25.example.edu");
   settings.outbox.bounce_address = "bounces@example.edu";
   EXPECT_EQ(daemon::envelope_from(settings, course), "bounces@example.edu");
   settings.outbox.bounce_address = "<>";

@@ -204,10 +204,27 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
   const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
   const auto unset = test::mailroom("check" + config);
   EXPECT_EQ(unset.exit_code, 1);
-  EXPECT_NE(unset.err.find("no trusted authserv-id; seen on recent mail: mx.example.edu (2), "
-                           "evil.example (1); until it is set no mail counts as authenticated"),
+  EXPECT_NE(unset.err.find("[trust] says neither how senders are authenticated nor that they "
+                           "cannot be; Authentication-Results seen on recent mail: "
+                           "mx.example.edu (2), evil.example (1)"),
             std::string::npos)
       << unset.err;
+  EXPECT_NE(unset.err.find("write one of these two lines under [trust]: trusted_authserv_id = "
+                           "\"HOST\""),
+            std::string::npos)
+      << unset.err;
+  EXPECT_NE(unset.err.find("or authentication = \"none\""), std::string::npos) << unset.err;
+
+  // A site whose mail server writes no Authentication-Results says so, and passes.
+  test::write_text(fixture.dir / "term.toml",
+                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                   "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n");
+  const auto none = test::mailroom("check" + config);
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.out.find("warning: this site cannot authenticate senders: every mail is "
+                          "unauthenticated (replies to its sender only, at most 3 a day"),
+            std::string::npos)
+      << none.out;
 
   test::write_text(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "

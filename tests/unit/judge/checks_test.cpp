@@ -73,12 +73,15 @@ TEST(PipelineChecks, AnUnauthenticatedVersionWithNothingAuthenticatedBeforeStand
   EXPECT_EQ(decision.reply, judge::ReplyKind::receipt);
 }
 
-TEST(PipelineChecks, WithoutATrustedAuthservIdNothingIsHeldAgainstTheSender) {
-  // Fail closed means nothing is authenticated, not that every mail is a forgery.
+TEST(PipelineChecks, WithoutATrustedAuthservIdEveryMailIsUnauthenticated) {
+  // A site that cannot authenticate senders (authentication = "none", or no [trust]):
+  // every mail is unauthenticated, so its reply goes to the sender only, on the smaller
+  // budget; with nothing authenticated before it, it still counts.
   auto decision =
       slides("unauthenticated: no trusted authserv-id configured: nothing is authenticated");
-  EXPECT_EQ(judge::sender_trust(decision.classification.signals), judge::SenderTrust::unknown);
-  judge::hold_if_unverified(decision, {authenticated_version(3)});
+  EXPECT_EQ(judge::sender_trust(decision.classification.signals),
+            judge::SenderTrust::unauthenticated);
+  judge::hold_if_unverified(decision, {});
   EXPECT_EQ(decision.classification.kind, "slides");
 }
 
