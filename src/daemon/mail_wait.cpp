@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace mailroom::daemon {
 
 namespace {
@@ -40,17 +42,19 @@ MailWait::Next MailWait::after(const std::expected<mailbox::Waited, mailbox::Fai
     m_given_up = true;
     return {interval};
   }
+  const auto& problem = failure.problem;
   if (++m_failures >= k_broken_idles) {
-    spdlog::warn("IDLE broke {} times in a row ({}): polling every {} s until mailroom is "
-                 "reloaded",
-                 m_failures, failure.problem.to_string(), interval.count());
+    spdlog::warn("{}: IDLE broke {} times in a row, the last time: {}; polling every {} s "
+                 "until mailroom is reloaded",
+                 problem.where, m_failures, problem.what, interval.count());
     m_given_up = true;
     return {interval};
   }
   // A lost connection: reconnect (the next poll does) after a backoff, as after a poll.
   const core::Backoff reconnect{std::chrono::seconds{5}, std::chrono::seconds{300}, 0.0};
   const auto wait = core::wait_after(reconnect, m_failures, 0.0);
-  spdlog::warn("{}; reconnecting in {} s", failure.problem.to_string(), wait.count());
+  spdlog::warn("{}: IDLE ended: {}; reconnecting in {} s", problem.where, problem.what,
+               wait.count());
   return {wait};
 }
 

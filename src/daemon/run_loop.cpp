@@ -251,8 +251,7 @@ private:
     if (next.sleep.count() == 0)
       return false;
     const bool broke = !waited && waited.error().retry != mailbox::Retry::never;
-    save_status(broke ? std::optional{mailbox::Retry::later} : std::nullopt, now() + next.sleep,
-                0);
+    save_status(broke ? std::optional{mailbox::Retry::later} : std::nullopt, now() + next.sleep, 0);
     return wait_for_signal(next.sleep);
   }
 

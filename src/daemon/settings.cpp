@@ -15,8 +15,8 @@ using util::Reporter;
 const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
                                           "outbox", "replies",   "trust",         "report"};
 const std::vector<std::string> k_mailbox_keys{
-    "url",     "user",      "password_file", "ca_file", "allow_plaintext",
-    "timeout", "processed", "keyword",       "password", "idle", "idle_limit"};
+    "url",       "user",    "password_file", "ca_file", "allow_plaintext", "timeout",
+    "processed", "keyword", "password",      "idle",    "idle_limit"};
 const std::vector<std::string> k_outbox_keys{
     "url",     "from",        "user",      "password_file", "ca_file",       "allow_plaintext",
     "timeout", "retry_after", "retry_max", "password",      "bounce_address"};

@@ -453,13 +453,13 @@ ImapConnection::idle(std::chrono::milliseconds up_to, int wake_fd,
           fmt::format("{} answered out of turn: {}", m_endpoint.host, response->substr(0, 200))));
     if (status.kind == "OK") // over before it began: nothing to wait for, poll
       return IdleEnd::new_mail;
-    return std::unexpected(Failure{
-        core::Problem{m_endpoint.display(),
-                      fmt::format("{} refused IDLE: {} {}", m_endpoint.host, status.kind,
-                                  status.text),
-                      "mailroom polls every poll_interval instead; set idle = false in "
-                      "[mailbox] to stop asking"},
-        Scope::mailbox, Retry::never});
+    return std::unexpected(
+        Failure{core::Problem{m_endpoint.display(),
+                              fmt::format("{} refused IDLE: {} {}", m_endpoint.host, status.kind,
+                                          status.text),
+                              "mailroom polls every poll_interval instead; set idle = false in "
+                              "[mailbox] to stop asking"},
+                Scope::mailbox, Retry::never});
   }
   while (!end) {
     while (!end) {

@@ -448,7 +448,7 @@ IdleNews idle_news(std::string_view response) {
     return IdleNews::nothing;
   const auto kind = tokens.next().text;
   return iequals(kind, "EXISTS") || iequals(kind, "RECENT") ? IdleNews::new_mail
-                                                              : IdleNews::nothing;
+                                                            : IdleNews::nothing;
 }
 
 std::optional<std::vector<std::uint32_t>> search_uids(std::string_view response) {
