@@ -58,7 +58,7 @@ def main():
         subprocess.run([ROOT / "scripts" / "example-rules.sh", rules], check=True)
         subprocess.run([mailroom, "replay", "--rules", rules, "--maildir",
                         ROOT / "examples" / "maildir", "--state", state],
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         commands = {
             "--version": [mailroom, "--version"],
             "--help": [mailroom, "--help"],
