@@ -461,6 +461,7 @@ ImapConnection::idle(std::chrono::milliseconds up_to, int wake_fd,
                               "[mailbox] to stop asking"},
                 Scope::mailbox, Retry::never});
   }
+  auto next_beat = std::chrono::steady_clock::now() + heartbeat;
   while (!end) {
     while (!end) {
       auto response = m_reader.next();
@@ -488,7 +489,7 @@ ImapConnection::idle(std::chrono::milliseconds up_to, int wake_fd,
       return std::unexpected(received.error());
     if (*received)
       continue;
-    switch (wait_idle(until, wake_fd, heartbeat, still_waiting)) {
+    switch (wait_idle(until, wake_fd, heartbeat, next_beat, still_waiting)) {
     case Woke::socket:
       break;
     case Woke::wake_fd:
@@ -525,18 +526,26 @@ std::expected<bool, Failure> ImapConnection::receive_now() {
 
 ImapConnection::Woke ImapConnection::wait_idle(std::chrono::steady_clock::time_point until,
                                                int wake_fd, std::chrono::milliseconds heartbeat,
+                                               std::chrono::steady_clock::time_point& next_beat,
                                                const std::function<void()>& still_waiting) const {
+  using std::chrono::duration_cast, std::chrono::milliseconds;
   std::array<pollfd, 2> entries{};
   entries[0].fd = m_handle->socket;
   entries[0].events = POLLIN;
   entries[1].fd = wake_fd; // a negative fd is ignored by poll()
   entries[1].events = POLLIN;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_beat) {
+      if (still_waiting)
+        still_waiting();
+      next_beat = now + heartbeat;
+    }
+    if (now >= until)
       return Woke::timed_out;
-    const auto span = std::min(left, heartbeat);
+    // Rounded up, so a wait of 0.4 ms is no busy loop of zero-length polls.
+    const auto span =
+        duration_cast<milliseconds>(std::min(until, next_beat) - now) + milliseconds{1};
     const int ready = ::poll(entries.data(), entries.size(), static_cast<int>(span.count()));
     if (ready < 0 && errno == EINTR)
       continue;
@@ -546,8 +555,6 @@ ImapConnection::Woke ImapConnection::wait_idle(std::chrono::steady_clock::time_p
       return Woke::wake_fd;
     if (entries[0].revents != 0)
       return Woke::socket;
-    if (still_waiting)
-      still_waiting();
   }
 }
 

@@ -119,11 +119,13 @@ private:
   [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
   [[nodiscard]] std::expected<std::string, Failure> read_response();
   [[nodiscard]] Failure lost(std::string what);
-  // Waits until the socket has bytes, `wake_fd` is readable or `up_to` passed, calling
-  // `still_waiting` every `heartbeat`; which of them, or a Failure.
+  // Waits until the socket has bytes, `wake_fd` is readable or `until` passed; which.
+  // `still_waiting` is called whenever `next_beat` passes, which then moves on by
+  // `heartbeat` (kept by the caller: a server that talks often must not starve it).
   enum class Woke { socket, wake_fd, timed_out };
   [[nodiscard]] Woke wait_idle(std::chrono::steady_clock::time_point until, int wake_fd,
                                std::chrono::milliseconds heartbeat,
+                               std::chrono::steady_clock::time_point& next_beat,
                                const std::function<void()>& still_waiting) const;
   // One read of what the server sent, without waiting: false when nothing was there.
   [[nodiscard]] std::expected<bool, Failure> receive_now();
