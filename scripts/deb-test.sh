@@ -10,6 +10,8 @@ deb=$(ls "$build"/mailroom_*.deb)
 echo "deb-test: $(basename "$deb"): $(dpkg-deb -f "$deb" Depends)"
 dpkg -i "$deb" >/dev/null
 trap 'dpkg -r mailroom >/dev/null' EXIT
+# One version: the project's, which CPack gives the .deb and --version prints.
+test "$(/usr/bin/mailroom --version)" = "mailroom $(dpkg-deb -f "$deb" Version)"
 /usr/bin/mailroom check --rules /usr/share/mailroom/rules/cse585-f25
 /usr/bin/mailroom check --rules /usr/share/mailroom/rules/cse585-f24
 test -f /usr/share/mailroom/templates/receipt.mustache

@@ -77,6 +77,8 @@ int run(int argc, char** argv) {
   }
   CLI::App app{"mailroom: a course's submission desk over email"};
   app.require_subcommand(1);
+  // The project version in CMakeLists.txt, the one CPack gives the .deb.
+  app.set_version_flag("--version", "mailroom " MAILROOM_VERSION);
   int exit_code = 0;
   add_deadlines_command(app, exit_code);
   add_check_command(app, exit_code);

@@ -4,6 +4,7 @@
 #include "clock/system_clock.hpp"
 #include "core/backoff.hpp"
 #include "core/fault.hpp"
+#include "daemon/mail_wait.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/report_file.hpp"
 #include "daemon/rules_files.hpp"
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <malloc.h>
 #include <optional>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace mailroom::daemon {
@@ -62,7 +64,18 @@ public:
     for (int signal : {SIGTERM, SIGINT, SIGHUP})
       sigaddset(&m_set, signal);
     pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+    m_fd = ::signalfd(-1, &m_set, SFD_NONBLOCK | SFD_CLOEXEC);
   }
+  ~Signals() {
+    if (m_fd >= 0)
+      ::close(m_fd);
+  }
+  Signals(const Signals&) = delete;
+  Signals& operator=(const Signals&) = delete;
+  // Readable while a signal is pending (taken by wait(), not here): what an IMAP IDLE
+  // watches besides its socket. -1 when it could not be made (IDLE then ends only at its
+  // limit, still within the watchdog's beat).
+  [[nodiscard]] int fd() const { return m_fd; }
   // Waits up to `timeout` for a signal; 0 when none came.
   int wait(std::chrono::milliseconds timeout) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
@@ -74,6 +87,7 @@ public:
 
 private:
   sigset_t m_set{};
+  int m_fd = -1;
 };
 
 // The IMAP cursor (UIDVALIDITY, last UID, and that mail's INTERNALDATE and size) survives
@@ -115,7 +129,7 @@ public:
       : m_settings(settings), m_course(std::move(course)), m_ledger(std::move(ledger)),
         m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
         m_cursor_file(settings.state_dir / "mailbox-cursor"),
-        m_replies(make_reply_plan(settings, m_course)) {}
+        m_replies(make_reply_plan(settings, m_course)), m_wait(settings) {}
 
   void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
 
@@ -160,6 +174,11 @@ public:
         spdlog::warn("retrying in {} s", wait.count());
       } else {
         failures = 0;
+        if (m_wait.wanted()) {
+          if (wait_for_mail())
+            break;
+          continue;
+        }
       }
       save_status(retry, now() + wait, failures);
       if (wait_for_signal(wait))
@@ -211,7 +230,28 @@ private:
     }
   }
 
+  // Between polls, in IDLE where the mailbox offers it: true when a stop signal came.
+  bool wait_for_mail() {
+    const auto limit = m_wait.limit(m_replies_waiting);
+    save_status(std::nullopt, now() + limit, 0);
+    spdlog::debug("waiting for new mail, up to {} s", limit.count());
+    auto waited = m_mailbox->wait_for_mail(limit, m_signals.fd(), std::chrono::seconds{30},
+                                           [] { sd_notify(0, "WATCHDOG=1"); });
+    sd_notify(0, "WATCHDOG=1");
+    if (waited == mailbox::Waited::woken) {
+      check_signals();
+      return m_stopping;
+    }
+    const auto next = m_wait.after(waited);
+    if (next.sleep.count() == 0)
+      return false;
+    const bool broke = !waited && waited.error().retry != mailbox::Retry::never;
+    save_status(broke ? std::optional{mailbox::Retry::later} : std::nullopt, now() + next.sleep, 0);
+    return wait_for_signal(next.sleep);
+  }
+
   void reload() {
+    m_wait.reset();
     if (m_blocked) {
       spdlog::info("reload: polling the mailbox again");
       m_blocked = false;
@@ -360,6 +400,8 @@ private:
   bool m_blocked = false; // a Retry::never failure: no polling until SIGHUP
   pipeline::ReplyPlan m_replies;
   std::unique_ptr<outbox::Sender> m_sender;
+  MailWait m_wait;
+  bool m_replies_waiting = false; // queued replies after the last send: retries, holds
 
   bool m_report_written = false;
 
@@ -391,6 +433,8 @@ private:
     if (counts.sent + counts.failed + counts.retried > 0)
       spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
                    counts.retried);
+    const auto queued = m_ledger.replies("queued");
+    m_replies_waiting = !queued || !queued->empty();
   }
 };
 

@@ -20,8 +20,8 @@ using util::Reporter;
 const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
                                           "outbox", "replies",   "trust",         "report"};
 const std::vector<std::string> k_mailbox_keys{
-    "url",     "user",      "password_file", "ca_file",  "allow_plaintext",
-    "timeout", "processed", "keyword",       "password", "max_mail_size"};
+    "url",       "user",    "password_file", "ca_file", "allow_plaintext", "timeout",
+    "processed", "keyword", "password",      "idle",    "idle_limit",      "max_mail_size"};
 const std::vector<std::string> k_outbox_keys{
     "url",     "from",        "user",      "password_file", "ca_file",        "allow_plaintext",
     "timeout", "retry_after", "retry_max", "password",      "bounce_address", "helo"};
@@ -124,6 +124,18 @@ void refuse_password(const toml::table& table, std::string_view where, std::stri
                            credential));
 }
 
+// IDLE must be re-issued before the server's 30-minute inactivity limit (RFC 2177).
+void read_idle(const toml::table& table, MailboxSettings& mailbox, Reporter& report) {
+  read_bool(table, "idle", mailbox.idle, report);
+  read_duration(table, "idle_limit", "mailbox", mailbox.idle_limit, report);
+  if (mailbox.idle_limit > std::chrono::minutes{29})
+    report.add(table.get("idle_limit")->source(),
+               fmt::format("idle_limit ({} s) is over 29 minutes: servers may drop an IDLE "
+                           "after 30",
+                           mailbox.idle_limit.count()),
+               "leave it out (25 minutes) or make it at most \"29m\"");
+}
+
 void read_mailbox(const toml::table& root, const fs::path& base, Settings& settings,
                   Reporter& report) {
   const auto* table = root["mailbox"].as_table();
@@ -154,6 +166,7 @@ void read_mailbox(const toml::table& root, const fs::path& base, Settings& setti
   refuse_remote_plaintext(*table, mailbox.url, mailbox.allow_plaintext, report);
   read_size(*table, "max_mail_size", mailbox.max_mail_size, report);
   read_duration(*table, "timeout", "mailbox", mailbox.timeout, report);
+  read_idle(*table, mailbox, report);
   mailbox.keyword =
       util::get_string(*table, "keyword", "mailbox", report, false).value_or(mailbox.keyword);
   if (auto processed = util::get_string(*table, "processed", "mailbox", report, false)) {

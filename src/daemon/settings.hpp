@@ -25,6 +25,10 @@ struct MailboxSettings {
   Processed processed = Processed::keyword;
   std::string keyword = "$MailroomProcessed";
   std::string move_to; // the folder, with Processed::move
+  // Between polls, wait in IMAP IDLE where the server offers it (RFC 2177), re-issued
+  // after idle_limit; the poll interval is the fallback.
+  bool idle = true;
+  std::chrono::seconds idle_limit{25 * 60};
 };
 
 struct OutboxSettings {

@@ -395,6 +395,8 @@ std::expected<Reply, Failure> ImapConnection::exchange(std::string_view command,
       continue;
     }
     if (head.starts_with("* ")) {
+      if (imap::idle_news(head) == imap::IdleNews::new_mail)
+        ++m_new_mail_seen;
       if (head.starts_with("* BYE"))
         bye = response->substr(0, 200);
       const auto handled = on_untagged ? (*on_untagged)(*response) : Untagged::keep;
@@ -417,6 +419,161 @@ std::expected<Reply, Failure> ImapConnection::exchange(std::string_view command,
     reply.status = status.kind;
     reply.text = status.text;
     return reply;
+  }
+}
+
+std::expected<ImapConnection::IdleEnd, Failure>
+ImapConnection::idle(std::chrono::milliseconds up_to, int wake_fd,
+                     std::chrono::milliseconds heartbeat,
+                     const std::function<void()>& still_waiting) {
+  if (!m_handle)
+    return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+  const auto until = std::chrono::steady_clock::now() + up_to;
+  const auto tag = fmt::format("M{}", m_next_tag++);
+  if (auto sent = send_all(tag + " IDLE\r\n"); !sent)
+    return std::unexpected(sent.error());
+  std::optional<IdleEnd> end;
+  // Untagged responses may come before the go-ahead; a tagged status instead is a refusal.
+  for (;;) {
+    auto response = read_response();
+    if (!response)
+      return std::unexpected(response.error());
+    if (response->starts_with("+"))
+      break;
+    if (response->starts_with("* ")) {
+      if (imap::idle_news(*response) == imap::IdleNews::new_mail) {
+        ++m_new_mail_seen;
+        end = IdleEnd::new_mail;
+      }
+      continue;
+    }
+    const auto status = imap::read_status(*response);
+    if (status.tag != tag)
+      return std::unexpected(lost(
+          fmt::format("{} answered out of turn: {}", m_endpoint.host, response->substr(0, 200))));
+    if (status.kind == "OK") // over before it began: nothing to wait for, poll
+      return IdleEnd::new_mail;
+    return std::unexpected(
+        Failure{core::Problem{m_endpoint.display(),
+                              fmt::format("{} refused IDLE: {} {}", m_endpoint.host, status.kind,
+                                          status.text),
+                              "mailroom polls every poll_interval instead; set idle = false in "
+                              "[mailbox] to stop asking"},
+                Scope::mailbox, Retry::never});
+  }
+  auto next_beat = std::chrono::steady_clock::now() + heartbeat;
+  while (!end) {
+    while (!end) {
+      auto response = m_reader.next();
+      if (!response)
+        break;
+      const auto news = imap::idle_news(*response);
+      if (news == imap::IdleNews::bye)
+        return std::unexpected(lost(fmt::format("{} ended the session while mailroom idled: {}",
+                                                m_endpoint.host, response->substr(0, 200))));
+      if (news == imap::IdleNews::new_mail) {
+        ++m_new_mail_seen;
+        end = IdleEnd::new_mail;
+      } else if (!response->starts_with("* ")) {
+        // A tagged status: the server ended the IDLE itself. Nothing is outstanding.
+        if (imap::read_status(*response).tag != tag)
+          return std::unexpected(lost(fmt::format("{} answered out of turn: {}", m_endpoint.host,
+                                                  response->substr(0, 200))));
+        return IdleEnd::new_mail;
+      }
+    }
+    if (end)
+      break;
+    auto received = receive_now();
+    if (!received)
+      return std::unexpected(received.error());
+    if (*received)
+      continue;
+    switch (wait_idle(until, wake_fd, heartbeat, next_beat, still_waiting)) {
+    case Woke::socket:
+      break;
+    case Woke::wake_fd:
+      end = IdleEnd::woken;
+      break;
+    case Woke::timed_out:
+      end = IdleEnd::timed_out;
+      break;
+    }
+  }
+  if (auto finished = finish_idle(tag); !finished)
+    return std::unexpected(finished.error());
+  return *end;
+}
+
+std::expected<bool, Failure> ImapConnection::receive_now() {
+  if (!m_handle)
+    return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
+  std::size_t received = 0;
+  const auto code =
+      curl_easy_recv(m_handle->curl, m_handle->chunk.data(), m_handle->chunk.size(), &received);
+  if (code == CURLE_AGAIN)
+    return false;
+  if (code != CURLE_OK) {
+    auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
+    close();
+    return std::unexpected(failure);
+  }
+  if (received == 0)
+    return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
+  m_reader.feed(std::string_view(m_handle->chunk.data(), received));
+  return true;
+}
+
+ImapConnection::Woke ImapConnection::wait_idle(std::chrono::steady_clock::time_point until,
+                                               int wake_fd, std::chrono::milliseconds heartbeat,
+                                               std::chrono::steady_clock::time_point& next_beat,
+                                               const std::function<void()>& still_waiting) const {
+  using std::chrono::duration_cast, std::chrono::milliseconds;
+  std::array<pollfd, 2> entries{};
+  entries[0].fd = m_handle->socket;
+  entries[0].events = POLLIN;
+  entries[1].fd = wake_fd; // a negative fd is ignored by poll()
+  entries[1].events = POLLIN;
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_beat) {
+      if (still_waiting)
+        still_waiting();
+      next_beat = now + heartbeat;
+    }
+    if (now >= until)
+      return Woke::timed_out;
+    // Rounded up, so a wait of 0.4 ms is no busy loop of zero-length polls.
+    const auto span =
+        duration_cast<milliseconds>(std::min(until, next_beat) - now) + milliseconds{1};
+    const int ready = ::poll(entries.data(), entries.size(), static_cast<int>(span.count()));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready < 0)
+      return Woke::socket; // let the read say what is wrong
+    if (entries[1].revents != 0)
+      return Woke::wake_fd;
+    if (entries[0].revents != 0)
+      return Woke::socket;
+  }
+}
+
+std::expected<void, Failure> ImapConnection::finish_idle(const std::string& tag) {
+  if (auto sent = send_all("DONE\r\n"); !sent)
+    return std::unexpected(sent.error());
+  for (;;) {
+    auto response = read_response();
+    if (!response)
+      return std::unexpected(response.error());
+    if (response->starts_with("* ")) {
+      if (imap::idle_news(*response) == imap::IdleNews::new_mail)
+        ++m_new_mail_seen;
+      continue;
+    }
+    if (imap::read_status(*response).tag != tag)
+      return std::unexpected(lost(
+          fmt::format("{} answered out of turn: {}", m_endpoint.host, response->substr(0, 200))));
+    return {};
   }
 }
 

@@ -86,6 +86,23 @@ public:
   [[nodiscard]] std::expected<Reply, Failure> command(std::string_view command,
                                                       const UntaggedHandler& on_untagged);
 
+  // How an IDLE ended: the server announced mail (EXISTS or RECENT, here or in a
+  // response to an earlier command since the last select, see new_mail_seen()), `up_to`
+  // passed, or `wake_fd` became readable (the daemon's signals).
+  enum class IdleEnd { new_mail, timed_out, woken };
+  // IDLE (RFC 2177) on the selected folder: waits with no command outstanding until one
+  // of IdleEnd, then sends DONE and reads up to the tagged status. `still_waiting` is
+  // called at least every `heartbeat` meanwhile (systemd's watchdog). Failures: the
+  // server refuses IDLE (mailbox scope, Retry::never: do not ask this server again), or
+  // the connection's, as for command() (it is closed by then).
+  [[nodiscard]] std::expected<IdleEnd, Failure> idle(std::chrono::milliseconds up_to, int wake_fd,
+                                                     std::chrono::milliseconds heartbeat,
+                                                     const std::function<void()>& still_waiting);
+  // How many untagged EXISTS or RECENT responses came on this connection so far (every
+  // command's), so that mail announced after a poll's SELECT is not missed by the IDLE
+  // that follows: the server says it once.
+  [[nodiscard]] unsigned new_mail_seen() const { return m_new_mail_seen; }
+
   // Called with a literal's size when the server announces it, before its bytes are
   // read off the socket; it may wait (the fetching thread holds back a deck while the
   // poll's thread still records another). Empty: none.
@@ -102,6 +119,18 @@ private:
   [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
   [[nodiscard]] std::expected<std::string, Failure> read_response();
   [[nodiscard]] Failure lost(std::string what);
+  // Waits until the socket has bytes, `wake_fd` is readable or `until` passed; which.
+  // `still_waiting` is called whenever `next_beat` passes, which then moves on by
+  // `heartbeat` (kept by the caller: a server that talks often must not starve it).
+  enum class Woke { socket, wake_fd, timed_out };
+  [[nodiscard]] Woke wait_idle(std::chrono::steady_clock::time_point until, int wake_fd,
+                               std::chrono::milliseconds heartbeat,
+                               std::chrono::steady_clock::time_point& next_beat,
+                               const std::function<void()>& still_waiting) const;
+  // One read of what the server sent, without waiting: false when nothing was there.
+  [[nodiscard]] std::expected<bool, Failure> receive_now();
+  // After DONE: the untagged responses up to IDLE's tagged status `tag`.
+  [[nodiscard]] std::expected<void, Failure> finish_idle(const std::string& tag);
   [[nodiscard]] std::expected<Reply, Failure> exchange(std::string_view command,
                                                        std::optional<std::string_view> literal,
                                                        const UntaggedHandler* on_untagged);
@@ -112,6 +141,7 @@ private:
   imap::ResponseReader m_reader;
   std::vector<std::string> m_capabilities;
   unsigned m_next_tag = 1;
+  unsigned m_new_mail_seen = 0;
   LiteralGate m_literal_gate;
 };
 

@@ -147,6 +147,7 @@ std::expected<ImapMailbox::Folder, Failure> ImapMailbox::select() {
                 Scope::mailbox,
                 Retry::never});
   m_folder = folder;
+  m_new_mail_at_select = m_connection.new_mail_seen();
   return folder;
 }
 
@@ -501,6 +502,32 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
   ahead.note_mark(flush_marks());
   done.mark_failure = std::move(ahead.mark_failure);
   return done;
+}
+
+std::expected<Waited, Failure>
+ImapMailbox::wait_for_mail(std::chrono::milliseconds up_to, int wake_fd,
+                           std::chrono::milliseconds heartbeat,
+                           const std::function<void()>& still_waiting) {
+  if (!m_connection.is_open() || !m_folder) {
+    if (auto folder = reselect(); !folder)
+      return std::unexpected(folder.error());
+  }
+  if (!m_connection.has_capability("IDLE"))
+    return Waited::not_offered;
+  if (m_connection.new_mail_seen() != m_new_mail_at_select)
+    return Waited::new_mail;
+  auto ended = m_connection.idle(up_to, wake_fd, heartbeat, still_waiting);
+  if (!ended)
+    return std::unexpected(ended.error());
+  switch (*ended) {
+  case ImapConnection::IdleEnd::new_mail:
+    return Waited::new_mail;
+  case ImapConnection::IdleEnd::woken:
+    return Waited::woken;
+  case ImapConnection::IdleEnd::timed_out:
+    break;
+  }
+  return Waited::timed_out;
 }
 
 std::expected<bool, Failure> ImapMailbox::same_mail_or_gone(const Cursor& cursor) {

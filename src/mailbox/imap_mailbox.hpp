@@ -68,6 +68,14 @@ public:
   // never); the connection (server, later).
   [[nodiscard]] std::expected<void, Failure> mark_processed(const std::string& source) override;
 
+  // IDLE (RFC 2177) on the selected folder, when the server offers it (else
+  // not_offered). Mail the server announced after the last SELECT ends it at once: the
+  // server says EXISTS once, maybe in answer to the poll's last STORE. A refused IDLE is a
+  // mailbox Failure that says not to retry; a lost connection a server one.
+  [[nodiscard]] std::expected<Waited, Failure>
+  wait_for_mail(std::chrono::milliseconds up_to, int wake_fd, std::chrono::milliseconds heartbeat,
+                const std::function<void()>& still_waiting) override;
+
   // The folder as last selected; nullopt before the first select.
   [[nodiscard]] const std::optional<Folder>& folder() const { return m_folder; }
   // How many times a connection was opened (1 while it is reused).
@@ -107,6 +115,8 @@ private:
   // The connection (by m_connections_opened) on which the cursor's last UID was last
   // found to name the same mail; 0: not on this one yet.
   unsigned m_fingerprint_checked_on = 0;
+  // ImapConnection::new_mail_seen() right after the last SELECT's answer.
+  unsigned m_new_mail_at_select = 0;
   // During a poll, mark_processed() only notes the UID here (the fetching thread owns the
   // connection); the poll stores them between batches and at its end.
   std::mutex m_marks_lock;

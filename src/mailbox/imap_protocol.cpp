@@ -437,6 +437,20 @@ std::optional<std::uint32_t> exists_count(std::string_view response) {
   return count;
 }
 
+IdleNews idle_news(std::string_view response) {
+  Tokenizer tokens(response);
+  if (tokens.next().text != "*")
+    return IdleNews::nothing;
+  const auto first = tokens.next();
+  if (first.kind == Token::Kind::atom && iequals(first.text, "BYE"))
+    return IdleNews::bye;
+  if (!to_number<std::uint32_t>(first.text))
+    return IdleNews::nothing;
+  const auto kind = tokens.next().text;
+  return iequals(kind, "EXISTS") || iequals(kind, "RECENT") ? IdleNews::new_mail
+                                                            : IdleNews::nothing;
+}
+
 std::optional<std::vector<std::uint32_t>> search_uids(std::string_view response) {
   Tokenizer tokens(response);
   if (tokens.next().text != "*")

@@ -110,6 +110,12 @@ struct Status {
 // `* 12 EXISTS` -> 12.
 [[nodiscard]] std::optional<std::uint32_t> exists_count(std::string_view response);
 
+// What an untagged response means to a client waiting in IDLE (RFC 2177): `* 4 EXISTS`
+// or `* 1 RECENT` is new mail, time to poll; `* BYE ...` the server closing; anything
+// else (`* OK Still here`, `* 3 EXPUNGE`, a flag change's FETCH) nothing to act on.
+enum class IdleNews { nothing, new_mail, bye };
+[[nodiscard]] IdleNews idle_news(std::string_view response);
+
 // The UIDs of `* SEARCH 4 9 10` or `* ESEARCH (TAG "A5") UID ALL 4,9:10`, ascending;
 // nullopt when the response is neither.
 [[nodiscard]] std::optional<std::vector<std::uint32_t>> search_uids(std::string_view response);

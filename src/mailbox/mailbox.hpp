@@ -4,7 +4,9 @@
 #include "core/problem.hpp"
 #include "pipeline/records.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -71,6 +73,11 @@ struct Poll {
   std::optional<Failure> mark_failure;
 };
 
+// How a wait for new mail between polls ended (Mailbox::wait_for_mail): the server
+// announced mail, the time was up, the wake fd became readable (a signal), or the
+// mailbox cannot tell when mail arrives (then the caller sleeps its poll interval).
+enum class Waited { new_mail, timed_out, woken, not_offered };
+
 // A place mail arrives. Implementations: Maildir (here), IMAP over libcurl.
 // Not thread-safe: one poller at a time.
 class Mailbox {
@@ -102,6 +109,16 @@ public:
     else
       done.failure = Failure{walked.error(), Scope::mailbox, Retry::later};
     return done;
+  }
+
+  // Waits up to `up_to` for new mail (IMAP IDLE), ending early when `wake_fd` becomes
+  // readable; `still_waiting` is called at least every `heartbeat`. The default offers no
+  // such wait.
+  [[nodiscard]] virtual std::expected<Waited, Failure>
+  wait_for_mail(std::chrono::milliseconds up_to, int wake_fd, std::chrono::milliseconds heartbeat,
+                const std::function<void()>& still_waiting) {
+    (void)up_to, (void)wake_fd, (void)heartbeat, (void)still_waiting;
+    return Waited::not_offered;
   }
 
   // Marks the mail `source` (a RawMail::source this mailbox gave) as processed, e.g. with

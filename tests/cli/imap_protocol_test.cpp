@@ -123,6 +123,19 @@ TEST(ImapStatus, ReadsResponseCodesOfSelect) {
             (std::vector<std::string>{"IMAP4REV1", "LITERAL+", "ESEARCH"}));
 }
 
+TEST(ImapIdle, NewMailIsExistsOrRecentAndByeEndsTheSession) {
+  EXPECT_EQ(idle_news("* 5 EXISTS"), IdleNews::new_mail);
+  EXPECT_EQ(idle_news("* 1 recent"), IdleNews::new_mail);
+  EXPECT_EQ(idle_news("* BYE Server shutting down."), IdleNews::bye);
+  // Keep-alives, expunges and flag changes made by staff call for no poll.
+  EXPECT_EQ(idle_news("* OK Still here"), IdleNews::nothing);
+  EXPECT_EQ(idle_news("* 3 EXPUNGE"), IdleNews::nothing);
+  EXPECT_EQ(idle_news("* 2 FETCH (FLAGS (\\Seen))"), IdleNews::nothing);
+  EXPECT_EQ(idle_news("+ idling"), IdleNews::nothing);
+  EXPECT_EQ(idle_news("M4 OK Idle completed."), IdleNews::nothing);
+  EXPECT_EQ(idle_news("* EXISTS 5"), IdleNews::nothing);
+}
+
 TEST(ImapInternalDate, HonoursTheOffsetAndRefusesNonsense) {
   EXPECT_EQ(parse_internaldate("17-Jul-1996 02:44:25 -0700"), at("1996-07-17T09:44:25Z"));
   EXPECT_EQ(parse_internaldate("15-Dec-2025 13:00:00 -0500"), at("2025-12-15T18:00:00Z"));

@@ -3,6 +3,7 @@
 // STARTTLS with AUTH) that delivers into the test Dovecot with dovecot-lda and keeps a
 // spool copy with the envelope. Every reply is parsed by Python's email package under
 // policy.strict.
+#include "integration/imap_support.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -874,4 +875,127 @@ TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds
   EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
       << test::read_text(daemon_log) << test::read_text(waiting_log);
+}
+
+namespace {
+
+int times_in_log(const fs::path& log, const std::string& text) {
+  return log_has(log, text) ? test::count_of(test::read_text(log), text) : 0;
+}
+
+// A term watching `user`'s INBOX over IMAPS (the [mailbox] keys `mailbox_keys` added)
+// that polls every `poll_interval`, replying through the fixture's SMTP server.
+struct WatchingTerm {
+  Term term;
+  WatchingTerm(const std::string& user, const std::string& poll_interval,
+               const std::string& mailbox_keys = "")
+      : term(k_smtp_port, "",
+             fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"{}\"\n"
+                         "password_file = \"imap-password\"\nca_file = \"{}\"\n{}",
+                         k_imaps_port, user, (k_dovecot / "certs" / "ca.crt").string(),
+                         mailbox_keys)) {
+    EXPECT_EQ(mail_client("clear", k_imaps_port, user, "").exit_code, 0);
+    test::write_secret(term.dir / "imap-password", "secret\n");
+    Term::write(term.dir / "term.toml", fmt::format("poll_interval = \"{}\"\n{}", poll_interval,
+                                                    test::read_text(term.dir / "term.toml")));
+  }
+  // The student's proposal, sent through the SMTP server to `user`, which delivers it
+  // into that INBOX (dovecot-lda); its Message-ID.
+  std::string send_proposal(const std::string& user) const {
+    const auto id = "<" + unique("idle") + "@example.edu>";
+    const auto file = term.dir / (unique("mail") + ".eml");
+    Term::write(file, fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
+                                  "mx.example.edu with ESMTPSA; {0}\r\n"
+                                  "From: Stu Dent <student@example.edu>\r\n"
+                                  "To: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
+                                  "Date: {0}\r\nMessage-ID: {1}\r\nMIME-Version: 1.0\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                                  "Our draft: https://docs.google.com/document/d/abc123/edit\r\n",
+                                  rfc5322_now(), id));
+    const auto sent = mail_client("send", k_smtp_port, "staff",
+                                  fmt::format("--mail-from student@example.edu --rcpt "
+                                              "{}@example.edu --file {}",
+                                              user, test::quoted(file)));
+    EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+    return id;
+  }
+  [[nodiscard]] fs::path config() const { return term.dir / "term.toml"; }
+};
+
+} // namespace
+
+TEST(ImapIdle, AMailArrivingWhileTheDaemonIdlesGetsItsReceiptAndSigtermEndsTheIdle) {
+  // Polls only every hour: within the test's bound only IDLE can bring the mail in.
+  WatchingTerm watching("course", "1h");
+  const auto log = watching.term.dir / "daemon.log";
+  const pid_t daemon = start_mailroom({"run", "--log-level", "debug"}, watching.config(), log);
+  ASSERT_TRUE(wait_until([&] { return log_has(log, "waiting for new mail"); }))
+      << test::read_text(log);
+  const auto id = watching.send_proposal("course");
+  // One reply to the student, one to Alan (the group).
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+      << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+  // The daemon idles again; SIGTERM ends the IDLE and the process.
+  ASSERT_TRUE(wait_until([&] { return times_in_log(log, "waiting for new mail") >= 2; }))
+      << test::read_text(log);
+  ::kill(daemon, SIGTERM);
+  EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
+  EXPECT_TRUE(log_has(log, "stopping")) << test::read_text(log);
+}
+
+TEST(ImapIdle, IdleIsReissuedAfterItsLimit) {
+  WatchingTerm watching("course", "1h", "idle_limit = \"1s\"\n");
+  const auto log = watching.term.dir / "daemon.log";
+  const pid_t daemon = start_mailroom({"run", "--log-level", "debug"}, watching.config(), log);
+  // Three IDLEs one after the other: each ended at its limit, a poll, the next.
+  ASSERT_TRUE(wait_until([&] { return times_in_log(log, "waiting for new mail") >= 3; }))
+      << test::read_text(log);
+  const auto id = watching.send_proposal("course");
+  // One reply to the student, one to Alan (the group).
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+      << test::read_text(log);
+  ::kill(daemon, SIGTERM);
+  EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+}
+
+TEST(ImapIdle, AConnectionDroppedWhileIdlingIsAReconnectWithBackoffAndLosesNoMail) {
+  WatchingTerm watching("course", "1h");
+  const auto log = watching.term.dir / "daemon.log";
+  const pid_t daemon = start_mailroom({"run", "--log-level", "debug"}, watching.config(), log);
+  ASSERT_TRUE(wait_until([&] { return log_has(log, "waiting for new mail"); }))
+      << test::read_text(log);
+  // The server ends the session; a mail arrives before mailroom is back.
+  const auto kicked = test::run_shell(
+      fmt::format("doveadm -c {} kick course", test::quoted(k_dovecot / "dovecot.conf")));
+  EXPECT_EQ(kicked.exit_code, 0) << kicked.out << kicked.err;
+  const auto id = watching.send_proposal("course");
+  // One reply to the student, one to Alan (the group).
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+      << test::read_text(log);
+  ::kill(daemon, SIGTERM);
+  EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
+  EXPECT_TRUE(log_has(log, "reconnecting in 5 s")) << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+}
+
+TEST(ImapIdle, AServerWithoutIdleIsPolledEveryPollInterval) {
+  // The fixture's user noidle sees a CAPABILITY of IMAP4rev1 alone.
+  WatchingTerm watching("noidle", "1s");
+  const auto log = watching.term.dir / "daemon.log";
+  const pid_t daemon = start_mailroom({"run"}, watching.config(), log);
+  ASSERT_TRUE(wait_until([&] { return log_has(log, "offers no IDLE: polling every 1 s"); }))
+      << test::read_text(log);
+  const auto id = watching.send_proposal("noidle");
+  // One reply to the student, one to Alan (the group).
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+      << test::read_text(log);
+  ::kill(daemon, SIGTERM);
+  EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
 }

@@ -8,7 +8,8 @@
 #      TLS (required; "off" serves plain IMAP on IMAP_PORT only, no STARTTLS and no IMAPS,
 #      as ../shared/bench's Dovecot does: for tests/bench/imap_ingest_bench.py only)
 # users: staff/secret, student/secret, course/secret (a course mailbox of its own, for the
-#        end-to-end reply test: mail sent through the SMTP server is polled from it)
+#        end-to-end reply test: mail sent through the SMTP server is polled from it),
+#        noidle/secret (a server without IDLE: its CAPABILITY after login is IMAP4rev1 only)
 set -euo pipefail
 cmd=${1:?usage: dovecot.sh start|stop|restart DIR}
 T=$(readlink -m "${2:?usage: dovecot.sh start|stop|restart DIR}")
@@ -49,13 +50,14 @@ start() {
 staff:{PLAIN}secret:$VU:$VG::$T/mail/staff::
 student:{PLAIN}secret:$VU:$VG::$T/mail/student::
 course:{PLAIN}secret:$VU:$VG::$T/mail/course::
+noidle:{PLAIN}secret:$VU:$VG::$T/mail/noidle::userdb_imap_capability=IMAP4rev1
 USERS
   chmod 644 "$T/users"
   if ! runuser -u dovecot -- test -r "$T/users"; then
     echo "dovecot.sh: $T/users is not readable by user dovecot (is a parent folder 0700?)" >&2
     return 1
   fi
-  mkdir -p "$T/mail/staff" "$T/mail/student" "$T/mail/course"
+  mkdir -p "$T/mail/staff" "$T/mail/student" "$T/mail/course" "$T/mail/noidle"
   chown -R "$VU:$VG" "$T/mail"
   cat >"$T/dovecot.conf" <<CONF
 # Standalone test instance; nothing from /etc/dovecot is included.

@@ -2,7 +2,7 @@
 """A test SMTP server on 127.0.0.1 for mailroom's integration tests (aiosmtpd, Debian's
 python3-aiosmtpd; run with /usr/bin/python3). STARTTLS required, AUTH PLAIN/LOGIN.
 Every accepted message is kept in SPOOL/NNNN.eml with SPOOL/NNNN.json (envelope, TLS,
-AUTH user); a recipient whose local part is a user of the test Dovecot is also delivered
+AUTH user, data_end_at: when its DATA ended, seconds since the epoch); a recipient whose local part is a user of the test Dovecot is also delivered
 into that mailbox through dovecot-lda before the 250, so tests need no polling.
 --reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7). --smtps speaks
 TLS from the first byte (implicit TLS, smtps://) instead of requiring STARTTLS.
@@ -17,7 +17,7 @@ usage: smtp_sink.py --port P --cert C --key K --spool DIR --auth user:pass
                     [--drop-after-data N] [--reject-data] [--refuse-greeting]"""
 import logging
 logging.getLogger('mail.log').setLevel(logging.ERROR)
-import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys
+import argparse, asyncio, itertools, json, os, signal, ssl, subprocess, sys, time
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 ap = argparse.ArgumentParser()
@@ -55,6 +55,7 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         global drops_left
+        data_end_at = time.time()  # the client's final dot is in: tests/bench's latency ends here
         if a.reject_data:
             # One log line per refused message, so a test can count the attempts.
             print(f'refused a message to {",".join(envelope.rcpt_tos)}', file=sys.stderr, flush=True)
@@ -76,6 +77,7 @@ class Handler:
             f.write(data)
         with open(os.path.join(a.spool, f'{n:04d}.json'), 'w') as f:
             json.dump({'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos,
+                       'data_end_at': data_end_at,
                        'tls': session.ssl is not None
                        or server.transport.get_extra_info('ssl_object') is not None,
                        'auth': session.auth_data.login.decode()
