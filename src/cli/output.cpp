@@ -1,4 +1,5 @@
 #include "cli/output.hpp"
+
 #include "util/text.hpp"
 
 #include <Poco/JSON/Stringifier.h>
@@ -17,7 +18,6 @@ std::size_t display_width(const std::string& text) {
   return static_cast<std::size_t>(
       std::ranges::count_if(text, [](unsigned char c) { return (c & 0xC0) != 0x80; }));
 }
-
 
 } // namespace
 

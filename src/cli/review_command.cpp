@@ -2,8 +2,8 @@
 #include "cli/output.hpp"
 #include "cli/staff_view.hpp"
 #include "daemon/rules_files.hpp"
-#include "desk/actions.hpp"
 #include "deadline/deadline.hpp"
+#include "desk/actions.hpp"
 
 #include <fmt/format.h>
 

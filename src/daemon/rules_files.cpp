@@ -29,8 +29,8 @@ core::Result<std::string> read_file(const std::filesystem::path& path) {
 namespace {
 
 // staff.csv, checked against the roster; none when the folder has no staff.csv.
-rules::Checked<std::vector<rules::StaffMember>> load_staff(const std::filesystem::path& dir,
-                                                          const std::vector<rules::Student>& roster) {
+rules::Checked<std::vector<rules::StaffMember>>
+load_staff(const std::filesystem::path& dir, const std::vector<rules::Student>& roster) {
   const auto path = dir / "staff.csv";
   if (!std::filesystem::exists(path))
     return std::vector<rules::StaffMember>{};

@@ -110,10 +110,10 @@ core::Result<std::string> extend(ledger::SqliteLedger& ledger, const rules::Cour
   // An "extension" to before the due time in force takes time away from the group: a
   // typo (wrong month, UTC read as local) more often than a decision.
   if (until < *current && !change.earlier)
-    return core::fail(change.plus ? "+" + deadline::format_duration(*change.plus) : change.until,
-                      fmt::format("{} is before the due time in force, {}", local(until),
-                                  local(*current)),
-                      "check the date; if an earlier due time is meant, add --earlier");
+    return core::fail(
+        change.plus ? "+" + deadline::format_duration(*change.plus) : change.until,
+        fmt::format("{} is before the due time in force, {}", local(until), local(*current)),
+        "check the date; if an earlier due time is meant, add --earlier");
   auto audit = ledger.extend({0, change.group, owed->target.deliverable, lecture, until, 0}, actor,
                              change.reason);
   if (!audit)
@@ -183,7 +183,8 @@ core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::
   const std::optional<std::string> group =
       group_text.empty() ? (*mail)->group : std::optional{group_text};
   if (!group)
-    return core::fail(fmt::format("mail {}", mail_id), "the classifier found no group for this mail",
+    return core::fail(fmt::format("mail {}", mail_id),
+                      "the classifier found no group for this mail",
                       "give the group with --group G");
   const auto groups = course.groups();
   if (std::find(groups.begin(), groups.end(), *group) == groups.end())

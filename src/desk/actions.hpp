@@ -42,12 +42,10 @@ struct InstanceChange {
 
 // Reclassifies mail `mail_id` as `target` (DELIVERABLE[@LECTURE]) of `group` (empty: the
 // group the classifier found) and queues no reply: what `mailroom reclassify --quiet` does.
-[[nodiscard]] core::Result<std::string> reclassify(ledger::SqliteLedger& ledger,
-                                                   const rules::Course& course,
-                                                   pipeline::Id mail_id, const std::string& target,
-                                                   const std::string& group,
-                                                   const std::string& reason,
-                                                   const pipeline::Actor& actor);
+[[nodiscard]] core::Result<std::string>
+reclassify(ledger::SqliteLedger& ledger, const rules::Course& course, pipeline::Id mail_id,
+           const std::string& target, const std::string& group, const std::string& reason,
+           const pipeline::Actor& actor);
 
 // Checks an instance change against the course before the ledger is opened: the target,
 // the group, the reason, and that the group owes the instance.

@@ -44,7 +44,8 @@ std::string review_text(const std::vector<pipeline::ReviewItem>& queue,
                        item.subject.empty() ? "(no subject)" : "\"" + item.subject + "\"");
     out += fmt::format("  why:    {}: {}\n", pipeline::to_string(item.reason), item.why);
     for (std::size_t i = 0; i < item.settle.size(); ++i)
-      out += fmt::format("  {} {}\n", i == 0 ? "settle:" : "    or:", as_mail_command(item.settle[i]));
+      out +=
+          fmt::format("  {} {}\n", i == 0 ? "settle:" : "    or:", as_mail_command(item.settle[i]));
   }
   return out;
 }
@@ -71,11 +72,10 @@ core::Result<std::string> status_text(const StaffRecords& records, const rules::
   if (next.empty())
     out += "  nothing more is due\n";
   for (const auto& row : next)
-    out += fmt::format("  {:<26} {}{} group {} ({})\n", local(row.effective_due),
-                       row.instance.deliverable,
-                       row.instance.lecture ? "@" + rules::iso_date(*row.instance.lecture)
-                                            : std::string{},
-                       *row.instance.group, judge::to_string(row.status));
+    out += fmt::format(
+        "  {:<26} {}{} group {} ({})\n", local(row.effective_due), row.instance.deliverable,
+        row.instance.lecture ? "@" + rules::iso_date(*row.instance.lecture) : std::string{},
+        *row.instance.group, judge::to_string(row.status));
   return out;
 }
 
@@ -105,8 +105,11 @@ std::string group_named(const rules::Course& course, const std::string& name) {
 
 std::string as_mail_command(const std::string& command_line) {
   // Each option becomes the word of the mail grammar; the quoted reason its text.
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> k_words{{
-      {"mailroom ", ""}, {" --as ", " as "}, {" --group ", " group "}, {" --reason ", " reason "}}};
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> k_words{
+      {{"mailroom ", ""},
+       {" --as ", " as "},
+       {" --group ", " group "},
+       {" --reason ", " reason "}}};
   std::string out = command_line;
   for (const auto& [from, to] : k_words)
     if (auto at = out.find(from); at != std::string::npos)

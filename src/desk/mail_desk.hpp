@@ -25,8 +25,8 @@ public:
 
   [[nodiscard]] core::Result<std::optional<pipeline::Id>>
   already_run(const pipeline::StaffCaller& caller) override;
-  [[nodiscard]] core::Result<pipeline::StaffAnswer> run(const pipeline::StaffCommand& command,
-                                                        const pipeline::StaffCaller& caller) override;
+  [[nodiscard]] core::Result<pipeline::StaffAnswer>
+  run(const pipeline::StaffCommand& command, const pipeline::StaffCaller& caller) override;
 
 private:
   [[nodiscard]] core::Result<pipeline::StaffAnswer> read_only(const pipeline::StaffCommand& command,

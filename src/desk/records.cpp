@@ -91,8 +91,8 @@ std::vector<judge::InstanceStatus> next_due(const StaffRecords& records,
 }
 
 std::vector<std::string> ledger_csv_header() {
-  return {"deliverable", "lecture",         "group",    "due",            "status",
-          "received_at", "late_by_seconds", "versions", "extended_until", "counting_mail"};
+  return {"deliverable",     "lecture",  "group",          "due",          "status", "received_at",
+          "late_by_seconds", "versions", "extended_until", "counting_mail"};
 }
 
 std::vector<std::string> ledger_csv_fields(const judge::InstanceStatus& row, bool owed) {

@@ -42,9 +42,9 @@ struct MailCounts {
 count_mail_and_replies(const StaffRecords& records, const rules::Course& course, core::Instant now);
 
 // The next `count` instances due after `now` that a group owes, soonest first.
-[[nodiscard]] std::vector<judge::InstanceStatus>
-next_due(const StaffRecords& records, const rules::Course& course, core::Instant now,
-         std::size_t count);
+[[nodiscard]] std::vector<judge::InstanceStatus> next_due(const StaffRecords& records,
+                                                          const rules::Course& course,
+                                                          core::Instant now, std::size_t count);
 
 // The columns of `mailroom ledger --csv`, and one instance's fields under them (`owed`:
 // an instance of the rules, not a review row of its own).

@@ -144,7 +144,7 @@ public:
   // The first audit row of a staff command by mail with this Message-ID (when not empty)
   // or these bytes: the command was carried out already.
   [[nodiscard]] core::Result<std::optional<Id>> audit_of_mail_command(const std::string& message_id,
-                                                                    const std::string& sha256);
+                                                                      const std::string& sha256);
 
   // Staff changes: each writes its row and its audit row in one transaction and
   // returns the audit row's id.

@@ -72,7 +72,8 @@ core::Result<IngestOutcome> Engine::take_command(const RawMail& mail, const NewM
     if (!seen)
       return std::unexpected(seen.error());
     if (*seen) {
-      c.signals.push_back(fmt::format("carried out already (audit #{}): a command runs once", **seen));
+      c.signals.push_back(
+          fmt::format("carried out already (audit #{}): a command runs once", **seen));
       decision.reply_reason = "a replayed staff command is not answered again";
     } else {
       StaffAnswer answer;

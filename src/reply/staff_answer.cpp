@@ -24,8 +24,7 @@ std::string encoded_header(const std::string& text) {
 StaffAnswerMail compose_staff_answer(const message::MessageFacts& command_mail,
                                      const std::string& to, const std::string& text,
                                      const std::optional<AnswerFile>& file,
-                                     const std::string& unique,
-                                     const StaffAnswerOptions& options) {
+                                     const std::string& unique, const StaffAnswerOptions& options) {
   StaffAnswerMail answer;
   answer.message_id = fmt::format("<staff-answer.{}@{}>", unique, options.message_id_domain);
   Poco::Net::MailMessage message;
@@ -51,10 +50,9 @@ StaffAnswerMail compose_staff_answer(const message::MessageFacts& command_mail,
     message.setContentType("multipart/mixed");
     message.addContent(new Poco::Net::StringPartSource(text, "text/plain; charset=UTF-8"),
                        Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
-    message.addAttachment(file->name,
-                          new Poco::Net::StringPartSource(file->bytes, file->content_type,
-                                                          file->name),
-                          Poco::Net::MailMessage::ENCODING_BASE64);
+    message.addAttachment(
+        file->name, new Poco::Net::StringPartSource(file->bytes, file->content_type, file->name),
+        Poco::Net::MailMessage::ENCODING_BASE64);
   } else {
     message.setContentType("text/plain; charset=UTF-8");
     message.setContent(text, Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);

@@ -110,26 +110,24 @@ TEST(StaffCommandMail, TheCommandIsTheSubjectOrOneOfTheFirstTextLines) {
 
 TEST(StaffCommandMail, AStudentsQuestionIsNotACommandButAWellFormedOneFromAStrangerIs) {
   const auto course = course_with_staff();
-  EXPECT_FALSE(pipeline::command_mail_line(mail_from("ada@example.edu", "status of my slides?"),
-                                           course));
+  EXPECT_FALSE(
+      pipeline::command_mail_line(mail_from("ada@example.edu", "status of my slides?"), course));
   EXPECT_TRUE(pipeline::command_mail_line(
       mail_from("ada@example.edu", "extend 1 proposal +2d reason me"), course));
   // From staff, a malformed command is still a command mail: it gets an answer with the form.
   EXPECT_TRUE(pipeline::command_mail_line(mail_from("KAY@umich.edu", "extend soon"), course));
   // Without staff.csv there are no commands by mail.
-  EXPECT_FALSE(pipeline::command_mail_line(mail_from("kay@umich.edu", "status"),
-                                           test::demo_course()));
+  EXPECT_FALSE(
+      pipeline::command_mail_line(mail_from("kay@umich.edu", "status"), test::demo_course()));
 }
 
 TEST(StaffList, RowsAreCheckedWithFileAndLine) {
   const auto roster = test::demo_course().roster;
-  auto good = rules::parse_staff({"name,addresses\nProf Kay,kay@umich.edu; akay@gmail.com\n",
-                                  "demo/staff.csv"},
-                                 roster);
+  auto good = rules::parse_staff(
+      {"name,addresses\nProf Kay,kay@umich.edu; akay@gmail.com\n", "demo/staff.csv"}, roster);
   ASSERT_TRUE(good) << good.error().front().to_string();
   ASSERT_EQ(good->size(), 1u);
-  EXPECT_EQ(good->front().addresses,
-            (std::vector<std::string>{"kay@umich.edu", "akay@gmail.com"}));
+  EXPECT_EQ(good->front().addresses, (std::vector<std::string>{"kay@umich.edu", "akay@gmail.com"}));
   auto bad = rules::parse_staff({"name,addresses\n"
                                  "Prof Kay,kay@umich.edu\n"
                                  ",nobody@umich.edu\n"
