@@ -37,8 +37,10 @@ ALLOWED = {
     "outbox": PURE + ["ledger", "archive"],
     # The term at a glance: a page from the ledger's view; pure in itself.
     "report": PURE,
-    "daemon": PURE + ADAPTERS + ["report"],
-    "cli": PURE + ADAPTERS + ["report", "daemon"],
+    # The staff actions over the ledger, shared by the command line and commands by mail.
+    "desk": PURE + ["ledger"],
+    "daemon": PURE + ADAPTERS + ["report", "desk"],
+    "cli": PURE + ADAPTERS + ["report", "daemon", "desk"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)

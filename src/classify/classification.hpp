@@ -12,6 +12,8 @@ namespace mailroom::classify {
 inline constexpr const char* k_not_a_submission = "not-a-submission";
 inline constexpr const char* k_needs_review = "needs-review";
 inline constexpr const char* k_unknown_sender = "unknown-sender";
+// A staff command by mail (pipeline/staff_commands.hpp): carried out or refused, never judged.
+inline constexpr const char* k_staff_command = "staff-command";
 
 // What a mail is, with the evidence. `kind` is a deliverable name ("slides") or one
 // of the three kinds above. When it is needs-review, `deliverable`, `lecture` and
@@ -39,7 +41,8 @@ struct Classification {
   bool staff_answers = false;
 
   [[nodiscard]] bool is_deliverable() const {
-    return kind != k_not_a_submission && kind != k_needs_review && kind != k_unknown_sender;
+    return kind != k_not_a_submission && kind != k_needs_review && kind != k_unknown_sender &&
+           kind != k_staff_command;
   }
 };
 

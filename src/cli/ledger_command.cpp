@@ -4,6 +4,7 @@
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
+#include "desk/records.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
@@ -242,8 +243,7 @@ int run_ledger(const LedgerOptions& options) {
     for (auto& row : review_rows(queue, rows, arrived.mails, *course))
       rows.push_back(std::move(row));
 
-  Table table({"deliverable", "lecture", "group", "due", "status", "received_at", "late_by_seconds",
-               "versions", "extended_until", "counting_mail"});
+  Table table(desk::ledger_csv_header());
   Table people({"due (" + course->zone + ")", "deliverable", "lecture", "group", "status",
                 "received", "late by", "versions", "mail"});
   std::size_t shown = 0;
@@ -314,12 +314,7 @@ int run_ledger(const LedgerOptions& options) {
       std::cout << record.str() << "\n";
       continue;
     }
-    table.add({deliverable.value_or(""), lecture_text(instance).value_or(""),
-               instance.group.value_or(""), due.value_or(""), judge::to_string(row.status),
-               received.value_or(""), late_by ? std::to_string(*late_by) : "",
-               std::to_string(row.versions.size()),
-               row.extended_until ? core::to_iso_utc(*row.extended_until) : "",
-               counting ? std::to_string(counting->mail_id) : ""});
+    table.add(desk::ledger_csv_fields(row, owed));
     std::string status = judge::to_string(row.status);
     if (row.extended_until)
       status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";

@@ -3,6 +3,7 @@
 #include "cli/staff_view.hpp"
 #include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
+#include "desk/actions.hpp"
 
 #include <fmt/format.h>
 
@@ -81,20 +82,13 @@ int run_dismiss(const DismissOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
-  auto mail = ledger->mail(options.mail_id);
-  if (!mail)
-    return print_problem(mail.error());
-  if (!*mail)
-    return print_problem({fmt::format("mail {}", options.mail_id), "no such mail in the ledger",
-                          "`mailroom review` lists the mails that need a person, with their ids"});
   const pipeline::Actor actor{
       ledger::current_unix_user(),
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
-  auto audit = ledger->dismiss(options.mail_id, actor, options.reason);
-  if (!audit)
-    return print_problem(audit.error());
-  std::cout << fmt::format("Dismissed mail {} ({}, {}) from the review queue; audit #{} by {}\n",
-                           options.mail_id, (*mail)->from, (*mail)->kind, *audit, actor.unix_user);
+  auto done = desk::dismiss(*ledger, options.mail_id, options.reason, actor);
+  if (!done)
+    return print_problem(done.error());
+  std::cout << *done << "\n";
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/problem.hpp"
 #include "daemon/config.hpp"
+#include "desk/records.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
@@ -24,21 +25,9 @@ struct Location {
   [[nodiscard]] std::string args() const;
 };
 
-// Everything the ledger holds that the staff views need, read at once.
-struct StaffRecords {
-  std::vector<pipeline::MailRow> mails;
-  std::vector<pipeline::ExtensionRow> extensions;
-  std::vector<pipeline::ExcusalRow> excusals;
-  std::vector<pipeline::Id> dismissed;
-  std::vector<pipeline::ReplyRow> replies;
-};
-
-[[nodiscard]] core::Result<StaffRecords> read_staff_records(ledger::SqliteLedger& ledger);
-
-// Every deliverable instance's status as staff would have seen it at `now`: mails
-// received after `now` do not exist yet.
-[[nodiscard]] std::vector<judge::InstanceStatus>
-statuses_as_of(const StaffRecords& records, const rules::Course& course, core::Instant now);
+using desk::read_staff_records;
+using desk::StaffRecords;
+using desk::statuses_as_of;
 
 // The review queue (pipeline::review_queue) with each settling command completed by the
 // location options, so it can be pasted as it is.

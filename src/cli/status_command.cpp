@@ -39,46 +39,6 @@ std::string daemon_state(const std::optional<daemon::DaemonStatus>& status) {
   return alive ? "running" : "not running";
 }
 
-struct Counts {
-  std::size_t today = 0;
-  std::size_t term = 0;
-  std::size_t queued = 0;
-  std::size_t failed = 0;
-  std::size_t bounced = 0;
-};
-
-core::Result<Counts> count_mail_and_replies(const StaffRecords& records,
-                                            const rules::Course& course, core::Instant now) {
-  const auto today =
-      judge::parse_iso_date(deadline::format_local_iso(now, course.zone).substr(0, 10));
-  auto midnight = deadline::local_instant(course, *today, std::chrono::seconds{0});
-  if (!midnight)
-    return std::unexpected(midnight.error());
-  Counts counts;
-  for (const auto& mail : records.mails) {
-    if (mail.received_at > now)
-      continue;
-    ++counts.term;
-    if (mail.received_at >= *midnight)
-      ++counts.today;
-  }
-  // One row per recipient; a reply counts once, in its mail's and kind's row.
-  std::set<std::pair<pipeline::Id, std::string>> queued, failed, bounced;
-  for (const auto& reply : records.replies) {
-    const auto key = std::pair{reply.mail_id, reply.message_id};
-    if (reply.state == "queued")
-      queued.insert(key);
-    else if (reply.state == "failed")
-      failed.insert(key);
-    else if (reply.state == "bounced")
-      bounced.insert(key);
-  }
-  counts.queued = queued.size();
-  counts.failed = failed.size();
-  counts.bounced = bounced.size();
-  return counts;
-}
-
 std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
   return instant ? std::optional{core::to_iso_utc(*instant)} : std::nullopt;
 }
@@ -108,17 +68,11 @@ int run_status(const StatusOptions& options) {
   auto records = read_staff_records(*ledger);
   if (!records)
     return print_problem(records.error());
-  auto counts = count_mail_and_replies(*records, *course, now);
+  auto counts = desk::count_mail_and_replies(*records, *course, now);
   if (!counts)
     return print_problem(counts.error());
   const auto review = review_queue_at(*records, *course, where).size();
-  std::vector<judge::InstanceStatus> next;
-  for (const auto& row : statuses_as_of(*records, *course, now))
-    if (row.instance.group && row.effective_due > now)
-      next.push_back(row);
-  std::ranges::stable_sort(next, {}, &judge::InstanceStatus::effective_due);
-  if (next.size() > k_deadlines_shown)
-    next.resize(k_deadlines_shown);
+  const auto next = desk::next_due(*records, *course, now, k_deadlines_shown);
   const std::string state = daemon_state(*status);
 
   if (options.json) {

@@ -16,6 +16,22 @@ core::Result<std::string> read_file(const std::filesystem::path& path) {
   return archive::read_all(path);
 }
 
+namespace {
+
+// staff.csv, checked against the roster; none when the folder has no staff.csv.
+rules::Checked<std::vector<rules::StaffMember>>
+load_staff(const std::filesystem::path& dir, const std::vector<rules::Student>& roster) {
+  const auto path = dir / "staff.csv";
+  if (!std::filesystem::exists(path))
+    return std::vector<rules::StaffMember>{};
+  auto text = read_file(path);
+  if (!text)
+    return std::unexpected(core::Problems{text.error()});
+  return rules::parse_staff({std::move(*text), path.string()}, roster);
+}
+
+} // namespace
+
 rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir) {
   core::Problems problems;
   rules::RulesText text;
@@ -32,6 +48,14 @@ rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir) {
   if (!problems.empty())
     return std::unexpected(problems);
   auto course = rules::parse_rules(text);
+  if (auto staff = load_staff(dir, course ? course->roster : std::vector<rules::Student>{})) {
+    if (course)
+      course->staff = std::move(*staff);
+  } else {
+    if (course)
+      course = std::unexpected(core::Problems{});
+    course.error().insert(course.error().end(), staff.error().begin(), staff.error().end());
+  }
   if (course && course->id.empty())
     course->id = dir.filename().string();
   return course;

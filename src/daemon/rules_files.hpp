@@ -7,8 +7,8 @@
 
 namespace mailroom::daemon {
 
-// Read course.toml, roster.csv and assignments.csv from `dir` and check them
-// together. A missing file is a problem naming it.
+// Read course.toml, roster.csv, assignments.csv and (when there is one) staff.csv from
+// `dir` and check them together. A missing file is a problem naming it.
 [[nodiscard]] rules::Checked<rules::Course> load_rules(const std::filesystem::path& dir);
 
 // The whole file, or a Problem naming it (archive::read_all, under the name the setup code

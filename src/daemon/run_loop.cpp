@@ -8,6 +8,7 @@
 #include "daemon/replies.hpp"
 #include "daemon/report_file.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/staff_desk.hpp"
 #include "daemon/status_file.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
@@ -285,6 +286,8 @@ private:
     pipeline::Engine engine(m_ledger, m_archive, system_clock);
     engine.set_checks({m_settings.arrival_mismatch, m_settings.trusted_authserv_id});
     engine.set_replies(&m_replies);
+    auto staff = staff_desk(m_ledger, m_course, m_settings.rules_dir);
+    engine.set_staff_desk(&staff);
     auto taken = engine.take(mail, m_course);
     if (!taken) {
       ++m_counts.failed;

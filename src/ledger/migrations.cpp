@@ -136,6 +136,16 @@ const std::vector<std::vector<std::string>>& migrations() {
           "ALTER TABLE extensions ADD COLUMN revoked_audit_id INTEGER REFERENCES audit(id)",
           "ALTER TABLE excusals ADD COLUMN revoked_audit_id INTEGER REFERENCES audit(id)",
       },
+      // 5: staff commands by mail. A change made by mail is audited with the staff
+      // address it came from and the command mail's Message-ID and SHA-256, by which a
+      // replayed command mail is known and not carried out again.
+      {
+          "ALTER TABLE audit ADD COLUMN staff_address TEXT",
+          "ALTER TABLE audit ADD COLUMN message_id TEXT",
+          "ALTER TABLE audit ADD COLUMN mail_sha256 TEXT",
+          "CREATE INDEX audit_message_id ON audit(message_id)",
+          "CREATE INDEX audit_mail_sha256 ON audit(mail_sha256)",
+      },
   };
   return k_migrations;
 }

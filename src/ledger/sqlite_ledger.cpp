@@ -192,10 +192,13 @@ struct SqliteLedger::Impl {
                const std::string& reason, std::optional<Id> mail_id) {
     const std::string at = core::to_iso_utc(actor.at);
     NullableInt mail = mail_id ? NullableInt(*mail_id) : NullableInt();
-    session << "INSERT INTO audit(at, unix_user, action, what, reason, mail_id) "
-               "VALUES(?, ?, ?, ?, ?, ?)",
+    auto address = nullable(actor.staff_address);
+    auto message_id = nullable(actor.message_id);
+    auto sha256 = nullable(actor.mail_sha256);
+    session << "INSERT INTO audit(at, unix_user, action, what, reason, mail_id, staff_address, "
+               "message_id, mail_sha256) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
         useRef(at), useRef(actor.unix_user), useRef(action), useRef(what), useRef(reason),
-        use(mail), now;
+        use(mail), use(address), use(message_id), use(sha256), now;
     return last_id();
   }
 
@@ -888,7 +891,8 @@ core::Result<std::vector<Id>> SqliteLedger::dismissed() {
 core::Result<std::vector<AuditRow>> SqliteLedger::audit(std::optional<Id> mail_id) {
   return m_impl->guarded([&] {
     Statement select(m_impl->session);
-    select << "SELECT id, at, unix_user, action, what, reason, mail_id FROM audit "
+    select << "SELECT id, at, unix_user, action, what, reason, mail_id, staff_address, "
+              "message_id FROM audit "
            << (mail_id ? "WHERE mail_id = ? " : "") << "ORDER BY id";
     Id bound = mail_id.value_or(0);
     if (mail_id)
@@ -899,8 +903,20 @@ core::Result<std::vector<AuditRow>> SqliteLedger::audit(std::optional<Id> mail_i
     for (bool more = rows.moveFirst(); more; more = rows.moveNext())
       out.push_back({rows["id"].convert<Poco::Int64>(), instant(rows, "at"),
                      text(rows, "unix_user"), text(rows, "action"), text(rows, "what"),
-                     text(rows, "reason"), int_or_null(rows, "mail_id")});
+                     text(rows, "reason"), int_or_null(rows, "mail_id"),
+                     text_or_null(rows, "staff_address"), text_or_null(rows, "message_id")});
     return out;
+  });
+}
+
+core::Result<std::optional<Id>> SqliteLedger::audit_of_mail_command(const std::string& message_id,
+                                                                    const std::string& sha256) {
+  return m_impl->guarded([&] {
+    Poco::Nullable<Poco::Int64> found;
+    m_impl->session << "SELECT min(id) FROM audit WHERE (message_id = ? AND message_id <> '') "
+                       "OR mail_sha256 = ?",
+        useRef(message_id), useRef(sha256), into(found), now;
+    return found.isNull() ? std::optional<Id>{} : std::optional<Id>{found.value()};
   });
 }
 

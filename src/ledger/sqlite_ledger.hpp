@@ -35,7 +35,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 4;
+inline constexpr int k_schema_version = 5;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -141,6 +141,10 @@ public:
   [[nodiscard]] core::Result<std::vector<Id>> dismissed();
   // With `mail_id`, the rows about that mail only; oldest first.
   [[nodiscard]] core::Result<std::vector<AuditRow>> audit(std::optional<Id> mail_id = {});
+  // The first audit row of a staff command by mail with this Message-ID (when not empty)
+  // or these bytes: the command was carried out already.
+  [[nodiscard]] core::Result<std::optional<Id>> audit_of_mail_command(const std::string& message_id,
+                                                                      const std::string& sha256);
 
   // Staff changes: each writes its row and its audit row in one transaction and
   // returns the audit row's id.

@@ -164,6 +164,8 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
               static_cast<std::int64_t>(mail.raw.size()),
               archived->archive_path,
               std::move(archived->attachments)};
+  if (auto line = command_mail_line(archived->facts, course))
+    return take_command(mail, row, std::move(archived->facts), *line, course);
   auto decision =
       judge::decide(mail.source, mail.file, mail.received_at, std::move(archived->facts), course);
   judge::apply_checks(decision, mail.raw, m_checks, {});

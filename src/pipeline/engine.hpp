@@ -5,6 +5,7 @@
 #include "judge/decision.hpp"
 #include "pipeline/ports.hpp"
 #include "pipeline/records.hpp"
+#include "pipeline/staff_commands.hpp"
 #include "reply/compose.hpp"
 #include "reply/gates.hpp"
 #include "rules/course.hpp"
@@ -84,6 +85,9 @@ public:
   // Replies are queued with each decision by `plan` (it must outlive the engine); without
   // one, nothing is queued and bounces are not looked for.
   void set_replies(const ReplyPlan* plan) { m_replies = plan; }
+  // Staff commands by mail are carried out by `desk` (it must outlive the engine);
+  // without one, a command mail is recorded, refused, and never judged.
+  void set_staff_desk(StaffDesk* desk) { m_staff = desk; }
 
   // Takes one raw mail into the state folder, exactly once: skip a known source; archive
   // (durably) and parse; decide; check; record with its reply. A mail that fails to parse
@@ -96,6 +100,14 @@ public:
                                                    const RetakeOptions& options);
 
 private:
+  // A command mail (command_mail_line), instead of judgement: carried out when its From is
+  // on staff.csv and authenticated (judge::authenticate, as for students), refused and
+  // recorded for review otherwise; run once per Message-ID and content; answered to the
+  // staff address alone. Defined in pipeline/command_mail.cpp.
+  [[nodiscard]] core::Result<IngestOutcome> take_command(const RawMail& mail, const NewMail& row,
+                                                         message::MessageFacts facts,
+                                                         const std::string& line,
+                                                         const rules::Course& course);
   [[nodiscard]] core::Result<void> hold_unverified(judge::Decision& decision,
                                                    const rules::Course& course,
                                                    std::optional<Id> recorded_before);
@@ -105,6 +117,7 @@ private:
   const core::Clock& m_clock;
   judge::TrustChecks m_checks;
   const ReplyPlan* m_replies = nullptr;
+  StaffDesk* m_staff = nullptr;
 };
 
 // Parses, decides and checks one mail without recording it (replay). `earlier` holds the

@@ -124,16 +124,25 @@ struct AuditRow {
   core::Instant at;
   std::string unix_user;
   std::string action; // "extend", "excuse", "reclassify", "reprocess", "dismiss",
-                      // "revoke-extension", "revoke-excusal"
+                      // "revoke-extension", "revoke-excusal", "mail-command"
   std::string what;   // "group 2 slides@2025-10-07 until 2025-10-08T12:00:00Z"
   std::string reason;
   std::optional<Id> mail_id;
+  // A staff command by mail: who sent it (an authenticated address on staff.csv) and
+  // the command mail's Message-ID.
+  std::optional<std::string> staff_address = std::nullopt;
+  std::optional<std::string> message_id = std::nullopt;
 };
 
 // Who is running this command, for the audit table.
 struct Actor {
   std::string unix_user;
   core::Instant at;
+  // Set for a staff command by mail: the staff address, the command mail's Message-ID and
+  // the SHA-256 of its bytes (a replay is known by either).
+  std::optional<std::string> staff_address = std::nullopt;
+  std::optional<std::string> message_id = std::nullopt;
+  std::optional<std::string> mail_sha256 = std::nullopt;
 };
 
 // What re-deciding one mail did: whether its decision changed, and whether a reply

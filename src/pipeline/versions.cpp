@@ -126,6 +126,14 @@ std::optional<ReviewItem> review_item(const MailRow& mail, const rules::Course& 
       }
     return item;
   }
+  if (mail.kind == classify::k_staff_command) {
+    if (mail.review_reasons.empty())
+      return std::nullopt;
+    item.reason = ReviewReason::staff_command;
+    item.why = joined(mail.review_reasons);
+    item.settle = {dismiss_command(mail, "not from staff")};
+    return item;
+  }
   if (mail.kind == classify::k_unknown_sender) {
     item.reason = ReviewReason::unknown_sender;
     item.why = mail.from + " is not on the roster";
@@ -206,6 +214,8 @@ std::string to_string(ReviewReason reason) {
     return "unreadable";
   case ReviewReason::bounce:
     return "bounce";
+  case ReviewReason::staff_command:
+    return "staff-command";
   }
   return "needs-review";
 }

@@ -27,6 +27,7 @@ enum class ReviewReason {
   question,          // a student asked something; no reply goes out by itself
   unreadable,        // parse errors or exceeded limits
   bounce,            // a reply to this mail bounced
+  staff_command,     // a staff command by mail that was refused (not on staff.csv, unauthenticated)
 };
 
 // One entry of the review queue: a mail that needs a person, and the commands that
@@ -50,7 +51,7 @@ struct ReviewItem {
                                                    const rules::Course& course);
 
 // "needs-review", "arrival-check", "unverified-sender", "unknown-sender", "question",
-// "unreadable", "bounce".
+// "unreadable", "bounce", "staff-command".
 [[nodiscard]] std::string to_string(ReviewReason reason);
 [[nodiscard]] std::vector<judge::Extension> extensions_of(const std::vector<ExtensionRow>& rows);
 [[nodiscard]] std::vector<judge::Excusal> excusals_of(const std::vector<ExcusalRow>& rows);

@@ -47,6 +47,14 @@ std::vector<const Student*> Course::students_with_email(std::string_view address
   return out;
 }
 
+const StaffMember* Course::staff_member(std::string_view address) const {
+  for (const auto& member : staff)
+    for (const auto& own : member.addresses)
+      if (same_address(own, address))
+        return &member;
+  return nullptr;
+}
+
 std::vector<const Student*> Course::members(std::string_view group) const {
   std::vector<const Student*> out;
   for (const auto& student : roster)

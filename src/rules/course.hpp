@@ -78,6 +78,13 @@ struct Student {
   int line = 0;
 };
 
+// One row of staff.csv: a member of the course staff, who may send commands by mail.
+struct StaffMember {
+  std::string name;
+  std::vector<std::string> addresses; // as written; matched as roster addresses are
+  int line = 0;
+};
+
 enum class Role { presenter, summary, reviewer };
 
 struct Assignment {
@@ -114,6 +121,7 @@ struct Course {
   ClassifyPolicy classify;
   std::vector<Student> roster;
   std::vector<Assignment> assignments;
+  std::vector<StaffMember> staff; // staff.csv; empty: no commands by mail
 
   [[nodiscard]] const Deliverable* deliverable(std::string_view name) const;
   [[nodiscard]] const Lecture* lecture(Date date) const;
@@ -122,6 +130,8 @@ struct Course {
   // The roster rows whose email matches `address` (local part exact, domain any case).
   [[nodiscard]] std::vector<const Student*> students_with_email(std::string_view address) const;
   [[nodiscard]] std::vector<const Student*> members(std::string_view group) const;
+  // The staff member one of whose addresses is `address` (matched as a roster address).
+  [[nodiscard]] const StaffMember* staff_member(std::string_view address) const;
   // The lectures staff assigned `group` for `deliverable` (by its owner role), in date
   // order; none for a deliverable every group owes.
   [[nodiscard]] std::vector<Date> lectures_assigned(const Deliverable& deliverable,

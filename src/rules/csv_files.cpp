@@ -120,6 +120,74 @@ Checked<std::vector<Student>> parse_roster(const SourceText& source) {
 
 namespace {
 
+// "a@x.edu; b@y.org" or "a@x.edu b@y.org": the addresses of one staff.csv row.
+std::vector<std::string> addresses_in(std::string_view field) {
+  std::string spaced(field);
+  std::ranges::replace(spaced, ';', ' ');
+  std::vector<std::string> out;
+  for (const auto& word : util::split(spaced, ' '))
+    if (auto address = util::trim(word); !address.empty())
+      out.push_back(std::move(address));
+  return out;
+}
+
+} // namespace
+
+Checked<std::vector<StaffMember>> parse_staff(const SourceText& source,
+                                              const std::vector<Student>& roster) {
+  Problems problems;
+  const auto rows = util::parse_csv(source.text);
+  if (!check_header(source, rows, {"name", "addresses"}, problems))
+    return std::unexpected(problems);
+  std::vector<StaffMember> staff;
+  std::map<std::string, int> line_of_address;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    if (row.fields.size() != 2) {
+      problems.push_back({at(source, row.line),
+                          fmt::format("{} fields, expected 2 (name,addresses)", row.fields.size()),
+                          "quote a field that holds a comma; separate addresses with spaces"});
+      continue;
+    }
+    StaffMember member{util::trim(row.fields[0]), addresses_in(row.fields[1]), row.line};
+    if (member.name.empty())
+      problems.push_back({at(source, row.line), "a row without a name", "fill in the name column"});
+    if (member.addresses.empty())
+      problems.push_back({at(source, row.line), fmt::format("'{}' has no address", member.name),
+                          "fill in the addresses column: staff commands are taken only from "
+                          "these addresses"});
+    for (const auto& address : member.addresses) {
+      if (!plausible_email(address)) {
+        problems.push_back({at(source, row.line),
+                            fmt::format("'{}' is not an email address", address),
+                            "write it as uniqname@umich.edu; separate addresses with spaces"});
+        continue;
+      }
+      const auto key = util::lower(address);
+      if (auto it = line_of_address.find(key); it != line_of_address.end()) {
+        problems.push_back({at(source, row.line),
+                            fmt::format("{} is on line {} already", address, it->second),
+                            "an address belongs to one person; remove one of them"});
+        continue;
+      }
+      line_of_address.emplace(key, row.line);
+      for (const auto& student : roster)
+        if (util::lower(student.email) == key)
+          problems.push_back(
+              {at(source, row.line),
+               fmt::format("{} is a student's address (group {} in roster.csv)", address,
+                           student.group),
+               "a staff address may run staff commands by mail: never give one to a student"});
+    }
+    staff.push_back(std::move(member));
+  }
+  if (!problems.empty())
+    return std::unexpected(problems);
+  return staff;
+}
+
+namespace {
+
 // The rows of assignments.csv that could be read, and the problems of the others. A row
 // with one bad field still has its other fields checked, so that one pass names every
 // problem (an unknown role must not hide a group missing from the roster).

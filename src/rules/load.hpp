@@ -35,6 +35,12 @@ struct RulesText {
 // assignments.csv: header `lecture,role,group`.
 [[nodiscard]] Checked<std::vector<Assignment>> parse_assignments(const SourceText& assignments);
 
+// staff.csv: header `name,addresses`, the addresses of one person separated by spaces
+// or semicolons; every row has a name and an address; an address belongs to one person
+// and to no student of `roster`.
+[[nodiscard]] Checked<std::vector<StaffMember>> parse_staff(const SourceText& staff,
+                                                            const std::vector<Student>& roster);
+
 // All three files, then the checks across them: an assignment names a lecture that
 // students present and a group on the roster.
 [[nodiscard]] Checked<Course> parse_rules(const RulesText& rules);

@@ -155,4 +155,16 @@ std::string human_size(std::uint64_t bytes) {
   return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
 }
 
+std::string csv_field(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos)
+    return field;
+  std::string quoted = "\"";
+  for (char c : field) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 } // namespace mailroom::util
