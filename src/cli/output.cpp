@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "util/text.hpp"
+
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
@@ -15,18 +17,6 @@ namespace {
 std::size_t display_width(const std::string& text) {
   return static_cast<std::size_t>(
       std::ranges::count_if(text, [](unsigned char c) { return (c & 0xC0) != 0x80; }));
-}
-
-std::string csv_field(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos)
-    return field;
-  std::string quoted = "\"";
-  for (char c : field) {
-    if (c == '"')
-      quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
 }
 
 } // namespace
@@ -114,7 +104,7 @@ void Table::print(std::ostream& out) const {
 void Table::print_csv(std::ostream& out) const {
   const auto print_row = [&](const std::vector<std::string>& row) {
     for (std::size_t i = 0; i < row.size(); ++i)
-      out << (i ? "," : "") << csv_field(row[i]);
+      out << (i ? "," : "") << util::csv_field(row[i]);
     out << "\r\n";
   };
   print_row(m_header);

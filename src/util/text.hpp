@@ -30,5 +30,8 @@ struct CsvRow {
   std::vector<std::string> fields;
 };
 [[nodiscard]] std::vector<CsvRow> parse_csv(std::string_view text);
+// One field of a CSV record written: quoted (RFC 4180) when it holds a comma, a quote or
+// a line break.
+[[nodiscard]] std::string csv_field(const std::string& field);
 
 } // namespace mailroom::util
