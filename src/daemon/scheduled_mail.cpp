@@ -19,9 +19,8 @@ core::Result<std::string> scheduled_template(const std::filesystem::path& rules_
                                              const std::string& name) {
   const auto own = rules_dir / "templates" / (name + ".mustache");
   std::error_code ignored;
-  return read_file(std::filesystem::exists(own, ignored)
-                       ? own
-                       : shipped_templates() / (name + ".mustache"));
+  return read_file(
+      std::filesystem::exists(own, ignored) ? own : shipped_templates() / (name + ".mustache"));
 }
 
 core::Result<std::set<std::string>> queued_keys(ledger::SqliteLedger& ledger) {
@@ -37,9 +36,8 @@ core::Result<std::set<std::string>> queued_keys(ledger::SqliteLedger& ledger) {
 } // namespace
 
 core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course,
-                                         const Settings& settings,
-                                         const pipeline::ReplyPlan& plan, core::Instant now,
-                                         Queued queued) {
+                                         const Settings& settings, const pipeline::ReplyPlan& plan,
+                                         core::Instant now, Queued queued) {
   auto keys = queued_keys(ledger);
   if (!keys)
     return std::unexpected(keys.error());
@@ -49,8 +47,7 @@ core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rul
   const auto digest = settings.digest.to.empty()
                           ? std::nullopt
                           : schedule::digest_due(course, settings.digest.at, skip, now);
-  const bool reminders =
-      schedule::reminder_window_open(deadline::instances(course), course, now);
+  const bool reminders = schedule::reminder_window_open(deadline::instances(course), course, now);
   if (!digest && !reminders)
     return due;
   auto term = read_term(ledger, course, now, now);
@@ -87,11 +84,9 @@ core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rul
   return due;
 }
 
-core::Result<QueuedCounts> queue_scheduled_mail(ledger::SqliteLedger& ledger,
-                                                const rules::Course& course,
-                                                const Settings& settings,
-                                                const pipeline::ReplyPlan& plan,
-                                                core::Instant now) {
+core::Result<QueuedCounts>
+queue_scheduled_mail(ledger::SqliteLedger& ledger, const rules::Course& course,
+                     const Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now) {
   auto due = scheduled_due(ledger, course, settings, plan, now, Queued::skip);
   if (!due)
     return std::unexpected(due.error());

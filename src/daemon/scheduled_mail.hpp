@@ -29,11 +29,9 @@ enum class Queued { skip, include };
 // sender and reply cap. With Queued::include, the digest of the latest day is composed
 // even when it went already (a preview). Problems: the ledger cannot be read, a
 // template is missing or broken.
-[[nodiscard]] core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger,
-                                                       const rules::Course& course,
-                                                       const Settings& settings,
-                                                       const pipeline::ReplyPlan& plan,
-                                                       core::Instant now, Queued queued);
+[[nodiscard]] core::Result<ScheduledDue>
+scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course, const Settings& settings,
+              const pipeline::ReplyPlan& plan, core::Instant now, Queued queued);
 
 struct QueuedCounts {
   int digests = 0;
@@ -45,10 +43,8 @@ struct QueuedCounts {
 // daemon calls it once per poll, before the outbox is relayed; the relay sends and
 // retries the rows like any reply. Cheap when nothing can be due (no digest configured
 // or due, no reminder window open): the ledger's mails are read only then.
-[[nodiscard]] core::Result<QueuedCounts> queue_scheduled_mail(ledger::SqliteLedger& ledger,
-                                                              const rules::Course& course,
-                                                              const Settings& settings,
-                                                              const pipeline::ReplyPlan& plan,
-                                                              core::Instant now);
+[[nodiscard]] core::Result<QueuedCounts>
+queue_scheduled_mail(ledger::SqliteLedger& ledger, const rules::Course& course,
+                     const Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now);
 
 } // namespace mailroom::daemon

@@ -12,8 +12,9 @@ namespace {
 namespace fs = std::filesystem;
 using util::Reporter;
 
-const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
-                                          "outbox", "replies",   "trust",         "report", "digest"};
+const std::vector<std::string> k_top_keys{"rules",   "state_dir", "poll_interval",
+                                          "mailbox", "outbox",    "replies",
+                                          "trust",   "report",    "digest"};
 const std::vector<std::string> k_mailbox_keys{
     "url",     "user",      "password_file", "ca_file", "allow_plaintext",
     "timeout", "processed", "keyword",       "password"};

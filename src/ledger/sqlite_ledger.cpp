@@ -1114,7 +1114,7 @@ core::Result<Id> SqliteLedger::note(const std::string& action, const std::string
 }
 
 core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& mail,
-                                                  core::Instant at) {
+                                                 core::Instant at) {
   return m_impl->guarded([&] {
     return write_transaction(m_impl->session, [&] {
       auto& session = m_impl->session;

@@ -22,10 +22,11 @@ struct ScheduledMail {
   std::optional<std::string> deliverable; // reminders
   std::optional<std::string> lecture;     // ISO date, for a per-lecture deliverable
   std::optional<std::string> group;       // reminders
-  std::string recipient_identity; // the member reminded (uniqname); "staff" for a digest
-  core::Instant planned_for;      // when it was due to go (digest: `at` that day)
-  bool late = false;              // queued well after planned_for (mailroom was down)
+  std::string recipient_identity;         // the member reminded (uniqname); "staff" for a digest
+  core::Instant planned_for;              // when it was due to go (digest: `at` that day)
+  bool late = false;                      // queued well after planned_for (mailroom was down)
   std::string subject;
+  std::string text;    // the text part as people read it (previews)
   OutgoingReply reply; // its message, recipients and cap
 };
 

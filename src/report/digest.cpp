@@ -56,8 +56,8 @@ std::vector<DueSoonLine> due_soon(const Term& term) {
     if (!instance.group || instance.due <= term.as_of ||
         instance.due > term.as_of + k_digest_ahead || status.status == judge::Status::excused)
       continue;
-    const auto key = instance.deliverable + " " +
-                     (instance.lecture ? rules::iso_date(*instance.lecture) : "");
+    const auto key =
+        instance.deliverable + " " + (instance.lecture ? rules::iso_date(*instance.lecture) : "");
     auto [at, added] = line_of.try_emplace(key, out.size());
     if (added)
       out.push_back({instance_what(*term.course, instance),
@@ -198,10 +198,11 @@ core::Result<std::string> render_digest(const Digest& digest, const std::string&
   return reply::wrap_text(view.render(digest_data(digest)), 72);
 }
 
-core::Result<pipeline::ScheduledMail>
-digest_mail(const Term& term, const schedule::DigestDue& due, const std::vector<std::string>& to,
-            const std::string& template_text, const std::string& page_html,
-            const schedule::SendAs& as) {
+core::Result<pipeline::ScheduledMail> digest_mail(const Term& term, const schedule::DigestDue& due,
+                                                  const std::vector<std::string>& to,
+                                                  const std::string& template_text,
+                                                  const std::string& page_html,
+                                                  const schedule::SendAs& as) {
   const auto digest = make_digest(term, due);
   auto body = render_digest(digest, template_text);
   if (!body)
@@ -214,8 +215,8 @@ digest_mail(const Term& term, const schedule::DigestDue& due, const std::vector<
   mail.late = due.late;
   mail.subject = fmt::format("{}Digest {}: {} arrived, {} late, {} missing, {} to review ({}, {})",
                              due.late ? "[late] " : "", digest.day, digest.arrived.size(),
-                             digest.late_items.size(), digest.missing.size(),
-                             digest.review.size(), digest.course_name, digest.term);
+                             digest.late_items.size(), digest.missing.size(), digest.review.size(),
+                             digest.course_name, digest.term);
   auto& reply = mail.reply;
   reply.kind = "digest";
   reply.recipients = to;
@@ -226,6 +227,7 @@ digest_mail(const Term& term, const schedule::DigestDue& due, const std::vector<
     attachments.push_back({"term.html", "text/html; charset=UTF-8", page_html});
   reply.message =
       schedule::scheduled_message(as, to, mail.subject, reply.message_id, *body, attachments);
+  mail.text = std::move(*body);
   return mail;
 }
 

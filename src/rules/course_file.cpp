@@ -72,8 +72,7 @@ const std::vector<std::string> k_classify_keys{"confidence_bar", "question_words
                                                "own_reply_prefixes"};
 const std::vector<std::string> k_deliverable_keys{"title",  "owner",       "per",        "due",
                                                   "grace",  "file_types",  "link_kinds", "keywords",
-                                                  "checks", "late_policy", "late_note",
-                                                  "remind"};
+                                                  "checks", "late_policy", "late_note",  "remind"};
 const std::vector<std::string> k_checks_keys{"max_pages", "min_pages", "git_link",
                                              "zip_with_readme"};
 const std::vector<std::string> k_lecture_keys{"date", "topic", "section", "presenter", "readings"};

@@ -44,8 +44,7 @@ std::string scheduled_message_id(const std::string& key, const std::string& doma
 
 std::string scheduled_message(const SendAs& as, const std::vector<std::string>& to,
                               const std::string& subject, const std::string& message_id,
-                              const std::string& body,
-                              const std::vector<Attachment>& attachments) {
+                              const std::string& body, const std::vector<Attachment>& attachments) {
   Poco::Net::MailMessage message;
   message.setSender(as.from);
   for (const auto& address : to)
@@ -68,9 +67,8 @@ std::string scheduled_message(const SendAs& as, const std::vector<std::string>& 
                        Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
     for (const auto& attachment : attachments)
       message.addAttachment(attachment.name,
-                            new Poco::Net::StringPartSource(attachment.bytes,
-                                                            attachment.content_type,
-                                                            attachment.name),
+                            new Poco::Net::StringPartSource(
+                                attachment.bytes, attachment.content_type, attachment.name),
                             Poco::Net::MailMessage::ENCODING_BASE64);
   }
   std::ostringstream out;
@@ -84,12 +82,13 @@ core::Result<pipeline::ScheduledMail> reminder_mail(const rules::Course& course,
                                                     const SendAs& as, int max_per_day) {
   const auto& instance = due.instance;
   const auto& deliverable = *due.deliverable;
+  const std::string title = deliverable.title.empty() ? deliverable.name : deliverable.title;
   const std::string lecture = instance.lecture ? deadline::format_day(*instance.lecture) : "";
   const std::string due_local = deadline::format_local(instance.due, course.zone);
   data vars;
   vars.set("student_name", due.member->name);
   vars.set("group", *instance.group);
-  vars.set("deliverable_title", deliverable.title);
+  vars.set("deliverable_title", title);
   vars.set("lecture", lecture.empty() ? data(false) : data(lecture));
   vars.set("due", due_local);
   vars.set("left", deadline::plain_duration(
@@ -98,12 +97,10 @@ core::Result<pipeline::ScheduledMail> reminder_mail(const rules::Course& course,
     vars.set("rule", *rule);
   else
     vars.set("rule", data(false));
-  vars.set("file_types", deliverable.file_types.empty()
-                             ? data(false)
-                             : data(joined(deliverable.file_types)));
-  vars.set("link_kinds", deliverable.link_kinds.empty()
-                             ? data(false)
-                             : data(joined(deliverable.link_kinds)));
+  vars.set("file_types",
+           deliverable.file_types.empty() ? data(false) : data(joined(deliverable.file_types)));
+  vars.set("link_kinds",
+           deliverable.link_kinds.empty() ? data(false) : data(joined(deliverable.link_kinds)));
   vars.set("staff_address", course.staff_address);
   vars.set("course_name", course.name);
   vars.set("term", course.term);
@@ -121,7 +118,7 @@ core::Result<pipeline::ScheduledMail> reminder_mail(const rules::Course& course,
   mail.group = instance.group;
   mail.recipient_identity = due.member->uniqname;
   mail.planned_for = instance.due - *deliverable.remind;
-  mail.subject = fmt::format("Reminder: {}{} due {}, Group {} ({}, {})", deliverable.title,
+  mail.subject = fmt::format("Reminder: {}{} due {}, Group {} ({}, {})", title,
                              lecture.empty() ? "" : " for " + lecture, due_local, *instance.group,
                              course.name, course.term);
   auto& reply = mail.reply;
@@ -131,6 +128,7 @@ core::Result<pipeline::ScheduledMail> reminder_mail(const rules::Course& course,
   reply.message_id = scheduled_message_id(due.key, as.message_id_domain);
   reply.max_per_day = max_per_day;
   reply.message = scheduled_message(as, reply.recipients, mail.subject, reply.message_id, body);
+  mail.text = body;
   return mail;
 }
 

@@ -29,8 +29,7 @@ struct Attachment {
 // with mailroom's loop header, so mailroom never answers its own digest or reminder.
 [[nodiscard]] std::string scheduled_message(const SendAs& as, const std::vector<std::string>& to,
                                             const std::string& subject,
-                                            const std::string& message_id,
-                                            const std::string& body,
+                                            const std::string& message_id, const std::string& body,
                                             const std::vector<Attachment>& attachments = {});
 
 // A Message-ID that names `key` in mailroom's domain: "<reminder.slides.2025-10-07.3.ada@…>".

@@ -44,7 +44,7 @@ struct ReminderDue {
   deadline::Instance instance; // its group is set
   const rules::Deliverable* deliverable = nullptr;
   const rules::Student* member = nullptr; // the roster row of the address it goes to
-  std::string key; // "reminder slides 2025-10-07 3 ada"
+  std::string key;                        // "reminder slides 2025-10-07 3 ada"
 };
 
 // The ledger key of the reminder of `instance` to the member `uniqname`.
