@@ -81,7 +81,7 @@ TEST(DigestCommand, DryRunPrintsTheDigestAndTheRemindersDueAndSendsNothing) {
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.out.find("Subject: Digest Sun Oct 5: 0 arrived"), std::string::npos) << ran.out;
   EXPECT_NE(ran.out.find("Due in the next 48 hours:\n  - slides for Tue Oct 7, due Mon Oct 6, "
-                         "10:30 AM EDT: owed by 1; nothing yet from 1"),
+                         "10:30 AM EDT: owed by 1;\n    nothing yet from 1\n"),
             std::string::npos)
       << ran.out;
   EXPECT_NE(ran.out.find("2 reminder(s) due at Sun Oct 5, 8:00 AM EDT and not sent yet."),
