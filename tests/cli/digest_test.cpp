@@ -55,10 +55,12 @@ TEST(DigestCommand, TheDaemonSendsTodaysDigestOnceAcrossTwoRuns) {
   }
   const auto sent = outbox_files(dir);
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_NE(sent.front().find("To: staff@example.edu"), std::string::npos) << sent.front();
+  EXPECT_NE(sent.front().find("To: <staff@example.edu>"), std::string::npos) << sent.front();
   EXPECT_NE(sent.front().find("Digest "), std::string::npos);
-  EXPECT_NE(sent.front().find("filename=\"ledger.csv\""), std::string::npos);
-  EXPECT_NE(sent.front().find("filename=\"term.html\""), std::string::npos);
+  EXPECT_NE(sent.front().find("Content-Disposition: attachment; filename=ledger.csv"),
+            std::string::npos);
+  EXPECT_NE(sent.front().find("Content-Disposition: attachment; filename=term.html"),
+            std::string::npos);
 
   const auto shown = test::mailroom("show --scheduled --json --config " + config);
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
@@ -80,7 +82,7 @@ TEST(DigestCommand, DryRunPrintsTheDigestAndTheRemindersDueAndSendsNothing) {
   const auto ran = test::mailroom("digest --dry-run --now '2025-10-05 08:00' --config " + config);
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.out.find("Subject: Digest Sun Oct 5: 0 arrived"), std::string::npos) << ran.out;
-  EXPECT_NE(ran.out.find("Due in the next 48 hours:\n  - slides for Tue Oct 7, due Mon Oct 6, "
+  EXPECT_NE(ran.out.find("Due in the next 48 hours:\n  - Slides for Tue Oct 7, due Mon Oct 6, "
                          "10:30 AM EDT: owed by 1;\n    nothing yet from 1\n"),
             std::string::npos)
       << ran.out;

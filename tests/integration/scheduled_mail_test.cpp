@@ -188,15 +188,17 @@ TEST(ScheduledMail, DigestAndRemindersReachTheSinkOnceEachAcrossADayARestartAndA
                                                 {"reminder.slides.2025-10-07.1.alan", 1}}));
   const auto& ada = sent.find("reminder.slides.2025-10-07.1.ada")->second;
   EXPECT_EQ(ada.rcpt_to, "ada@example.edu");
-  EXPECT_NE(ada.message.find("Subject: Reminder: slides for Tue Oct 7 due Mon Oct 6, 10:30 AM "
+  EXPECT_NE(ada.message.find("Subject: Reminder: Slides for Tue Oct 7 due Mon Oct 6, 10:30 AM "
                              "EDT, Group 1"),
             std::string::npos);
   EXPECT_NE(ada.message.find("Auto-Submitted: auto-generated"), std::string::npos);
   const auto& late = sent.find("digest.2025-10-07")->second;
   EXPECT_EQ(late.rcpt_to, "staff@example.edu");
   EXPECT_NE(late.message.find("Subject: [late] Digest Tue Oct 7:"), std::string::npos);
-  EXPECT_NE(late.message.find("filename=\"ledger.csv\""), std::string::npos);
-  EXPECT_NE(late.message.find("filename=\"term.html\""), std::string::npos);
+  EXPECT_NE(late.message.find("Content-Disposition: attachment; filename=ledger.csv"),
+            std::string::npos);
+  EXPECT_NE(late.message.find("Content-Disposition: attachment; filename=term.html"),
+            std::string::npos);
   const auto& on_time = sent.find("digest.2025-10-04")->second;
   EXPECT_NE(on_time.message.find("Subject: Digest Sat Oct 4:"), std::string::npos);
 

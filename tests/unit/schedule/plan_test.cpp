@@ -178,11 +178,11 @@ TEST(ReminderMail, NamesTheDueTimeInCourseTimeAndWhatToSend) {
   EXPECT_EQ(mail->reply.recipients, std::vector<std::string>{"ada@example.edu"});
   EXPECT_EQ(mail->reply.identity, "ada");
   EXPECT_EQ(mail->reply.message_id, "<reminder.slides.2025-10-07.1.ada@mailroom.demo-f25.invalid>");
-  EXPECT_EQ(mail->subject, "Reminder: slides for Tue Oct 7 due Mon Oct 6, 10:30 AM EDT, Group 1 "
+  EXPECT_EQ(mail->subject, "Reminder: Slides for Tue Oct 7 due Mon Oct 6, 10:30 AM EDT, Group 1 "
                            "(DEMO 101, Fall 2025)");
   const auto& message = mail->reply.message;
   EXPECT_NE(message.find("Auto-Submitted: auto-generated"), std::string::npos);
-  EXPECT_NE(message.find("To: ada@example.edu"), std::string::npos);
+  EXPECT_NE(message.find("To: <ada@example.edu>"), std::string::npos) << message;
   // The body is quoted-printable: its words are checked after soft breaks are undone.
   std::string body = message.substr(message.find("\r\n\r\n"));
   for (std::size_t soft; (soft = body.find("=\r\n")) != std::string::npos;)
