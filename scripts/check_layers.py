@@ -13,7 +13,8 @@ import re
 import sys
 import tempfile
 
-PURE = ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply", "pipeline"]
+PURE = ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply", "pipeline",
+        "schedule"]
 ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox"]
 
 # folder -> the folders it may include from (besides itself).
@@ -27,6 +28,10 @@ ALLOWED = {
     "judge": ["core", "util", "rules", "message", "deadline", "classify"],
     "reply": ["core", "util", "rules", "message", "deadline", "classify", "judge"],
     "pipeline": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply"],
+    # What mailroom sends on its own schedule (digest, reminders): planned from the
+    # ledger's view, composed like replies.
+    "schedule": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply",
+                 "pipeline"],
     # Each adapter implements the engine's ports; none knows another, except that the
     # relay (outbox) sends what the ledger queued, and the outbox folder of `dir:` is
     # written with the archive's one durable write.
@@ -38,7 +43,7 @@ ALLOWED = {
     # The term at a glance: a page from the ledger's view; pure in itself.
     "report": PURE,
     # The staff actions over the ledger, shared by the command line and commands by mail.
-    "desk": PURE + ["ledger"],
+    "desk": PURE + ["ledger", "report"],
     "daemon": PURE + ADAPTERS + ["report", "desk"],
     "cli": PURE + ADAPTERS + ["report", "daemon", "desk"],
 }

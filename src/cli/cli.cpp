@@ -20,6 +20,8 @@ namespace mailroom::cli {
 void add_reconcile_command(CLI::App& app, int& exit_code);
 // report_command.cpp, likewise.
 void add_report_command(CLI::App& app, int& exit_code);
+// digest_command.cpp, likewise.
+void add_digest_command(CLI::App& app, int& exit_code);
 
 namespace {
 
@@ -99,6 +101,7 @@ int run(int argc, char** argv) {
   add_backup_command(app, exit_code);
   add_reconcile_command(app, exit_code);
   add_report_command(app, exit_code);
+  add_digest_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

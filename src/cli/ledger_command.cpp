@@ -8,6 +8,7 @@
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
+#include "report/ledger_csv.hpp"
 
 #include <fmt/format.h>
 
@@ -243,7 +244,7 @@ int run_ledger(const LedgerOptions& options) {
     for (auto& row : review_rows(queue, rows, arrived.mails, *course))
       rows.push_back(std::move(row));
 
-  Table table(desk::ledger_csv_header());
+  Table table(report::ledger_csv_header());
   Table people({"due (" + course->zone + ")", "deliverable", "lecture", "group", "status",
                 "received", "late by", "versions", "mail"});
   std::size_t shown = 0;
@@ -314,7 +315,7 @@ int run_ledger(const LedgerOptions& options) {
       std::cout << record.str() << "\n";
       continue;
     }
-    table.add(desk::ledger_csv_fields(row, owed));
+    table.add(report::ledger_csv_fields(row, owed));
     std::string status = judge::to_string(row.status);
     if (row.extended_until)
       status += " (until " + deadline::format_local(*row.extended_until, course->zone) + ")";

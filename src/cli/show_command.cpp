@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/scheduled_view.hpp"
 #include "daemon/config.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
@@ -21,6 +22,7 @@ struct ShowOptions {
   std::string rules_dir;
   std::int64_t mail_id = 0;
   bool json = false;
+  bool scheduled = false;
 };
 
 std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
@@ -68,6 +70,8 @@ int run_show(const ShowOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
+  if (options.scheduled)
+    return print_scheduled(*ledger, when, options.json);
   auto found = ledger->mail(options.mail_id);
   if (!found)
     return print_problem(found.error());
@@ -229,12 +233,20 @@ void add_show_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ShowOptions>();
   auto* command = app.add_subcommand(
       "show", "One recorded mail: facts, decision, signals, files, history and audit trail");
-  command->add_option("ID", options->mail_id, "Mail id")->required();
+  auto* id = command->add_option("ID", options->mail_id, "Mail id");
+  command
+      ->add_flag("--scheduled", options->scheduled,
+                 "The digests and reminders queued so far, instead of a mail")
+      ->excludes(id);
   command->add_flag("--json", options->json, "One JSON object");
   command->add_option("--config", options->config, "Config file (reads rules and state_dir)");
   command->add_option("--state", options->state_dir, "State folder");
   command->add_option("--rules", options->rules_dir, "Rules folder (times in the course zone)");
-  command->callback([options, &exit_code] { exit_code = run_show(*options); });
+  command->callback([options, id, &exit_code] {
+    if (!options->scheduled && id->count() == 0)
+      throw CLI::RequiredError("ID (or --scheduled)");
+    exit_code = run_show(*options);
+  });
 }
 
 } // namespace mailroom::cli

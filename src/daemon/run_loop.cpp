@@ -8,6 +8,7 @@
 #include "daemon/replies.hpp"
 #include "daemon/report_file.hpp"
 #include "daemon/rules_files.hpp"
+#include "daemon/scheduled_mail.hpp"
 #include "daemon/staff_desk.hpp"
 #include "daemon/status_file.hpp"
 #include "ledger/sqlite_ledger.hpp"
@@ -151,6 +152,7 @@ public:
     int failures = 0; // polls failed in a row that asked to wait
     for (;;) {
       const auto retry = m_blocked ? std::optional{mailbox::Retry::never} : poll_once();
+      queue_scheduled();
       send_replies();
       rewrite_report();
       const bool ok = !retry;
@@ -421,6 +423,17 @@ private:
     }
     m_report_written = true;
     spdlog::debug("wrote the report page {}", m_settings.report.html.string());
+  }
+
+  // After each poll: the digest and reminders due now are queued, once each
+  // (daemon/scheduled_mail.hpp); a failure costs a warning and is tried at the next poll.
+  void queue_scheduled() {
+    auto queued = queue_scheduled_mail(m_ledger, m_course, m_settings, m_replies, now());
+    if (!queued)
+      warn_once("scheduled mail not queued, tried again at the next poll: " +
+                queued.error().to_string());
+    else if (queued->digests + queued->reminders > 0)
+      spdlog::info("queued {} digest(s) and {} reminder(s)", queued->digests, queued->reminders);
   }
 
   // After each poll: the outbox's due replies go out and are marked.

@@ -17,8 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using util::Reporter;
 
-const std::vector<std::string> k_top_keys{"rules",  "state_dir", "poll_interval", "mailbox",
-                                          "outbox", "replies",   "trust",         "report"};
+const std::vector<std::string> k_top_keys{"rules",   "state_dir", "poll_interval",
+                                          "mailbox", "outbox",    "replies",
+                                          "trust",   "report",    "digest"};
 const std::vector<std::string> k_mailbox_keys{
     "url",       "user",    "password_file", "ca_file", "allow_plaintext", "timeout",
     "processed", "keyword", "password",      "idle",    "idle_limit",      "max_mail_size"};
@@ -32,6 +33,7 @@ const std::vector<std::string> k_replies_keys{
 const std::vector<std::string> k_trust_keys{"trusted_authserv_id", "authentication",
                                             "arrival_mismatch"};
 const std::vector<std::string> k_report_keys{"html"};
+const std::vector<std::string> k_digest_keys{"to", "at"};
 
 fs::path relative_to(const fs::path& base, const std::string& path) {
   const fs::path value(path);
@@ -309,6 +311,25 @@ void read_report(const toml::table& root, const fs::path& base, Settings& settin
   }
 }
 
+void read_digest(const toml::table& root, Settings& settings, Reporter& report) {
+  const auto* table = root["digest"].as_table();
+  if (!table)
+    return;
+  util::check_keys(*table, "digest", k_digest_keys, report);
+  settings.digest.to = util::get_strings(*table, "to", "digest", report);
+  for (const auto& address : settings.digest.to)
+    if (address.find('@') == std::string::npos)
+      report.add(table->get("to")->source(), fmt::format("bad digest address '{}'", address),
+                 "write staff addresses, e.g. to = [\"staff@example.edu\"]");
+  if (auto at = util::get_string(*table, "at", "digest", report, false)) {
+    if (auto time = rules::parse_time_of_day(*at))
+      settings.digest.at = *time;
+    else
+      report.add(table->get("at")->source(), fmt::format("bad digest time '{}'", *at),
+                 "write the course's local time of day, e.g. at = \"08:00\"");
+  }
+}
+
 } // namespace
 
 rules::Checked<Settings> parse_settings(std::string_view text, const fs::path& origin) {
@@ -334,6 +355,7 @@ rules::Checked<Settings> parse_settings(std::string_view text, const fs::path& o
   read_replies(root, settings, report);
   read_trust(root, settings, report);
   read_report(root, base, settings, report);
+  read_digest(root, settings, report);
   if (!report.empty())
     return std::unexpected(report.take());
   return settings;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace mailroom::daemon {
 
@@ -75,6 +76,12 @@ struct ReportSettings {
   std::filesystem::path html;
 };
 
+struct DigestSettings {
+  // Staff addresses the daily digest goes to; empty: no digest.
+  std::vector<std::string> to;
+  std::chrono::minutes at{8 * 60}; // local time of day in the course's zone
+};
+
 // One course term's config file (e.g. /etc/mailroom/cse585-f25.toml). Paths are
 // relative to the file's folder. Secrets are never here: passwords come from files or
 // systemd credentials.
@@ -87,6 +94,7 @@ struct Settings {
   OutboxSettings outbox;
   ReplySettings replies;
   ReportSettings report;
+  DigestSettings digest;
   SenderAuthentication authentication = SenderAuthentication::unset;
   std::string trusted_authserv_id; // with SenderAuthentication::authserv_id
   std::chrono::seconds arrival_mismatch{15 * 60};

@@ -46,12 +46,6 @@ count_mail_and_replies(const StaffRecords& records, const rules::Course& course,
                                                           const rules::Course& course,
                                                           core::Instant now, std::size_t count);
 
-// The columns of `mailroom ledger --csv`, and one instance's fields under them (`owed`:
-// an instance of the rules, not a review row of its own).
-[[nodiscard]] std::vector<std::string> ledger_csv_header();
-[[nodiscard]] std::vector<std::string> ledger_csv_fields(const judge::InstanceStatus& row,
-                                                         bool owed);
-
 // `mailroom ledger --csv [--group G]` as it would print at `now`: RFC 4180, CRLF.
 [[nodiscard]] std::string ledger_csv(const StaffRecords& records, const rules::Course& course,
                                      core::Instant now, const std::string& group);

@@ -146,6 +146,52 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE INDEX audit_message_id ON audit(message_id)",
           "CREATE INDEX audit_mail_sha256 ON audit(mail_sha256)",
       },
+      // 6: mail mailroom sends on its own schedule: the daily digest to staff and the
+      // reminders to groups. `scheduled` holds one row per digest day or reminded instance
+      // and member (its key is unique, so a restart or a second process never queues one
+      // twice); its outbox rows are ordinary replies with no mail behind them, so
+      // replies.mail_id becomes nullable (SQLite alters a constraint only by copying the
+      // table).
+      {
+          R"(CREATE TABLE replies_new (
+               id INTEGER PRIMARY KEY,
+               mail_id INTEGER REFERENCES mails(id),
+               kind TEXT NOT NULL,
+               identity TEXT NOT NULL,
+               recipient TEXT NOT NULL,
+               message_id TEXT NOT NULL,
+               message TEXT NOT NULL,
+               state TEXT NOT NULL,
+               why TEXT NOT NULL,
+               attempts INTEGER NOT NULL,
+               next_attempt_at TEXT NOT NULL,
+               last_error TEXT NOT NULL,
+               created_at TEXT NOT NULL,
+               sent_at TEXT,
+               claimed_by INTEGER,
+               claimed_at TEXT))",
+          "INSERT INTO replies_new SELECT id, mail_id, kind, identity, recipient, message_id, "
+          "message, state, why, attempts, next_attempt_at, last_error, created_at, sent_at, "
+          "claimed_by, claimed_at FROM replies",
+          "DROP TABLE replies",
+          "ALTER TABLE replies_new RENAME TO replies",
+          "CREATE INDEX replies_identity ON replies(identity, created_at)",
+          "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
+          "CREATE INDEX replies_message_id ON replies(message_id)",
+          R"(CREATE TABLE scheduled (
+               id INTEGER PRIMARY KEY,
+               key TEXT NOT NULL UNIQUE,
+               kind TEXT NOT NULL,
+               deliverable TEXT,
+               lecture TEXT,
+               grp TEXT,
+               recipient_identity TEXT NOT NULL,
+               planned_for TEXT NOT NULL,
+               queued_at TEXT NOT NULL,
+               late INTEGER NOT NULL,
+               message_id TEXT NOT NULL,
+               subject TEXT NOT NULL))",
+      },
   };
   return k_migrations;
 }

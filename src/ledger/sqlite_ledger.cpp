@@ -2,6 +2,7 @@
 
 #include "ledger/migrations.hpp"
 #include "rules/course.hpp"
+#include "util/text.hpp"
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
@@ -205,7 +206,9 @@ struct SqliteLedger::Impl {
   int replies_since(const std::string& identity, core::Instant since) {
     Poco::Int64 count = 0;
     const std::string from = core::to_iso_utc(since);
-    session << "SELECT count(DISTINCT mail_id) FROM replies WHERE identity = ? AND "
+    // A scheduled mail (a reminder) has no mail behind it: its Message-ID counts instead.
+    session << "SELECT count(DISTINCT coalesce(mail_id, message_id)) FROM replies WHERE "
+               "identity = ? AND "
                "state <> 'suppressed' AND created_at >= ?",
         useRef(identity), useRef(from), into(count), now;
     return static_cast<int>(count);
@@ -214,7 +217,7 @@ struct SqliteLedger::Impl {
   // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
   // and restarts never reset it (reliability.md A6).
   // Returns whether it queued the reply (false: a suppressed row says why not).
-  bool enqueue(Id mail_id, const OutgoingReply& reply, core::Instant at) {
+  bool enqueue(std::optional<Id> mail_id, const OutgoingReply& reply, core::Instant at) {
     std::optional<std::string> why = reply.suppressed;
     if (!why && !reply.identity.empty()) {
       const int sent = replies_since(reply.identity, at - std::chrono::hours{24});
@@ -225,12 +228,13 @@ struct SqliteLedger::Impl {
     if (!why && reply.recipients.empty())
       why = "no roster address to send to";
     const std::string created = core::to_iso_utc(at);
+    NullableInt mail = mail_id ? NullableInt(*mail_id) : NullableInt();
     auto insert = [&](const std::string& recipient, const std::string& state,
                       const std::string& reason) {
       session << "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
                  "state, why, attempts, next_attempt_at, last_error, created_at) "
                  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-          use(mail_id), useRef(reply.kind), useRef(reply.identity), useRef(recipient),
+          use(mail), useRef(reply.kind), useRef(reply.identity), useRef(recipient),
           useRef(reply.message_id), useRef(reply.message), useRef(state), useRef(reason),
           useRef(created), useRef(created), now;
     };
@@ -258,7 +262,7 @@ struct SqliteLedger::Impl {
     for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
       ReplyRow row;
       row.id = rows["id"].convert<Poco::Int64>();
-      row.mail_id = rows["mail_id"].convert<Poco::Int64>();
+      row.mail_id = int_or_null(rows, "mail_id").value_or(0);
       row.kind = text(rows, "kind");
       row.identity = text(rows, "identity");
       row.recipient = text(rows, "recipient");
@@ -1122,6 +1126,64 @@ core::Result<Id> SqliteLedger::note(const std::string& action, const std::string
     return write_transaction(m_impl->session, [&] {
       return m_impl->audit_row(actor, action, what, reason, std::nullopt);
     });
+  });
+}
+
+core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& mail,
+                                                 core::Instant at) {
+  return m_impl->guarded([&] {
+    return write_transaction(m_impl->session, [&] {
+      auto& session = m_impl->session;
+      // Order is important: the key is taken first, under the write lock, so of two
+      // processes (or a restart) only the first queues the mail.
+      session << "INSERT OR IGNORE INTO scheduled(key, kind, deliverable, lecture, grp, "
+                 "recipient_identity, planned_for, queued_at, late, message_id, subject) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          useRef(mail.key), bind(std::string(pipeline::to_string(mail.kind))),
+          bind(nullable(mail.deliverable)), bind(nullable(mail.lecture)),
+          bind(nullable(mail.group)), useRef(mail.recipient_identity),
+          bind(core::to_iso_utc(mail.planned_for)), bind(core::to_iso_utc(at)),
+          bind(mail.late ? 1 : 0), useRef(mail.reply.message_id), useRef(mail.subject), now;
+      if (m_impl->changes() == 0)
+        return false;
+      m_impl->enqueue(std::nullopt, mail.reply, at);
+      return true;
+    });
+  });
+}
+
+core::Result<std::vector<pipeline::ScheduledRow>> SqliteLedger::scheduled() {
+  return m_impl->guarded([&] {
+    Statement select(m_impl->session);
+    select << "SELECT s.id, s.key, s.kind, s.deliverable, s.lecture, s.grp, "
+              "s.recipient_identity, s.planned_for, s.queued_at, s.late, s.message_id, "
+              "s.subject, (SELECT group_concat(r.state || CASE WHEN r.why <> '' THEN ': ' || "
+              "r.why ELSE '' END, '\n') FROM replies r WHERE r.message_id = s.message_id) "
+              "AS states FROM scheduled s ORDER BY s.id";
+    select.execute();
+    RecordSet rows(select);
+    std::vector<pipeline::ScheduledRow> out;
+    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
+      pipeline::ScheduledRow row;
+      row.id = rows["id"].convert<Poco::Int64>();
+      row.key = text(rows, "key");
+      row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
+                                                : pipeline::ScheduledKind::reminder;
+      row.deliverable = text_or_null(rows, "deliverable");
+      row.lecture = text_or_null(rows, "lecture");
+      row.group = text_or_null(rows, "grp");
+      row.recipient_identity = text(rows, "recipient_identity");
+      row.planned_for = instant(rows, "planned_for");
+      row.queued_at = instant(rows, "queued_at");
+      row.late = rows["late"].convert<Poco::Int64>() != 0;
+      row.message_id = text(rows, "message_id");
+      row.subject = text(rows, "subject");
+      for (auto& state : util::split(text(rows, "states"), '\n'))
+        if (!state.empty())
+          row.states.push_back(std::move(state));
+      out.push_back(std::move(row));
+    }
+    return out;
   });
 }
 

@@ -4,6 +4,7 @@
 #include "judge/decision.hpp"
 #include "pipeline/ports.hpp"
 #include "pipeline/records.hpp"
+#include "pipeline/scheduled.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -35,7 +36,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 5;
+inline constexpr int k_schema_version = 6;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -178,6 +179,15 @@ public:
   // One audit row for a staff action that has no single target (reprocess).
   [[nodiscard]] core::Result<Id> note(const std::string& action, const std::string& what,
                                       const Actor& actor, const std::string& reason);
+
+  // Mail sent on a schedule (the digest, reminders): records `mail` under its key and
+  // queues its reply rows (the per-identity cap counted as for any reply) in one
+  // transaction. False, changing nothing, when its key was queued before (by this
+  // process before a restart, or by another): each digest day and reminder goes once.
+  [[nodiscard]] core::Result<bool> queue_scheduled(const pipeline::ScheduledMail& mail,
+                                                   core::Instant at);
+  // Every scheduled mail queued so far, oldest first, with its outbox rows' states.
+  [[nodiscard]] core::Result<std::vector<pipeline::ScheduledRow>> scheduled();
 
   // A consistent copy of the whole ledger at `destination`: VACUUM INTO a temporary
   // name in the same folder (one read transaction; under WAL it does not block the

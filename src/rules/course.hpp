@@ -54,6 +54,8 @@ struct Deliverable {
   ContentChecks checks;
   LatePolicy late_policy = LatePolicy::accept_flag;
   std::string late_note; // what the course page says happens to late work
+  // How long before its deadline a group that has sent nothing is reminded; none: never.
+  std::optional<core::Seconds> remind;
 };
 
 struct Lecture {

@@ -53,24 +53,6 @@ std::optional<Date> get_date(const toml::node& node) {
   return std::nullopt;
 }
 
-std::optional<TimeOfDay> parse_time_of_day(std::string_view text) {
-  static const std::regex pattern(R"(^\s*(\d{1,2}):(\d{2})\s*(AM|PM|am|pm)?\s*$)");
-  std::match_results<std::string_view::const_iterator> match;
-  if (!std::regex_match(text.begin(), text.end(), match, pattern))
-    return std::nullopt;
-  int hour = std::stoi(match[1].str());
-  const int minute = std::stoi(match[2].str());
-  if (match[3].matched) {
-    if (hour < 1 || hour > 12)
-      return std::nullopt;
-    const bool pm = util::lower(match[3].str()) == "pm";
-    hour = hour % 12 + (pm ? 12 : 0);
-  }
-  if (hour > 23 || minute > 59)
-    return std::nullopt;
-  return std::chrono::hours{hour} + std::chrono::minutes{minute};
-}
-
 std::optional<std::chrono::weekday> parse_weekday(std::string_view text) {
   static const std::vector<std::pair<std::string, unsigned>> names{
       {"sun", 0}, {"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}};
@@ -90,7 +72,7 @@ const std::vector<std::string> k_classify_keys{"confidence_bar", "question_words
                                                "own_reply_prefixes"};
 const std::vector<std::string> k_deliverable_keys{"title",  "owner",       "per",        "due",
                                                   "grace",  "file_types",  "link_kinds", "keywords",
-                                                  "checks", "late_policy", "late_note"};
+                                                  "checks", "late_policy", "late_note",  "remind"};
 const std::vector<std::string> k_checks_keys{"max_pages", "min_pages", "git_link",
                                              "zip_with_readme"};
 const std::vector<std::string> k_lecture_keys{"date", "topic", "section", "presenter", "readings"};
@@ -294,6 +276,13 @@ void read_deliverable(std::string_view name, const toml::table& table, Course& c
                  "use \"accept-flag\" or \"not-counted\"");
   }
   deliverable.late_note = get_string(table, "late_note", where, report, false).value_or("");
+  if (auto remind = get_string(table, "remind", where, report, false)) {
+    if (auto value = parse_duration(*remind); value && value->count() > 0)
+      deliverable.remind = *value;
+    else
+      report.add(table.get("remind")->source(), fmt::format("bad reminder time '{}'", *remind),
+                 "write how long before the deadline, e.g. \"48h\" or \"2d\"");
+  }
   course.deliverables.push_back(std::move(deliverable));
 }
 
@@ -378,6 +367,24 @@ void read_schedule(const toml::table& root, Course& course, Reporter& report) {
 }
 
 } // namespace
+
+std::optional<TimeOfDay> parse_time_of_day(std::string_view text) {
+  static const std::regex pattern(R"(^\s*(\d{1,2}):(\d{2})\s*(AM|PM|am|pm)?\s*$)");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(text.begin(), text.end(), match, pattern))
+    return std::nullopt;
+  int hour = std::stoi(match[1].str());
+  const int minute = std::stoi(match[2].str());
+  if (match[3].matched) {
+    if (hour < 1 || hour > 12)
+      return std::nullopt;
+    const bool pm = util::lower(match[3].str()) == "pm";
+    hour = hour % 12 + (pm ? 12 : 0);
+  }
+  if (hour > 23 || minute > 59)
+    return std::nullopt;
+  return std::chrono::hours{hour} + std::chrono::minutes{minute};
+}
 
 std::optional<core::Seconds> parse_duration(std::string_view text) {
   const auto trimmed = util::trim(text);

@@ -48,6 +48,9 @@ struct RulesText {
 // "24h", "90m", "1h30m", "2d", "45s", "0": elapsed time.
 [[nodiscard]] std::optional<core::Seconds> parse_duration(std::string_view text);
 
+// "08:00", "8:00 AM", "1:30 pm": a local time of day.
+[[nodiscard]] std::optional<TimeOfDay> parse_time_of_day(std::string_view text);
+
 // "class_start - 24h", "class_end + 24h", "2025-12-15 13:00", "2025-09-18".
 [[nodiscard]] std::optional<DueRule> parse_due(std::string_view text);
 

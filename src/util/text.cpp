@@ -92,6 +92,18 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
   return best;
 }
 
+std::string csv_field(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos)
+    return field;
+  std::string quoted = "\"";
+  for (char c : field) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 std::vector<CsvRow> parse_csv(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF"))
     text.remove_prefix(3);
@@ -153,18 +165,6 @@ std::string human_size(std::uint64_t bytes) {
   if (bytes < 1024 * 1024)
     return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024);
   return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
-}
-
-std::string csv_field(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos)
-    return field;
-  std::string quoted = "\"";
-  for (char c : field) {
-    if (c == '"')
-      quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
 }
 
 } // namespace mailroom::util

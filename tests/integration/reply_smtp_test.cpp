@@ -904,8 +904,11 @@ struct WatchingTerm {
   std::string send_proposal(const std::string& user) const {
     const auto id = "<" + unique("idle") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
+    // Authenticated by the MX the term trusts, so the group is in Cc.
     Term::write(file, fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
                                   "mx.example.edu with ESMTPSA; {0}\r\n"
+                                  "Authentication-Results: mx.example.edu; dkim=pass "
+                                  "header.d=example.edu\r\n"
                                   "From: Stu Dent <student@example.edu>\r\n"
                                   "To: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
                                   "Date: {0}\r\nMessage-ID: {1}\r\nMIME-Version: 1.0\r\n"
