@@ -1,16 +1,12 @@
-#include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "daemon/config.hpp"
 #include "daemon/replies.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
-#include "deadline/deadline.hpp"
+#include "daemon/staff_reply.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "message/parse.hpp"
-#include "message/transfer.hpp"
-#include "pipeline/versions.hpp"
 
 #include <fmt/format.h>
 
@@ -40,22 +36,9 @@ std::string listed(const std::vector<std::string>& values) {
   return out;
 }
 
-// The Message-ID part that names a staff decision: reclassifying a mail twice to the
-// same thing queues one reply.
-std::string staff_decision_key(const judge::Decision& decision) {
-  const auto& c = decision.classification;
-  return ".staff." +
-         message::sha256_hex(fmt::format("{}|{}|{}|{}|{}", c.kind,
-                                         c.lecture ? rules::iso_date(*c.lecture) : std::string{},
-                                         c.group.value_or(""),
-                                         deadline::to_string(decision.judgement->verdict),
-                                         decision.judgement->late_by.count()))
-             .substr(0, 12);
-}
-
-// The reply the student is owed now that staff decided what the mail is: they were
-// told "unclear, please resend" (or nothing), so a receipt or late notice follows.
-// Nullopt with `why_not` set when no reply can be made.
+// The reply the student is owed now that staff decided what the mail is
+// (daemon::staff_decision_reply, as for `reclassify` by mail). Nullopt with `why_not` set
+// when no reply can be made.
 core::Result<std::optional<pipeline::OutgoingReply>>
 reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePaths& paths,
                          const rules::Course& course, const pipeline::MailRow& mail,
@@ -69,41 +52,16 @@ reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePa
     why_not = "no reply queued (replies need --config FILE for [outbox] and [replies])";
     return std::nullopt;
   }
-  const auto instances = deadline::instances(course);
-  const auto owed = std::find_if(instances.begin(), instances.end(), [&](const auto& instance) {
-    return instance.deliverable == target.deliverable && instance.lecture == target.lecture &&
-           instance.group == group;
-  });
-  if (owed == instances.end()) {
-    why_not = fmt::format("no reply queued: group {} does not owe {}", group, options.as);
-    return std::nullopt;
-  }
   auto settings = daemon::load_settings(options.config);
   if (!settings)
     return std::unexpected(settings.error().front());
-  auto extensions = ledger.extensions();
-  if (!extensions)
-    return std::unexpected(extensions.error());
-  core::Instant due = owed->due;
-  for (const auto& extension : pipeline::extensions_of(*extensions))
-    if (extension.group == group && extension.deliverable == target.deliverable &&
-        extension.lecture == target.lecture)
-      due = extension.until; // the latest granted wins
-  auto raw = archive::read_all(paths.state_dir / mail.archive_path);
-  if (!raw)
-    return std::unexpected(raw.error());
-  auto decision = judge::decide(mail.source, mail.file, mail.received_at,
-                                message::parse(*raw, "file " + mail.file), course);
-  judge::apply_staff_decision(decision, target.deliverable, target.lecture, group, due,
-                              owed->grace);
-  auto plan = daemon::make_reply_plan(*settings, course);
-  // Staff settled it by hand, however long it waited: max_reply_age keeps the daemon from
-  // answering a stale backlog, not this.
-  plan.gates.max_reply_age = std::chrono::seconds::max();
-  auto reply = pipeline::outgoing_reply(decision, course, plan, now, staff_decision_key(decision));
-  if (!reply)
-    why_not = "no reply is due for this mail";
-  return reply;
+  auto made =
+      daemon::staff_decision_reply(ledger, course, daemon::make_reply_plan(*settings, course),
+                                   paths.state_dir, mail, target, group, now);
+  if (!made)
+    return std::unexpected(made.error());
+  why_not = made->why_not;
+  return made->reply;
 }
 
 int run_reclassify(const ReclassifyOptions& options) {

@@ -5,10 +5,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace mailroom::daemon {
 
@@ -70,6 +72,12 @@ reply::Templates load_templates(const std::vector<std::filesystem::path>& dirs) 
   return templates;
 }
 
+// The templates a rules folder may override besides the replies' (reply::k_template_names):
+// the daily digest and reminders (daemon/scheduled_mail.cpp) and the term's page
+// (daemon/report_file.cpp). Their variables are their own; they are checked to parse.
+constexpr std::array<std::string_view, 3> k_scheduled_and_page_templates{"digest", "reminder",
+                                                                         "report"};
+
 core::Problems check_rules_templates(const std::filesystem::path& dir,
                                      const rules::Course& course) {
   core::Problems problems;
@@ -94,8 +102,11 @@ core::Problems check_rules_templates(const std::filesystem::path& dir,
       problems.push_back(text.error());
       continue;
     }
-    auto found = reply::check_template(file_name.substr(0, file_name.size() - suffix.size()), *text,
-                                       path.string(), course);
+    const auto name = file_name.substr(0, file_name.size() - suffix.size());
+    auto found = std::ranges::find(k_scheduled_and_page_templates, name) !=
+                         k_scheduled_and_page_templates.end()
+                     ? reply::check_template_syntax(*text, path.string())
+                     : reply::check_template(name, *text, path.string(), course);
     problems.insert(problems.end(), found.begin(), found.end());
   }
   return problems;

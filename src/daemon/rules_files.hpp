@@ -20,7 +20,8 @@ namespace mailroom::daemon {
 [[nodiscard]] reply::Templates load_templates(const std::vector<std::filesystem::path>& dirs);
 
 // Every problem of the templates a rules folder overrides (DIR/templates/*.mustache): a
-// file that is no template, one that does not parse, a variable no reply defines.
+// file that is no template, one that does not parse, a variable no reply defines. The
+// digest, reminder and report templates are known and checked to parse.
 [[nodiscard]] core::Problems check_rules_templates(const std::filesystem::path& dir,
                                                    const rules::Course& course);
 

@@ -288,7 +288,7 @@ private:
     pipeline::Engine engine(m_ledger, m_archive, system_clock);
     engine.set_checks({m_settings.arrival_mismatch, m_settings.trusted_authserv_id});
     engine.set_replies(&m_replies);
-    auto staff = staff_desk(m_ledger, m_course, m_settings.rules_dir);
+    auto staff = staff_desk(m_ledger, m_course, m_settings, m_replies);
     engine.set_staff_desk(&staff);
     auto taken = engine.take(mail, m_course);
     if (!taken) {

@@ -37,16 +37,17 @@ core::Result<std::set<std::string>> queued_keys(ledger::SqliteLedger& ledger) {
 
 core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course,
                                          const Settings& settings, const pipeline::ReplyPlan& plan,
-                                         core::Instant now, Queued queued) {
+                                         core::Instant now, Queued queued,
+                                         std::optional<core::Instant> digest_since) {
   auto keys = queued_keys(ledger);
   if (!keys)
     return std::unexpected(keys.error());
   const std::set<std::string> none;
   const auto& skip = queued == Queued::skip ? *keys : none;
   ScheduledDue due;
-  const auto digest = settings.digest.to.empty()
-                          ? std::nullopt
-                          : schedule::digest_due(course, settings.digest.at, skip, now);
+  const auto digest = settings.digest.to.empty() ? std::nullopt
+                                                 : schedule::digest_due(course, settings.digest.at,
+                                                                        skip, now, digest_since);
   const bool reminders = schedule::reminder_window_open(deadline::instances(course), course, now);
   if (!digest && !reminders)
     return due;
@@ -87,7 +88,14 @@ core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rul
 core::Result<QueuedCounts>
 queue_scheduled_mail(ledger::SqliteLedger& ledger, const rules::Course& course,
                      const Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now) {
-  auto due = scheduled_due(ledger, course, settings, plan, now, Queued::skip);
+  std::optional<core::Instant> since;
+  if (!settings.digest.to.empty()) {
+    auto recorded = ledger.digest_since(now);
+    if (!recorded)
+      return std::unexpected(recorded.error());
+    since = *recorded;
+  }
+  auto due = scheduled_due(ledger, course, settings, plan, now, Queued::skip, since);
   if (!due)
     return std::unexpected(due.error());
   QueuedCounts counts;

@@ -168,7 +168,8 @@ core::Result<std::string> dismiss(ledger::SqliteLedger& ledger, pipeline::Id mai
 core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::Course& course,
                                      pipeline::Id mail_id, const std::string& target_text,
                                      const std::string& group_text, const std::string& reason,
-                                     const pipeline::Actor& actor) {
+                                     const pipeline::Actor& actor,
+                                     const ReplyForDecision& reply_for) {
   auto target = judge::parse_target(target_text, course);
   if (!target)
     return std::unexpected(target.error());
@@ -190,16 +191,33 @@ core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::
   if (std::find(groups.begin(), groups.end(), *group) == groups.end())
     return core::fail(*group, "no group '" + *group + "' on the roster",
                       "use a group from roster.csv");
+  OwedReply owed{std::nullopt, "no receipt or late notice is made here"};
+  if (reply_for) {
+    auto made = reply_for(**mail, *target, *group, actor.at);
+    if (!made)
+      return std::unexpected(made.error());
+    owed = std::move(*made);
+  }
   pipeline::Reclassification change;
   change.deliverable = target->deliverable;
   change.lecture = lecture_of(*target);
   change.group = group;
-  auto done = ledger.reclassify(mail_id, change, actor, reason);
+  auto done = ledger.reclassify(mail_id, change, actor, reason, owed.reply);
   if (!done)
     return std::unexpected(done.error());
-  return fmt::format("Mail {} is now {} of group {} (was {}); audit #{} by {}. No receipt or late "
-                     "notice was queued: `mailroom reclassify` on the server sends one.",
-                     mail_id, target_text, *group, (*mail)->kind, done->audit_id, actor.unix_user);
+  auto text = fmt::format("Mail {} is now {} of group {} (was {}); audit #{} by {}.", mail_id,
+                          target_text, *group, (*mail)->kind, done->audit_id, actor.unix_user);
+  if (done->reply_queued) {
+    std::string to;
+    for (const auto& recipient : owed.reply->recipients)
+      to += (to.empty() ? "" : ", ") + recipient;
+    return text + fmt::format(" Queued a {} to {}.", owed.reply->kind, to);
+  }
+  if (owed.reply && owed.reply->suppressed)
+    return text + " No reply: " + *owed.reply->suppressed + ".";
+  if (owed.reply)
+    return text + " No reply: this decision was answered already.";
+  return text + " No reply: " + owed.why_not + ".";
 }
 
 } // namespace mailroom::desk

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "core/problem.hpp"
+#include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/records.hpp"
 #include "rules/course.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -40,12 +42,25 @@ struct InstanceChange {
                                                 const std::string& reason,
                                                 const pipeline::Actor& actor);
 
+// The reply a staff decision owes the student, or why there is none.
+struct OwedReply {
+  std::optional<pipeline::OutgoingReply> reply; // composed, or suppressed with why
+  std::string why_not;                          // set when `reply` is nullopt
+};
+// Makes the reply owed once staff decided that `mail` is `target` of `group`
+// (daemon::staff_decision_reply: the mail judged again and composed with the reply plan).
+using ReplyForDecision = std::function<core::Result<OwedReply>(
+    const pipeline::MailRow& mail, const judge::Target& target, const std::string& group,
+    core::Instant now)>;
+
 // Reclassifies mail `mail_id` as `target` (DELIVERABLE[@LECTURE]) of `group` (empty: the
-// group the classifier found) and queues no reply: what `mailroom reclassify --quiet` does.
+// group the classifier found) and, in the same transaction, queues the receipt or late
+// notice `reply_for` makes (once per decision: the same decision again queues nothing).
+// Without `reply_for`, no reply: what `mailroom reclassify --quiet` does.
 [[nodiscard]] core::Result<std::string>
 reclassify(ledger::SqliteLedger& ledger, const rules::Course& course, pipeline::Id mail_id,
            const std::string& target, const std::string& group, const std::string& reason,
-           const pipeline::Actor& actor);
+           const pipeline::Actor& actor, const ReplyForDecision& reply_for = {});
 
 // Checks an instance change against the course before the ledger is opened: the target,
 // the group, the reason, and that the group owes the instance.

@@ -136,7 +136,8 @@ core::Result<StaffAnswer> LedgerDesk::run(const pipeline::StaffCommand& command,
     return answered(dismiss(m_ledger, command.mail_id, command.reason, actor), command.verb);
   case StaffVerb::reclassify:
     return answered(reclassify(m_ledger, m_course, command.mail_id, command.target,
-                               group_named(m_course, command.group), command.reason, actor),
+                               group_named(m_course, command.group), command.reason, actor,
+                               m_reply_for),
                     command.verb);
   case StaffVerb::ledger:
   case StaffVerb::review:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "desk/actions.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/staff_commands.hpp"
 #include "rules/course.hpp"
@@ -19,9 +20,12 @@ public:
   // The term's HTML page as of an instant (daemon::report_html with the rules' template).
   using PageMaker = std::function<core::Result<std::string>(core::Instant now)>;
 
-  // `ledger` and `course` must outlive the desk.
-  LedgerDesk(ledger::SqliteLedger& ledger, const rules::Course& course, PageMaker page)
-      : m_ledger(ledger), m_course(course), m_page(std::move(page)) {}
+  // `ledger` and `course` must outlive the desk. `reply_for` makes the receipt or late
+  // notice a `reclassify` owes the student (none without it).
+  LedgerDesk(ledger::SqliteLedger& ledger, const rules::Course& course, PageMaker page,
+             ReplyForDecision reply_for = {})
+      : m_ledger(ledger), m_course(course), m_page(std::move(page)),
+        m_reply_for(std::move(reply_for)) {}
 
   [[nodiscard]] core::Result<std::optional<pipeline::Id>>
   already_run(const pipeline::StaffCaller& caller) override;
@@ -35,6 +39,7 @@ private:
   ledger::SqliteLedger& m_ledger;
   const rules::Course& m_course;
   PageMaker m_page;
+  ReplyForDecision m_reply_for;
 };
 
 // The group `name` means: itself when the roster has it, else without a leading "G"

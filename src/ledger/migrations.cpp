@@ -192,6 +192,17 @@ const std::vector<std::vector<std::string>>& migrations() {
                message_id TEXT NOT NULL,
                subject TEXT NOT NULL))",
       },
+      // 7: facts about the desk itself, by name. `digest_since` is when a digest was first
+      // planned on this ledger: a digest is owed only for days from then on, so a fresh
+      // install never sends "yesterday's" digest late. A ledger that queued digests
+      // already starts from its first one.
+      {
+          R"(CREATE TABLE desk_facts (
+               name TEXT PRIMARY KEY,
+               value TEXT NOT NULL))",
+          "INSERT INTO desk_facts(name, value) SELECT 'digest_since', MIN(planned_for) "
+          "FROM scheduled WHERE kind = 'digest' HAVING COUNT(*) > 0",
+      },
   };
   return k_migrations;
 }

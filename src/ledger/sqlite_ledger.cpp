@@ -1187,6 +1187,25 @@ core::Result<std::vector<pipeline::ScheduledRow>> SqliteLedger::scheduled() {
   });
 }
 
+core::Result<core::Instant> SqliteLedger::digest_since(core::Instant at) {
+  return m_impl->guarded([&] {
+    auto& session = m_impl->session;
+    const auto recorded = [&]() -> std::optional<core::Instant> {
+      std::vector<std::string> since;
+      session << "SELECT value FROM desk_facts WHERE name = 'digest_since'", into(since), now;
+      return since.empty() ? std::nullopt : core::parse_iso(since.front());
+    };
+    // Read first: once recorded (every poll after the first), nothing is written.
+    if (auto since = recorded())
+      return *since;
+    return write_transaction(session, [&] {
+      session << "INSERT OR IGNORE INTO desk_facts(name, value) VALUES('digest_since', ?)",
+          bind(core::to_iso_utc(at)), now;
+      return recorded().value_or(at);
+    });
+  });
+}
+
 core::Result<void> SqliteLedger::backup_to(const fs::path& destination) {
   const fs::path folder =
       destination.parent_path().empty() ? fs::path(".") : destination.parent_path();

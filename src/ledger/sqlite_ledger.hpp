@@ -36,7 +36,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 6;
+inline constexpr int k_schema_version = 7;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;
@@ -188,6 +188,10 @@ public:
                                                    core::Instant at);
   // Every scheduled mail queued so far, oldest first, with its outbox rows' states.
   [[nodiscard]] core::Result<std::vector<pipeline::ScheduledRow>> scheduled();
+  // When a digest was first planned on this ledger (schedule::digest_due's `since`):
+  // the instant recorded before, else `now`, recorded now. Of two processes the first
+  // one's instant stays.
+  [[nodiscard]] core::Result<core::Instant> digest_since(core::Instant now);
 
   // A consistent copy of the whole ledger at `destination`: VACUUM INTO a temporary
   // name in the same folder (one read transaction; under WAL it does not block the

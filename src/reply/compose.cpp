@@ -563,12 +563,19 @@ core::Result<Reply> compose(const judge::Decision& decision, const rules::Course
   return reply;
 }
 
+core::Problems check_template_syntax(const std::string& text, const std::string& where) {
+  mustache view{text};
+  if (!view.is_valid())
+    return {{where, view.error_message(), "fix the template"}};
+  return {};
+}
+
 core::Problems check_template(const std::string& name, const std::string& text,
                               const std::string& where, const rules::Course& course) {
   if (std::ranges::find(k_template_names, name) == k_template_names.end())
     return {{where, "not a template mailroom uses",
              "name it receipt, late-notice or clarify (.mustache for the text part, "
-             ".html.mustache for the HTML part)"}};
+             ".html.mustache for the HTML part), or digest, reminder or report"}};
   mustache view{text};
   if (!view.is_valid())
     return {{where, view.error_message(), "fix the template"}};

@@ -64,6 +64,12 @@ struct Reply {
 [[nodiscard]] core::Problems check_template(const std::string& name, const std::string& text,
                                             const std::string& where, const rules::Course& course);
 
+// The problem of a template that does not parse as mustache, if any (`where` its file):
+// for the templates other stages render (the digest, reminders, the term's page), whose
+// variables are their own.
+[[nodiscard]] core::Problems check_template_syntax(const std::string& text,
+                                                   const std::string& where);
+
 // `text` with every line longer than `width` broken at spaces; a continuation keeps the
 // line's indentation (past a "- " bullet). Words longer than the width (links) stay whole.
 [[nodiscard]] std::string wrap_text(std::string_view text, std::size_t width);

@@ -17,7 +17,8 @@ std::string digest_key(rules::Date day) {
 }
 
 std::optional<DigestDue> digest_due(const rules::Course& course, std::chrono::minutes at,
-                                    const std::set<std::string>& queued, core::Instant now) {
+                                    const std::set<std::string>& queued, core::Instant now,
+                                    std::optional<core::Instant> since) {
   auto day = local_day(now, course.zone);
   auto planned = deadline::local_instant(course, day, at);
   if (!planned)
@@ -28,6 +29,8 @@ std::optional<DigestDue> digest_due(const rules::Course& course, std::chrono::mi
     if (!planned)
       return std::nullopt;
   }
+  if (since && *planned + k_digest_late_after < *since)
+    return std::nullopt; // due before the desk started: never owed
   DigestDue due{day, *planned, now - *planned > k_digest_late_after, digest_key(day)};
   if (queued.contains(due.key))
     return std::nullopt;

@@ -33,11 +33,14 @@ struct DigestDue {
 // The digest due at `now`: the one of the latest day whose `at` (local time of day in the
 // course's zone) is at or before `now`, unless `queued` holds its key. So a digest is
 // queued once per day, and after downtime only the latest missed one goes, late; the
-// days before it are skipped, never sent in a burst. Nullopt when nothing is due.
-[[nodiscard]] std::optional<DigestDue> digest_due(const rules::Course& course,
-                                                  std::chrono::minutes at,
-                                                  const std::set<std::string>& queued,
-                                                  core::Instant now);
+// days before it are skipped, never sent in a burst. `since` is when the desk started
+// planning digests (SqliteLedger::digest_since): a day's digest is owed only if it could
+// still go on time then (its time at most k_digest_late_after before `since`), so a fresh
+// install never sends the day before's digest late. Nullopt when nothing is due.
+[[nodiscard]] std::optional<DigestDue>
+digest_due(const rules::Course& course, std::chrono::minutes at,
+           const std::set<std::string>& queued, core::Instant now,
+           std::optional<core::Instant> since = std::nullopt);
 
 // One member of a group to remind of one instance it owes.
 struct ReminderDue {

@@ -79,6 +79,29 @@ TEST(CheckCommand, BrokenRulesFolderIsRefusedWithEveryProblem) {
   EXPECT_NE(ran.err.find("roster.csv:2: 'Ada' has no email"), std::string::npos) << ran.err;
 }
 
+TEST(CheckCommand, KnowsTheDigestReminderAndReportTemplatesAndChecksTheyParse) {
+  // A rules folder's own digest, reminder and page templates (copies of the shipped ones)
+  // are templates mailroom uses, not unused files.
+  test::TempDir dir;
+  test::run_shell("cp -r '" + k_f25 + "/.' " + test::quoted(dir.path()));
+  test::run_shell("mkdir -p " + test::quoted(dir / "templates"));
+  const std::string shipped = std::string(MAILROOM_SOURCE_DIR) + "/templates/";
+  for (const auto* name : {"digest", "reminder", "report"})
+    test::run_shell("cp '" + shipped + name + ".mustache' " +
+                    test::quoted(dir / "templates" / (std::string(name) + ".mustache")));
+  auto ran = test::mailroom("check --rules " + test::quoted(dir.path()));
+  EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+  EXPECT_EQ(ran.err.find("not a template mailroom uses"), std::string::npos) << ran.err;
+  // One that does not parse is named, with the fix.
+  test::run_shell("printf 'Digest {{#late}}unclosed\\n' > " +
+                  test::quoted(dir / "templates" / "digest.mustache"));
+  ran = test::mailroom("check --rules " + test::quoted(dir.path()));
+  EXPECT_EQ(ran.exit_code, 1);
+  EXPECT_NE(ran.err.find("templates/digest.mustache: "), std::string::npos) << ran.err;
+  EXPECT_NE(ran.err.find("fix the template"), std::string::npos) << ran.err;
+  EXPECT_EQ(ran.err.find("reminder.mustache"), std::string::npos) << ran.err;
+}
+
 TEST(CheckCommand, MissingRulesFolderNamesTheFile) {
   const auto ran = test::mailroom("check --rules /nonexistent/rules");
   EXPECT_EQ(ran.exit_code, 1);

@@ -1,6 +1,7 @@
 // The digest through the real daemon (`mailroom run --once`, a directory outbox), its
 // preview (`mailroom digest --dry-run`), what `show --scheduled` lists, and a bad
 // [digest] key.
+#include "ledger/sqlite_ledger.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -8,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 using namespace mailroom;
 namespace fs = std::filesystem;
@@ -44,10 +47,18 @@ std::vector<std::string> outbox_files(const test::TempDir& dir) {
 } // namespace
 
 TEST(DigestCommand, TheDaemonSendsTodaysDigestOnceAcrossTwoRuns) {
-  // At midnight course time, today's digest is always due: the first run sends it, the
-  // second (a restart) sends nothing more.
+  // The desk started two days ago (its first poll planned a digest then), so at midnight
+  // course time today's digest is always due: the first run sends it, the second (a
+  // restart) sends nothing more.
   test::TempDir dir;
   write_term(dir, "to = [\"staff@example.edu\"]\nat = \"00:00\"\n");
+  {
+    auto ledger = ledger::SqliteLedger::open(dir / "state", ledger::OpenMode::create);
+    ASSERT_TRUE(ledger) << ledger.error().to_string();
+    const auto started = std::chrono::time_point_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now() - std::chrono::hours{48});
+    ASSERT_TRUE(ledger->digest_since(started));
+  }
   const auto config = test::quoted(dir / "term.toml");
   for (int run = 0; run < 2; ++run) {
     const auto ran = test::mailroom("run --once --config " + config);

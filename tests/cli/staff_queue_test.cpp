@@ -347,6 +347,67 @@ TEST(StaffQueue, ReclassifyQueuesTheReplyTheNewDecisionCallsForOnce) {
     EXPECT_NE(item->getValue<long>("mail"), unclear);
 }
 
+TEST(StaffQueue, ReclassifyByMailQueuesTheStudentsReceiptOnceAsTheCommandLineDoes) {
+  // Issue 20: staff settle the unclear mail by a command mail. The student gets the
+  // receipt the mail would have had, had it been classified right, through the outbox,
+  // once: a second command mail with the same decision and `mailroom reclassify` after it
+  // queue nothing more.
+  ExampleTerm term;
+  const long unclear = term.queued_mail_from("fnasser@students.example.edu");
+  std::ofstream(term.dir / "rules" / "staff.csv") << "name,addresses\nProf Kay,kay@umich.edu\n";
+  std::ofstream(term.dir / "term.toml", std::ios::app)
+      << "[trust]\ntrusted_authserv_id = \"mx.umich.edu\"\n";
+  const auto command_mail = [&](const std::string& name, const std::string& command) {
+    std::ofstream(term.dir / "maildir" / "new" / name)
+        << "Authentication-Results: mx.umich.edu; dkim=pass header.d=umich.edu; dmarc=pass "
+           "header.from=umich.edu\r\n"
+           "From: Prof Kay <kay@umich.edu>\r\nTo: cse585-staff@umich.edu\r\n"
+           "Subject: " +
+               command + "\r\nDate: Mon, 13 Oct 2025 09:00:00 -0400\r\nMessage-ID: <" + name +
+               "@umich.edu>\r\n\r\n" + command + "\r\n";
+  };
+  const auto receipts = [&] {
+    int count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(term.dir / "outbox")) {
+      if (!entry.is_regular_file())
+        continue;
+      std::ifstream in(entry.path());
+      const std::string text{std::istreambuf_iterator<char>(in), {}};
+      if (text.find("fnasser@students.example.edu") != std::string::npos &&
+          text.find("Message-ID: <receipt.") != std::string::npos &&
+          text.find(".staff.") != std::string::npos)
+        ++count;
+    }
+    return count;
+  };
+  const auto command =
+      "reclassify " + std::to_string(unclear) + " as slides@2025-10-09 reason deck";
+  command_mail("1760360400.cmd1.test", command);
+  auto ran = term.run("run --once");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  // One copy per member of group 2 (Farid and his two partners), of one receipt.
+  EXPECT_EQ(receipts(), 3) << ran.err;
+  const auto row = term.ledger("--now 2025-12-31T00:00:00Z").at("slides@2025-10-09/2");
+  EXPECT_EQ(text_of(row, "status"), "on-time");
+  // The answer to Prof Kay says so.
+  const auto answered =
+      test::run_shell("grep -rl 'Queued a receipt to fnasser@students.example.edu' " +
+                      test::quoted(term.dir / "outbox"));
+  EXPECT_EQ(answered.exit_code, 0) << answered.out << answered.err;
+
+  command_mail("1760360460.cmd2.test", command + " again");
+  ran = term.run("run --once");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  const auto again = term.run("reclassify " + std::to_string(unclear) +
+                              " --as slides@2025-10-09 --reason 'said twice'");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("No reply: this decision was answered already."), std::string::npos)
+      << again.out;
+  ran = term.run("run --once");
+  ASSERT_EQ(ran.exit_code, 0) << ran.err;
+  EXPECT_EQ(receipts(), 3);
+}
+
 TEST(StaffQueue, ReclassifyQuietSendsNothing) {
   ExampleTerm term;
   const auto id = std::to_string(term.queued_mail_from("fnasser@students.example.edu"));

@@ -213,6 +213,34 @@ TEST(ScheduledMail, DigestAndRemindersReachTheSinkOnceEachAcrossADayARestartAndA
   EXPECT_TRUE(rows->back().late);
 }
 
+TEST(ScheduledMail, AFreshInstallSendsNoDigestOfADayBeforeItStarted) {
+  // A state folder created on Tue Oct 7 at 14:00 EDT, long after the day's 08:00: neither
+  // Monday's nor Tuesday's digest is owed, so nothing goes late; Wednesday's goes at its
+  // time, on time, once, across a restart.
+  Term term;
+  test::TestClock clock(at("2025-10-07T18:00:00Z"));
+  {
+    Process mailroom(term);
+    EXPECT_EQ(mailroom.poll(clock.now()).digests, 0);
+    clock.set(at("2025-10-08T11:59:00Z"));
+    EXPECT_EQ(mailroom.poll(clock.now()).digests, 0);
+  }
+  Process mailroom(term);
+  clock.set(at("2025-10-08T12:00:00Z"));
+  EXPECT_EQ(mailroom.poll(clock.now()).digests, 1);
+  clock.advance(std::chrono::hours{1});
+  EXPECT_EQ(mailroom.poll(clock.now()).digests, 0);
+  auto rows = mailroom.ledger->scheduled();
+  ASSERT_TRUE(rows);
+  std::vector<std::string> digests;
+  for (const auto& row : *rows)
+    if (row.kind == pipeline::ScheduledKind::digest) {
+      digests.push_back(row.key);
+      EXPECT_FALSE(row.late) << row.key;
+    }
+  EXPECT_EQ(digests, std::vector<std::string>{"digest 2025-10-08"});
+}
+
 TEST(ScheduledMail, NoReminderToAGroupWithAnExtensionPastTheDeadline) {
   Term term;
   Process mailroom(term);

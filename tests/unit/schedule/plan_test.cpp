@@ -96,6 +96,40 @@ TEST(DigestDue, AfterDowntimeOnlyTheLatestMissedDayGoesAndItIsLate) {
                                     at("2025-10-07T18:00:00Z")));
 }
 
+TEST(DigestDue, IsOwedOnlyForDaysSinceTheDeskStarted) {
+  // Installed Tue Oct 7 at 07:00 EDT (11:00Z): Monday's 08:00 digest was before the desk
+  // existed and is not owed, late or not; Tuesday's goes at its time, on time.
+  const auto course = test::demo_course();
+  const auto since = at("2025-10-07T11:00:00Z");
+  EXPECT_FALSE(schedule::digest_due(course, k_eight_am, {}, since, since));
+  const auto tuesday =
+      schedule::digest_due(course, k_eight_am, {}, at("2025-10-07T12:00:00Z"), since);
+  ASSERT_TRUE(tuesday);
+  EXPECT_EQ(tuesday->key, "digest 2025-10-07");
+  EXPECT_FALSE(tuesday->late);
+  // Installed at 14:00 EDT, after the day's time: nothing that day, Wednesday's on time.
+  const auto afternoon = at("2025-10-07T18:00:00Z");
+  EXPECT_FALSE(schedule::digest_due(course, k_eight_am, {}, afternoon, afternoon));
+  EXPECT_FALSE(schedule::digest_due(course, k_eight_am, {}, at("2025-10-08T11:59:59Z"), afternoon));
+  const auto wednesday =
+      schedule::digest_due(course, k_eight_am, {}, at("2025-10-08T12:00:00Z"), afternoon);
+  ASSERT_TRUE(wednesday);
+  EXPECT_EQ(wednesday->key, "digest 2025-10-08");
+  EXPECT_FALSE(wednesday->late);
+  // Installed at 08:10, within the half hour: that day's digest still goes, on time.
+  const auto ten_past = at("2025-10-07T12:10:00Z");
+  const auto same_day = schedule::digest_due(course, k_eight_am, {}, ten_past, ten_past);
+  ASSERT_TRUE(same_day);
+  EXPECT_EQ(same_day->key, "digest 2025-10-07");
+  EXPECT_FALSE(same_day->late);
+  // A day missed while down after the start is still owed, late.
+  const auto missed = schedule::digest_due(course, k_eight_am, {"digest 2025-10-07"},
+                                           at("2025-10-09T18:00:00Z"), since);
+  ASSERT_TRUE(missed);
+  EXPECT_EQ(missed->key, "digest 2025-10-09");
+  EXPECT_TRUE(missed->late);
+}
+
 TEST(DigestDue, FollowsTheCourseZoneAcrossTheDstChange) {
   // Mon Nov 3 2025 is in EST: 08:00 local is 13:00Z.
   const auto course = test::demo_course();
