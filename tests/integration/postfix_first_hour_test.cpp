@@ -238,6 +238,12 @@ TEST(PostfixFirstHour, MailThroughPostfixIsRecordedAnsweredAndItsBounceReadWhole
   EXPECT_EQ(bounced.out.find("student@example.edu"), std::string::npos) << bounced.out;
   const auto review = desk.mailroom("review");
   EXPECT_NE(review.out.find("User doesn't exist: " + k_gone), std::string::npos) << review.out;
+  EXPECT_NE(review.out.find("fix the address in roster.csv"), std::string::npos) << review.out;
+  // The report itself waits in review as mail from a sender not on the roster, as the
+  // README's first hour says (step 7): change both if it is ever kept off the queue.
+  EXPECT_NE(review.out.find("unknown-sender: Mail Delivery System <MAILER-DAEMON@example.edu>"),
+            std::string::npos)
+      << review.out;
 
   // The student's proposal counts, on time; nothing was lost.
   const auto ledger = desk.mailroom("ledger --json --group 1 --deliverable proposal");
