@@ -12,6 +12,9 @@ PACKAGES=(
 if [ "${1:-}" = "--test" ]; then
   # Real servers for the integration tests, and the fuzzer's compiler runtime.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl libclang-rt-14-dev systemd)
+  # A real MTA in front of that Dovecot (tests/support/postfix.sh): a private instance,
+  # the system's own is left unconfigured and not started.
+  PACKAGES+=(postfix)
   # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
   PACKAGES+=(chromium)
 fi
@@ -30,5 +33,9 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix's package asks what kind of mail server this is: none (the tests run their own).
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}"

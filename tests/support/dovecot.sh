@@ -9,7 +9,10 @@
 #      as ../shared/bench's Dovecot does: for tests/bench/imap_ingest_bench.py only)
 # users: staff/secret, student/secret, course/secret (a course mailbox of its own, for the
 #        end-to-end reply test: mail sent through the SMTP server is polled from it),
-#        noidle/secret (a server without IDLE: its CAPABILITY after login is IMAP4rev1 only)
+#        noidle/secret (a server without IDLE: its CAPABILITY after login is IMAP4rev1 only),
+#        desk/secret (the desk of tests/integration/postfix_first_hour_test.cpp)
+# LMTP: where dovecot-lmtpd is installed, a socket "lmtp" (mode 0666) in the run dir
+#       (`doveconf -c DIR/dovecot.conf -h base_dir`) for the test Postfix (postfix.sh)
 set -euo pipefail
 cmd=${1:?usage: dovecot.sh start|stop|restart DIR}
 T=$(readlink -m "${2:?usage: dovecot.sh start|stop|restart DIR}")
@@ -36,6 +39,13 @@ tls_settings() {
   fi
 }
 
+# LMTP (RFC 2033) for a Postfix in front of this Dovecot, where dovecot-lmtpd is installed.
+lmtp_protocol() { if [ -x /usr/lib/dovecot/lmtp ]; then echo " lmtp"; fi; }
+lmtp_service() {
+  [ -x /usr/lib/dovecot/lmtp ] || return 0
+  printf 'service lmtp {\n  unix_listener lmtp {\n    mode = 0666\n  }\n}\n'
+}
+
 start() {
   local t0
   t0=$(now_ms)
@@ -51,20 +61,21 @@ staff:{PLAIN}secret:$VU:$VG::$T/mail/staff::
 student:{PLAIN}secret:$VU:$VG::$T/mail/student::
 course:{PLAIN}secret:$VU:$VG::$T/mail/course::
 noidle:{PLAIN}secret:$VU:$VG::$T/mail/noidle::userdb_imap_capability=IMAP4rev1
+desk:{PLAIN}secret:$VU:$VG::$T/mail/desk::
 USERS
   chmod 644 "$T/users"
   if ! runuser -u dovecot -- test -r "$T/users"; then
     echo "dovecot.sh: $T/users is not readable by user dovecot (is a parent folder 0700?)" >&2
     return 1
   fi
-  mkdir -p "$T/mail/staff" "$T/mail/student" "$T/mail/course" "$T/mail/noidle"
+  mkdir -p "$T/mail/staff" "$T/mail/student" "$T/mail/course" "$T/mail/noidle" "$T/mail/desk"
   chown -R "$VU:$VG" "$T/mail"
   cat >"$T/dovecot.conf" <<CONF
 # Standalone test instance; nothing from /etc/dovecot is included.
 instance_name = $INSTANCE
 base_dir = $RUN
 state_dir = $T/state
-protocols = imap
+protocols = imap$(lmtp_protocol)
 listen = 127.0.0.1
 log_path = $T/dovecot.log
 info_log_path = $T/dovecot.log
@@ -97,6 +108,7 @@ namespace inbox {
 protocol imap {
   mail_max_userip_connections = 100
 }
+$(lmtp_service)
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1

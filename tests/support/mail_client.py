@@ -8,7 +8,8 @@ fetch: logs in as USER, EXAMINEs FOLDER (read-only), finds the messages whose
   unset), writes it to OUT/<uid>.eml and prints "<uid> <path> <flags>" per message.
 clear: logs in as USER and deletes every message of FOLDER (STORE \\Deleted, EXPUNGE).
 send: sends FILE (a whole RFC 5322 message) over SMTP with STARTTLS, or implicit TLS
-  with --smtps, and AUTH, from --mail-from to each --rcpt.
+  with --smtps, and AUTH (none with --no-auth, as mail from outside reaches an MX), from
+  --mail-from to each --rcpt.
 
 usage: mail_client.py fetch --port P --ca CA --user U --password PW --in-reply-to ID --out DIR
        mail_client.py clear --port P --ca CA --user U --password PW
@@ -34,6 +35,7 @@ ap.add_argument('--out')
 ap.add_argument('--mail-from')
 ap.add_argument('--rcpt', action='append', default=[])
 ap.add_argument('--smtps', action='store_true')
+ap.add_argument('--no-auth', action='store_true')
 a = ap.parse_args()
 
 # The test certificate names 127.0.0.1 and localhost; verify both chain and name.
@@ -84,7 +86,8 @@ else:
     else:
         smtp = smtplib.SMTP(a.host, a.port, timeout=20)
         smtp.starttls(context=tls)
-    smtp.login(a.user, a.password)
+    if not a.no_auth:
+        smtp.login(a.user, a.password)
     refused = smtp.sendmail(a.mail_from, a.rcpt, message)
     smtp.quit()
     if refused:

@@ -152,3 +152,23 @@ TEST(StaffCommands, ConfigFileGivesRulesAndStateRelativeToItself) {
   EXPECT_NE(bad.err.find("bad.conf:1: 'rules' must be a string (a path)"), std::string::npos)
       << bad.err;
 }
+
+TEST(LedgerCommand, HelpListsEveryStatus) {
+  // Issue 23: `ledger --help` names every value --status takes, reply-bounced included.
+  const auto help = test::mailroom("ledger --help");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  std::string words; // the help with its line wrapping undone
+  std::istringstream in(help.out);
+  for (std::string word; in >> word;)
+    words += " " + word;
+  for (auto status :
+       {judge::Status::pending, judge::Status::on_time, judge::Status::late, judge::Status::missing,
+        judge::Status::extended, judge::Status::excused, judge::Status::needs_review})
+    EXPECT_NE(words.find(" " + judge::to_string(status)), std::string::npos)
+        << judge::to_string(status) << " missing from:\n"
+        << help.out;
+  for (const char* state : {"queued", "sending", "sent", "failed", "bounced", "suppressed"})
+    EXPECT_NE(words.find(std::string(" reply-") + state), std::string::npos)
+        << state << " missing from:\n"
+        << help.out;
+}
