@@ -466,6 +466,48 @@ core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view r
   return out;
 }
 
+core::Result<pipeline::ArchivedMail> Archive::store_unread(std::string_view raw) const {
+  const auto sha256 = message::sha256_hex(raw);
+  auto stored = store(raw, {}, sha256);
+  if (!stored)
+    return std::unexpected(stored.error());
+  pipeline::ArchivedMail out;
+  out.sha256 = sha256;
+  out.archive_path = "archive/" + stored->raw_path.filename().string();
+  out.facts.sha256 = sha256;
+  out.facts.size = raw.size();
+  return out;
+}
+
+core::Result<int> WorkMarker::begin(const pipeline::RawMail& mail) {
+  int attempts = 0;
+  // A marker of another mail is one whose work ended by a death the next start did not
+  // offer again (moved away, recorded by then): it says nothing about this mail.
+  if (auto text = read_all(m_path)) {
+    const auto first = text->find(' ');
+    const auto second = first == std::string::npos ? first : text->find(' ', first + 1);
+    if (second != std::string::npos) {
+      auto line = std::string_view(*text).substr(second + 1);
+      if (line.ends_with('\n'))
+        line.remove_suffix(1);
+      if (line == mail.source && std::string_view(*text).substr(first + 1, second - first - 1) ==
+                                     std::to_string(mail.raw.size()))
+        attempts = std::atoi(text->c_str());
+    }
+  }
+  const auto note = fmt::format("{} {} {}\n", attempts + 1, mail.raw.size(), mail.source);
+  if (auto written = write_durably(m_path, note); !written)
+    return std::unexpected(written.error());
+  return attempts;
+}
+
+void WorkMarker::end() {
+  // Need not be durable: a marker that comes back after a power loss names a mail the
+  // ledger has by then (it is known before any work begins), or one that is offered again
+  // and counts one death too many, never enough alone to fail it.
+  ::unlink(m_path.c_str());
+}
+
 core::Result<std::string> Archive::raw_of(const pipeline::MailRow& mail) const {
   return read_all(m_root.parent_path() / mail.archive_path);
 }

@@ -81,6 +81,8 @@ public:
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   parse_and_store(std::string_view raw, std::string_view origin) const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
+  [[nodiscard]] core::Result<pipeline::ArchivedMail>
+  store_unread(std::string_view raw) const override;
 
   // A mail larger than `bytes` is stored as it came with only its header read (no part
   // decoded), its facts marked pipeline::k_over_max_mail_size; 0: no limit.
@@ -131,6 +133,21 @@ private:
              WriteRaw&& write_raw) const;
 
   std::filesystem::path m_root;
+};
+
+// The engine's note of the mail it is working on (pipeline::WorkLog): `state/working`, one
+// line "ATTEMPTS SIZE SOURCE", written durably (write_durably) before the mail's work
+// starts and removed when it ends. Finding it at begin() for the same mail (source and
+// size) means a process died while working on it: ATTEMPTS - 1 times so far. Not
+// thread-safe; one per process (the state folder's lock makes it one per folder).
+class WorkMarker final : public pipeline::WorkLog {
+public:
+  explicit WorkMarker(std::filesystem::path path) : m_path(std::move(path)) {}
+  [[nodiscard]] core::Result<int> begin(const pipeline::RawMail& mail) override;
+  void end() override;
+
+private:
+  std::filesystem::path m_path;
 };
 
 // A mail's facts and where its bytes are kept.

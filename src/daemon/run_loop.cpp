@@ -11,6 +11,7 @@
 #include "daemon/scheduled_mail.hpp"
 #include "daemon/staff_desk.hpp"
 #include "daemon/status_file.hpp"
+#include "daemon/watchdog.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "mailbox/maildir_mailbox.hpp"
@@ -131,6 +132,8 @@ public:
       : m_settings(settings), m_course(std::move(course)), m_ledger(std::move(ledger)),
         m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
         m_cursor_file(settings.state_dir / "mailbox-cursor"),
+        m_work(settings.state_dir / "working"),
+        m_watchdog(Watchdog::from_systemd(), [] { sd_notify(0, "WATCHDOG=1"); }),
         m_replies(make_reply_plan(settings, m_course)), m_wait(settings) {}
 
   void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
@@ -290,7 +293,13 @@ private:
     engine.set_replies(&m_replies);
     auto staff = staff_desk(m_ledger, m_course, m_settings, m_replies);
     engine.set_staff_desk(&staff);
+    engine.set_work_log(&m_work);
+    // While the mail is worked on, the watchdog is fed from its own thread as long as the
+    // mail's steps keep coming (daemon/watchdog.hpp), not only between mails.
+    engine.on_progress([this] { m_watchdog.step(); });
+    m_watchdog.begin_mail(mail.raw.size());
     auto taken = engine.take(mail, m_course);
+    m_watchdog.end_mail();
     if (!taken) {
       ++m_counts.failed;
       spdlog::error("message {} (file {}) not recorded, tried again at the next poll: {}",
@@ -395,8 +404,12 @@ private:
   archive::Archive m_archive;
   std::unique_ptr<mailbox::Mailbox> m_mailbox;
   CursorFile m_cursor_file;
+  archive::WorkMarker m_work; // the mail being worked on, for a start after a death
   mailbox::Cursor m_cursor;
   Signals m_signals;
+  // Order is important: after m_signals, so that its thread starts with the stop signals
+  // blocked (they are taken by the main thread alone).
+  Watchdog m_watchdog;
   Counts m_counts;
   DaemonStatus m_status;
   bool m_stopping = false;

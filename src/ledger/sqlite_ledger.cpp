@@ -569,7 +569,8 @@ core::Result<std::vector<SourceMail>> SqliteLedger::mails_from(const std::string
 core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                                                  const judge::Decision& decision,
                                                  core::Instant decided_at,
-                                                 const std::optional<OutgoingReply>& reply) {
+                                                 const std::optional<OutgoingReply>& reply,
+                                                 const std::vector<OutgoingReply>& notes) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(session, [&] {
@@ -646,6 +647,8 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
       m_impl->insert_decision(id, "recorded", decision, decided_at);
       if (reply)
         m_impl->enqueue(id, *reply, decided_at);
+      for (const auto& note : notes)
+        m_impl->enqueue(id, note, decided_at);
       return RecordOutcome{id, Recorded::new_mail};
     });
   });

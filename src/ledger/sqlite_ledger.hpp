@@ -83,7 +83,8 @@ public:
   // bytes must be archived before this is called.
   [[nodiscard]] core::Result<RecordOutcome>
   record(const NewMail& mail, const judge::Decision& decision, core::Instant decided_at,
-         const std::optional<OutgoingReply>& reply = std::nullopt) override;
+         const std::optional<OutgoingReply>& reply = std::nullopt,
+         const std::vector<OutgoingReply>& notes = {}) override;
 
   // The outbox. Replies enqueued for `identity` (not suppressed) at or after `since`.
   [[nodiscard]] core::Result<int> replies_since(const std::string& identity, core::Instant since);

@@ -101,7 +101,7 @@ core::Result<IngestOutcome> Engine::take_command(const RawMail& mail, const NewM
       }
     }
   }
-  auto recorded = m_store.record(row, decision, now, reply);
+  auto recorded = m_store.record(row, decision, now, reply, {});
   if (!recorded)
     return std::unexpected(recorded.error());
   core::fault_point("after-commit");

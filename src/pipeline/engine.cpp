@@ -7,6 +7,7 @@
 #include "message/transfer.hpp"
 #include "pipeline/bounces.hpp"
 #include "pipeline/oversized.hpp"
+#include "pipeline/replacement.hpp"
 #include "pipeline/versions.hpp"
 
 #include <fmt/format.h>
@@ -151,12 +152,30 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
     return std::unexpected(seen.error());
   if (recorded_already(*seen, mail))
     return IngestOutcome{Taken::known, 0, {}, {}};
+  // Order is important: the note comes before any work on the mail, and is taken back
+  // when the work ends without the process dying (recorded or not); a death leaves it.
+  struct EndWork {
+    WorkLog* work;
+    ~EndWork() {
+      if (work)
+        work->end();
+    }
+  } end_work{nullptr};
+  if (m_work) {
+    auto deaths = m_work->begin(mail);
+    if (!deaths)
+      return std::unexpected(deaths.error());
+    end_work.work = m_work;
+    if (*deaths >= k_deaths_before_failed)
+      return take_failed(mail, *deaths);
+  }
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash.
   auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file);
   if (!archived)
     return std::unexpected(archived.error());
   core::fault_point("after-archive");
+  progress();
   NewMail row{mail.source,
               mail.file,
               mail.received_at,
@@ -172,6 +191,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   hold_oversized(decision);
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());
+  progress();
   const auto now = m_clock.now();
   IngestOutcome outcome;
   std::optional<OutgoingReply> reply;
@@ -185,8 +205,19 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
                        "mailbox?)",
                        decision.file, *own)});
   }
+  // A version that replaces the one that counted, sent from another address, tells that
+  // earlier sender (pipeline/replacement.hpp).
+  std::vector<OutgoingReply> notes;
+  if (m_replies)
+    if (const auto version = judge::version_of(decision, 0); version && !version->held) {
+      auto mails = m_store.mails_of_group(version->group);
+      if (!mails)
+        return std::unexpected(mails.error());
+      if (auto note = replacement_note(decision, *mails, course, *m_replies, now))
+        notes.push_back(std::move(*note));
+    }
   // One transaction: the mail, its decision and its reply rows (the outbox).
-  auto recorded = m_store.record(row, decision, now, reply);
+  auto recorded = m_store.record(row, decision, now, reply, notes);
   if (!recorded)
     return std::unexpected(recorded.error());
   core::fault_point("after-commit");
@@ -199,8 +230,52 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   return outcome;
 }
 
+core::Result<IngestOutcome> Engine::take_failed(const RawMail& mail, int deaths) {
+  auto archived = m_archive.store_unread(mail.raw);
+  if (!archived)
+    return std::unexpected(archived.error());
+  const NewMail row{mail.source,
+                    mail.file,
+                    mail.received_at,
+                    archived->sha256,
+                    static_cast<std::int64_t>(mail.raw.size()),
+                    archived->archive_path,
+                    {}};
+  judge::Decision decision;
+  decision.source = mail.source;
+  decision.file = mail.file;
+  decision.received_at = mail.received_at;
+  decision.facts = std::move(archived->facts);
+  decision.classification.kind = classify::k_needs_review;
+  decision.classification.review_reasons.push_back(fmt::format(
+      "{}: mailroom died {} times while working on this mail, so it was archived as it came "
+      "({}) and not read again; read it there, then reclassify or dismiss it",
+      k_stopped_the_daemon, deaths, archived->archive_path));
+  decision.reply = judge::ReplyKind::none;
+  decision.reply_reason = std::string(k_stopped_the_daemon) + ": not read, not answered";
+  auto recorded = m_store.record(row, decision, m_clock.now(), std::nullopt, {});
+  if (!recorded)
+    return std::unexpected(recorded.error());
+  IngestOutcome outcome;
+  outcome.taken = recorded->what == Recorded::new_mail ? Taken::recorded : Taken::known;
+  outcome.mail_id = recorded->mail_id;
+  outcome.notices.push_back(
+      {Notice::Level::error,
+       fmt::format("{} (file {}) {}: recorded as mail {} without reading it, and skipped; "
+                   "`mailroom review` lists it",
+                   mail.source, mail.file, k_stopped_the_daemon, recorded->mail_id)});
+  outcome.decision = std::move(decision);
+  return outcome;
+}
+
 core::Result<RetakeOutcome> Engine::retake(const MailRow& mail, const rules::Course& course,
                                            const RetakeOptions& options) {
+  // A mail that stopped the daemon twice is not read again here either: reading it could
+  // stop this process too. Staff settle it by hand.
+  if (std::ranges::any_of(mail.review_reasons, [](const std::string& reason) {
+        return reason.starts_with(k_stopped_the_daemon);
+      }))
+    return RetakeOutcome{};
   auto raw = m_archive.raw_of(mail);
   if (!raw)
     return std::unexpected(raw.error());

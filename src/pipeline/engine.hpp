@@ -11,6 +11,7 @@
 #include "rules/course.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,6 +89,13 @@ public:
   // Staff commands by mail are carried out by `desk` (it must outlive the engine);
   // without one, a command mail is recorded, refused, and never judged.
   void set_staff_desk(StaffDesk* desk) { m_staff = desk; }
+  // Each new mail's work is noted in `work` before it starts (it must outlive the engine);
+  // a mail that was being worked on when the process died k_deaths_before_failed times is
+  // recorded as failed, unread, and skipped. Without one, nothing is noted (replay, tests).
+  void set_work_log(WorkLog* work) { m_work = work; }
+  // Called at each step of a mail's work (archived, decided, recorded): what the daemon's
+  // watchdog feeds on while a mail takes long.
+  void on_progress(std::function<void()> progress) { m_progress = std::move(progress); }
 
   // Takes one raw mail into the state folder, exactly once: skip a known source; archive
   // (durably) and parse; decide; check; record with its reply. A mail that fails to parse
@@ -108,6 +116,13 @@ private:
                                                          message::MessageFacts facts,
                                                          const std::string& line,
                                                          const rules::Course& course);
+  // A mail that stopped the daemon `deaths` times: archived as it came, never parsed,
+  // recorded as needs-review with k_stopped_the_daemon as its review reason, no reply.
+  [[nodiscard]] core::Result<IngestOutcome> take_failed(const RawMail& mail, int deaths);
+  void progress() const {
+    if (m_progress)
+      m_progress();
+  }
   [[nodiscard]] core::Result<void> hold_unverified(judge::Decision& decision,
                                                    const rules::Course& course,
                                                    std::optional<Id> recorded_before);
@@ -118,6 +133,8 @@ private:
   judge::TrustChecks m_checks;
   const ReplyPlan* m_replies = nullptr;
   StaffDesk* m_staff = nullptr;
+  WorkLog* m_work = nullptr;
+  std::function<void()> m_progress;
 };
 
 // Parses, decides and checks one mail without recording it (replay). `earlier` holds the

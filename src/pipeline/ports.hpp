@@ -37,9 +37,11 @@ public:
   // A mail's decision history, the first one first.
   [[nodiscard]] virtual core::Result<std::vector<DecisionVersion>> decisions(Id mail_id) = 0;
   // Records one mail, its decision and its reply rows in one transaction, exactly once.
+  // `notes` are further replies the mail causes (the "replaced" note to an earlier
+  // sender), each capped on its own identity, in the same transaction.
   [[nodiscard]] virtual core::Result<RecordOutcome>
   record(const NewMail& mail, const judge::Decision& decision, core::Instant decided_at,
-         const std::optional<OutgoingReply>& reply) = 0;
+         const std::optional<OutgoingReply>& reply, const std::vector<OutgoingReply>& notes) = 0;
   // Replaces a mail's decision when it changed, keeping the history, and queues `reply`
   // in the same transaction unless its Message-ID was queued before.
   [[nodiscard]] virtual core::Result<Redecided>
@@ -73,6 +75,29 @@ public:
   parse_and_store(std::string_view raw, std::string_view origin) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
+  // Archives `raw` as it came, durably, without parsing it (a mail that stopped the daemon
+  // twice is never read again): its facts hold its hash alone, and it has no attachments.
+  [[nodiscard]] virtual core::Result<ArchivedMail> store_unread(std::string_view raw) const = 0;
 };
+
+// Where the engine notes, durably, the mail it is working on (archive::WorkMarker: a small
+// file in the state folder), so that a start after the process died mid-mail knows which
+// mail it died on, and a mail that stopped the daemon twice is never worked on again.
+class WorkLog {
+public:
+  virtual ~WorkLog() = default;
+  // Notes that work on `mail` begins, before any of it is done, and returns how many times
+  // a process died while working on this same mail before (0: never).
+  [[nodiscard]] virtual core::Result<int> begin(const RawMail& mail) = 0;
+  // Work on the mail begun ended without the process dying (recorded, or given up with an
+  // error): the note is taken back.
+  virtual void end() = 0;
+};
+
+// A mail that was being worked on when the process died this many times is recorded as
+// failed, unread, and skipped: one mail can never hold the desk.
+inline constexpr int k_deaths_before_failed = 2;
+// How the review reasons of such a mail begin (pipeline::ReviewReason::failed).
+inline constexpr std::string_view k_stopped_the_daemon = "stopped the daemon twice";
 
 } // namespace mailroom::pipeline

@@ -170,7 +170,7 @@ struct RecordOutcome {
 // recipient is written; with `suppressed` set, or over the per-student cap, one
 // suppressed row says why and nothing is sent.
 struct OutgoingReply {
-  std::string kind;     // "receipt", "late-notice", "clarify"
+  std::string kind;     // "receipt", "late-notice", "clarify", "replaced"
   std::string identity; // the roster identity it counts against (uniqname)
   std::vector<std::string> recipients;
   std::string message_id;

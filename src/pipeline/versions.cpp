@@ -1,6 +1,7 @@
 #include "pipeline/versions.hpp"
 
 #include "classify/classification.hpp"
+#include "pipeline/ports.hpp"
 
 #include <fmt/format.h>
 
@@ -103,6 +104,13 @@ std::string dismiss_command(const MailRow& mail, const std::string& reason) {
 std::optional<ReviewItem> review_item(const MailRow& mail, const rules::Course& course) {
   ReviewItem item{
       mail.id, mail.received_at, mail.from, mail.subject, ReviewReason::needs_review, "", {}};
+  if (mail.kind == classify::k_needs_review &&
+      has_prefix(mail.review_reasons, k_stopped_the_daemon)) {
+    item.reason = ReviewReason::failed;
+    item.why = joined(mail.review_reasons);
+    item.settle = {reclassify_command(mail, course), dismiss_command(mail, "read by hand")};
+    return item;
+  }
   if (mail.kind == classify::k_needs_review) {
     if (has_prefix(mail.review_reasons, "arrival mismatch"))
       item.reason = ReviewReason::arrival_check;
@@ -216,6 +224,8 @@ std::string to_string(ReviewReason reason) {
     return "bounce";
   case ReviewReason::staff_command:
     return "staff-command";
+  case ReviewReason::failed:
+    return "failed";
   }
   return "needs-review";
 }

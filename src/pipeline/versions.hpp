@@ -28,6 +28,7 @@ enum class ReviewReason {
   unreadable,        // parse errors or exceeded limits
   bounce,            // a reply to this mail bounced
   staff_command,     // a staff command by mail that was refused (not on staff.csv, unauthenticated)
+  failed,            // it stopped the daemon twice: archived as it came, never read
 };
 
 // One entry of the review queue: a mail that needs a person, and the commands that
@@ -51,7 +52,7 @@ struct ReviewItem {
                                                    const rules::Course& course);
 
 // "needs-review", "arrival-check", "unverified-sender", "unknown-sender", "question",
-// "unreadable", "bounce", "staff-command".
+// "unreadable", "bounce", "staff-command", "failed".
 [[nodiscard]] std::string to_string(ReviewReason reason);
 [[nodiscard]] std::vector<judge::Extension> extensions_of(const std::vector<ExtensionRow>& rows);
 [[nodiscard]] std::vector<judge::Excusal> excusals_of(const std::vector<ExcusalRow>& rows);

@@ -315,6 +315,9 @@ data variables(const judge::Decision& decision, const rules::Course& course,
   vars.set("not_counted",
            data{deliverable && deliverable->late_policy == rules::LatePolicy::not_counted});
   vars.set("late_note", deliverable ? deliverable->late_note : "");
+  // The "replaced" note's own (compose_replaced sets them; blank in the other replies).
+  vars.set("replaced_by", "");
+  vars.set("replaced_at", "");
   const auto clear = clarification(decision, course);
   vars.set("understood", optional_text(clear.understood.empty() ? std::nullopt
                                                                 : std::optional{clear.understood}));
@@ -498,6 +501,12 @@ std::string subject_for(const judge::Decision& decision, const rules::Course& co
   return {};
 }
 
+namespace {
+std::string mail_message(const Reply& reply, const ComposeOptions& options,
+                         const std::string& in_reply_to,
+                         const std::vector<std::string>& references_before);
+} // namespace
+
 core::Result<Reply> compose(const judge::Decision& decision, const rules::Course& course,
                             const Templates& templates, const ComposeOptions& options) {
   if (decision.reply == ReplyKind::none)
@@ -527,7 +536,17 @@ core::Result<Reply> compose(const judge::Decision& decision, const rules::Course
       decision.reply != ReplyKind::clarify)
     reply.cc = group_addresses(course, *c.group, *c.student_email);
   reply.message_id = fmt::format("<{}.{}@{}>", name, options.unique, options.message_id_domain);
+  reply.message =
+      mail_message(reply, options, decision.facts.message_id, decision.facts.references);
+  return reply;
+}
 
+namespace {
+
+// The whole RFC 5322 message of `reply`, in reply to `in_reply_to` (none when empty).
+std::string mail_message(const Reply& reply, const ComposeOptions& options,
+                         const std::string& in_reply_to,
+                         const std::vector<std::string>& references_before) {
   Poco::Net::MailMessage message;
   message.setSender(options.from);
   for (const auto& to : reply.to)
@@ -537,12 +556,12 @@ core::Result<Reply> compose(const judge::Decision& decision, const rules::Course
   message.setSubject(header_text(reply.subject));
   message.setDate(Poco::Timestamp::fromEpochTime(options.now.time_since_epoch().count()));
   message.set("Message-ID", reply.message_id);
-  if (!decision.facts.message_id.empty()) {
-    message.set("In-Reply-To", decision.facts.message_id);
+  if (!in_reply_to.empty()) {
+    message.set("In-Reply-To", in_reply_to);
     std::string references;
-    for (const auto& id : decision.facts.references)
+    for (const auto& id : references_before)
       references += id + " ";
-    message.set("References", references + decision.facts.message_id);
+    message.set("References", references + in_reply_to);
   }
   if (!options.reply_to.empty())
     message.set("Reply-To", options.reply_to);
@@ -559,7 +578,37 @@ core::Result<Reply> compose(const judge::Decision& decision, const rules::Course
                      Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
   std::ostringstream out;
   message.write(out);
-  reply.message = out.str();
+  return out.str();
+}
+
+} // namespace
+
+core::Result<Reply> compose_replaced(const judge::Decision& later, const Replacement& replacement,
+                                     const rules::Course& course, const Templates& templates,
+                                     const ComposeOptions& options) {
+  auto vars = variables(later, course, options);
+  vars.set("student_name",
+           replacement.earlier_name.empty() ? std::string("there") : replacement.earlier_name);
+  vars.set("replaced_by", replacement.later_from);
+  vars.set("replaced_at", deadline::format_local(replacement.later_at, course.zone));
+  auto text = render_text(templates, "replaced", vars);
+  if (!text)
+    return std::unexpected(text.error());
+  auto html = render(templates, "replaced.html", vars);
+  if (!html)
+    return std::unexpected(html.error());
+  const auto& c = later.classification;
+  Reply reply;
+  reply.kind = "replaced";
+  reply.body = std::move(*text);
+  reply.html = std::move(*html);
+  reply.subject =
+      fmt::format("Replaced: {}{} {}", deliverable_label(later, course),
+                  c.group ? fmt::format(", Group {}", *c.group) : "", course_tag(course));
+  reply.to.push_back(replacement.earlier_email);
+  reply.message_id =
+      fmt::format("<{}.{}@{}>", reply.kind, options.unique, options.message_id_domain);
+  reply.message = mail_message(reply, options, replacement.earlier_message_id, {});
   return reply;
 }
 
@@ -574,7 +623,7 @@ core::Problems check_template(const std::string& name, const std::string& text,
                               const std::string& where, const rules::Course& course) {
   if (std::ranges::find(k_template_names, name) == k_template_names.end())
     return {{where, "not a template mailroom uses",
-             "name it receipt, late-notice or clarify (.mustache for the text part, "
+             "name it receipt, late-notice, clarify or replaced (.mustache for the text part, "
              ".html.mustache for the HTML part), or digest, reminder or report"}};
   mustache view{text};
   if (!view.is_valid())

@@ -18,10 +18,22 @@ namespace mailroom::reply {
 using Templates = std::map<std::string, std::string>;
 
 // Every template name a reply may use, as its file is named without ".mustache".
-inline constexpr std::array<const char*, 6> k_template_names{
-    "receipt", "late-notice", "clarify", "receipt.html", "late-notice.html", "clarify.html"};
+inline constexpr std::array<const char*, 8> k_template_names{
+    "receipt",      "late-notice",      "clarify",      "replaced",
+    "receipt.html", "late-notice.html", "clarify.html", "replaced.html"};
 
 enum class Recipients { sender_and_group, sender_only };
+
+// A version that replaced the one that counted, sent from another address: what its
+// earlier sender is told (the "replaced" note), so that a forgery cannot silently replace
+// real work.
+struct Replacement {
+  std::string earlier_email;      // the earlier version's sender, as the roster spells it
+  std::string earlier_name;       // that student's name
+  std::string earlier_message_id; // the earlier mail's Message-ID: the note threads under it
+  std::string later_from;         // the later version's From address, as it came
+  core::Instant later_at;         // when the later version arrived
+};
 
 struct ComposeOptions {
   std::string from;     // the desk's From field (reply/desk.hpp)
@@ -35,7 +47,7 @@ struct ComposeOptions {
 };
 
 struct Reply {
-  std::string kind; // "receipt", "late-notice", "clarify"
+  std::string kind; // "receipt", "late-notice", "clarify", "replaced"
   // Whom compose chose: the sender, and for receipts and late notices the group (when
   // the options ask for it). A clarification goes to its sender only.
   std::vector<std::string> to;
@@ -56,6 +68,15 @@ struct Reply {
 [[nodiscard]] core::Result<Reply> compose(const judge::Decision& decision,
                                           const rules::Course& course, const Templates& templates,
                                           const ComposeOptions& options);
+
+// The "replaced" note about `later` (a judged version of an instance) to the sender of the
+// version it replaced, `replacement.earlier_email` alone. A Problem when a template is
+// missing or broken.
+[[nodiscard]] core::Result<Reply> compose_replaced(const judge::Decision& later,
+                                                   const Replacement& replacement,
+                                                   const rules::Course& course,
+                                                   const Templates& templates,
+                                                   const ComposeOptions& options);
 
 // Every problem of one template (`name` as in k_template_names, `where` its file): a name
 // that is not a template, text that does not parse, a variable or partial no reply

@@ -2,6 +2,7 @@
 
 #include "classify/classification.hpp"
 #include "deadline/deadline.hpp"
+#include "pipeline/ports.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -156,7 +157,12 @@ std::vector<ReviewItem> review_queue(const Term& term,
     if (mail.reclassified) // a person has decided it
       continue;
     ReviewItem item;
-    if (mail.kind == classify::k_needs_review)
+    const auto failed = std::ranges::any_of(mail.review_reasons, [](const std::string& reason) {
+      return reason.starts_with(pipeline::k_stopped_the_daemon);
+    });
+    if (failed)
+      item.why = "failed";
+    else if (mail.kind == classify::k_needs_review)
       item.why = mail.verdict ? "held for review" : "needs review";
     else if (mail.kind == classify::k_unknown_sender)
       item.why = "unknown sender";

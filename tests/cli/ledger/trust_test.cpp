@@ -350,3 +350,83 @@ TEST(LedgerTrust, ReprocessKeepsTheHoldsOfTheArrivalAndSenderChecks) {
       << checked.out;
   held("after reprocess --config");
 }
+
+namespace {
+
+// A slides mail for the Oct 7 lecture of group 1 from `from` ("Name <address>").
+std::string slides_from(const std::string& from, const std::string& id) {
+  return "From: " + from +
+         "\r\nTo: staff@example.edu\r\nSubject: Slides for Oct 7\r\nMessage-ID: <" + id +
+         "@example.edu>\r\n\r\nOur slides: https://docs.google.com/presentation/d/" + id +
+         "/edit\r\n";
+}
+
+std::vector<pipeline::ReplyRow> replaced_notes(Desk& desk, pipeline::Id mail_id) {
+  auto rows = desk.replies_of(mail_id);
+  std::erase_if(rows, [](const pipeline::ReplyRow& row) { return row.kind != "replaced"; });
+  return rows;
+}
+
+} // namespace
+
+TEST(LedgerTrust, AReplacementFromAnotherAddressTellsTheEarlierSenderWithinTheCap) {
+  // Issue 15 item 6, no [trust]: every mail is unauthenticated. Ada's slides, then a
+  // version "from" Alan (a forgery, for all mailroom can tell) replaces them: Ada is told,
+  // on her unauthenticated budget. They take turns; each replacement tells the other, until
+  // Ada's budget of 3 (her own receipts and the notes together) is used up.
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  const std::string ada = "Ada Lovelace <ada@example.edu>";
+  const std::string alan = "Alan Turing <alan@example.edu>";
+  desk.take("maildir:/test/ada1", slides_from(ada, "ada1"), "2025-10-05T09:00:00Z");
+  EXPECT_TRUE(replaced_notes(desk, 1).empty());
+  desk.take("maildir:/test/alan1", slides_from(alan, "alan1"), "2025-10-05T09:10:00Z");
+  auto notes = replaced_notes(desk, 2);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].state, "queued") << notes[0].why;
+  EXPECT_EQ(notes[0].recipient, "ada@example.edu");
+  EXPECT_EQ(notes[0].identity, "ada (unauthenticated)");
+  EXPECT_NE(notes[0].message.find("In-Reply-To: <ada1@example.edu>"), std::string::npos);
+  // The forger's own receipt goes to the From it claimed, alone.
+  for (const auto& row : desk.replies_of(2))
+    if (row.kind != "replaced")
+      EXPECT_EQ(row.recipient, "alan@example.edu");
+  // Ada sends again: Alan's version is replaced, and he is told.
+  desk.take("maildir:/test/ada2", slides_from(ada, "ada2"), "2025-10-05T09:20:00Z");
+  notes = replaced_notes(desk, 3);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].recipient, "alan@example.edu");
+  // Ada has had 3 replies in 24 h (ada1's receipt, alan1's note, ada2's receipt): the
+  // next note to her is held back by the cap and says so.
+  desk.take("maildir:/test/alan2", slides_from(alan, "alan2"), "2025-10-05T09:30:00Z");
+  notes = replaced_notes(desk, 4);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].state, "suppressed");
+  EXPECT_TRUE(notes[0].why.starts_with("rate limit: 3 replies to ada (unauthenticated)"))
+      << notes[0].why;
+}
+
+TEST(LedgerTrust, TheSameAddressReplacingItsOwnVersionSendsNoNote) {
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  const std::string ada = "Ada Lovelace <ada@example.edu>";
+  desk.take("maildir:/test/ada1", slides_from(ada, "ada1"), "2025-10-05T09:00:00Z");
+  desk.take("maildir:/test/ada2", slides_from(ada, "ada2"), "2025-10-05T09:10:00Z");
+  desk.take("maildir:/test/ada3", slides_from("ADA LOVELACE <ada@example.edu>", "ada3"),
+            "2025-10-05T09:20:00Z");
+  for (pipeline::Id id = 1; id <= 3; ++id)
+    EXPECT_TRUE(replaced_notes(desk, id).empty()) << "mail " << id;
+  EXPECT_FALSE(desk.replies_of(2).empty()); // its own receipt still goes
+}
+
+TEST(LedgerTrust, WithTrustAForgedVersionReplacesNothingAndTellsNoOne) {
+  // With [trust], an unauthenticated version beside an authenticated one is held: it
+  // replaces nothing, so there is nothing to tell.
+  test::LedgerFixture fixture;
+  Desk desk(fixture);
+  desk.ingest.trust_authserv_id("mx.example.edu");
+  desk.take("maildir:/test/real", slides_mail(k_dkim_pass, "real"), "2025-10-05T09:00:00Z");
+  desk.take("maildir:/test/forged", slides_from("Alan Turing <alan@example.edu>", "forged"),
+            "2025-10-05T09:10:00Z");
+  EXPECT_TRUE(replaced_notes(desk, 2).empty());
+}

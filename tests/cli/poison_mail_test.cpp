@@ -1,0 +1,106 @@
+// Issue 15 item 3, no poison mail: a mail that was being worked on when the daemon died
+// twice is recorded as failed (archived as it came, in `mailroom review`) and skipped, and
+// the next mails go through; one death alone is retried as usual. The deaths come from the
+// fault hook (core/fault.hpp): MAILROOM_FAULT_KILL_AT=after-archive:1 kills the process at
+// the first new mail it archives, the oldest one of the example Maildir each time.
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace mailroom;
+
+namespace {
+
+struct MaildirTerm {
+  test::TempDir dir;
+  MaildirTerm() {
+    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
+    EXPECT_EQ(
+        test::run_shell(scripts + "example-rules.sh " + test::quoted(dir / "rules")).exit_code, 0);
+    EXPECT_EQ(
+        test::run_shell(scripts + "example-maildir.sh " + test::quoted(dir / "maildir")).exit_code,
+        0);
+    std::ofstream(dir / "term.toml")
+        << "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = \"maildir:maildir\"\n"
+           "[trust]\nauthentication = \"none\"\n";
+  }
+  [[nodiscard]] std::string config() const { return test::quoted(dir / "term.toml"); }
+  [[nodiscard]] test::Ran run() const { return test::mailroom("run --once --config " + config()); }
+  [[nodiscard]] test::Ran run_killed() const {
+    return test::run_shell("MAILROOM_FAULT_KILL_AT=after-archive:1 '" +
+                           std::string(MAILROOM_BINARY) + "' run --once --config " + config());
+  }
+  [[nodiscard]] std::filesystem::path working() const { return dir / "state" / "working"; }
+};
+
+int count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+} // namespace
+
+TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrough) {
+  MaildirTerm term;
+  for (int death = 1; death <= 2; ++death) {
+    const auto killed = term.run_killed();
+    ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
+    // The note of the mail being worked on is what the next start finds.
+    ASSERT_TRUE(std::filesystem::exists(term.working())) << "death " << death;
+  }
+  const auto third = term.run();
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_NE(third.err.find("stopped the daemon twice: recorded as mail 1 without reading it"),
+            std::string::npos)
+      << third.err;
+  // Every mail is recorded, the poison one among them, and the note is gone.
+  EXPECT_NE(third.err.find("16 new, 0 known, 0 failed"), std::string::npos) << third.err;
+  EXPECT_FALSE(std::filesystem::exists(term.working()));
+
+  const auto review = test::mailroom("review --json --config " + term.config());
+  ASSERT_EQ(review.exit_code, 0) << review.err;
+  EXPECT_EQ(count(review.out, "\"reason\":\"failed\""), 1) << review.out;
+  EXPECT_NE(review.out.find("\"mail\":1,"), std::string::npos) << review.out;
+  EXPECT_NE(review.out.find("stopped the daemon twice: mailroom died 2 times while working on "
+                            "this mail"),
+            std::string::npos)
+      << review.out;
+  const auto text = test::mailroom("review --config " + term.config());
+  EXPECT_NE(text.out.find("why:    failed: stopped the daemon twice"), std::string::npos)
+      << text.out;
+
+  // Archived as it came: the raw file is there; the ledger says where.
+  const auto shown = test::mailroom("show 1 --config " + term.config());
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("archive/"), std::string::npos) << shown.out;
+
+  // A later run, and reprocess, leave it alone.
+  const auto fourth = term.run();
+  ASSERT_EQ(fourth.exit_code, 0) << fourth.err;
+  EXPECT_EQ(fourth.err.find("stopped the daemon twice"), std::string::npos) << fourth.err;
+  const auto reprocess = test::mailroom("reprocess --config " + term.config());
+  ASSERT_EQ(reprocess.exit_code, 0) << reprocess.err;
+  EXPECT_EQ(
+      count(test::mailroom("review --json --config " + term.config()).out, "\"reason\":\"failed\""),
+      1);
+}
+
+TEST(PoisonMail, OneDeathAloneIsRetriedNormally) {
+  MaildirTerm term;
+  const auto killed = term.run_killed();
+  ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
+  const auto again = term.run();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("stopped the daemon twice"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("16 new, 0 known, 0 failed"), std::string::npos) << again.err;
+  EXPECT_FALSE(std::filesystem::exists(term.working()));
+  const auto review = test::mailroom("review --json --config " + term.config());
+  EXPECT_EQ(review.out.find("\"reason\":\"failed\""), std::string::npos) << review.out;
+}
