@@ -136,10 +136,10 @@ private:
 };
 
 // The engine's note of the mail it is working on (pipeline::WorkLog): `state/working`, one
-// line "ATTEMPTS SIZE SOURCE", written durably (write_durably) before the mail's work
-// starts and removed when it ends. Finding it at begin() for the same mail (source and
-// size) means a process died while working on it: ATTEMPTS - 1 times so far. Not
-// thread-safe; one per process (the state folder's lock makes it one per folder).
+// line "ATTEMPTS SIZE SOURCE", written before the mail's work starts (to the page cache:
+// it must outlive a process, not a power loss) and removed when it ends. Finding it at begin() for
+// the same mail (source and size) means a process died while working on it: ATTEMPTS - 1 times so
+// far. Not thread-safe; one per process (the state folder's lock makes it one per folder).
 class WorkMarker final : public pipeline::WorkLog {
 public:
   explicit WorkMarker(std::filesystem::path path) : m_path(std::move(path)) {}
