@@ -369,16 +369,15 @@ std::vector<pipeline::ReplyRow> replaced_notes(Desk& desk, pipeline::Id mail_id)
 
 } // namespace
 
-// DISABLED until fixed: in this harness (the engine without a config) the replacing mail
-// is judged authenticated, so the note is capped on the wrong budget; the daemon's path
-// is not known to be wrong, but this test does not yet show it right (issue 15 item 6).
-TEST(LedgerTrust, DISABLED_AReplacementFromAnotherAddressTellsTheEarlierSenderWithinTheCap) {
+TEST(LedgerTrust, AReplacementFromAnotherAddressTellsTheEarlierSenderWithinTheCap) {
   // Issue 15 item 6, no [trust]: every mail is unauthenticated. Ada's slides, then a
   // version "from" Alan (a forgery, for all mailroom can tell) replaces them: Ada is told,
   // on her unauthenticated budget. They take turns; each replacement tells the other, until
   // Ada's budget of 3 (her own receipts and the notes together) is used up.
   test::LedgerFixture fixture;
   Desk desk(fixture);
+  // As the daemon runs with no trusted_authserv_id: checked, and nothing authenticated.
+  desk.ingest.set_checks({std::nullopt, std::string{}});
   const std::string ada = "Ada Lovelace <ada@example.edu>";
   const std::string alan = "Alan Turing <alan@example.edu>";
   desk.take("maildir:/test/ada1", slides_from(ada, "ada1"), "2025-10-05T09:00:00Z");
