@@ -5,7 +5,7 @@
 #
 # usage: scripts/fuzz.sh [SECONDS]   (default 60)
 #
-# Only the message sources are compiled: clang 14 cannot compile <expected>
+# Only the message sources (and the text helpers they use) are compiled: clang 14 cannot compile <expected>
 # from libstdc++ 12 (it lacks the C++20 concepts level the header checks for),
 # and src/message does not use it. The CMake option MAILROOM_FUZZ=ON builds the
 # same target against the whole pure library once the compiler can.
@@ -18,15 +18,15 @@ cxx=${CXX:-clang++}
 flags=(-std=c++2b -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=all -Isrc -DNDEBUG)
 objects=()
-for src in src/message/*.cpp tests/fuzz/message_fuzzer.cpp; do
+for src in src/message/*.cpp src/util/text.cpp tests/fuzz/message_fuzzer.cpp; do
   obj="$out/obj/$(basename "${src%.cpp}").o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find src/message -name '*.hpp' -newer "$obj")" ]; then
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find src/message src/util -name '*.hpp' -newer "$obj")" ]; then
     "$cxx" "${flags[@]}" -c "$src" -o "$obj"
   fi
   objects+=("$obj")
 done
 "$cxx" -fsanitize=fuzzer,address,undefined "${objects[@]}" \
-  -lmimetic -lPocoNet -lPocoFoundation -lcrypto -o "$out/message_fuzzer"
+  -lmimetic -lPocoNet -lPocoFoundation -lfmt -lcrypto -o "$out/message_fuzzer"
 
 # Seeds: every message the tests use (real mail and hostile cases), capped at 1 MB.
 find tests/data/real-mail tests/data/hostile -type f \( -name '*.eml' -o -name '*.txt' \) \
