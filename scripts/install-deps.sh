@@ -17,6 +17,8 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(postfix)
   # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
   PACKAGES+=(chromium)
+  # scripts/tidy.sh: clang-tidy 16 (bookworm's default 14 cannot parse <expected>).
+  PACKAGES+=(clang-tidy-16)
 fi
 if [ "${1:-}" = "--bench" ]; then
   # tests/bench/imap_ingest_bench.py: Dovecot, and mbsync as the yardstick.

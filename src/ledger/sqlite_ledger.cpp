@@ -662,7 +662,7 @@ core::Result<SqliteLedger::SentCount> SqliteLedger::sent_since(core::Instant sin
                                                                const std::string& recipient) {
   return m_impl->guarded([&] {
     const std::string from = core::to_iso_utc(since);
-    const std::string to = recipient;
+    const std::string& to = recipient;
     Poco::Int64 count = 0;
     NullableText oldest;
     // sent_at is kept when a DSN later turns a sent row into 'bounced': it went out.

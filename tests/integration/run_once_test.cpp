@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -231,10 +233,14 @@ TEST(RunOnceImap, KillNineInTheMiddleOfAPollThenRestartRecordsEachMailExactlyOnc
   for (int i = 0; i < k_mails; ++i)
     admin.append(test::mail(fmt::format("backlog-{}", i), std::string(20'000, 'x') + "\r\n"),
                  fmt::format("18-Sep-2025 {:02}:{:02}:00 -0400", 10 + i / 60, i % 60));
+  // Killed once it has recorded its first mail (waited for, at most 20 s), with most of
+  // the backlog still to do.
+  const auto log = term.dir / "killed.log";
   const auto killed = test::run_shell(
-      fmt::format("'{}' run --once --config {} 2>/dev/null & pid=$!; sleep 0.3; kill -9 $pid; "
+      fmt::format("'{}' run --once --config {} 2>{} & pid=$!; for i in $(seq 400); do "
+                  "grep -q ' recorded ' {} && break; sleep 0.05; done; kill -9 $pid; "
                   "wait $pid; echo $?",
-                  MAILROOM_BINARY, term.config()));
+                  MAILROOM_BINARY, term.config(), test::quoted(log), test::quoted(log)));
   const auto restarted = term.run_once();
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   const auto reconciled = test::mailroom("reconcile --config " + term.config());
@@ -270,6 +276,22 @@ bool wait_for(const std::filesystem::path& log, const std::string& needle, int t
   return false;
 }
 
+// Waits (bounded) until process `pid`, which the shell started and left to init, has
+// ended: no such process, or a zombie.
+bool wait_for_exit(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  const auto stat = std::filesystem::path("/proc") / std::to_string(pid) / "stat";
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(stat);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = text.rfind(')');
+    if (paren == std::string::npos || text.substr(paren + 2, 1) == "Z")
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  return false;
+}
+
 } // namespace
 
 TEST(RunOnceImap, AFolderThatStoresNoKeywordsIsStillExactlyOnceWithOneWarning) {
@@ -298,7 +320,7 @@ TEST(RunOnceImap, AFolderThatStoresNoKeywordsIsStillExactlyOnceWithOneWarning) {
   }
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_TRUE(wait_for(log, "stopping", 1));
-  std::this_thread::sleep_for(std::chrono::milliseconds{200}); // the last ledger commit
+  EXPECT_TRUE(wait_for_exit(pid)) << test::read_text(log); // its last ledger commit is done
   const auto text = test::read_text(log);
   EXPECT_EQ(test::count_of(text, "does not store new keywords such as $MailroomProcessed"), 1)
       << text;

@@ -48,9 +48,15 @@ TEST(BackupCommand, FinishesWhileAnotherProcessWritesAndIsConsistent) {
   for (int i = 0; i < 200; ++i)
     f.record("m" + std::to_string(i), "proposal", "", i % 2 ? "1" : "2", "2025-09-10T12:00:00Z",
              "2025-09-19T03:59:59Z");
+  const auto unwritten = audit_rows(f.state / "ledger.db");
   const pid_t writer = start_writer(f);
   ASSERT_GT(writer, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Under way: its first extension is committed (waited for, at most 20 s).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  while (audit_rows(f.state / "ledger.db") == unwritten &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GT(audit_rows(f.state / "ledger.db"), unwritten) << "the writer never wrote";
   for (int round = 0; round < 3; ++round) {
     const auto committed_before = audit_rows(f.state / "ledger.db");
     const auto dest = f.dir / ("backup-" + std::to_string(round) + ".db");

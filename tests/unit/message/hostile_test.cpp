@@ -1,13 +1,15 @@
 // Hostile MIME (reliability.md section 5, H1-H18 and M1-M11): every case ends
 // within its limits, says which limit it hit in plain words, and never crashes.
-// The suite runs under ASan/UBSan in CI, which is what catches over-reads.
+// The suite runs under ASan/UBSan in CI, which is what catches over-reads. No case here
+// times itself (a loaded CI machine makes any bound flaky): a case that went quadratic
+// again would take minutes and hit ctest's timeout; the speed itself is measured by
+// tests/bench (parse_bench, long_header_bench).
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "test_data.hpp"
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -31,12 +33,6 @@ bool mentions(const std::vector<std::string>& texts, const std::string& needle) 
     if (text.find(needle) != std::string::npos)
       return true;
   return false;
-}
-
-template <class F> double seconds(F&& f) {
-  const auto start = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 TEST(MessageHostile, TraversalNamesAreDecodedForDisplayNotSanitisedHere) {
@@ -97,13 +93,12 @@ TEST(MessageHostile, Rfc2231ContinuationsAreJoinedDeterministically) {
                                        "b.pdf");
 }
 
-TEST(MessageHostile, TenThousandRfc2231SegmentsAreCappedAndStayFast) {
-  // H7 (CVE-2026-27859 style): 10,000 segments; linear time, capped, reported.
+TEST(MessageHostile, TenThousandRfc2231SegmentsAreCapped) {
+  // H7 (CVE-2026-27859 style): 10,000 segments; capped and reported.
   std::string disposition = "Content-Type: application/pdf\r\nContent-Disposition: attachment";
   for (int i = 0; i < 10000; ++i)
     disposition += (i % 100 == 0 ? ";\r\n filename*" : "; filename*") + std::to_string(i) + "=a";
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(attachment_mail(disposition, "eA=="), "h7b"); }), 2.0);
+  const auto facts = parse(attachment_mail(disposition, "eA=="), "h7b");
   ASSERT_EQ(facts.attachments.size(), 1u);
   EXPECT_EQ(facts.attachments[0].filename, std::string(256, 'a'));
   EXPECT_TRUE(mentions(facts.parse_errors, "RFC 2231 segments"));
@@ -126,7 +121,7 @@ TEST(MessageHostile, MalformedEncodedWordsAreKeptOrDecodedWithoutOverread) {
   EXPECT_EQ(subject("=?utf-7?Q?+AOQ-?="), "\xC3\xA4");
 }
 
-TEST(MessageHostile, TenThousandEncodedWordsInOneHeaderTakeLinearTime) {
+TEST(MessageHostile, FiveThousandEncodedWordsInOneHeaderStopAtTheAddressLimit) {
   // H8 (corpus 139): 5,000 words in one To header (10,000 would pass the
   // 256 KB field limit, which drops the field and says so).
   std::string to = "To: ";
@@ -134,8 +129,7 @@ TEST(MessageHostile, TenThousandEncodedWordsInOneHeaderTakeLinearTime) {
     to += "=?utf-8?Q?J=C3=BCrgen_" + std::to_string(i) + "?= <j" + std::to_string(i) +
           "@x.edu>,\r\n ";
   to += "last@x.edu\r\n";
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(to + headers() + "\r\nbody\r\n", "h8b"); }), 2.0);
+  const auto facts = parse(to + headers() + "\r\nbody\r\n", "h8b");
   ASSERT_EQ(facts.to.size(), 1000u); // Limits::max_addresses
   EXPECT_EQ(facts.to[1].name, "J\xC3\xBCrgen 1");
 }
@@ -148,8 +142,7 @@ TEST(MessageHostile, TenThousandDeepMultipartStopsAtTheDepthLimit) {
     raw += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "\"\r\n\r\n--b" +
            std::to_string(i) + "\r\n";
   raw += "Content-Type: text/plain\r\n\r\ndeep\r\n";
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(raw, "h9"); }), 5.0);
+  const auto facts = parse(raw, "h9");
   ASSERT_FALSE(facts.limit_exceeded.empty());
   EXPECT_EQ(facts.limit_exceeded.front(), "MIME nesting 10000 deep, limit 32");
 }
@@ -170,8 +163,7 @@ TEST(MessageHostile, TwoHundredThousandTinyPartsStopAtThePartLimit) {
   raw.reserve(raw.size() + 200000 * 12);
   for (int i = 0; i < 200000; ++i)
     raw += "--a\nx:y\n\nz\n";
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(raw, "h10"); }), 5.0);
+  const auto facts = parse(raw, "h10");
   EXPECT_TRUE(mentions(facts.limit_exceeded, "200001 MIME parts, limit 1000"));
 }
 
@@ -197,12 +189,11 @@ TEST(MessageHostile, OverlongBoundaryIsRefused) {
   const std::string boundary(3000, 'a');
   std::string raw = headers("Content-Type: multipart/mixed; boundary=" + boundary + "\r\n\r\n");
   raw += std::string(1 << 20, 'a');
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(raw, "h11d"); }), 2.0);
+  const auto facts = parse(raw, "h11d");
   EXPECT_TRUE(mentions(facts.limit_exceeded, "MIME boundary 3000 characters long, limit 200"));
 }
 
-TEST(MessageHostile, HugeHeadersAreCappedInLinearTime) {
+TEST(MessageHostile, HugeHeadersAreCapped) {
   // H12: a 300 KB field is dropped and reported; 500,000 To lines stop at the line cap.
   const auto big =
       parse(headers("X-Big: " + std::string(300 << 10, 'x') + "\r\n") + "\r\nhi\r\n", "h12");
@@ -213,8 +204,7 @@ TEST(MessageHostile, HugeHeadersAreCappedInLinearTime) {
   for (int i = 0; i < 500000; ++i)
     many += "To: a@b.example\r\n";
   many += "\r\nbody\r\n";
-  MessageFacts facts;
-  EXPECT_LT(seconds([&] { facts = parse(many, "h12b"); }), 1.0);
+  const auto facts = parse(many, "h12b");
   EXPECT_TRUE(mentions(facts.limit_exceeded, "header of part 1 has more than 10000 fields"));
 }
 
@@ -339,11 +329,15 @@ TEST(MessageHostile, GmailStyleHeaderWithMoreThanAHundredFieldsParses) {
 
 TEST(MessageHostile, HostileFilesUnderTestDataParseWithoutCrashing) {
   // The seeds the fuzzer starts from; each must parse and report, never throw.
+  int parsed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(testing::data_dir() / "hostile")) {
     const auto raw = testing::read_data(std::filesystem::path("hostile") / entry.path().filename());
     const auto facts = parse(raw, entry.path().filename().string());
     EXPECT_EQ(facts.size, raw.size()) << entry.path();
+    ++parsed;
   }
+  // An empty or missing folder is a failure, not a pass (18 files today).
+  EXPECT_GE(parsed, 18) << testing::data_dir() / "hostile";
 }
 
 } // namespace
