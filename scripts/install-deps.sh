@@ -8,10 +8,13 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libmimetic-dev libpoco-dev libhowardhinnant-date-dev
   libtomlplusplus-dev libkainjow-mustache-dev libcli11-dev libspdlog-dev libfmt-dev
   libsystemd-dev libgtest-dev tzdata clang clang-format python3
+  libpoppler-cpp-dev libzip-dev
 )
 if [ "${1:-}" = "--test" ]; then
   # Real servers for the integration tests, and the fuzzer's compiler runtime.
   PACKAGES+=(dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl libclang-rt-14-dev systemd)
+  # PDFs for the content checks' tests (encrypted, page trees that loop).
+  PACKAGES+=(qpdf)
   # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
   PACKAGES+=(chromium)
 fi

@@ -4,6 +4,8 @@
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
+#include "sandbox/sandboxed_reader.hpp"
+#include "judge/content.hpp"
 
 #include <fmt/format.h>
 
@@ -62,6 +64,7 @@ int run_preview(const PreviewOptions& options) {
   }
   auto decision = judge::decide(options.file, options.file, received_at,
                                 message::parse(*raw, "file " + options.file), *course);
+  judge::check_content(decision, *raw, *course, &sandbox::default_reader());
   if (decision.reply == judge::ReplyKind::none) {
     std::cout << "No reply would go out: " << decision.reply_reason << "\n";
     return 0;

@@ -11,6 +11,8 @@
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "pipeline/versions.hpp"
+#include "sandbox/sandboxed_reader.hpp"
+#include "judge/content.hpp"
 
 #include <fmt/format.h>
 
@@ -96,6 +98,7 @@ reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePa
                                 message::parse(*raw, "file " + mail.file), course);
   judge::apply_staff_decision(decision, target.deliverable, target.lecture, group, due,
                               owed->grace);
+  judge::check_content(decision, *raw, course, &sandbox::default_reader());
   auto plan = daemon::make_reply_plan(*settings, course);
   // Staff settled it by hand, however long it waited: max_reply_age keeps the daemon from
   // answering a stale backlog, not this.

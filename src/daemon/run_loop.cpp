@@ -13,6 +13,7 @@
 #include "mailbox/maildir_mailbox.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -250,6 +251,7 @@ private:
     pipeline::Engine engine(m_ledger, m_archive, system_clock);
     engine.set_checks({m_settings.arrival_mismatch, m_settings.trusted_authserv_id});
     engine.set_replies(&m_replies);
+    engine.set_content_reader(&sandbox::default_reader());
     auto taken = engine.take(mail, m_course);
     if (!taken) {
       ++m_counts.failed;

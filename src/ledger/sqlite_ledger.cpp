@@ -1,5 +1,6 @@
 #include "ledger/sqlite_ledger.hpp"
 
+#include "ledger/content_findings.hpp"
 #include "ledger/migrations.hpp"
 #include "rules/course.hpp"
 
@@ -385,6 +386,7 @@ struct SqliteLedger::Impl {
       mail.decided_at = instant(rows, "decided_at");
       mails.push_back(std::move(mail));
     }
+    read_findings(session, mails);
     // The latest staff overrule of each mail.
     Statement overrules(session);
     overrules << "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
@@ -637,6 +639,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
             useRef(attachment.sha256), now;
       }
       m_impl->insert_decision(id, "recorded", decision, decided_at);
+      write_findings(session, id, decision.findings);
       if (reply)
         m_impl->enqueue(id, *reply, decided_at);
       return RecordOutcome{id, Recorded::new_mail};
@@ -1077,6 +1080,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
       stored.reply_reason = text(rows, "reply_reason");
       stored.signals = text(rows, "signals");
       stored.review_reasons = text(rows, "review_reasons");
+      write_findings(session, mail_id, decision.findings);
       if (stored == fresh)
         return Redecided{};
       auto& d = fresh;

@@ -2,6 +2,7 @@
 
 #include "core/fault.hpp"
 #include "judge/authentication.hpp"
+#include "judge/content.hpp"
 #include "judge/ledger_view.hpp"
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
@@ -68,10 +69,12 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
 
 judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
                            const judge::TrustChecks& checks,
-                           const std::vector<judge::Version>& earlier) {
+                           const std::vector<judge::Version>& earlier,
+                           const content::FileReader* reader) {
   auto decision = judge::decide(mail.source, mail.file, mail.received_at,
                                 message::parse(mail.raw, "file " + mail.file), course);
   judge::apply_checks(decision, mail.raw, checks, earlier);
+  judge::check_content(decision, mail.raw, course, reader);
   return decision;
 }
 
@@ -168,6 +171,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   judge::apply_checks(decision, mail.raw, m_checks, {});
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());
+  judge::check_content(decision, mail.raw, course, m_reader);
   const auto now = m_clock.now();
   IngestOutcome outcome;
   std::optional<OutgoingReply> reply;
@@ -209,6 +213,7 @@ core::Result<RetakeOutcome> Engine::retake(const MailRow& mail, const rules::Cou
   } else {
     judge::carry_checks(decision, mail.signals, mail.review_reasons);
   }
+  judge::check_content(decision, *raw, course, m_reader);
   const auto now = m_clock.now();
   // The reply a changed decision is owed: none for a mail staff reclassified (their
   // decision stands), nor for a decision the mail already had when it was recorded;

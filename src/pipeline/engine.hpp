@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/instant.hpp"
+#include "content/reading.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
 #include "pipeline/ports.hpp"
@@ -84,6 +85,9 @@ public:
   // Replies are queued with each decision by `plan` (it must outlive the engine); without
   // one, nothing is queued and bounces are not looked for.
   void set_replies(const ReplyPlan* plan) { m_replies = plan; }
+  // Files (PDF pages and text, zip listings) for the content checks are read by `reader`
+  // (it must outlive the engine); without one, only what a mail itself shows is checked.
+  void set_content_reader(const content::FileReader* reader) { m_reader = reader; }
 
   // Takes one raw mail into the state folder, exactly once: skip a known source; archive
   // (durably) and parse; decide; check; record with its reply. A mail that fails to parse
@@ -105,13 +109,16 @@ private:
   const core::Clock& m_clock;
   judge::TrustChecks m_checks;
   const ReplyPlan* m_replies = nullptr;
+  const content::FileReader* m_reader = nullptr;
 };
 
 // Parses, decides and checks one mail without recording it (replay). `earlier` holds the
-// versions decided before it, for the sender check.
+// versions decided before it, for the sender check; its files are read by `reader` for the
+// content checks (none: only what the mail shows).
 [[nodiscard]] judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
                                          const judge::TrustChecks& checks,
-                                         const std::vector<judge::Version>& earlier);
+                                         const std::vector<judge::Version>& earlier,
+                                         const content::FileReader* reader = nullptr);
 
 // The reply a decision leads to, ready for the outbox: composed, or suppressed with why
 // (the gates of reply::suppression). Nullopt when the decision calls for no reply and
