@@ -1,4 +1,5 @@
 #include "cli/records.hpp"
+
 #include "cli/findings_output.hpp"
 
 namespace mailroom::cli {
@@ -45,6 +46,7 @@ JsonObject decision_record(const judge::Decision& decision) {
   record.add("confidence", c.confidence);
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);
+  record.add("warnings", findings_record(decision.findings));
   return record;
 }
 
