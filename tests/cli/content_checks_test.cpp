@@ -1,3 +1,4 @@
+#include "message/parse.hpp"
 #include "sandbox/readers.hpp"
 #include "sandbox/sandboxed_reader.hpp"
 #include "support/files.hpp"
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sys/time.h>
 
 namespace mailroom {
 namespace {
@@ -25,13 +27,13 @@ std::vector<std::string> numbered_pages(int count, const std::string& extra = ""
 // A zip made by Python's zipfile from NAME=SIZE pairs (each file SIZE zero bytes, deflated).
 std::string make_zip(const test::TempDir& dir, const std::string& entries) {
   const auto path = dir.path() / "made.zip";
-  const auto ran = test::run_shell(
-      "python3 -c \"import sys, zipfile\n"
-      "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
-      "    for pair in sys.argv[2:]:\n"
-      "        name, size = pair.rsplit('=', 1)\n"
-      "        z.writestr(name, bytes(int(size)))\n\" " +
-      test::quoted(path) + " " + entries);
+  const auto ran =
+      test::run_shell("python3 -c \"import sys, zipfile\n"
+                      "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+                      "    for pair in sys.argv[2:]:\n"
+                      "        name, size = pair.rsplit('=', 1)\n"
+                      "        z.writestr(name, bytes(int(size)))\n\" " +
+                      test::quoted(path) + " " + entries);
   EXPECT_EQ(ran.exit_code, 0) << ran.err;
   return test::read_text(path);
 }
@@ -66,8 +68,7 @@ TEST_F(SandboxedReading, EncryptedPdfIsSaidToBeEncrypted) {
 
 TEST_F(SandboxedReading, TruncatedLoopingAndFakePdfsAreDamaged) {
   const auto whole = test::make_pdf(numbered_pages(6));
-  for (const auto& [what, bytes] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"truncated", whole.substr(0, whole.size() / 2)},
            {"looping page tree", test::make_looping_pdf()},
            {"not a PDF", "<html>Sorry, the file you requested was not found</html>"},
@@ -75,8 +76,7 @@ TEST_F(SandboxedReading, TruncatedLoopingAndFakePdfsAreDamaged) {
     const auto reading = reader.read(FileFormat::pdf, bytes);
     ASSERT_EQ(reading.failure, "") << what;
     ASSERT_TRUE(reading.pdf) << what;
-    EXPECT_NE(reading.pdf->problem, "") << what << ": read as " << reading.pdf->pages
-                                        << " pages";
+    EXPECT_NE(reading.pdf->problem, "") << what << ": read as " << reading.pdf->pages << " pages";
   }
 }
 
@@ -163,14 +163,28 @@ fs::path rules_of(const test::TempDir& dir, const std::string& term) {
 
 const std::string k_bruno = "Bruno Okafor <bokafor@students.example.edu>";
 
+// `text` with each run of spaces and line breaks made one space, so a sentence reads the
+// same wherever the reply's wrapping broke its lines.
+std::string words_of(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  return out;
+}
+
 TEST(ContentChecksCommands, TenPageF25ReportWithoutGitLinkListsBothWarningsInInspectAndReceipt) {
   test::TempDir dir;
   const auto rules = rules_of(dir, "cse585-f25");
   const auto mail = dir.path() / "report.eml";
-  test::write_file(mail, test::make_mail(k_bruno, "Group 1 final report",
-                                         "Please find our final report attached.",
-                                         {{"report.pdf", "application/pdf",
-                                           test::make_pdf(numbered_pages(10))}}));
+  test::write_file(
+      mail,
+      test::make_mail(k_bruno, "Group 1 final report", "Please find our final report attached.",
+                      {{"report.pdf", "application/pdf", test::make_pdf(numbered_pages(10))}}));
   const auto args = test::quoted(mail) + " --rules " + test::quoted(rules) +
                     " --received-at 2025-12-14T12:00:00Z";
   const auto inspected = test::mailroom("inspect " + args);
@@ -181,17 +195,23 @@ TEST(ContentChecksCommands, TenPageF25ReportWithoutGitLinkListsBothWarningsInIns
                                "warning: no link to a git repository"),
             std::string::npos)
       << inspected.out;
-  const auto receipt = test::mailroom("preview " + args);
-  ASSERT_EQ(receipt.exit_code, 0) << receipt.err;
-  EXPECT_NE(receipt.out.find("Please check (warnings only: the verdict above stands):"),
-            std::string::npos)
-      << receipt.out;
-  EXPECT_NE(receipt.out.find("the limit is 8: send a shorter version before the deadline"),
-            std::string::npos);
-  EXPECT_NE(receipt.out.find("reply with the link to the project's repository before the "
-                             "deadline"),
-            std::string::npos);
-  EXPECT_EQ(receipt.out.find("Nothing more to do"), std::string::npos);
+  const auto previewed = test::mailroom("preview " + args);
+  ASSERT_EQ(previewed.exit_code, 0) << previewed.err;
+  // What the student reads: the receipt's text part, decoded, its lines wrapped at 72 columns.
+  const auto receipt = message::parse(previewed.out, "preview");
+  EXPECT_EQ(receipt.subject, "Receipt: final report, Group 1 (CSE 585, Fall 2025)");
+  EXPECT_NE(
+      words_of(receipt.text)
+          .find("Please check (warnings only: the verdict above stands): "
+                "- \"report.pdf\" has 10 pages; the limit is 8: send a shorter version before "
+                "the deadline "
+                "- no link to a git repository (GitHub, GitLab, or a URL ending in .git) was "
+                "found in the mail or in \"report.pdf\": reply with the link to the project's "
+                "repository before the deadline "
+                "If this is not what you meant to send"),
+      std::string::npos)
+      << receipt.text;
+  EXPECT_EQ(receipt.text.find("Nothing more to do"), std::string::npos) << receipt.text;
 }
 
 TEST(ContentChecksCommands, F24ReportWithZipLackingReadmeGetsItsWarningRecordedAndShown) {
@@ -200,24 +220,32 @@ TEST(ContentChecksCommands, F24ReportWithZipLackingReadmeGetsItsWarningRecordedA
   const auto maildir = dir.path() / "maildir";
   fs::create_directories(maildir / "cur");
   fs::create_directories(maildir / "tmp");
-  test::write_file(maildir / "new" / "1734300000.M1.test",
-                   test::make_mail(k_bruno, "Group 1 final report and code", "Report and code.",
-                                   {{"report.pdf", "application/pdf",
-                                     test::make_pdf(numbered_pages(8))},
-                                    {"code.zip", "application/zip",
-                                     make_zip(dir, "src/main.py=100 Makefile=20")}}));
+  const auto file = maildir / "new" / "1734300000.M1.test";
+  test::write_file(
+      file, test::make_mail(
+                k_bruno, "Group 1 final report and code", "Report and code.",
+                {{"report.pdf", "application/pdf", test::make_pdf(numbered_pages(8))},
+                 {"code.zip", "application/zip", make_zip(dir, "src/main.py=100 Makefile=20")}}));
+  // A Maildir mail arrived when its file was written: Sun Dec 15, 2024, 5:00 PM EST, the
+  // day before the F'24 final report was due.
+  const timeval arrived[2] = {{1734300000, 0}, {1734300000, 0}};
+  ASSERT_EQ(::utimes(file.c_str(), arrived), 0);
   const auto state = dir.path() / "state";
-  const auto replayed = test::mailroom("replay --rules " + test::quoted(rules) + " --maildir " +
-                                       test::quoted(maildir) + " --state " +
-                                       test::quoted(state) + " --json");
+  const auto replayed =
+      test::mailroom("replay --rules " + test::quoted(rules) + " --maildir " +
+                     test::quoted(maildir) + " --state " + test::quoted(state) + " --json");
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-  EXPECT_NE(replayed.out.find("\"check\":\"zip_with_readme\""), std::string::npos)
+  EXPECT_NE(replayed.out.find("\"verdict\":\"on-time\""), std::string::npos) << replayed.out;
+  EXPECT_NE(replayed.out.find("\"warnings\":[{\"check\":\"zip_with_readme\",\"outcome\":"
+                              "\"warning\",\"text\":\"\\\"code.zip\\\" has no README"),
+            std::string::npos)
       << replayed.out;
   const auto where = " --state " + test::quoted(state) + " --rules " + test::quoted(rules);
   const auto shown = test::mailroom("show 1" + where);
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find("  Content:   warning: \"code.zip\" has no README at its top level "
-                           "or one folder down"),
+                           "or one folder down: add a README to the code and send the zip again "
+                           "before the deadline"),
             std::string::npos)
       << shown.out;
   const auto review = test::mailroom("review" + where);
@@ -225,8 +253,8 @@ TEST(ContentChecksCommands, F24ReportWithZipLackingReadmeGetsItsWarningRecordedA
   EXPECT_NE(review.out.find("content warnings"), std::string::npos) << review.out;
   EXPECT_NE(review.out.find("\"code.zip\" has no README"), std::string::npos) << review.out;
   const auto page = dir.path() / "term.html";
-  const auto reported =
-      test::mailroom("report" + where + " --html " + test::quoted(page) + " --now 2024-12-20T00:00:00Z");
+  const auto reported = test::mailroom("report" + where + " --html " + test::quoted(page) +
+                                       " --now 2024-12-20T00:00:00Z");
   ASSERT_EQ(reported.exit_code, 0) << reported.err;
   EXPECT_NE(test::read_text(page).find("<ul class=\"warnings\"><li>warning: &quot;code.zip&quot; "
                                        "has no README"),
