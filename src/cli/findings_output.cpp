@@ -37,8 +37,8 @@ std::vector<content::Finding> findings_of(const StaffRecords& records, pipeline:
 
 namespace {
 
-std::vector<const pipeline::MailRow*> warned_outside(const StaffRecords& records,
-                                                    const std::vector<pipeline::ReviewItem>& queue) {
+std::vector<const pipeline::MailRow*>
+warned_outside(const StaffRecords& records, const std::vector<pipeline::ReviewItem>& queue) {
   std::vector<const pipeline::MailRow*> out;
   for (const auto& mail : records.mails)
     if (!mail.findings.empty() &&

@@ -13,7 +13,8 @@
 namespace mailroom::cli {
 
 // One object per finding: {"check": "max_pages", "outcome": "warning", "text": "..."}.
-[[nodiscard]] std::vector<JsonObject> findings_record(const std::vector<content::Finding>& findings);
+[[nodiscard]] std::vector<JsonObject>
+findings_record(const std::vector<content::Finding>& findings);
 
 // "  warnings:" then one "    - warning: ..." line each; nothing when there are none.
 void print_findings(const std::vector<content::Finding>& findings, std::ostream& out,

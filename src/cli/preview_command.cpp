@@ -1,11 +1,11 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "daemon/rules_files.hpp"
+#include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "sandbox/sandboxed_reader.hpp"
-#include "judge/content.hpp"
 
 #include <fmt/format.h>
 

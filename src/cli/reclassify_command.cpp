@@ -6,13 +6,13 @@
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
 #include "deadline/deadline.hpp"
+#include "judge/content.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "pipeline/versions.hpp"
 #include "sandbox/sandboxed_reader.hpp"
-#include "judge/content.hpp"
 
 #include <fmt/format.h>
 

@@ -133,9 +133,9 @@ int run_replay(const ReplayOptions& options) {
       [&](pipeline::RawMail mail) {
         // A mail recorded now was judged on its way in; a known one is judged here.
         auto recorded = state ? state->take(mail, *course, recording_problems) : std::nullopt;
-        auto decision =
-            recorded ? std::move(*recorded) : pipeline::judge_mail(mail, *course, checks, earlier,
-                                                         &sandbox::default_reader());
+        auto decision = recorded ? std::move(*recorded)
+                                 : pipeline::judge_mail(mail, *course, checks, earlier,
+                                                        &sandbox::default_reader());
         if (auto version = judge::version_of(decision, 0))
           earlier.push_back(std::move(*version));
         decisions.push_back(std::move(decision));

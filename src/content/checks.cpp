@@ -77,8 +77,7 @@ private:
   std::string* m_current = nullptr;
 };
 
-std::map<std::size_t, std::string> bytes_of(std::string_view raw,
-                                            std::vector<std::size_t> wanted) {
+std::map<std::size_t, std::string> bytes_of(std::string_view raw, std::vector<std::size_t> wanted) {
   if (wanted.empty())
     return {};
   Collector collector(std::move(wanted));
@@ -146,10 +145,10 @@ private:
           std::ranges::find(m_deliverable.file_types, type) != m_deliverable.file_types.end())
         continue;
       warn("file_type",
-           fmt::format("{} is {}; the {} is taken as {}: send it in one of those types {}",
-                       name_of(file), type.empty() ? "a file without a type" : "a ." + type + " file",
-                       util::lower(m_deliverable.title), list_of(m_deliverable.file_types, "."),
-                       m_when));
+           fmt::format(
+               "{} is {}; the {} is taken as {}: send it in one of those types {}", name_of(file),
+               type.empty() ? "a file without a type" : "a ." + type + " file",
+               util::lower(m_deliverable.title), list_of(m_deliverable.file_types, "."), m_when));
     }
   }
 
@@ -241,8 +240,7 @@ private:
       if (m_checks.min_pages && pages < *m_checks.min_pages)
         warn("min_pages",
              fmt::format("{} has {} page{}; at least {} are expected: send the full version {}",
-                         name_of(file), pages, pages == 1 ? "" : "s", *m_checks.min_pages,
-                         m_when));
+                         name_of(file), pages, pages == 1 ? "" : "s", *m_checks.min_pages, m_when));
     }
   }
 
@@ -321,8 +319,9 @@ private:
     bool readme = false;
     for (const auto& entry : zip.entries) {
       const auto& name = entry.name;
-      if (name.starts_with('/') || name.starts_with("../") || name.find("/../") != std::string::npos ||
-          name == ".." || name.ends_with("/..") || name.find('\\') != std::string::npos)
+      if (name.starts_with('/') || name.starts_with("../") ||
+          name.find("/../") != std::string::npos || name == ".." || name.ends_with("/..") ||
+          name.find('\\') != std::string::npos)
         escaping.push_back(name);
       if (name.starts_with("__MACOSX/"))
         continue;
@@ -401,8 +400,9 @@ std::string cut_short(std::string_view raw) {
     start = end + 1;
     if (line.ends_with('\r'))
       line.remove_suffix(1);
-    if (line.starts_with("--") &&
-        std::ranges::any_of(delimiters, [&](const std::string& d) { return line.starts_with(d); })) {
+    if (line.starts_with("--") && std::ranges::any_of(delimiters, [&](const std::string& d) {
+          return line.starts_with(d);
+        })) {
       if (finish())
         return "a base64 part ends in the middle of a group";
       in_header = !line.ends_with("--");

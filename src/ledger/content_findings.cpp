@@ -35,9 +35,10 @@ void read_findings(Poco::Data::Session& session, std::vector<pipeline::MailRow>&
     const auto it = by_id.find(rows["mail_id"].convert<Poco::Int64>());
     if (it == by_id.end())
       continue;
-    it->second->findings.push_back({rows["check_name"].convert<std::string>(),
-                                    content::outcome_from_string(rows["outcome"].convert<std::string>()),
-                                    rows["text"].convert<std::string>()});
+    it->second->findings.push_back(
+        {rows["check_name"].convert<std::string>(),
+         content::outcome_from_string(rows["outcome"].convert<std::string>()),
+         rows["text"].convert<std::string>()});
   }
 }
 

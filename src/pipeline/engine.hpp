@@ -1,7 +1,7 @@
 #pragma once
 
-#include "core/instant.hpp"
 #include "content/reading.hpp"
+#include "core/instant.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
 #include "pipeline/ports.hpp"

@@ -91,7 +91,7 @@ const std::vector<std::string> k_classify_keys{"confidence_bar", "question_words
 const std::vector<std::string> k_deliverable_keys{"title",  "owner",       "per",        "due",
                                                   "grace",  "file_types",  "link_kinds", "keywords",
                                                   "checks", "late_policy", "late_note"};
-const std::vector<std::string> k_checks_keys{"max_pages",     "min_pages",    "git_link",
+const std::vector<std::string> k_checks_keys{"max_pages",       "min_pages",     "git_link",
                                              "zip_with_readme", "member_emails", "file_or_link",
                                              "max_size_mb"};
 const std::vector<std::string> k_lecture_keys{"date", "topic", "section", "presenter", "readings"};
@@ -198,11 +198,10 @@ void read_checks(const toml::table& table, std::string_view name, ContentChecks&
       report.add(node->source(),
                  fmt::format("'max_size_mb' in [{}] must be a positive number of MB", name));
   }
-  for (auto [key, target] :
-       {std::pair{"git_link", &checks.git_link},
-        {"zip_with_readme", &checks.zip_with_readme},
-        {"member_emails", &checks.member_emails},
-        {"file_or_link", &checks.file_or_link}}) {
+  for (auto [key, target] : {std::pair{"git_link", &checks.git_link},
+                             {"zip_with_readme", &checks.zip_with_readme},
+                             {"member_emails", &checks.member_emails},
+                             {"file_or_link", &checks.file_or_link}}) {
     if (const auto* node = table.get(key)) {
       if (auto value = node->value<bool>())
         *target = *value;

@@ -1,13 +1,13 @@
 #include "sandbox/readers.hpp"
 
 #include <fmt/format.h>
+
+#include <charconv>
+#include <memory>
 #include <poppler-document.h>
 #include <poppler-global.h>
 #include <poppler-page.h>
 #include <zip.h>
-
-#include <charconv>
-#include <memory>
 
 namespace mailroom::sandbox {
 
@@ -57,8 +57,8 @@ content::PdfReading read_pdf(std::string_view bytes, std::size_t max_text_bytes)
   for (int i = 0; i < reading.pages; ++i) {
     std::unique_ptr<poppler::page> page(document->create_page(i));
     if (!page) {
-      reading.problem = fmt::format("it is damaged: page {} of {} cannot be read", i + 1,
-                                    reading.pages);
+      reading.problem =
+          fmt::format("it is damaged: page {} of {} cannot be read", i + 1, reading.pages);
       return reading;
     }
     if (reading.text.size() < max_text_bytes) {
@@ -117,8 +117,8 @@ content::ZipListing list_zip(std::string_view bytes, const ZipCaps& caps) {
   if (total > caps.max_total_bytes)
     listing.problem = fmt::format("it would unpack to {} bytes, more than the cap of {}", total,
                                   caps.max_total_bytes);
-  else if (total > caps.ratio_from_bytes && total / std::max<std::uint64_t>(compressed, 1) >
-                                                caps.max_ratio)
+  else if (total > caps.ratio_from_bytes &&
+           total / std::max<std::uint64_t>(compressed, 1) > caps.max_ratio)
     listing.problem = fmt::format("it would unpack to {} times its packed size (a zip bomb?); "
                                   "the cap is {} times",
                                   total / std::max<std::uint64_t>(compressed, 1), caps.max_ratio);

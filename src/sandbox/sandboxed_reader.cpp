@@ -104,8 +104,7 @@ content::FileReading SandboxedReader::read(content::FileFormat format,
   // The file goes to the child as a sealed-off memory file on its standard input: no
   // name on disk, and the parent never blocks writing to a child that stopped reading.
   Fd input(::memfd_create("mailroom-content-check", MFD_CLOEXEC));
-  if (input.get() < 0 || !write_all(input.get(), bytes) ||
-      ::lseek(input.get(), 0, SEEK_SET) != 0)
+  if (input.get() < 0 || !write_all(input.get(), bytes) || ::lseek(input.get(), 0, SEEK_SET) != 0)
     return failed(fmt::format("could not be given the file ({})", std::strerror(errno)));
   int pipe_ends[2];
   if (::pipe2(pipe_ends, O_CLOEXEC) != 0)

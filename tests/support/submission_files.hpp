@@ -18,7 +18,8 @@ inline std::string make_pdf(const std::vector<std::string>& page_texts) {
   for (std::size_t i = 0; i < page_texts.size(); ++i)
     kids += fmt::format("{} 0 R ", first_page + 2 * i);
   objects.push_back("<< /Type /Catalog /Pages 2 0 R >>");
-  objects.push_back(fmt::format("<< /Type /Pages /Kids [{}] /Count {} >>", kids, page_texts.size()));
+  objects.push_back(
+      fmt::format("<< /Type /Pages /Kids [{}] /Count {} >>", kids, page_texts.size()));
   objects.push_back("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
   for (std::size_t i = 0; i < page_texts.size(); ++i) {
     const auto stream = fmt::format("BT /F1 12 Tf 72 720 Td ({}) Tj ET", page_texts[i]);
