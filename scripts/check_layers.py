@@ -2,8 +2,8 @@
 """Fails on an #include "folder/..." in src/ that the table of allowed folder edges does
 not list, so that dependencies keep pointing one way:
 
-  core <- util <- rules, message <- deadline, classify <- judge <- reply <- pipeline
-       <- adapters (clock, mailbox, archive, ledger, outbox) <- daemon, cli (the fronts)
+  core <- util <- rules, message <- deadline, classify <- content <- judge <- reply <- pipeline
+       <- adapters (clock, mailbox, archive, ledger, outbox, sandbox) <- daemon, cli (the fronts)
 
 usage: check_layers.py [SRC_DIR]   (default: the src/ beside this script's folder)
        check_layers.py --self-test   (the check rejects an upward include and passes a clean tree)
@@ -13,9 +13,9 @@ import re
 import sys
 import tempfile
 
-PURE = ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply", "pipeline",
-        "schedule"]
-ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox"]
+PURE = ["core", "util", "rules", "message", "deadline", "classify", "content", "judge", "reply",
+        "pipeline", "schedule"]
+ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox", "sandbox"]
 
 # folder -> the folders it may include from (besides itself).
 ALLOWED = {
@@ -25,13 +25,17 @@ ALLOWED = {
     "message": ["core", "util"],
     "deadline": ["core", "util", "rules"],
     "classify": ["core", "util", "rules", "message", "deadline"],
-    "judge": ["core", "util", "rules", "message", "deadline", "classify"],
-    "reply": ["core", "util", "rules", "message", "deadline", "classify", "judge"],
-    "pipeline": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply"],
+    # What a submission's files must hold (pages, links, a README): the rules applied to
+    # what a reader found; the reading itself is the sandbox's.
+    "content": ["core", "util", "rules", "message", "deadline", "classify"],
+    "judge": ["core", "util", "rules", "message", "deadline", "classify", "content"],
+    "reply": ["core", "util", "rules", "message", "deadline", "classify", "content", "judge"],
+    "pipeline": ["core", "util", "rules", "message", "deadline", "classify", "content", "judge",
+                 "reply"],
     # What mailroom sends on its own schedule (digest, reminders): planned from the
     # ledger's view, composed like replies.
-    "schedule": ["core", "util", "rules", "message", "deadline", "classify", "judge", "reply",
-                 "pipeline"],
+    "schedule": ["core", "util", "rules", "message", "deadline", "classify", "content", "judge",
+                 "reply", "pipeline"],
     # Each adapter implements the engine's ports; none knows another, except that the
     # relay (outbox) sends what the ledger queued, and the outbox folder of `dir:` is
     # written with the archive's one durable write.
@@ -40,6 +44,8 @@ ALLOWED = {
     "archive": ["core", "util", "message", "pipeline"],
     "ledger": PURE,
     "outbox": PURE + ["ledger", "archive"],
+    # The content checks' file reader: poppler and libzip in a child process under limits.
+    "sandbox": ["core", "util", "content"],
     # The term at a glance: a page from the ledger's view; pure in itself.
     "report": PURE,
     # The staff actions over the ledger, shared by the command line and commands by mail.

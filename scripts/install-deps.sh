@@ -8,6 +8,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libmimetic-dev libpoco-dev libhowardhinnant-date-dev
   libtomlplusplus-dev libkainjow-mustache-dev libcli11-dev libspdlog-dev libfmt-dev
   libsystemd-dev libgtest-dev tzdata clang clang-format python3
+  libpoppler-cpp-dev libzip-dev
 )
 if [ "${1:-}" = "--test" ]; then
   # Real servers for the integration tests, and the fuzzer's compiler runtime.
@@ -15,6 +16,8 @@ if [ "${1:-}" = "--test" ]; then
   # A real MTA in front of that Dovecot (tests/support/postfix.sh): a private instance,
   # the system's own is left unconfigured and not started.
   PACKAGES+=(postfix)
+  # PDFs for the content checks' tests (encrypted, page trees that loop).
+  PACKAGES+=(qpdf)
   # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
   PACKAGES+=(chromium)
   # scripts/tidy.sh: clang-tidy 16 (bookworm's default 14 cannot parse <expected>).

@@ -1,12 +1,15 @@
 #include "cli/commands.hpp"
+#include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/records.hpp"
 #include "daemon/rules_files.hpp"
 #include "daemon/settings.hpp"
 #include "judge/arrival.hpp"
 #include "judge/authentication.hpp"
+#include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -114,8 +117,10 @@ int run_inspect(const InspectOptions& options) {
                                                          judge::SourceKind::imap,
                                                          settings->arrival_mismatch));
   }
+  judge::check_content(decision, *raw, *course, &sandbox::default_reader());
   if (options.json) {
     record.add("received_at", core::to_iso_utc(*received_at));
+    record.add("warnings", findings_record(decision.findings));
     auto classification = classification_record(decision);
     record.add("classification", classification);
     record.add("kind", decision.classification.kind);
@@ -150,6 +155,7 @@ int run_inspect(const InspectOptions& options) {
     std::cout << "    - " << signal << "\n";
   for (const auto& reason : c.review_reasons)
     std::cout << "  review:     " << reason << "\n";
+  print_findings(decision.findings, std::cout);
   return 0;
 }
 

@@ -1,10 +1,12 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "daemon/rules_files.hpp"
+#include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "reply/desk.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -63,6 +65,7 @@ int run_preview(const PreviewOptions& options) {
   }
   auto decision = judge::decide(options.file, options.file, received_at,
                                 message::parse(*raw, "file " + options.file), *course);
+  judge::check_content(decision, *raw, *course, &sandbox::default_reader());
   if (decision.reply == judge::ReplyKind::none) {
     std::cout << "No reply would go out: " << decision.reply_reason << "\n";
     return 0;

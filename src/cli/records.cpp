@@ -1,5 +1,7 @@
 #include "cli/records.hpp"
 
+#include "cli/findings_output.hpp"
+
 namespace mailroom::cli {
 
 std::string sender_of(const message::MessageFacts& facts) {
@@ -21,6 +23,7 @@ JsonObject classification_record(const judge::Decision& decision) {
   record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);
+  record.add("warnings", findings_record(decision.findings));
   return record;
 }
 
@@ -47,6 +50,7 @@ JsonObject decision_record(const judge::Decision& decision) {
   record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
   record.add("signals", c.signals);
   record.add("review_reasons", c.review_reasons);
+  record.add("warnings", findings_record(decision.findings));
   return record;
 }
 

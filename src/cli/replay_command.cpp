@@ -11,6 +11,7 @@
 #include "mailbox/maildir_mailbox.hpp"
 #include "message/parse.hpp"
 #include "pipeline/engine.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -85,6 +86,7 @@ private:
         m_archive(std::filesystem::path(m_state_dir) / "archive"),
         m_engine(m_ledger, m_archive, m_clock) {
     m_engine.set_checks(checks);
+    m_engine.set_content_reader(&sandbox::default_reader());
   }
 
   std::string m_state_dir;
@@ -131,8 +133,9 @@ int run_replay(const ReplayOptions& options) {
       [&](pipeline::RawMail mail) {
         // A mail recorded now was judged on its way in; a known one is judged here.
         auto recorded = state ? state->take(mail, *course, recording_problems) : std::nullopt;
-        auto decision =
-            recorded ? std::move(*recorded) : pipeline::judge_mail(mail, *course, checks, earlier);
+        auto decision = recorded ? std::move(*recorded)
+                                 : pipeline::judge_mail(mail, *course, checks, earlier,
+                                                        &sandbox::default_reader());
         if (auto version = judge::version_of(decision, 0))
           earlier.push_back(std::move(*version));
         decisions.push_back(std::move(decision));

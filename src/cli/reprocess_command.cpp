@@ -9,6 +9,7 @@
 #include "judge/decision.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -93,6 +94,7 @@ int run_reprocess(const ReprocessOptions& options) {
   const clock::SystemClock system_clock;
   const archive::Archive archive(paths->state_dir / "archive");
   pipeline::Engine engine(*ledger, archive, system_clock);
+  engine.set_content_reader(&sandbox::default_reader());
   const pipeline::RetakeOptions retake{context->checks,
                                        context->replies ? &*context->replies : nullptr,
                                        context->max_instance_age, options.dry_run};

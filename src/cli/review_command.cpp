@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/staff_view.hpp"
 #include "daemon/rules_files.hpp"
@@ -45,12 +46,15 @@ int run_review(const ReviewOptions& options) {
       record.add("reason", pipeline::to_string(item.reason));
       record.add("why", item.why);
       record.add("settle", item.settle);
+      record.add("warnings", findings_record(findings_of(*records, item.mail_id)));
       std::cout << record.str() << "\n";
     }
+    print_content_warnings_json(*records, queue);
     return 0;
   }
   if (queue.empty()) {
     std::cout << "Nothing needs a person.\n";
+    print_content_warnings(*records, queue, *course);
     return 0;
   }
   std::cout << fmt::format("{} mail(s) need a person, oldest first:\n", queue.size());
@@ -61,7 +65,9 @@ int run_review(const ReviewOptions& options) {
     std::cout << fmt::format("  why:    {}: {}\n", pipeline::to_string(item.reason), item.why);
     for (std::size_t i = 0; i < item.settle.size(); ++i)
       std::cout << fmt::format("  {} {}\n", i == 0 ? "settle:" : "    or:", item.settle[i]);
+    print_findings(findings_of(*records, item.mail_id), std::cout);
   }
+  print_content_warnings(*records, queue, *course);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/scheduled_view.hpp"
 #include "daemon/config.hpp"
@@ -116,6 +117,7 @@ int run_show(const ShowOptions& options) {
     record.add("reply_reason", mail.reply_reason);
     record.add("signals", mail.signals);
     record.add("review_reasons", mail.review_reasons);
+    record.add("warnings", findings_record(mail.findings));
     record.add("decided_at", core::to_iso_utc(mail.decided_at));
     if (mail.reclassified) {
       JsonObject change;
@@ -196,6 +198,8 @@ int run_show(const ShowOptions& options) {
     std::cout << "  Signal:    " << signal << "\n";
   for (const auto& reason : mail.review_reasons)
     std::cout << "  Review:    " << reason << "\n";
+  for (const auto& finding : mail.findings)
+    std::cout << "  Content:   " << content::line_of(finding) << "\n";
   if (mail.reclassified)
     std::cout << fmt::format("Staff:     reclassified as {}{}{} (audit #{})\n",
                              mail.reclassified->deliverable,

@@ -17,6 +17,7 @@
 #include "mailbox/maildir_mailbox.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -294,6 +295,7 @@ private:
     auto staff = staff_desk(m_ledger, m_course, m_settings, m_replies);
     engine.set_staff_desk(&staff);
     engine.set_work_log(&m_work);
+    engine.set_content_reader(&sandbox::default_reader());
     // While the mail is worked on, the watchdog is fed from its own thread as long as the
     // mail's steps keep coming (daemon/watchdog.hpp), not only between mails.
     engine.on_progress([this] { m_watchdog.step(); });

@@ -2,10 +2,12 @@
 
 #include "archive/archive.hpp"
 #include "deadline/deadline.hpp"
+#include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
 #include "pipeline/versions.hpp"
+#include "sandbox/sandboxed_reader.hpp"
 
 #include <fmt/format.h>
 
@@ -61,6 +63,7 @@ staff_decision_reply(ledger::SqliteLedger& ledger, const rules::Course& course,
                                 message::parse(*raw, "file " + mail.file), course);
   judge::apply_staff_decision(decision, target.deliverable, target.lecture, group, due,
                               owed->grace);
+  judge::check_content(decision, *raw, course, &sandbox::default_reader());
   auto staff_plan = plan;
   staff_plan.gates.max_reply_age = std::chrono::seconds::max();
   desk::OwedReply out{

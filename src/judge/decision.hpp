@@ -1,12 +1,14 @@
 #pragma once
 
 #include "classify/classification.hpp"
+#include "content/findings.hpp"
 #include "core/instant.hpp"
 #include "deadline/deadline.hpp"
 #include "message/facts.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mailroom::judge {
 
@@ -25,6 +27,8 @@ struct Decision {
   std::optional<deadline::Judgement> judgement;
   ReplyKind reply = ReplyKind::none;
   std::string reply_reason; // why this reply (or why none)
+  // What the content checks found (judge/content.hpp); never changes the verdict.
+  std::vector<content::Finding> findings;
 };
 
 // Classify and judge one parsed mail against the course. Pure.

@@ -203,6 +203,18 @@ const std::vector<std::vector<std::string>>& migrations() {
           "INSERT INTO desk_facts(name, value) SELECT 'digest_since', MIN(planned_for) "
           "FROM scheduled WHERE kind = 'digest' HAVING COUNT(*) > 0",
       },
+      // 8: what the content checks found in each mail (pages over the limit, no git link, a
+      // zip without a README, ...): outcome "warning", or "check-failed" when the sandboxed
+      // reader timed out or crashed. Replaced whenever the mail is decided again.
+      {
+          R"(CREATE TABLE content_findings (
+               id INTEGER PRIMARY KEY,
+               mail_id INTEGER NOT NULL REFERENCES mails(id),
+               check_name TEXT NOT NULL,
+               outcome TEXT NOT NULL,
+               text TEXT NOT NULL))",
+          "CREATE INDEX content_findings_mail ON content_findings(mail_id)",
+      },
   };
   return k_migrations;
 }

@@ -1,5 +1,6 @@
 #include "ledger/sqlite_ledger.hpp"
 
+#include "ledger/content_findings.hpp"
 #include "ledger/migrations.hpp"
 #include "rules/course.hpp"
 #include "util/text.hpp"
@@ -392,6 +393,7 @@ struct SqliteLedger::Impl {
       mail.decided_at = instant(rows, "decided_at");
       mails.push_back(std::move(mail));
     }
+    read_findings(session, mails);
     // The latest staff overrule of each mail.
     Statement overrules(session);
     overrules << "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
@@ -645,6 +647,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
             useRef(attachment.sha256), now;
       }
       m_impl->insert_decision(id, "recorded", decision, decided_at);
+      write_findings(session, id, decision.findings);
       if (reply)
         m_impl->enqueue(id, *reply, decided_at);
       for (const auto& note : notes)
@@ -1100,6 +1103,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
       stored.reply_reason = text(rows, "reply_reason");
       stored.signals = text(rows, "signals");
       stored.review_reasons = text(rows, "review_reasons");
+      write_findings(session, mail_id, decision.findings);
       if (stored == fresh)
         return Redecided{};
       auto& d = fresh;

@@ -36,7 +36,7 @@ using pipeline::SourceMail;
 
 // The schema version this build writes; a ledger.db with a higher user_version is
 // refused (written by a newer mailroom).
-inline constexpr int k_schema_version = 7;
+inline constexpr int k_schema_version = 8;
 inline constexpr int k_busy_timeout_ms = 10000;
 // A WAL larger than this after a checkpoint is worth a warning: a reader is holding it.
 inline constexpr std::uintmax_t k_wal_warning_bytes = 64u << 20;

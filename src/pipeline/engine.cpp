@@ -2,6 +2,7 @@
 
 #include "core/fault.hpp"
 #include "judge/authentication.hpp"
+#include "judge/content.hpp"
 #include "judge/ledger_view.hpp"
 #include "message/parse.hpp"
 #include "message/transfer.hpp"
@@ -70,10 +71,12 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
 
 judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
                            const judge::TrustChecks& checks,
-                           const std::vector<judge::Version>& earlier) {
+                           const std::vector<judge::Version>& earlier,
+                           const content::FileReader* reader) {
   auto decision = judge::decide(mail.source, mail.file, mail.received_at,
                                 message::parse(mail.raw, "file " + mail.file), course);
   judge::apply_checks(decision, mail.raw, checks, earlier);
+  judge::check_content(decision, mail.raw, course, reader);
   return decision;
 }
 
@@ -191,6 +194,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   hold_oversized(decision);
   if (auto held = hold_unverified(decision, course, std::nullopt); !held)
     return std::unexpected(held.error());
+  judge::check_content(decision, mail.raw, course, m_reader);
   progress();
   const auto now = m_clock.now();
   IngestOutcome outcome;
@@ -288,6 +292,7 @@ core::Result<RetakeOutcome> Engine::retake(const MailRow& mail, const rules::Cou
   } else {
     judge::carry_checks(decision, mail.signals, mail.review_reasons);
   }
+  judge::check_content(decision, *raw, course, m_reader);
   const auto now = m_clock.now();
   // The reply a changed decision is owed: none for a mail staff reclassified (their
   // decision stands), nor for a decision the mail already had when it was recorded;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "content/reading.hpp"
 #include "core/instant.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
@@ -96,6 +97,9 @@ public:
   // Called at each step of a mail's work (archived, decided, recorded): what the daemon's
   // watchdog feeds on while a mail takes long.
   void on_progress(std::function<void()> progress) { m_progress = std::move(progress); }
+  // Files (PDF pages and text, zip listings) for the content checks are read by `reader`
+  // (it must outlive the engine); without one, only what a mail itself shows is checked.
+  void set_content_reader(const content::FileReader* reader) { m_reader = reader; }
 
   // Takes one raw mail into the state folder, exactly once: skip a known source; archive
   // (durably) and parse; decide; check; record with its reply. A mail that fails to parse
@@ -135,13 +139,16 @@ private:
   StaffDesk* m_staff = nullptr;
   WorkLog* m_work = nullptr;
   std::function<void()> m_progress;
+  const content::FileReader* m_reader = nullptr;
 };
 
 // Parses, decides and checks one mail without recording it (replay). `earlier` holds the
-// versions decided before it, for the sender check.
+// versions decided before it, for the sender check; its files are read by `reader` for the
+// content checks (none: only what the mail shows).
 [[nodiscard]] judge::Decision judge_mail(const RawMail& mail, const rules::Course& course,
                                          const judge::TrustChecks& checks,
-                                         const std::vector<judge::Version>& earlier);
+                                         const std::vector<judge::Version>& earlier,
+                                         const content::FileReader* reader = nullptr);
 
 // The reply a decision leads to, ready for the outbox: composed, or suppressed with why
 // (the gates of reply::suppression). Nullopt when the decision calls for no reply and

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "content/findings.hpp"
 #include "core/instant.hpp"
 
 #include <cstdint>
@@ -61,6 +62,7 @@ struct MailRow {
   std::vector<std::string> review_reasons;
   core::Instant decided_at;
   std::optional<Reclassification> reclassified; // the latest staff overrule
+  std::vector<content::Finding> findings;       // what the content checks found
 };
 
 struct AttachmentRow {

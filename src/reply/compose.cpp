@@ -132,6 +132,20 @@ data file_list(const message::MessageFacts& facts) {
   return list;
 }
 
+// What the content checks warn of, for the student: a check that could not run is staff's
+// to look into, not the student's to fix.
+data warning_list(const judge::Decision& decision) {
+  data list{data::type::list};
+  for (const auto& finding : decision.findings) {
+    if (finding.outcome != content::Outcome::warning)
+      continue;
+    data item{data::type::object};
+    item.set("text", finding.text);
+    list.push_back(item);
+  }
+  return list;
+}
+
 data link_list(const message::MessageFacts& facts) {
   data list{data::type::list};
   for (const auto& link : facts.links) {
@@ -312,6 +326,9 @@ data variables(const judge::Decision& decision, const rules::Course& course,
   vars.set("files", files);
   vars.set("has_links", data{!links.is_empty_list()});
   vars.set("links", links);
+  auto warnings = warning_list(decision);
+  vars.set("has_warnings", data{!warnings.is_empty_list()});
+  vars.set("warnings", warnings);
   vars.set("not_counted",
            data{deliverable && deliverable->late_policy == rules::LatePolicy::not_counted});
   vars.set("late_note", deliverable ? deliverable->late_note : "");

@@ -1,6 +1,7 @@
 #include "report/page.hpp"
 
 #include "classify/classification.hpp"
+#include "content/findings.hpp"
 #include "deadline/deadline.hpp"
 #include "pipeline/ports.hpp"
 #include "util/text.hpp"
@@ -119,6 +120,8 @@ Cell make_cell(const Term& term, const judge::InstanceStatus& status,
       line.from = found->second->from;
       line.subject = found->second->subject;
       line.links = found->second->links;
+      for (const auto& finding : found->second->findings)
+        line.warnings.push_back(content::line_of(finding));
     }
     if (const auto files = term.attachments.find(version.mail_id); files != term.attachments.end())
       for (const auto& file : files->second)
@@ -316,6 +319,8 @@ data version_data(const VersionLine& version) {
   item.set("has_files", !version.files.empty());
   item.set("links", list_of(version.links));
   item.set("has_links", !version.links.empty());
+  item.set("warnings", list_of(version.warnings));
+  item.set("has_warnings", !version.warnings.empty());
   return item;
 }
 

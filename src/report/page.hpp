@@ -45,6 +45,7 @@ struct VersionLine {
   std::string subject;
   std::vector<FileLine> files;
   std::vector<std::string> links;
+  std::vector<std::string> warnings; // the content checks' findings, one line each
 };
 
 struct AuditLine {

@@ -3,6 +3,7 @@
 #include "core/instant.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct ContentChecks {
   std::optional<int> min_pages;
   bool git_link = false;        // the mail must carry a git repository link
   bool zip_with_readme = false; // a zip attachment that holds a README
+  bool member_emails = false;   // the group's roster emails in the PDF's text
+  bool file_or_link = false;    // a file of an accepted type or a link of an accepted kind
+  std::uint64_t max_size_bytes = 25ull << 20; // any one attachment
 };
 
 struct Deliverable {

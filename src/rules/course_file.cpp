@@ -73,8 +73,9 @@ const std::vector<std::string> k_classify_keys{"confidence_bar", "question_words
 const std::vector<std::string> k_deliverable_keys{"title",  "owner",       "per",        "due",
                                                   "grace",  "file_types",  "link_kinds", "keywords",
                                                   "checks", "late_policy", "late_note",  "remind"};
-const std::vector<std::string> k_checks_keys{"max_pages", "min_pages", "git_link",
-                                             "zip_with_readme"};
+const std::vector<std::string> k_checks_keys{"max_pages",       "min_pages",     "git_link",
+                                             "zip_with_readme", "member_emails", "file_or_link",
+                                             "max_size_mb"};
 const std::vector<std::string> k_lecture_keys{"date", "topic", "section", "presenter", "readings"};
 const std::vector<std::string> k_no_lecture_keys{"date", "reason"};
 const std::vector<std::string> k_link_kinds{"google-slides", "google-docs", "google-drive",
@@ -172,8 +173,17 @@ void read_checks(const toml::table& table, std::string_view name, ContentChecks&
                    fmt::format("'{}' in [{}] must be a positive number", key, name));
     }
   }
-  for (auto [key, target] :
-       {std::pair{"git_link", &checks.git_link}, {"zip_with_readme", &checks.zip_with_readme}}) {
+  if (const auto* node = table.get("max_size_mb")) {
+    if (auto value = node->value<int64_t>(); value && *value > 0 && *value < (1 << 20))
+      checks.max_size_bytes = static_cast<std::uint64_t>(*value) << 20;
+    else
+      report.add(node->source(),
+                 fmt::format("'max_size_mb' in [{}] must be a positive number of MB", name));
+  }
+  for (auto [key, target] : {std::pair{"git_link", &checks.git_link},
+                             {"zip_with_readme", &checks.zip_with_readme},
+                             {"member_emails", &checks.member_emails},
+                             {"file_or_link", &checks.file_or_link}}) {
     if (const auto* node = table.get(key)) {
       if (auto value = node->value<bool>())
         *target = *value;

@@ -71,10 +71,16 @@ struct ExampleTerm {
     return rows;
   }
 
-  [[nodiscard]] Records review() const {
+  // `review --json`: the queue, what needs a person, oldest first; then (`all`) the recorded
+  // submissions whose content checks warned, "reason": "content-check".
+  [[nodiscard]] Records review(bool all = false) const {
     const auto ran = run("review --json");
     EXPECT_EQ(ran.exit_code, 0) << ran.err;
-    return json_lines(ran.out);
+    Records records;
+    for (const auto& record : json_lines(ran.out))
+      if (all || text_of(record, "reason") != "content-check")
+        records.push_back(record);
+    return records;
   }
 
   // The id of the review entry from `from`, or 0.
@@ -132,8 +138,24 @@ TEST(StaffQueue, ReviewListsWhatNeedsAPersonOldestFirstWithTheCommandThatSettles
                         "\"...\" --config {}",
                         visitor, config));
 
+  // After the queue, the submissions whose files the checks warn of: the example's PDFs are
+  // stand-ins without pages, so each read PDF is said to be damaged; the verdicts stand.
+  const auto all = term.review(true);
+  ASSERT_EQ(all.size(), 7u);
+  EXPECT_EQ(froms(Records(all.begin(), all.begin() + 4)), froms(queue));
+  for (auto it = all.begin() + 4; it != all.end(); ++it) {
+    EXPECT_EQ(text_of(*it, "reason"), "content-check");
+    EXPECT_NE(text_of(*it, "why").find("cannot be read as a PDF (it is damaged"), std::string::npos)
+        << text_of(*it, "why");
+  }
+  EXPECT_EQ(text_of(all[6], "subject"), "Final report - Group 1");
+
   const auto people = term.run("review");
   EXPECT_NE(people.out.find("4 mail(s) need a person, oldest first:"), std::string::npos)
+      << people.out;
+  EXPECT_NE(people.out.find("3 recorded submission(s) with content warnings (the verdicts "
+                            "stand; `mailroom show ID` for the mail):"),
+            std::string::npos)
       << people.out;
   EXPECT_NE(people.out.find(fmt::format("mail {}  Sun Oct 5, 8:00 AM EDT  Farid Nasser "
                                         "<fnasser@students.example.edu>  \"Slides for Oct 7\"",
