@@ -2,8 +2,9 @@
 """Fails on an #include "folder/..." in src/ that the table of allowed folder edges does
 not list, so that dependencies keep pointing one way:
 
-  core <- util <- rules, message <- deadline, classify <- content <- judge <- reply <- pipeline
-       <- adapters (clock, mailbox, archive, ledger, outbox, sandbox) <- daemon, cli (the fronts)
+  core <- util <- rules, message, imap <- deadline, classify <- content <- judge <- reply
+       <- pipeline <- schedule <- adapters (clock, mailbox, archive, ledger, outbox, sandbox)
+       <- desk <- setup <- daemon, cli (the fronts)
 
 usage: check_layers.py [SRC_DIR]   (default: the src/ beside this script's folder)
        check_layers.py --self-test   (the check rejects an upward include and passes a clean tree)
@@ -13,8 +14,8 @@ import re
 import sys
 import tempfile
 
-PURE = ["core", "util", "rules", "message", "deadline", "classify", "content", "judge", "reply",
-        "pipeline", "schedule"]
+PURE = ["core", "util", "rules", "message", "imap", "deadline", "classify", "content", "judge",
+        "reply", "pipeline", "schedule"]
 ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox", "sandbox"]
 
 # folder -> the folders it may include from (besides itself).
@@ -23,6 +24,8 @@ ALLOWED = {
     "util": ["core"],
     "rules": ["core", "util"],
     "message": ["core", "util"],
+    # The IMAP protocol's text (URLs, responses, tokens, quoting, dates): no socket.
+    "imap": ["core", "util"],
     "deadline": ["core", "util", "rules"],
     "classify": ["core", "util", "rules", "message", "deadline"],
     # What a submission's files must hold (pages, links, a README): the rules applied to
@@ -40,7 +43,7 @@ ALLOWED = {
     # relay (outbox) sends what the ledger queued, and the outbox folder of `dir:` is
     # written with the archive's one durable write.
     "clock": ["core"],
-    "mailbox": ["core", "util", "pipeline"],
+    "mailbox": ["core", "util", "imap", "pipeline"],
     "archive": ["core", "util", "message", "pipeline"],
     "ledger": PURE,
     "outbox": PURE + ["ledger", "archive"],
@@ -50,8 +53,11 @@ ALLOWED = {
     "report": PURE,
     # The staff actions over the ledger, shared by the command line and commands by mail.
     "desk": PURE + ["ledger", "report"],
-    "daemon": PURE + ADAPTERS + ["report", "desk"],
-    "cli": PURE + ADAPTERS + ["report", "daemon", "desk"],
+    # What a front needs before it starts: the config and settings, the rules files and
+    # templates, logging, the secrets, and the mailbox and the sender opened from them.
+    "setup": PURE + ADAPTERS + ["report", "desk"],
+    "daemon": PURE + ADAPTERS + ["report", "desk", "setup"],
+    "cli": PURE + ADAPTERS + ["report", "daemon", "desk", "setup"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)

@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/config.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "setup/config.hpp"
 
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ struct BackupOptions {
 };
 
 int run_backup(const BackupOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, "", daemon::NeedRules::no);
+  auto paths = setup::staff_paths(options.config, options.state_dir, "", setup::NeedRules::no);
   if (!paths)
     return print_problem(paths.error());
   // Checked before the copy: SQLite's own error for a missing folder names the ledger.

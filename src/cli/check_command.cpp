@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -17,10 +17,10 @@ struct CheckOptions {
 };
 
 int check_rules(const std::string& dir) {
-  auto course = daemon::load_rules(dir);
+  auto course = setup::load_rules(dir);
   if (!course)
     return print_problems(course.error());
-  if (auto problems = daemon::check_rules_templates(dir, *course); !problems.empty())
+  if (auto problems = setup::check_rules_templates(dir, *course); !problems.empty())
     return print_problems(problems);
   const auto count = deadline::instances(*course).size();
   std::size_t student_lectures = 0;

@@ -1,15 +1,15 @@
 #include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/run_loop.hpp"
-#include "daemon/settings.hpp"
 #include "judge/authentication.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "outbox/smtp_sender.hpp"
 #include "reply/desk.hpp"
+#include "setup/mailbox.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -39,8 +39,8 @@ struct Report {
   }
 };
 
-void check_rules(const daemon::Settings& settings, Report& report) {
-  auto course = daemon::load_rules(settings.rules_dir);
+void check_rules(const setup::Settings& settings, Report& report) {
+  auto course = setup::load_rules(settings.rules_dir);
   if (!course)
     return report.add(course.error());
   report.ok(fmt::format("rules {}: ok — {} ({}), {} students, {} deliverables",
@@ -48,7 +48,7 @@ void check_rules(const daemon::Settings& settings, Report& report) {
                         course->roster.size(), course->deliverables.size()));
 }
 
-void check_state(const daemon::Settings& settings, Report& report) {
+void check_state(const setup::Settings& settings, Report& report) {
   std::error_code error;
   if (!fs::exists(settings.state_dir / "ledger.db", error)) {
     const auto parent =
@@ -70,8 +70,8 @@ void check_state(const daemon::Settings& settings, Report& report) {
   report.ok(fmt::format("ledger {}: ok", ledger->database_path().string()));
 }
 
-void check_mailbox(const daemon::Settings& settings, Report& report) {
-  auto mailbox = daemon::open_mailbox(settings.mailbox);
+void check_mailbox(const setup::Settings& settings, Report& report) {
+  auto mailbox = setup::open_mailbox(settings.mailbox);
   if (!mailbox)
     return report.add(mailbox.error());
   auto* imap = dynamic_cast<mailbox::ImapMailbox*>(mailbox->get());
@@ -88,12 +88,12 @@ void check_mailbox(const daemon::Settings& settings, Report& report) {
                                                    "ledger still decides what was processed)"));
 }
 
-void check_outbox(const daemon::Settings& settings, Report& report) {
+void check_outbox(const setup::Settings& settings, Report& report) {
   const auto& url = settings.outbox.url;
   if (url.starts_with("dir:"))
     return report.ok(
         fmt::format("outbox {}: replies are written as files; no server to log in to", url));
-  auto smtp = daemon::smtp_settings(settings);
+  auto smtp = setup::smtp_settings(settings);
   if (!smtp)
     return report.add(smtp.error());
   auto sender = outbox::SmtpSender::make(std::move(*smtp));
@@ -122,7 +122,7 @@ std::string header_of(const fs::path& file) {
 // "mx.example.edu (41), evil.example (1)": the authserv-ids of the Authentication-Results
 // fields on the latest mails of the ledger's archive, each with the number of mails it is
 // on, most common first; or why there are none to list.
-std::string seen_authserv_ids(const daemon::Settings& settings) {
+std::string seen_authserv_ids(const setup::Settings& settings) {
   std::error_code error;
   if (!fs::exists(settings.state_dir / "ledger.db", error))
     return "none yet (no ledger; run `mailroom run --once`, then check again)";
@@ -157,22 +157,22 @@ std::string seen_authserv_ids(const daemon::Settings& settings) {
   return list;
 }
 
-void check_trust(const daemon::Settings& settings, Report& report) {
+void check_trust(const setup::Settings& settings, Report& report) {
   // Without a trust choice nothing is authenticated (fail closed), which a site should
   // choose knowingly: check refuses it, names the two lines that settle it, and lists the
   // authserv-ids seen on recent mail (the one on nearly every mail is usually the staff
   // mail server's).
   switch (settings.authentication) {
-  case daemon::SenderAuthentication::authserv_id:
+  case setup::SenderAuthentication::authserv_id:
     return report.ok(fmt::format("trust: Authentication-Results honoured from {}",
                                  settings.trusted_authserv_id));
-  case daemon::SenderAuthentication::none:
+  case setup::SenderAuthentication::none:
     report.ok("trust: authentication = \"none\"");
     return report.warn(fmt::format(
         "this site cannot authenticate senders: every mail is unauthenticated (replies to "
         "its sender only, at most {} a day)",
         settings.replies.max_unauthenticated_replies_per_day));
-  case daemon::SenderAuthentication::unset:
+  case setup::SenderAuthentication::unset:
     break;
   }
   report.add({settings.file.string(),
@@ -187,11 +187,11 @@ void check_trust(const daemon::Settings& settings, Report& report) {
 
 // The desk has one address: the config's [outbox] from. The course file's staff_address
 // (for replay and preview without a config) must be the same, or replies would name two.
-void check_desk(const daemon::Settings& settings, Report& report) {
-  auto course = daemon::load_rules(settings.rules_dir);
+void check_desk(const setup::Settings& settings, Report& report) {
+  auto course = setup::load_rules(settings.rules_dir);
   if (!course)
     return; // check_rules said why
-  const auto desk = daemon::desk(settings, *course);
+  const auto desk = setup::desk(settings, *course);
   if (settings.outbox.from.empty() && course->staff_address.empty())
     return report.add({settings.file.string(), "no desk address: [outbox] from is not set",
                        "add from = \"STAFF@DOMAIN\" under [outbox]: the address students "
@@ -214,7 +214,7 @@ void check_desk(const daemon::Settings& settings, Report& report) {
 } // namespace
 
 int run_config_check(const std::string& config_file) {
-  auto settings = daemon::load_settings(config_file);
+  auto settings = setup::load_settings(config_file);
   if (!settings)
     return print_problems(settings.error());
   Report report;

@@ -1,7 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -17,7 +17,7 @@ struct DeadlinesOptions {
 };
 
 int run_deadlines(const DeadlinesOptions& options) {
-  auto course = daemon::load_rules(options.rules_dir);
+  auto course = setup::load_rules(options.rules_dir);
   if (!course)
     return print_problems(course.error());
   const auto rows = deadline::instances(*course);

@@ -1,11 +1,11 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
 #include "daemon/scheduled_mail.hpp"
-#include "daemon/settings.hpp"
 #include "deadline/deadline.hpp"
 #include "judge/ledger_view.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -30,10 +30,10 @@ void print_mail(const pipeline::ScheduledMail& mail) {
 }
 
 int run_digest(const DigestOptions& options) {
-  auto settings = daemon::load_settings(options.config);
+  auto settings = setup::load_settings(options.config);
   if (!settings)
     return print_problems(settings.error());
-  auto course = daemon::load_rules(settings->rules_dir);
+  auto course = setup::load_rules(settings->rules_dir);
   if (!course)
     return print_problems(course.error());
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -46,7 +46,7 @@ int run_digest(const DigestOptions& options) {
   auto ledger = ledger::SqliteLedger::open(settings->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
-  const auto plan = daemon::make_reply_plan(*settings, *course);
+  const auto plan = setup::make_reply_plan(*settings, *course);
   if (!options.dry_run) {
     auto queued = daemon::queue_scheduled_mail(*ledger, *course, *settings, plan, now);
     if (!queued)

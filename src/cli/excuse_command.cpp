@@ -1,9 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/config.hpp"
-#include "daemon/rules_files.hpp"
 #include "desk/actions.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "setup/config.hpp"
+#include "setup/rules_files.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -23,11 +23,11 @@ struct ExcuseOptions {
 };
 
 int run_excuse(const ExcuseOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::yes);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   desk::InstanceChange change;

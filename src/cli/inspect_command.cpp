@@ -2,14 +2,14 @@
 #include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/records.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/settings.hpp"
 #include "judge/arrival.hpp"
 #include "judge/authentication.hpp"
 #include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "sandbox/sandboxed_reader.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -76,14 +76,14 @@ void print_people(const message::MessageFacts& facts) {
 }
 
 int run_inspect(const InspectOptions& options) {
-  auto raw = daemon::read_file(options.file);
+  auto raw = setup::read_file(options.file);
   if (!raw)
     return print_problem(raw.error());
   auto facts = message::parse(*raw, "file " + options.file);
   std::string rules_dir = options.rules_dir;
-  std::optional<daemon::Settings> settings;
+  std::optional<setup::Settings> settings;
   if (!options.config.empty()) {
-    auto loaded = daemon::load_settings(options.config);
+    auto loaded = setup::load_settings(options.config);
     if (!loaded)
       return print_problems(loaded.error());
     settings = std::move(*loaded);
@@ -97,7 +97,7 @@ int run_inspect(const InspectOptions& options) {
       print_people(facts);
     return 0;
   }
-  auto course = daemon::load_rules(rules_dir);
+  auto course = setup::load_rules(rules_dir);
   if (!course)
     return print_problems(course.error());
   auto received_at = arrival_of(options);

@@ -1,14 +1,14 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/staff_view.hpp"
-#include "daemon/config.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "desk/records.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
 #include "report/ledger_csv.hpp"
+#include "setup/config.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -54,8 +54,8 @@ const char* sender_name(judge::SenderTrust trust) {
 // `--status reply-failed` (and reply-queued, reply-sent, reply-suppressed): the
 // outbox rows in that state, one per reply and recipient.
 int run_reply_status(const LedgerOptions& options, const std::string& state) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::no);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::no);
   if (!paths)
     return print_problem(paths.error());
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
@@ -201,11 +201,11 @@ int run_ledger(const LedgerOptions& options) {
                             "reply-sent or reply-suppressed"});
     return run_reply_status(options, state);
   }
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::yes);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   std::optional<judge::Status> wanted_status;

@@ -1,12 +1,13 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/rules_files.hpp"
 #include "judge/content.hpp"
 #include "judge/decision.hpp"
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "reply/desk.hpp"
 #include "sandbox/sandboxed_reader.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -27,28 +28,15 @@ struct PreviewOptions {
 
 // The rules folder's own templates win over the shipped ones, name by name.
 reply::Templates load_templates(const PreviewOptions& options) {
-  return daemon::load_templates(
+  return setup::load_templates(
       {options.templates_dir, std::filesystem::path(options.rules_dir) / "templates"});
 }
 
-// The templates that came with this binary: beside an installed one
-// (PREFIX/bin/mailroom -> PREFIX/share/mailroom/templates), else the source tree's.
-std::string shipped_templates_dir() {
-  std::error_code ignored;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
-  const auto beside = exe.parent_path().parent_path() / "share/mailroom/templates";
-  if (!exe.empty() && std::filesystem::is_directory(beside, ignored))
-    return beside.string();
-  if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
-    return MAILROOM_INSTALLED_TEMPLATES;
-  return MAILROOM_SOURCE_TEMPLATES;
-}
-
 int run_preview(const PreviewOptions& options) {
-  auto course = daemon::load_rules(options.rules_dir);
+  auto course = setup::load_rules(options.rules_dir);
   if (!course)
     return print_problems(course.error());
-  auto raw = daemon::read_file(options.file);
+  auto raw = setup::read_file(options.file);
   if (!raw)
     return print_problem(raw.error());
   core::Instant received_at{};
@@ -94,7 +82,7 @@ void add_preview_command(CLI::App& app, int& exit_code) {
   command->add_option("FILE", options->file, "A raw message (.eml or a Maildir file)")->required();
   command->add_option("--rules", options->rules_dir, "Rules folder")->required();
   command->add_option("--templates", options->templates_dir, "Templates folder")
-      ->default_val(shipped_templates_dir());
+      ->default_val(setup::shipped_templates().string());
   command->add_option("--received-at", options->received_at,
                       "Arrival time (default: the file's modification time)");
   command->callback([options, &exit_code] { exit_code = run_preview(*options); });

@@ -1,12 +1,12 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/config.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/settings.hpp"
 #include "daemon/staff_reply.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "setup/config.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -40,7 +40,7 @@ std::string listed(const std::vector<std::string>& values) {
 // (daemon::staff_decision_reply, as for `reclassify` by mail). Nullopt with `why_not` set
 // when no reply can be made.
 core::Result<std::optional<pipeline::OutgoingReply>>
-reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePaths& paths,
+reply_for_staff_decision(const ReclassifyOptions& options, const setup::StatePaths& paths,
                          const rules::Course& course, const pipeline::MailRow& mail,
                          const judge::Target& target, const std::string& group,
                          ledger::SqliteLedger& ledger, core::Instant now, std::string& why_not) {
@@ -52,11 +52,11 @@ reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePa
     why_not = "no reply queued (replies need --config FILE for [outbox] and [replies])";
     return std::nullopt;
   }
-  auto settings = daemon::load_settings(options.config);
+  auto settings = setup::load_settings(options.config);
   if (!settings)
     return std::unexpected(settings.error().front());
   auto made =
-      daemon::staff_decision_reply(ledger, course, daemon::make_reply_plan(*settings, course),
+      daemon::staff_decision_reply(ledger, course, setup::make_reply_plan(*settings, course),
                                    paths.state_dir, mail, target, group, now);
   if (!made)
     return std::unexpected(made.error());
@@ -65,11 +65,11 @@ reply_for_staff_decision(const ReclassifyOptions& options, const daemon::StatePa
 }
 
 int run_reclassify(const ReclassifyOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::yes);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   auto target = judge::parse_target(options.as, *course);

@@ -1,11 +1,11 @@
 #include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "daemon/logging.hpp"
-#include "daemon/run_loop.hpp"
-#include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "message/transfer.hpp"
+#include "setup/logging.hpp"
+#include "setup/mailbox.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -36,9 +36,9 @@ struct LedgerView {
 // the archive. The folder is read with the daemon's own mailbox code (BODY.PEEK[], so
 // nothing changes on the server) and nothing is recorded or marked.
 int reconcile(const ReconcileOptions& options) {
-  if (auto logging = daemon::setup_logging("warning"); !logging)
+  if (auto logging = setup::setup_logging("warning"); !logging)
     return print_problem(logging.error());
-  auto settings = daemon::load_settings(options.config_file);
+  auto settings = setup::load_settings(options.config_file);
   if (!settings)
     return print_problems(settings.error());
   auto ledger = ledger::SqliteLedger::open(settings->state_dir, ledger::OpenMode::must_exist);
@@ -75,7 +75,7 @@ int reconcile(const ReconcileOptions& options) {
                          mail.id, mail.file, path.string(), size, mail.size));
   }
 
-  auto mailbox = daemon::open_mailbox(settings->mailbox);
+  auto mailbox = setup::open_mailbox(settings->mailbox);
   if (!mailbox)
     return print_problem(mailbox.error());
   std::size_t in_folder = 0;

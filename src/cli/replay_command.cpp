@@ -3,8 +3,6 @@
 #include "cli/output.hpp"
 #include "cli/records.hpp"
 #include "clock/system_clock.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/settings.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
 #include "ledger/sqlite_ledger.hpp"
@@ -12,6 +10,8 @@
 #include "message/parse.hpp"
 #include "pipeline/engine.hpp"
 #include "sandbox/sandboxed_reader.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -104,7 +104,7 @@ int run_replay(const ReplayOptions& options) {
   std::string rules_dir = options.rules_dir;
   judge::TrustChecks checks;
   if (!options.config.empty()) {
-    auto settings = daemon::load_settings(options.config);
+    auto settings = setup::load_settings(options.config);
     if (!settings)
       return print_problems(settings.error());
     if (rules_dir.empty())
@@ -114,7 +114,7 @@ int run_replay(const ReplayOptions& options) {
   }
   if (rules_dir.empty())
     return print_problem({"replay", "no rules folder", "give --rules DIR or --config FILE"});
-  auto course = daemon::load_rules(rules_dir);
+  auto course = setup::load_rules(rules_dir);
   if (!course)
     return print_problems(course.error());
   std::unique_ptr<StateRecording> state;

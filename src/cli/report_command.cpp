@@ -1,11 +1,11 @@
 #include "archive/archive.hpp"
 #include "cli/output.hpp"
-#include "daemon/config.hpp"
 #include "daemon/report_file.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "setup/config.hpp"
+#include "setup/rules_files.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -26,11 +26,11 @@ struct ReportOptions {
 };
 
 int run_report(const ReportOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::yes);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   const auto made_at =

@@ -2,14 +2,14 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "clock/system_clock.hpp"
-#include "daemon/config.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
 #include "sandbox/sandboxed_reader.hpp"
+#include "setup/config.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -50,12 +50,12 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
            "give --config FILE"}});
     return context;
   }
-  auto settings = daemon::load_settings(options.config);
+  auto settings = setup::load_settings(options.config);
   if (!settings)
     return std::unexpected(settings.error());
   context.checks = judge::TrustChecks{settings->arrival_mismatch, settings->trusted_authserv_id};
   if (options.notify) {
-    context.replies = daemon::make_reply_plan(*settings, course);
+    context.replies = setup::make_reply_plan(*settings, course);
     // Staff asked for the news of a changed decision: max_reply_age keeps the daemon from
     // answering a stale backlog, not this.
     context.replies->gates.max_reply_age = std::chrono::seconds::max();
@@ -68,11 +68,11 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
 }
 
 int run_reprocess(const ReprocessOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::yes);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   auto context = context_of(options, *course);

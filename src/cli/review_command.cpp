@@ -2,9 +2,9 @@
 #include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/staff_view.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "desk/actions.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -23,10 +23,10 @@ struct ReviewOptions {
 int run_review(const ReviewOptions& options) {
   const auto& where = options.where;
   auto paths =
-      daemon::staff_paths(where.config, where.state_dir, where.rules_dir, daemon::NeedRules::yes);
+      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
@@ -80,7 +80,7 @@ struct DismissOptions {
 int run_dismiss(const DismissOptions& options) {
   const auto& where = options.where;
   auto paths =
-      daemon::staff_paths(where.config, where.state_dir, where.rules_dir, daemon::NeedRules::no);
+      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::no);
   if (!paths)
     return print_problem(paths.error());
   if (options.reason.empty())

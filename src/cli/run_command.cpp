@@ -1,9 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/fault.hpp"
-#include "daemon/logging.hpp"
 #include "daemon/run_loop.hpp"
-#include "daemon/settings.hpp"
+#include "setup/logging.hpp"
+#include "setup/settings.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -41,11 +41,11 @@ core::Result<void> arm_hold_from_environment() {
 }
 
 int run_daemon(const RunOptions& options) {
-  if (auto logging = daemon::setup_logging(options.log_level); !logging)
+  if (auto logging = setup::setup_logging(options.log_level); !logging)
     return print_problem(logging.error());
   if (auto held = arm_hold_from_environment(); !held)
     return print_problem(held.error());
-  auto settings = daemon::load_settings(options.config_file);
+  auto settings = setup::load_settings(options.config_file);
   if (!settings)
     return print_problems(settings.error());
   return daemon::run(*settings, options.once ? daemon::RunMode::once : daemon::RunMode::forever,

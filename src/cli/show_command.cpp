@@ -2,12 +2,12 @@
 #include "cli/findings_output.hpp"
 #include "cli/output.hpp"
 #include "cli/scheduled_view.hpp"
-#include "daemon/config.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/settings.hpp"
 #include "deadline/deadline.hpp"
+#include "imap/protocol.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "mailbox/imap_protocol.hpp"
+#include "setup/config.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 #include <fmt/format.h>
 
@@ -41,12 +41,12 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
 // with the scheme and port of the config's [mailbox] url when it names the same host (the
 // ledger's source key keeps the host only); other sources as recorded.
 std::string shown_source(const std::string& source, const std::string& config_file) {
-  const auto key = mailbox::imap::parse_source(source);
+  const auto key = imap::parse_source(source);
   if (!key || config_file.empty())
     return source;
-  auto settings = daemon::load_settings(config_file);
+  auto settings = setup::load_settings(config_file);
   std::string error;
-  auto endpoint = settings ? mailbox::imap::parse_url(settings->mailbox.url, error) : std::nullopt;
+  auto endpoint = settings ? imap::parse_url(settings->mailbox.url, error) : std::nullopt;
   if (!endpoint || endpoint->host != key->host)
     return source;
   endpoint->folder = key->folder;
@@ -54,13 +54,13 @@ std::string shown_source(const std::string& source, const std::string& config_fi
 }
 
 int run_show(const ShowOptions& options) {
-  auto paths = daemon::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                   daemon::NeedRules::no);
+  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
+                                  setup::NeedRules::no);
   if (!paths)
     return print_problem(paths.error());
   std::string zone;
   if (!paths->rules_dir.empty()) {
-    auto course = daemon::load_rules(paths->rules_dir);
+    auto course = setup::load_rules(paths->rules_dir);
     if (!course)
       return print_problems(course.error());
     zone = course->zone;

@@ -1,12 +1,12 @@
 #pragma once
 
 #include "core/problem.hpp"
-#include "daemon/config.hpp"
 #include "desk/records.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/versions.hpp"
 #include "rules/course.hpp"
+#include "setup/config.hpp"
 
 #include <string>
 #include <vector>

@@ -1,9 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/staff_view.hpp"
-#include "daemon/rules_files.hpp"
 #include "daemon/status_file.hpp"
 #include "deadline/deadline.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -46,10 +46,10 @@ std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
 int run_status(const StatusOptions& options) {
   const auto& where = options.where;
   auto paths =
-      daemon::staff_paths(where.config, where.state_dir, where.rules_dir, daemon::NeedRules::yes);
+      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::yes);
   if (!paths)
     return print_problem(paths.error());
-  auto course = daemon::load_rules(paths->rules_dir);
+  auto course = setup::load_rules(paths->rules_dir);
   if (!course)
     return print_problems(course.error());
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());

@@ -16,7 +16,7 @@ constexpr int k_broken_idles = 3;
 
 } // namespace
 
-MailWait::MailWait(const Settings& settings)
+MailWait::MailWait(const setup::Settings& settings)
     : m_settings(settings),
       m_wanted(settings.mailbox.idle && !settings.mailbox.url.starts_with("maildir:")) {}
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "daemon/settings.hpp"
 #include "mailbox/mailbox.hpp"
+#include "setup/settings.hpp"
 
 #include <chrono>
 #include <expected>
@@ -15,7 +15,7 @@ namespace mailroom::daemon {
 // decide, so a lost IDLE loses no mail.
 class MailWait {
 public:
-  explicit MailWait(const Settings& settings);
+  explicit MailWait(const setup::Settings& settings);
 
   // Whether the next wait should be an IDLE: asked for, and not given up on.
   [[nodiscard]] bool wanted() const { return m_wanted && !m_given_up; }
@@ -35,7 +35,7 @@ public:
   void reset();
 
 private:
-  const Settings& m_settings;
+  const setup::Settings& m_settings;
   bool m_wanted;
   bool m_given_up = false;
   int m_failures = 0; // IDLEs in a row whose connection broke

@@ -1,11 +1,11 @@
 #include "daemon/report_file.hpp"
 
 #include "archive/archive.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "pipeline/versions.hpp"
 #include "report/page.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 core::Result<std::string> report_template(const fs::path& rules_dir) {
   const auto own = rules_dir / "templates" / "report.mustache";
   std::error_code ignored;
-  return read_file(fs::exists(own, ignored) ? own : shipped_templates() / "report.mustache");
+  return setup::read_file(
+      fs::exists(own, ignored) ? own : setup::shipped_templates() / "report.mustache");
 }
 
 core::Result<report::Term> read_term(ledger::SqliteLedger& ledger, const rules::Course& course,

@@ -5,19 +5,18 @@
 #include "core/backoff.hpp"
 #include "core/fault.hpp"
 #include "daemon/mail_wait.hpp"
-#include "daemon/replies.hpp"
 #include "daemon/report_file.hpp"
-#include "daemon/rules_files.hpp"
 #include "daemon/scheduled_mail.hpp"
 #include "daemon/staff_desk.hpp"
 #include "daemon/status_file.hpp"
 #include "daemon/watchdog.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "mailbox/imap_mailbox.hpp"
-#include "mailbox/maildir_mailbox.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"
 #include "sandbox/sandboxed_reader.hpp"
+#include "setup/mailbox.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -128,14 +127,14 @@ struct Counts {
 
 class Daemon {
 public:
-  Daemon(const Settings& settings, rules::Course course, ledger::SqliteLedger ledger,
+  Daemon(const setup::Settings& settings, rules::Course course, ledger::SqliteLedger ledger,
          std::unique_ptr<mailbox::Mailbox> mailbox)
       : m_settings(settings), m_course(std::move(course)), m_ledger(std::move(ledger)),
         m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
         m_cursor_file(settings.state_dir / "mailbox-cursor"),
         m_work(settings.state_dir / "working"),
         m_watchdog(Watchdog::from_systemd(), [] { sd_notify(0, "WATCHDOG=1"); }),
-        m_replies(make_reply_plan(settings, m_course)), m_wait(settings) {}
+        m_replies(setup::make_reply_plan(settings, m_course)), m_wait(settings) {}
 
   void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
 
@@ -263,14 +262,14 @@ private:
       spdlog::info("reload: polling the mailbox again");
       m_blocked = false;
     }
-    auto course = load_rules(m_settings.rules_dir);
+    auto course = setup::load_rules(m_settings.rules_dir);
     if (!course) {
       for (const auto& problem : course.error())
         spdlog::error("reload refused, keeping the rules in force: {}", problem.to_string());
       return;
     }
     m_course = std::move(*course);
-    m_replies = make_reply_plan(m_settings, m_course);
+    m_replies = setup::make_reply_plan(m_settings, m_course);
     spdlog::info("reloaded rules from {}", m_settings.rules_dir.string());
   }
 
@@ -400,7 +399,7 @@ private:
     return std::nullopt;
   }
 
-  const Settings& m_settings;
+  const setup::Settings& m_settings;
   rules::Course m_course;
   ledger::SqliteLedger m_ledger;
   archive::Archive m_archive;
@@ -455,12 +454,13 @@ private:
   void send_replies() {
     if (!m_sender)
       return;
-    const auto counts = outbox::relay(
-        m_ledger, *m_sender, envelope_from(m_settings, m_course), now(),
-        {m_settings.outbox.retry_after, m_settings.outbox.retry_max}, send_limits(m_settings),
-        // Each reply may take up to [outbox] timeout several times over:
-        // a long outbox must not outlast WatchdogSec= (reliability.md D4 b).
-        [] { sd_notify(0, "WATCHDOG=1"); });
+    const auto counts =
+        outbox::relay(m_ledger, *m_sender, setup::envelope_from(m_settings, m_course), now(),
+                      {m_settings.outbox.retry_after, m_settings.outbox.retry_max},
+                      setup::send_limits(m_settings),
+                      // Each reply may take up to [outbox] timeout several times over:
+                      // a long outbox must not outlast WatchdogSec= (reliability.md D4 b).
+                      [] { sd_notify(0, "WATCHDOG=1"); });
     if (counts.sent + counts.failed + counts.retried > 0)
       spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
                    counts.retried);
@@ -471,34 +471,7 @@ private:
 
 } // namespace
 
-core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
-  if (settings.url.starts_with("maildir:")) {
-    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
-    if (auto opened = maildir->open(); !opened)
-      return std::unexpected(opened.error());
-    return maildir;
-  }
-  auto password = mailbox::read_password(settings.password_file, "imap-password");
-  if (!password)
-    return std::unexpected(password.error());
-  mailbox::ImapSettings imap;
-  imap.url = settings.url;
-  imap.user = settings.user;
-  imap.password = std::move(*password);
-  imap.ca_file = settings.ca_file;
-  imap.plaintext =
-      settings.allow_plaintext ? mailbox::Plaintext::allow : mailbox::Plaintext::refuse;
-  imap.timeout = settings.timeout;
-  imap.keyword = settings.keyword;
-  if (settings.processed == Processed::move)
-    imap.move_to = settings.move_to;
-  auto made = mailbox::ImapMailbox::make(std::move(imap));
-  if (!made)
-    return std::unexpected(made.error());
-  return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
-}
-
-int run(const Settings& settings, RunMode mode, WhenBusy when_busy) {
+int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy) {
   // Decks are megabytes each: allocate them with mmap, so that each is given back to the
   // system when freed, instead of glibc's heap, whose dynamic threshold keeps freed decks
   // as resident memory (peak RSS measured 180 MiB against 120 MiB on a 20 MB-deck
@@ -507,7 +480,7 @@ int run(const Settings& settings, RunMode mode, WhenBusy when_busy) {
   // mmap costs a page fault per 4 KiB (a 256 KiB threshold: 20% more faults).
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-  auto course = load_rules(settings.rules_dir);
+  auto course = setup::load_rules(settings.rules_dir);
   if (!course) {
     for (const auto& problem : course.error())
       spdlog::error("{}", problem.to_string());
@@ -526,14 +499,14 @@ int run(const Settings& settings, RunMode mode, WhenBusy when_busy) {
     return 1;
   }
   (void)outbox::release_dead_claims(*ledger, now());
-  auto mailbox = open_mailbox(settings.mailbox);
+  auto mailbox = setup::open_mailbox(settings.mailbox);
   if (!mailbox) {
     spdlog::error("{}", mailbox.error().to_string());
     return 1;
   }
   spdlog::info("mailroom for {} ({}): watching {}, state in {}", course->name, course->term,
                settings.mailbox.url, settings.state_dir.string());
-  auto sender = make_sender(settings);
+  auto sender = setup::make_sender(settings);
   if (!sender) {
     spdlog::error("{}", sender.error().to_string());
     return 1;

@@ -1,18 +1,11 @@
 #pragma once
 
-#include "daemon/settings.hpp"
 #include "daemon/state_lock.hpp"
-#include "mailbox/mailbox.hpp"
+#include "setup/settings.hpp"
 
 #include <memory>
 
 namespace mailroom::daemon {
-
-// The mailbox `settings` name: a Maildir (opened and checked), or an IMAP folder with
-// its password read from the file or credential (not connected yet). Problems: the
-// password cannot be read, the url or keyword is malformed, the Maildir is missing.
-[[nodiscard]] core::Result<std::unique_ptr<mailbox::Mailbox>>
-open_mailbox(const MailboxSettings& settings);
 
 enum class RunMode { forever, once };
 
@@ -27,6 +20,6 @@ enum class RunMode { forever, once };
 // One run per state folder (StateLock): when another holds it, `when_busy` says whether
 // to return k_exit_busy (75) at once or to wait until it ends. Claims on outbox rows left
 // by a process that died are released before the first poll.
-int run(const Settings& settings, RunMode mode, WhenBusy when_busy = WhenBusy::exit);
+int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy = WhenBusy::exit);
 
 } // namespace mailroom::daemon

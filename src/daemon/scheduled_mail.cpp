@@ -1,12 +1,12 @@
 #include "daemon/scheduled_mail.hpp"
 
-#include "daemon/replies.hpp"
 #include "daemon/report_file.hpp"
-#include "daemon/rules_files.hpp"
 #include "deadline/deadline.hpp"
 #include "report/digest.hpp"
 #include "schedule/compose.hpp"
 #include "schedule/plan.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
 
 #include <set>
 
@@ -19,8 +19,9 @@ core::Result<std::string> scheduled_template(const std::filesystem::path& rules_
                                              const std::string& name) {
   const auto own = rules_dir / "templates" / (name + ".mustache");
   std::error_code ignored;
-  return read_file(
-      std::filesystem::exists(own, ignored) ? own : shipped_templates() / (name + ".mustache"));
+  return setup::read_file(std::filesystem::exists(own, ignored)
+                              ? own
+                              : setup::shipped_templates() / (name + ".mustache"));
 }
 
 core::Result<std::set<std::string>> queued_keys(ledger::SqliteLedger& ledger) {
@@ -36,9 +37,9 @@ core::Result<std::set<std::string>> queued_keys(ledger::SqliteLedger& ledger) {
 } // namespace
 
 core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course,
-                                         const Settings& settings, const pipeline::ReplyPlan& plan,
-                                         core::Instant now, Queued queued,
-                                         std::optional<core::Instant> digest_since) {
+                                         const setup::Settings& settings,
+                                         const pipeline::ReplyPlan& plan, core::Instant now,
+                                         Queued queued, std::optional<core::Instant> digest_since) {
   auto keys = queued_keys(ledger);
   if (!keys)
     return std::unexpected(keys.error());
@@ -85,9 +86,11 @@ core::Result<ScheduledDue> scheduled_due(ledger::SqliteLedger& ledger, const rul
   return due;
 }
 
-core::Result<QueuedCounts>
-queue_scheduled_mail(ledger::SqliteLedger& ledger, const rules::Course& course,
-                     const Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now) {
+core::Result<QueuedCounts> queue_scheduled_mail(ledger::SqliteLedger& ledger,
+                                                const rules::Course& course,
+                                                const setup::Settings& settings,
+                                                const pipeline::ReplyPlan& plan,
+                                                core::Instant now) {
   std::optional<core::Instant> since;
   if (!settings.digest.to.empty()) {
     auto recorded = ledger.digest_since(now);

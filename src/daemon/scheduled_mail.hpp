@@ -2,11 +2,11 @@
 
 #include "core/instant.hpp"
 #include "core/problem.hpp"
-#include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/scheduled.hpp"
 #include "rules/course.hpp"
+#include "setup/settings.hpp"
 
 #include <optional>
 #include <vector>
@@ -31,9 +31,9 @@ enum class Queued { skip, include };
 // digests (schedule::digest_due; nullopt: every day's is owed). Problems: the ledger
 // cannot be read, a template is missing or broken.
 [[nodiscard]] core::Result<ScheduledDue>
-scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course, const Settings& settings,
-              const pipeline::ReplyPlan& plan, core::Instant now, Queued queued,
-              std::optional<core::Instant> digest_since = std::nullopt);
+scheduled_due(ledger::SqliteLedger& ledger, const rules::Course& course,
+              const setup::Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now,
+              Queued queued, std::optional<core::Instant> digest_since = std::nullopt);
 
 struct QueuedCounts {
   int digests = 0;
@@ -47,8 +47,10 @@ struct QueuedCounts {
 // daemon calls it once per poll, before the outbox is relayed; the relay sends and
 // retries the rows like any reply. Cheap when nothing can be due (no digest configured
 // or due, no reminder window open): the ledger's mails are read only then.
-[[nodiscard]] core::Result<QueuedCounts>
-queue_scheduled_mail(ledger::SqliteLedger& ledger, const rules::Course& course,
-                     const Settings& settings, const pipeline::ReplyPlan& plan, core::Instant now);
+[[nodiscard]] core::Result<QueuedCounts> queue_scheduled_mail(ledger::SqliteLedger& ledger,
+                                                              const rules::Course& course,
+                                                              const setup::Settings& settings,
+                                                              const pipeline::ReplyPlan& plan,
+                                                              core::Instant now);
 
 } // namespace mailroom::daemon

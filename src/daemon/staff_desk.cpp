@@ -6,7 +6,7 @@
 namespace mailroom::daemon {
 
 desk::LedgerDesk staff_desk(ledger::SqliteLedger& ledger, const rules::Course& course,
-                            const Settings& settings, const pipeline::ReplyPlan& plan) {
+                            const setup::Settings& settings, const pipeline::ReplyPlan& plan) {
   return desk::LedgerDesk(
       ledger, course,
       [&ledger, &course,

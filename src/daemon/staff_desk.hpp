@@ -1,10 +1,10 @@
 #pragma once
 
-#include "daemon/settings.hpp"
 #include "desk/mail_desk.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
 #include "rules/course.hpp"
+#include "setup/settings.hpp"
 
 namespace mailroom::daemon {
 
@@ -14,7 +14,7 @@ namespace mailroom::daemon {
 // (staff_decision_reply, with `plan`: the same reply as `mailroom reclassify`).
 // `ledger`, `course`, `settings` and `plan` must outlive it.
 [[nodiscard]] desk::LedgerDesk staff_desk(ledger::SqliteLedger& ledger, const rules::Course& course,
-                                          const Settings& settings,
+                                          const setup::Settings& settings,
                                           const pipeline::ReplyPlan& plan);
 
 } // namespace mailroom::daemon

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "mailbox/imap_protocol.hpp"
+#include "imap/protocol.hpp"
 #include "mailbox/mailbox.hpp"
 
 #include <chrono>
@@ -24,19 +24,13 @@ enum class Plaintext { refuse, allow };
 struct ImapSettings {
   std::string url; // imaps://HOST[:PORT]/FOLDER or imap://... (STARTTLS)
   std::string user;
-  std::string password;          // from read_password(), never from the config file
+  std::string password;          // from setup::read_password(), never from the config file
   std::filesystem::path ca_file; // empty: the system's CA store
   Plaintext plaintext = Plaintext::refuse;
   std::chrono::milliseconds timeout{30'000}; // per network wait: connect, each send, each read
   std::string keyword = "$MailroomProcessed";
   std::string move_to; // empty: processed mail stays, marked; else it moves to this folder
 };
-
-// The password for an account: the file `password_file` if given, else
-// $CREDENTIALS_DIRECTORY/`credential` (systemd's LoadCredential=). One trailing newline is
-// dropped. Problems name the file, never its content.
-[[nodiscard]] core::Result<std::string> read_password(const std::filesystem::path& password_file,
-                                                      std::string_view credential);
 
 // The server's answer to one tagged command: the untagged responses in order (literals
 // inline, see imap::ResponseReader), then the tagged status.

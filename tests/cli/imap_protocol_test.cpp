@@ -3,11 +3,11 @@
 // (It lives beside the CLI tests because unit_tests links only the pure core.)
 
 #include "core/instant.hpp"
-#include "mailbox/imap_protocol.hpp"
+#include "imap/protocol.hpp"
 
 #include <gtest/gtest.h>
 
-namespace mailroom::mailbox::imap {
+namespace mailroom::imap {
 namespace {
 
 core::Instant at(const char* iso) {
@@ -188,4 +188,4 @@ TEST(ImapSource, RoundTripsAndQuotes) {
 }
 
 } // namespace
-} // namespace mailroom::mailbox::imap
+} // namespace mailroom::imap

@@ -1,7 +1,7 @@
 // Password files as ssh treats private keys: one that users other than its owner and the
 // service's group may read is refused, by `run` and by `check`, with the chmod that
 // narrows it.
-#include "mailbox/imap_connection.hpp"
+#include "setup/secrets.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
@@ -46,14 +46,14 @@ std::filesystem::path imap_term(const test::TempDir& dir) {
 
 TEST(PasswordFile, Mode0600IsRead) {
   test::TempDir dir;
-  const auto read = mailbox::read_password(password_file(dir, 0600), "imap-password");
+  const auto read = setup::read_password(password_file(dir, 0600), "imap-password");
   ASSERT_TRUE(read) << read.error().to_string();
   EXPECT_EQ(*read, "hunter2");
 }
 
 TEST(PasswordFile, Mode0640IsReadWhenTheGroupIsTheServices) {
   test::TempDir dir;
-  const auto read = mailbox::read_password(password_file(dir, 0640), "imap-password");
+  const auto read = setup::read_password(password_file(dir, 0640), "imap-password");
   ASSERT_TRUE(read) << read.error().to_string();
   EXPECT_EQ(*read, "hunter2");
 }
@@ -61,7 +61,7 @@ TEST(PasswordFile, Mode0640IsReadWhenTheGroupIsTheServices) {
 TEST(PasswordFile, Mode0644IsRefusedWithTheChmodThatFixesIt) {
   test::TempDir dir;
   const auto path = password_file(dir, 0644);
-  const auto read = mailbox::read_password(path, "imap-password");
+  const auto read = setup::read_password(path, "imap-password");
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().to_string(), refusal_0644(path));
   EXPECT_EQ(read.error().to_string().find("hunter2"), std::string::npos);
@@ -70,7 +70,7 @@ TEST(PasswordFile, Mode0644IsRefusedWithTheChmodThatFixesIt) {
 TEST(PasswordFile, Mode0604IsRefusedAndItsFixKeepsTheOwnersBits) {
   test::TempDir dir;
   const auto path = password_file(dir, 0604);
-  const auto read = mailbox::read_password(path, "imap-password");
+  const auto read = setup::read_password(path, "imap-password");
   ASSERT_FALSE(read);
   EXPECT_TRUE(read.error().fix.ends_with("chmod 600 " + path.string())) << read.error().fix;
 }

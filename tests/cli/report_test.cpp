@@ -4,9 +4,9 @@
 // extend, excuse and reclassify by the staff commands), then the page is written and
 // opened in headless Chromium from a file and from a local web server.
 #include "archive/archive.hpp"
-#include "daemon/rules_files.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
+#include "setup/rules_files.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -142,7 +142,7 @@ struct Term {
   }
 
   void ingest_unsourced() const {
-    auto course = daemon::load_rules(rules);
+    auto course = setup::load_rules(rules);
     ASSERT_TRUE(course);
     auto ledger = ledger::SqliteLedger::open(state, ledger::OpenMode::create);
     ASSERT_TRUE(ledger) << ledger.error().to_string();

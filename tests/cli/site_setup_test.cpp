@@ -1,7 +1,7 @@
 // A sysadmin's first hour: one desk address, a trust line every site can write, and
 // plaintext only to a loopback server; each refused with the fix when it is wrong.
 #include "cli/ledger/fixture.hpp"
-#include "daemon/settings.hpp"
+#include "setup/settings.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ const std::string k_head = "rules = \"r\"\nstate_dir = \"s\"\n";
 
 std::vector<std::string> problems_of(const std::string& text) {
   std::vector<std::string> lines;
-  const auto parsed = daemon::parse_settings(text, "/etc/mailroom/term.toml");
+  const auto parsed = setup::parse_settings(text, "/etc/mailroom/term.toml");
   if (!parsed)
     for (const auto& problem : parsed.error())
       lines.push_back(problem.to_string());
@@ -48,18 +48,18 @@ TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
 }
 
 TEST(SiteSetup, TrustIsOneOfTwoLines) {
-  const auto none = daemon::parse_settings(
+  const auto none = setup::parse_settings(
       k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\nauthentication = \"none\"\n", "t.toml");
   ASSERT_TRUE(none);
-  EXPECT_EQ(none->authentication, daemon::SenderAuthentication::none);
-  const auto host = daemon::parse_settings(
+  EXPECT_EQ(none->authentication, setup::SenderAuthentication::none);
+  const auto host = setup::parse_settings(
       k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\ntrusted_authserv_id = \"mx.x.edu\"\n",
       "t.toml");
   ASSERT_TRUE(host);
-  EXPECT_EQ(host->authentication, daemon::SenderAuthentication::authserv_id);
-  const auto unset = daemon::parse_settings(k_head + "[mailbox]\nurl = \"maildir:m\"\n", "t.toml");
+  EXPECT_EQ(host->authentication, setup::SenderAuthentication::authserv_id);
+  const auto unset = setup::parse_settings(k_head + "[mailbox]\nurl = \"maildir:m\"\n", "t.toml");
   ASSERT_TRUE(unset);
-  EXPECT_EQ(unset->authentication, daemon::SenderAuthentication::unset);
+  EXPECT_EQ(unset->authentication, setup::SenderAuthentication::unset);
   EXPECT_EQ(problems_of(k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
                                  "trusted_authserv_id = \"mx.x.edu\"\nauthentication = \"none\"\n"),
             (std::vector<std::string>{
@@ -76,7 +76,7 @@ TEST(SiteSetup, TrustIsOneOfTwoLines) {
 }
 
 TEST(SiteSetup, TheDeskAddressHeloAndMailSizeAreRead) {
-  const auto set = daemon::parse_settings(
+  const auto set = setup::parse_settings(
       k_head + "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"80MB\"\n[outbox]\n"
                "from = \"CSE 585 Staff <cse585-staff@umich.edu>\"\nhelo = \"mail.umich.edu\"\n",
       "t.toml");

@@ -6,9 +6,9 @@
 // INTERNALDATE, CREATE/DELETE, reading FLAGS) without going through the code under test's
 // mailbox logic.
 
+#include "imap/protocol.hpp"
 #include "mailbox/imap_connection.hpp"
 #include "mailbox/imap_mailbox.hpp"
-#include "mailbox/imap_protocol.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 
@@ -120,7 +120,7 @@ public:
       return {};
     }
     for (const auto& line : reply->untagged)
-      if (auto data = mailbox::imap::parse_fetch(line); data && data->uid == uid && data->flags)
+      if (auto data = imap::parse_fetch(line); data && data->uid == uid && data->flags)
         return *data->flags;
     ADD_FAILURE() << "no FLAGS for UID " << uid;
     return {};
@@ -134,7 +134,7 @@ public:
       return 0;
     }
     for (const auto& line : reply->untagged)
-      if (const auto exists = mailbox::imap::exists_count(line))
+      if (const auto exists = imap::exists_count(line))
         return *exists;
     return 0;
   }
@@ -149,8 +149,7 @@ public:
   // there (COPYUID, RFC 4315), or 0.
   std::uint32_t move(std::uint32_t uid, const std::string& folder) {
     run("SELECT " + quoted());
-    auto reply =
-        m_connection.command(fmt::format("UID MOVE {} {}", uid, *mailbox::imap::quote(folder)));
+    auto reply = m_connection.command(fmt::format("UID MOVE {} {}", uid, *imap::quote(folder)));
     if (!reply || !reply->ok()) {
       ADD_FAILURE() << "UID MOVE failed: "
                     << (reply ? reply->status + " " + reply->text : reply.error().problem.what);
@@ -177,11 +176,11 @@ public:
 
 private:
   enum class Expect { ok, any };
-  static mailbox::imap::Endpoint endpoint(const std::string& url) {
+  static imap::Endpoint endpoint(const std::string& url) {
     std::string error;
-    return *mailbox::imap::parse_url(url, error);
+    return *imap::parse_url(url, error);
   }
-  std::string quoted() const { return *mailbox::imap::quote(m_folder); }
+  std::string quoted() const { return *imap::quote(m_folder); }
   bool run(const std::string& command, Expect expect = Expect::ok) {
     auto reply = m_connection.command(command);
     const bool ok = reply && reply->ok();

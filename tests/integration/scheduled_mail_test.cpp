@@ -2,12 +2,12 @@
 // function the daemon calls each poll (daemon/scheduled_mail.hpp), relayed through the
 // outbox to the real SMTP sink (tests/support/smtp_sink.py), across a day boundary, a
 // restart (the ledger and sender opened afresh) and a downtime of two days.
-#include "daemon/replies.hpp"
-#include "daemon/rules_files.hpp"
 #include "daemon/scheduled_mail.hpp"
-#include "daemon/settings.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "outbox/relay.hpp"
+#include "setup/replies.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/temp_dir.hpp"
@@ -70,24 +70,24 @@ struct Term {
 
 // One run of mailroom on the term: what the daemon holds between polls.
 struct Process {
-  daemon::Settings settings;
+  setup::Settings settings;
   rules::Course course;
   pipeline::ReplyPlan plan;
   std::optional<ledger::SqliteLedger> ledger;
   std::unique_ptr<outbox::Sender> sender;
 
   explicit Process(const Term& term) {
-    auto loaded = daemon::load_settings(term.dir / "term.toml");
+    auto loaded = setup::load_settings(term.dir / "term.toml");
     EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().front().to_string());
     settings = *loaded;
-    auto rules = daemon::load_rules(settings.rules_dir);
+    auto rules = setup::load_rules(settings.rules_dir);
     EXPECT_TRUE(rules) << (rules ? "" : rules.error().front().to_string());
     course = *rules;
-    plan = daemon::make_reply_plan(settings, course);
+    plan = setup::make_reply_plan(settings, course);
     auto opened = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::create);
     EXPECT_TRUE(opened) << (opened ? "" : opened.error().to_string());
     ledger.emplace(std::move(*opened));
-    auto made = daemon::make_sender(settings);
+    auto made = setup::make_sender(settings);
     EXPECT_TRUE(made) << (made ? "" : made.error().to_string());
     sender = std::move(*made);
   }
@@ -96,8 +96,8 @@ struct Process {
   daemon::QueuedCounts poll(core::Instant now) {
     auto queued = daemon::queue_scheduled_mail(*ledger, course, settings, plan, now);
     EXPECT_TRUE(queued) << (queued ? "" : queued.error().to_string());
-    const auto relayed = outbox::relay(*ledger, *sender, daemon::envelope_from(settings, course),
-                                       now, {}, daemon::send_limits(settings));
+    const auto relayed = outbox::relay(*ledger, *sender, setup::envelope_from(settings, course),
+                                       now, {}, setup::send_limits(settings));
     EXPECT_EQ(relayed.failed + relayed.retried + relayed.held, 0);
     return queued.value_or(daemon::QueuedCounts{});
   }

@@ -2,10 +2,10 @@
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks and
 // retry schedule (reliability.md E7).
 #include "cli/ledger/fixture.hpp"
-#include "daemon/settings.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"
+#include "setup/settings.hpp"
 
 using namespace mailroom;
 using test::at;
@@ -353,16 +353,16 @@ TEST(LedgerOutbox, UnauthenticatedMailIsAnsweredToTheSenderOnly) {
 
 TEST(LedgerOutbox, TheRetryWaitsAreConfigKeysAndTheCapMayNotBeUnderTheFirstWait) {
   const std::string head = "rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n";
-  const auto defaults = daemon::parse_settings(head, "/etc/mailroom/term.toml");
+  const auto defaults = setup::parse_settings(head, "/etc/mailroom/term.toml");
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->outbox.retry_after, std::chrono::seconds{60});
   EXPECT_EQ(defaults->outbox.retry_max, std::chrono::hours{1});
-  const auto set = daemon::parse_settings(
+  const auto set = setup::parse_settings(
       head + "[outbox]\nretry_after = \"30s\"\nretry_max = \"10m\"\n", "/etc/mailroom/term.toml");
   ASSERT_TRUE(set);
   EXPECT_EQ(set->outbox.retry_after, std::chrono::seconds{30});
   EXPECT_EQ(set->outbox.retry_max, std::chrono::minutes{10});
-  const auto bad = daemon::parse_settings(
+  const auto bad = setup::parse_settings(
       head + "[outbox]\nretry_after = \"5m\"\nretry_max = \"1m\"\n", "/etc/mailroom/term.toml");
   ASSERT_FALSE(bad);
   ASSERT_EQ(bad.error().size(), 1u);

@@ -2,9 +2,9 @@
 // the review queue, escaping, the [report] config key, and the daemon writing the page.
 #include "cli/ledger/fixture.hpp"
 #include "daemon/report_file.hpp"
-#include "daemon/rules_files.hpp"
-#include "daemon/settings.hpp"
 #include "report/page.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/settings.hpp"
 
 using namespace mailroom;
 using test::at;
@@ -160,23 +160,23 @@ TEST(ReportHtml, ACoursesOwnTemplateReplacesTheShippedOne) {
 
 TEST(ReportConfig, HtmlIsAPathRelativeToTheConfigFile) {
   const auto set =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                             "[report]\nhtml = \"site/term.html\"\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+                            "[report]\nhtml = \"site/term.html\"\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_TRUE(set);
   EXPECT_EQ(set->report.html, "/etc/mailroom/site/term.html");
   const auto unset =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_TRUE(unset);
   EXPECT_TRUE(unset->report.html.empty());
 }
 
 TEST(ReportConfig, UnknownKeysAndBadPathsAreRefusedWithFileLineAndFix) {
   const auto bad =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                             "[report]\nhtm = \"term.html\"\nhtml = \"site/\"\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+                            "[report]\nhtm = \"term.html\"\nhtml = \"site/\"\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_FALSE(bad);
   std::vector<std::string> lines;
   for (const auto& problem : bad.error())

@@ -4,9 +4,9 @@
 // failed, and goes out when the rolling window has room; each hold is logged once. Also
 // the config keys and the envelope sender (bounce_address, reliability.md 9.1).
 #include "cli/ledger/fixture.hpp"
-#include "daemon/replies.hpp"
-#include "daemon/settings.hpp"
 #include "outbox/relay.hpp"
+#include "setup/replies.hpp"
+#include "setup/settings.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -237,17 +237,17 @@ TEST(SendLimits, ABouncedReplyStillCountsAsSent) {
 
 TEST(SendLimits, TheConfigKeysAreReadAndTheDefaultsAreTwentyAndTwoHundred) {
   const auto defaults =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->replies.max_per_recipient_per_day, 20);
   EXPECT_EQ(defaults->replies.max_per_hour, 200);
   EXPECT_EQ(defaults->outbox.bounce_address, "");
   const auto set =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                             "[outbox]\nbounce_address = \"<>\"\n"
-                             "[replies]\nmax_per_recipient_per_day = 3\nmax_per_hour = 0\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+                            "[outbox]\nbounce_address = \"<>\"\n"
+                            "[replies]\nmax_per_recipient_per_day = 3\nmax_per_hour = 0\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_TRUE(set);
   EXPECT_EQ(set->replies.max_per_recipient_per_day, 3);
   EXPECT_EQ(set->replies.max_per_hour, 0);
@@ -256,10 +256,10 @@ TEST(SendLimits, TheConfigKeysAreReadAndTheDefaultsAreTwentyAndTwoHundred) {
 
 TEST(SendLimits, BadValuesAreRefusedWithFileLineAndFix) {
   const auto bad =
-      daemon::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                             "[outbox]\nbounce_address = \"bounces at example.edu\"\n"
-                             "[replies]\nmax_per_recipient_per_day = -1\nmax_per_hour = \"lots\"\n",
-                             "/etc/mailroom/term.toml");
+      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+                            "[outbox]\nbounce_address = \"bounces at example.edu\"\n"
+                            "[replies]\nmax_per_recipient_per_day = -1\nmax_per_hour = \"lots\"\n",
+                            "/etc/mailroom/term.toml");
   ASSERT_FALSE(bad);
   std::vector<std::string> lines;
   for (const auto& problem : bad.error())
@@ -277,22 +277,22 @@ TEST(SendLimits, TheEnvelopeSenderIsTheBounceAddressByDefaultTheDeskAddress) {
   // Bounces come back to the watched mailbox, the desk ([outbox] from, else the course
   // file's staff_address), unless bounce_address says otherwise; "<>" is the null sender.
   const auto course = test::demo_course();
-  daemon::Settings settings;
-  EXPECT_EQ(daemon::envelope_from(settings, course), "staff@example.edu");
+  setup::Settings settings;
+  EXPECT_EQ(setup::envelope_from(settings, course), "staff@example.edu");
   settings.outbox.from = "Desk <desk@example.edu>";
-  EXPECT_EQ(daemon::envelope_from(settings, course), "desk@example.edu");
-  const auto plan = daemon::make_reply_plan(settings, course);
+  EXPECT_EQ(setup::envelope_from(settings, course), "desk@example.edu");
+  const auto plan = setup::make_reply_plan(settings, course);
   EXPECT_EQ(plan.from, "Desk <desk@example.edu>");
   EXPECT_EQ(plan.reply_to, "desk@example.edu");
   EXPECT_EQ(plan.gates.own_address, "desk@example.edu");
   EXPECT_EQ(plan.gates.own_domain, "mailroom.demo-f25.example.edu");
   settings.outbox.bounce_address = "bounces@example.edu";
-  EXPECT_EQ(daemon::envelope_from(settings, course), "bounces@example.edu");
+  EXPECT_EQ(setup::envelope_from(settings, course), "bounces@example.edu");
   settings.outbox.bounce_address = "<>";
-  EXPECT_EQ(daemon::envelope_from(settings, course), "");
+  EXPECT_EQ(setup::envelope_from(settings, course), "");
   // The config's limits are the ones the daemon's relay holds the outbox to.
   settings.replies.max_per_recipient_per_day = 7;
   settings.replies.max_per_hour = 70;
-  EXPECT_EQ(daemon::send_limits(settings).per_recipient_per_day, 7);
-  EXPECT_EQ(daemon::send_limits(settings).per_hour, 70);
+  EXPECT_EQ(setup::send_limits(settings).per_recipient_per_day, 7);
+  EXPECT_EQ(setup::send_limits(settings).per_hour, 70);
 }

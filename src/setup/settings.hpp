@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 // What to do with a mail once the ledger holds it.
 enum class Processed { keyword, move };
@@ -19,7 +19,7 @@ struct MailboxSettings {
   std::string user;
   std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/imap-password
   std::filesystem::path ca_file;       // empty: the system's CA store
-  bool allow_plaintext = false;        // honoured for loopback hosts only (daemon/hosts.hpp)
+  bool allow_plaintext = false;        // honoured for loopback hosts only (setup/hosts.hpp)
   std::chrono::seconds timeout{30};
   // A larger mail is archived as it came and held for review, not decoded.
   std::size_t max_mail_size = 50u * 1024 * 1024;
@@ -38,7 +38,7 @@ struct OutboxSettings {
   std::string user;
   std::filesystem::path password_file; // empty: $CREDENTIALS_DIRECTORY/smtp-password
   std::filesystem::path ca_file;
-  bool allow_plaintext = false; // honoured for loopback hosts only (daemon/hosts.hpp)
+  bool allow_plaintext = false; // honoured for loopback hosts only (setup/hosts.hpp)
   std::chrono::seconds timeout{30};
   // The EHLO name; empty: the machine's fully qualified name (daemon/replies.hpp).
   std::string helo;
@@ -109,4 +109,4 @@ struct Settings {
 // parse_settings on the file at `path`.
 [[nodiscard]] rules::Checked<Settings> load_settings(const std::filesystem::path& path);
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

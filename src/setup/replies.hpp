@@ -1,16 +1,17 @@
 #pragma once
 
-#include "daemon/settings.hpp"
 #include "outbox/sender.hpp"
 #include "outbox/smtp_sender.hpp"
 #include "pipeline/engine.hpp"
 #include "reply/desk.hpp"
+#include "setup/settings.hpp"
 
 #include <memory>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
-// The folder of the templates mailroom ships: installed, or the source tree's in a build.
+// The templates that came with this binary: beside it (PREFIX/bin/mailroom ->
+// PREFIX/share/mailroom/templates), else where it installs them, else the source tree's.
 [[nodiscard]] std::filesystem::path shipped_templates();
 
 // The reply plan of a config and its course: the shipped templates overridden by the
@@ -41,4 +42,4 @@ namespace mailroom::daemon {
 // sender.
 [[nodiscard]] std::string envelope_from(const Settings& settings, const rules::Course& course);
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

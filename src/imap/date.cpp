@@ -1,4 +1,4 @@
-#include "mailbox/imap_protocol.hpp"
+#include "imap/protocol.hpp"
 
 #include <date/date.h>
 
@@ -8,7 +8,7 @@
 // uninitialized" inside date::parse there (date.h's seconds parser), depending on what
 // else the translation unit inlines; alone it compiles cleanly.
 
-namespace mailroom::mailbox::imap {
+namespace mailroom::imap {
 
 std::optional<core::Instant> parse_internaldate(std::string_view text) {
   // date-day-fixed = (SP DIGIT) / 2DIGIT (RFC 3501 section 9).
@@ -28,4 +28,4 @@ std::string format_internaldate(core::Instant instant) {
   return date::format("%d-%b-%Y %H:%M:%S +0000", instant);
 }
 
-} // namespace mailroom::mailbox::imap
+} // namespace mailroom::imap

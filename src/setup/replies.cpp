@@ -1,17 +1,21 @@
-#include "daemon/replies.hpp"
+#include "setup/replies.hpp"
 
-#include "daemon/hosts.hpp"
-#include "daemon/rules_files.hpp"
-#include "mailbox/imap_connection.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/smtp_sender.hpp"
+#include "setup/hosts.hpp"
+#include "setup/rules_files.hpp"
+#include "setup/secrets.hpp"
 
 #include <filesystem>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 std::filesystem::path shipped_templates() {
   std::error_code ignored;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ignored);
+  const auto beside = exe.parent_path().parent_path() / "share/mailroom/templates";
+  if (!exe.empty() && std::filesystem::is_directory(beside, ignored))
+    return beside;
   if (std::filesystem::is_directory(MAILROOM_INSTALLED_TEMPLATES, ignored))
     return MAILROOM_INSTALLED_TEMPLATES;
   return MAILROOM_SOURCE_TEMPLATES;
@@ -58,7 +62,7 @@ core::Result<outbox::SmtpSettings> smtp_settings(const Settings& settings) {
   smtp.url = outbox.url;
   smtp.user = outbox.user;
   if (!outbox.user.empty()) {
-    auto password = mailbox::read_password(outbox.password_file, "smtp-password");
+    auto password = setup::read_password(outbox.password_file, "smtp-password");
     if (!password)
       return std::unexpected(password.error());
     smtp.password = std::move(*password);
@@ -87,4 +91,4 @@ core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settin
   return std::unique_ptr<outbox::Sender>(std::move(*made));
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

@@ -1,11 +1,11 @@
-#include "daemon/config.hpp"
+#include "setup/config.hpp"
 
-#include "daemon/rules_files.hpp"
+#include "setup/rules_files.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 namespace fs = std::filesystem;
 
@@ -55,4 +55,4 @@ core::Result<StatePaths> staff_paths(const std::string& config_file, const std::
   return StatePaths{rules_dir, state_dir};
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

@@ -1,4 +1,4 @@
-#include "daemon/rules_files.hpp"
+#include "setup/rules_files.hpp"
 
 #include "archive/archive.hpp"
 
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string_view>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 core::Result<std::string> read_file(const std::filesystem::path& path) {
   return archive::read_all(path);
@@ -112,4 +112,4 @@ core::Problems check_rules_templates(const std::filesystem::path& dir,
   return problems;
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

@@ -1,8 +1,8 @@
-#include "daemon/settings.hpp"
+#include "setup/settings.hpp"
 
-#include "daemon/hosts.hpp"
-#include "daemon/rules_files.hpp"
 #include "reply/desk.hpp"
+#include "setup/hosts.hpp"
+#include "setup/rules_files.hpp"
 #include "util/text.hpp"
 #include "util/toml_reader.hpp"
 
@@ -10,7 +10,7 @@
 
 #include <cctype>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 namespace {
 
@@ -368,4 +368,4 @@ rules::Checked<Settings> load_settings(const fs::path& path) {
   return parse_settings(*text, path);
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 // The host of a server url ("imap://127.0.0.1:11143/INBOX" -> "127.0.0.1",
 // "smtp://[::1]:25" -> "::1"); empty when there is none.
@@ -17,4 +17,4 @@ namespace mailroom::daemon {
 // the bare host name when it resolves to nothing longer.
 [[nodiscard]] std::string machine_fqdn();
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

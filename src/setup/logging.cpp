@@ -1,4 +1,4 @@
-#include "daemon/logging.hpp"
+#include "setup/logging.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 namespace {
 
@@ -45,4 +45,4 @@ core::Result<void> setup_logging(const std::string& level) {
   return {};
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

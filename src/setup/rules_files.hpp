@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 // Read course.toml, roster.csv, assignments.csv and (when there is one) staff.csv from
 // `dir` and check them together. A missing file is a problem naming it.
@@ -25,4 +25,4 @@ namespace mailroom::daemon {
 [[nodiscard]] core::Problems check_rules_templates(const std::filesystem::path& dir,
                                                    const rules::Course& course);
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

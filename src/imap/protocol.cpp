@@ -1,4 +1,4 @@
-#include "mailbox/imap_protocol.hpp"
+#include "imap/protocol.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <charconv>
 #include <sstream>
 
-namespace mailroom::mailbox::imap {
+namespace mailroom::imap {
 
 namespace {
 
@@ -609,4 +609,4 @@ std::optional<SourceKey> parse_source(std::string_view source) {
   return key;
 }
 
-} // namespace mailroom::mailbox::imap
+} // namespace mailroom::imap

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 // The two paths every staff command needs. The full config file is defined by the
 // daemon's issue; this reads only `rules` and `state_dir`.
@@ -25,4 +25,4 @@ enum class NeedRules { yes, no };
                                                    const std::string& state_dir,
                                                    const std::string& rules_dir, NeedRules need);
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

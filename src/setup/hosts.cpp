@@ -1,11 +1,11 @@
-#include "daemon/hosts.hpp"
+#include "setup/hosts.hpp"
 
 #include <arpa/inet.h>
 #include <array>
 #include <netdb.h>
 #include <unistd.h>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 std::string url_host(std::string_view url) {
   const auto scheme = url.find("://");
@@ -48,4 +48,4 @@ std::string machine_fqdn() {
   return host;
 }
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

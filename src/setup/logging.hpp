@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace mailroom::daemon {
+namespace mailroom::setup {
 
 // Sets up spdlog for the process. Under systemd (JOURNAL_STREAM set) lines carry an
 // sd-daemon priority prefix ("<4>") and no timestamp, so `journalctl -p warning` shows
@@ -12,4 +12,4 @@ namespace mailroom::daemon {
 // trace, debug, info, warning, error, critical, off.
 [[nodiscard]] core::Result<void> setup_logging(const std::string& level);
 
-} // namespace mailroom::daemon
+} // namespace mailroom::setup

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace mailroom::mailbox::imap {
+namespace mailroom::imap {
 
 // Where an IMAP mailbox is: `imaps://HOST[:PORT]/FOLDER` (TLS from the first byte) or
 // `imap://HOST[:PORT]/FOLDER` (STARTTLS). FOLDER is percent-decoded; INBOX when absent.
@@ -155,4 +155,4 @@ struct SourceKey {
 [[nodiscard]] std::string format_source(const SourceKey& key);
 [[nodiscard]] std::optional<SourceKey> parse_source(std::string_view source);
 
-} // namespace mailroom::mailbox::imap
+} // namespace mailroom::imap
