@@ -18,7 +18,7 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(postfix)
   # PDFs for the content checks' tests (encrypted, page trees that loop).
   PACKAGES+=(qpdf)
-  # A real browser for the report page (tests/cli/report_test.cpp): headless Chromium.
+  # A real browser for the report page (tests/app/cli/report_test.cpp): headless Chromium.
   PACKAGES+=(chromium)
   # scripts/tidy.sh: clang-tidy 16 (bookworm's default 14 cannot parse <expected>).
   PACKAGES+=(clang-tidy-16)

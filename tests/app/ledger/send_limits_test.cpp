@@ -3,7 +3,7 @@
 // so a restart resets nothing. A reply over a limit stays queued, is not tried and not
 // failed, and goes out when the rolling window has room; each hold is logged once. Also
 // the config keys and the envelope sender (bounce_address, reliability.md 9.1).
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "outbox/relay.hpp"
 #include "setup/replies.hpp"
 #include "setup/settings.hpp"

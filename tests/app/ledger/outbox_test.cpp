@@ -1,7 +1,7 @@
 // The outbox in the ledger (migration 2): reply rows written with the decision, the
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks and
 // retry schedule (reliability.md E7).
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"

@@ -1,7 +1,7 @@
 // The SQLite ledger and the archive as the daemon and replay use them: per-connection
 // settings, schema versions, exactly-once recording, a crash between archive and
 // record.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>

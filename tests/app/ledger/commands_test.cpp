@@ -1,6 +1,6 @@
 // The staff commands through the built binary, on a ledger filled with known
 // decisions: status over a fixed clock, extend, excuse, reclassify, show, CSV.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 
 using namespace mailroom;
 

@@ -1,6 +1,6 @@
 // A sysadmin's first hour: one desk address, a trust line every site can write, and
 // plaintext only to a loopback server; each refused with the fix when it is wrong.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "setup/settings.hpp"
 
 #include <gtest/gtest.h>

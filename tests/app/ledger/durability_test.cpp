@@ -1,6 +1,6 @@
 // Backup under a busy writer (Q3), staff commands racing a writer (Q2, reduced),
 // and reprocess after assignments.csv changes (E10).
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>

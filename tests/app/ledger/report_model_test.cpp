@@ -1,6 +1,6 @@
 // The term at a glance without a browser: what each cell says, where staff changes go,
 // the review queue, escaping, the [report] config key, and the daemon writing the page.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "daemon/report_file.hpp"
 #include "report/page.hpp"
 #include "setup/rules_files.hpp"

@@ -2,7 +2,7 @@
 // INTERNALDATE (T3); an unauthenticated later version never supersedes an authenticated
 // one (S4); forgeries draw on their own reply budget (S7); `check --config` lists the
 // authserv-ids it saw (S8); replay --config applies the same checks as run.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "pipeline/engine.hpp"
 #include "support/test_clock.hpp"
 

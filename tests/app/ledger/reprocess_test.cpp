@@ -1,6 +1,6 @@
 // `mailroom reprocess --notify` (reliability.md E10 and policy 9): one reply per changed
 // decision, queued for the daemon, never twice for the same decision.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 
 #include <set>
 #include <sys/time.h>

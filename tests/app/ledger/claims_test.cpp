@@ -2,7 +2,7 @@
 // state lock, or an old build) never send a row twice, and a claim whose process died is
 // released at the next start. Each SqliteLedger is its own SQLite connection, as two
 // processes have.
-#include "cli/ledger/fixture.hpp"
+#include "app/ledger/fixture.hpp"
 #include "outbox/relay.hpp"
 
 #include <sys/wait.h>
