@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "desk/actions.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "setup/config.hpp"
@@ -23,31 +24,13 @@ struct ExcuseOptions {
 };
 
 int run_excuse(const ExcuseOptions& options) {
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
   desk::InstanceChange change;
   change.group = options.group;
   change.target = options.target;
   change.reason = options.reason;
   change.revoke = options.revoke;
-  if (auto checked = desk::check_change(*course, change); !checked)
-    return print_problem(checked.error());
-  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::create);
-  if (!ledger)
-    return print_problem(ledger.error());
-  const pipeline::Actor actor{
-      ledger::current_unix_user(),
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
-  auto done = desk::excuse(*ledger, *course, change, actor);
-  if (!done)
-    return print_problem(done.error());
-  std::cout << *done << "\n";
-  return 0;
+  return run_instance_change({options.config, options.state_dir, options.rules_dir}, change,
+                             desk::excuse);
 }
 
 } // namespace

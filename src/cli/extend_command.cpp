@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "desk/actions.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "setup/config.hpp"
@@ -25,13 +26,6 @@ struct ExtendOptions {
 };
 
 int run_extend(const ExtendOptions& options) {
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
   desk::InstanceChange change;
   change.group = options.group;
   change.target = options.target;
@@ -39,19 +33,8 @@ int run_extend(const ExtendOptions& options) {
   change.revoke = options.revoke;
   change.until = options.until;
   change.earlier = options.earlier;
-  if (auto checked = desk::check_change(*course, change); !checked)
-    return print_problem(checked.error());
-  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::create);
-  if (!ledger)
-    return print_problem(ledger.error());
-  const pipeline::Actor actor{
-      ledger::current_unix_user(),
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
-  auto done = desk::extend(*ledger, *course, change, actor);
-  if (!done)
-    return print_problem(done.error());
-  std::cout << *done << "\n";
-  return 0;
+  return run_instance_change({options.config, options.state_dir, options.rules_dir}, change,
+                             desk::extend);
 }
 
 } // namespace

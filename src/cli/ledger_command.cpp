@@ -201,13 +201,11 @@ int run_ledger(const LedgerOptions& options) {
                             "reply-sent or reply-suppressed"});
     return run_reply_status(options, state);
   }
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course({options.config, options.state_dir, options.rules_dir});
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   std::optional<judge::Status> wanted_status;
   if (!options.status.empty()) {
     wanted_status = judge::parse_status(options.status);

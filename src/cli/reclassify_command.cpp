@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "daemon/staff_reply.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
@@ -65,13 +66,11 @@ reply_for_staff_decision(const ReclassifyOptions& options, const setup::StatePat
 }
 
 int run_reclassify(const ReclassifyOptions& options) {
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course({options.config, options.state_dir, options.rules_dir});
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   auto target = judge::parse_target(options.as, *course);
   if (!target)
     return print_problem(target.error());
@@ -96,9 +95,7 @@ int run_reclassify(const ReclassifyOptions& options) {
   if (std::find(groups.begin(), groups.end(), *group) == groups.end())
     return print_problem(
         {*group, "no group '" + *group + "' on the roster", "use a group from roster.csv"});
-  const pipeline::Actor actor{
-      ledger::current_unix_user(),
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+  const pipeline::Actor actor = staff_actor();
   std::string why_not;
   auto reply = reply_for_staff_decision(options, *paths, *course, **mail, *target, *group, *ledger,
                                         actor.at, why_not);

@@ -1,5 +1,6 @@
 #include "archive/archive.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "daemon/report_file.hpp"
 #include "deadline/deadline.hpp"
 #include "judge/ledger_view.hpp"
@@ -26,13 +27,11 @@ struct ReportOptions {
 };
 
 int run_report(const ReportOptions& options) {
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course({options.config, options.state_dir, options.rules_dir});
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   const auto made_at =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   auto as_of = made_at;

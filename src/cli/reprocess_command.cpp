@@ -1,6 +1,7 @@
 #include "archive/archive.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "clock/system_clock.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
@@ -68,13 +69,11 @@ std::expected<Context, core::Problems> context_of(const ReprocessOptions& option
 }
 
 int run_reprocess(const ReprocessOptions& options) {
-  auto paths = setup::staff_paths(options.config, options.state_dir, options.rules_dir,
-                                  setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course({options.config, options.state_dir, options.rules_dir});
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   auto context = context_of(options, *course);
   if (!context)
     return print_problems(context.error());

@@ -22,13 +22,11 @@ struct ReviewOptions {
 
 int run_review(const ReviewOptions& options) {
   const auto& where = options.where;
-  auto paths =
-      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course(where);
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
@@ -88,9 +86,7 @@ int run_dismiss(const DismissOptions& options) {
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());
-  const pipeline::Actor actor{
-      ledger::current_unix_user(),
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+  const pipeline::Actor actor = staff_actor();
   auto done = desk::dismiss(*ledger, options.mail_id, options.reason, actor);
   if (!done)
     return print_problem(done.error());

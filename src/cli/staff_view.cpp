@@ -1,7 +1,12 @@
 #include "cli/staff_view.hpp"
 
+#include "cli/output.hpp"
+#include "setup/rules_files.hpp"
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <iostream>
 
 namespace mailroom::cli {
 
@@ -38,6 +43,39 @@ review_queue_at(const StaffRecords& records, const rules::Course& course, const 
       if (command.find("mailroom ") != std::string::npos)
         command += args;
   return queue;
+}
+
+std::expected<StaffCourse, int> open_staff_course(const Location& where) {
+  auto paths =
+      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::yes);
+  if (!paths)
+    return std::unexpected(print_problem(paths.error()));
+  auto course = setup::load_rules(paths->rules_dir);
+  if (!course)
+    return std::unexpected(print_problems(course.error()));
+  return StaffCourse{std::move(*paths), std::move(*course)};
+}
+
+pipeline::Actor staff_actor() {
+  return {ledger::current_unix_user(),
+          std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
+}
+
+int run_instance_change(const Location& where, const desk::InstanceChange& change,
+                        InstanceAction action) {
+  auto opened = open_staff_course(where);
+  if (!opened)
+    return opened.error();
+  if (auto checked = desk::check_change(opened->course, change); !checked)
+    return print_problem(checked.error());
+  auto ledger = ledger::SqliteLedger::open(opened->paths.state_dir, ledger::OpenMode::create);
+  if (!ledger)
+    return print_problem(ledger.error());
+  auto done = action(*ledger, opened->course, change, staff_actor());
+  if (!done)
+    return print_problem(done.error());
+  std::cout << *done << "\n";
+  return 0;
 }
 
 } // namespace mailroom::cli

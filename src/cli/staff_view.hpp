@@ -1,13 +1,16 @@
 #pragma once
 
 #include "core/problem.hpp"
+#include "desk/actions.hpp"
 #include "desk/records.hpp"
 #include "judge/ledger_view.hpp"
 #include "ledger/sqlite_ledger.hpp"
+#include "pipeline/records.hpp"
 #include "pipeline/versions.hpp"
 #include "rules/course.hpp"
 #include "setup/config.hpp"
 
+#include <expected>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,26 @@ struct Location {
   // The same options again, for a command line staff can paste (" --config term.toml").
   [[nodiscard]] std::string args() const;
 };
+
+// The state folder and the course a staff command is pointed at.
+struct StaffCourse {
+  setup::StatePaths paths;
+  rules::Course course;
+};
+
+// Reads `where` and the rules it names; on a problem, prints it and gives the exit code.
+[[nodiscard]] std::expected<StaffCourse, int> open_staff_course(const Location& where);
+
+// Who an audited change from the command line is by: the unix user running it, now.
+[[nodiscard]] pipeline::Actor staff_actor();
+
+// `mailroom extend` and `excuse`: checks `change` against the course at `where`, carries it
+// out with `action` (desk::extend or desk::excuse) on the ledger, and prints what it did.
+using InstanceAction = core::Result<std::string> (*)(ledger::SqliteLedger&, const rules::Course&,
+                                                     const desk::InstanceChange&,
+                                                     const pipeline::Actor&);
+[[nodiscard]] int run_instance_change(const Location& where, const desk::InstanceChange& change,
+                                      InstanceAction action);
 
 using desk::read_staff_records;
 using desk::StaffRecords;

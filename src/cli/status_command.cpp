@@ -45,13 +45,11 @@ std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
 
 int run_status(const StatusOptions& options) {
   const auto& where = options.where;
-  auto paths =
-      setup::staff_paths(where.config, where.state_dir, where.rules_dir, setup::NeedRules::yes);
-  if (!paths)
-    return print_problem(paths.error());
-  auto course = setup::load_rules(paths->rules_dir);
-  if (!course)
-    return print_problems(course.error());
+  auto opened = open_staff_course(where);
+  if (!opened)
+    return opened.error();
+  auto* paths = &opened->paths;
+  auto* course = &opened->course;
   auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   if (!options.now.empty()) {
     auto fixed = judge::parse_staff_time(options.now, *course);
