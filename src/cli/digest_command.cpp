@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/staff_view.hpp"
 #include "daemon/scheduled_mail.hpp"
 #include "deadline/deadline.hpp"
 #include "judge/ledger_view.hpp"
@@ -36,13 +37,10 @@ int run_digest(const DigestOptions& options) {
   auto course = setup::load_rules(settings->rules_dir);
   if (!course)
     return print_problems(course.error());
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  if (!options.now.empty()) {
-    auto fixed = judge::parse_staff_time(options.now, *course);
-    if (!fixed)
-      return print_problem(fixed.error());
-    now = *fixed;
-  }
+  auto as_of = staff_time(options.now, *course);
+  if (!as_of)
+    return as_of.error();
+  auto now = *as_of;
   auto ledger = ledger::SqliteLedger::open(settings->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());

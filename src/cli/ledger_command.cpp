@@ -217,13 +217,10 @@ int run_ledger(const LedgerOptions& options) {
   }
   if (auto unknown = unknown_filter(options, *course))
     return print_problem(*unknown);
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  if (!options.now.empty()) {
-    auto fixed = judge::parse_staff_time(options.now, *course);
-    if (!fixed)
-      return print_problem(fixed.error());
-    now = *fixed;
-  }
+  auto as_of = staff_time(options.now, *course);
+  if (!as_of)
+    return as_of.error();
+  auto now = *as_of;
   auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
   if (!ledger)
     return print_problem(ledger.error());

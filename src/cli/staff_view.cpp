@@ -56,6 +56,16 @@ std::expected<StaffCourse, int> open_staff_course(const Location& where) {
   return StaffCourse{std::move(*paths), std::move(*course)};
 }
 
+std::expected<core::Instant, int> staff_time(const std::string& now_option,
+                                             const rules::Course& course) {
+  if (now_option.empty())
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto fixed = judge::parse_staff_time(now_option, course);
+  if (!fixed)
+    return std::unexpected(print_problem(fixed.error()));
+  return *fixed;
+}
+
 pipeline::Actor staff_actor() {
   return {ledger::current_unix_user(),
           std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};

@@ -37,6 +37,11 @@ struct StaffCourse {
 // Reads `where` and the rules it names; on a problem, prints it and gives the exit code.
 [[nodiscard]] std::expected<StaffCourse, int> open_staff_course(const Location& where);
 
+// The instant a view is as of: `--now` as judge::parse_staff_time reads it, or now when it
+// is empty; on a problem, prints it and gives the exit code.
+[[nodiscard]] std::expected<core::Instant, int> staff_time(const std::string& now_option,
+                                                           const rules::Course& course);
+
 // Who an audited change from the command line is by: the unix user running it, now.
 [[nodiscard]] pipeline::Actor staff_actor();
 

@@ -50,13 +50,10 @@ int run_status(const StatusOptions& options) {
     return opened.error();
   auto* paths = &opened->paths;
   auto* course = &opened->course;
-  auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  if (!options.now.empty()) {
-    auto fixed = judge::parse_staff_time(options.now, *course);
-    if (!fixed)
-      return print_problem(fixed.error());
-    now = *fixed;
-  }
+  auto as_of = staff_time(options.now, *course);
+  if (!as_of)
+    return as_of.error();
+  auto now = *as_of;
   auto status = daemon::read_status(daemon::status_path(paths->state_dir));
   if (!status)
     return print_problem(status.error());
