@@ -31,7 +31,7 @@ struct LedgerView {
   std::set<std::string> hashes;
 };
 
-// Proves nothing was lost (issue 6 point 6): every mail in the watched folder is in the
+// Proves nothing was lost: every mail in the watched folder is in the
 // ledger by its source and by its bytes, and every ledger mail still has its raw bytes in
 // the archive. The folder is read with the daemon's own mailbox code (BODY.PEEK[], so
 // nothing changes on the server) and nothing is recorded or marked.

@@ -165,7 +165,7 @@ std::string header(const std::string& message, const std::string& name) {
   return in ? value : "<none>";
 }
 
-// Every header issue 7 asks of a reply to `id` from the student, with the group in Cc.
+// Every header a reply must carry to `id` from the student, with the group in Cc.
 void expect_reply_headers(const std::string& message, const std::string& id,
                           const std::string& subject_start) {
   SCOPED_TRACE(message);
@@ -448,7 +448,7 @@ std::string rfc5322_now() {
 }
 
 TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverImap) {
-  // Issue 7, done when: the whole way over real servers. The student's two mails go
+  // The whole way over real servers. The student's two mails go
   // through the SMTP server into the course mailbox (Dovecot user "course"); mailroom
   // polls it over IMAPS; the receipt and the late notice come back through the SMTP
   // server into the student's own mailbox, read there over IMAPS as the student.

@@ -209,7 +209,7 @@ const std::vector<std::string> k_every_command = {
 
 TEST(StaffCommandsByMail,
      AnAuthenticatedExtendChangesTheLedgerIsAuditedAndAnsweredAForgedOneIsNot) {
-  // Issue 20, done when: the same command from an unauthenticated sender, from a forger
+  // The same command from an unauthenticated sender, from a forger
   // with a copied Authentication-Results below the trusted boundary, and from a student
   // changes nothing and waits in the review queue; from Prof Kay, authenticated, it
   // extends group 3's slides by 36 hours past their due time, is audited with her address

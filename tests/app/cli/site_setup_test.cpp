@@ -130,7 +130,7 @@ namespace mailroom {
 namespace {
 
 TEST(SiteSetup, AMailOverMaxMailSizeIsKeptWholeHeldAndItsSenderToldToSendALink) {
-  // Issue 15: a mail over [mailbox] max_mail_size is archived as it came, not decoded,
+  // A mail over [mailbox] max_mail_size is archived as it came, not decoded,
   // held for review, and its sender gets a note on how to send a link instead.
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";

@@ -370,7 +370,7 @@ TEST(StaffQueue, ReclassifyQueuesTheReplyTheNewDecisionCallsForOnce) {
 }
 
 TEST(StaffQueue, ReclassifyByMailQueuesTheStudentsReceiptOnceAsTheCommandLineDoes) {
-  // Issue 20: staff settle the unclear mail by a command mail. The student gets the
+  // Staff settle the unclear mail by a command mail. The student gets the
   // receipt the mail would have had, had it been classified right, through the outbox,
   // once: a second command mail with the same decision and `mailroom reclassify` after it
   // queue nothing more.

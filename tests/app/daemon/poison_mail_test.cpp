@@ -1,4 +1,4 @@
-// Issue 15 item 3, no poison mail: a mail that was being worked on when the daemon died
+// No poison mail: a mail that was being worked on when the daemon died
 // twice is recorded as failed (archived as it came, in `mailroom review`) and skipped, and
 // the next mails go through; one death alone is retried as usual. The deaths come from the
 // fault hook (core/fault.hpp): MAILROOM_FAULT_KILL_AT=after-archive:1 kills the process at

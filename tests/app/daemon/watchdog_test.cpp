@@ -1,5 +1,5 @@
-// The watchdog is fed from a thread that knows the worker is making progress (issue 15
-// item 3): while a mail's steps keep coming, and not once they stop.
+// The watchdog is fed from a thread that knows the worker is making progress: while a
+// mail's steps keep coming, and not once they stop.
 
 #include "daemon/watchdog.hpp"
 

@@ -154,7 +154,7 @@ TEST(StaffCommands, ConfigFileGivesRulesAndStateRelativeToItself) {
 }
 
 TEST(LedgerCommand, HelpListsEveryStatus) {
-  // Issue 23: `ledger --help` names every value --status takes, reply-bounced included.
+  // `ledger --help` names every value --status takes, reply-bounced included.
   const auto help = test::mailroom("ledger --help");
   ASSERT_EQ(help.exit_code, 0) << help.err;
   std::string words; // the help with its line wrapping undone

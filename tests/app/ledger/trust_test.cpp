@@ -1,4 +1,4 @@
-// Issue 6 by the book: an arrival mismatch is needs-review with the verdict from
+// Sender trust and arrival checks: an arrival mismatch is needs-review with the verdict from
 // INTERNALDATE (T3); an unauthenticated later version never supersedes an authenticated
 // one (S4); forgeries draw on their own reply budget (S7); `check --config` lists the
 // authserv-ids it saw (S8); replay --config applies the same checks as run.
@@ -370,7 +370,7 @@ std::vector<pipeline::ReplyRow> replaced_notes(Desk& desk, pipeline::Id mail_id)
 } // namespace
 
 TEST(LedgerTrust, AReplacementFromAnotherAddressTellsTheEarlierSenderWithinTheCap) {
-  // Issue 15 item 6, no [trust]: every mail is unauthenticated. Ada's slides, then a
+  // No [trust]: every mail is unauthenticated. Ada's slides, then a
   // version "from" Alan (a forgery, for all mailroom can tell) replaces them: Ada is told,
   // on her unauthenticated budget. They take turns; each replacement tells the other, until
   // Ada's budget of 3 (her own receipts and the notes together) is used up.

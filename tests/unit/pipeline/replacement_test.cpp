@@ -1,4 +1,4 @@
-// The "replaced" note (issue 15 item 6): a version that replaces the one that counted,
+// The "replaced" note: a version that replaces the one that counted,
 // sent from another address, tells the earlier sender, within the caps.
 
 #include "pipeline/engine.hpp"
