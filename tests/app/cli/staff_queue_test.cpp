@@ -138,25 +138,16 @@ TEST(StaffQueue, ReviewListsWhatNeedsAPersonOldestFirstWithTheCommandThatSettles
                         "\"...\" --config {}",
                         visitor, config));
 
-  // After the queue, the submissions whose files the checks warn of: the example's PDFs are
-  // stand-ins without pages, so each read PDF is said to be damaged; the verdicts stand.
+  // The example's files are what the course asks for (real PDFs within their page limits,
+  // the proposal naming its members, the report linking its code), so no content warning
+  // adds a submission to the full list.
   const auto all = term.review(true);
-  ASSERT_EQ(all.size(), 7u);
-  EXPECT_EQ(froms(Records(all.begin(), all.begin() + 4)), froms(queue));
-  for (auto it = all.begin() + 4; it != all.end(); ++it) {
-    EXPECT_EQ(text_of(*it, "reason"), "content-check");
-    EXPECT_NE(text_of(*it, "why").find("cannot be read as a PDF (it is damaged"), std::string::npos)
-        << text_of(*it, "why");
-  }
-  EXPECT_EQ(text_of(all[6], "subject"), "Final report - Group 1");
+  EXPECT_EQ(froms(all), froms(queue));
 
   const auto people = term.run("review");
   EXPECT_NE(people.out.find("4 mail(s) need a person, oldest first:"), std::string::npos)
       << people.out;
-  EXPECT_NE(people.out.find("3 recorded submission(s) with content warnings (the verdicts "
-                            "stand; `mailroom show ID` for the mail):"),
-            std::string::npos)
-      << people.out;
+  EXPECT_EQ(people.out.find("with content warnings"), std::string::npos) << people.out;
   EXPECT_NE(people.out.find(fmt::format("mail {}  Sun Oct 5, 8:00 AM EDT  Farid Nasser "
                                         "<fnasser@students.example.edu>  \"Slides for Oct 7\"",
                                         unclear)),
