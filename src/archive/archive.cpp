@@ -638,8 +638,7 @@ core::Result<int> WorkMarker::begin(const pipeline::RawMail& mail) {
   m_current = fmt::format("{} {}", mail.raw.size(), mail.source);
   const auto found = std::ranges::find(m_deaths, m_current, &Death::mail);
   const int attempts = found == m_deaths.end() ? 0 : found->count;
-  if (auto written = write(fmt::format("{} {}\n", attempts + 1, m_current) + carried());
-      !written)
+  if (auto written = write(fmt::format("{} {}\n", attempts + 1, m_current) + carried()); !written)
     return std::unexpected(written.error());
   return attempts;
 }

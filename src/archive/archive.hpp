@@ -149,7 +149,7 @@ private:
   struct Placement {
     std::string sha256;
     std::filesystem::path raw_temporary;
-    std::filesystem::path folder_temporary; // empty: no attachments to place
+    std::filesystem::path folder_temporary;   // empty: no attachments to place
     std::vector<std::filesystem::path> files; // in folder_temporary
   };
   [[nodiscard]] core::Result<void> sync_pending() const;

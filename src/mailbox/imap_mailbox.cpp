@@ -407,8 +407,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
 }
 
 Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
-                       const std::function<void(core::Problem)>& on_problem,
-                       const Flush& flush) {
+                       const std::function<void(core::Problem)>& on_problem, const Flush& flush) {
   Poll done;
   done.cursor = after;
   auto folder = reselect();
