@@ -342,7 +342,7 @@ private:
   // could not be committed (nothing of it is recorded; the next poll offers it again).
   mailbox::Visit flush() {
     if (!m_batch.is_open())
-      return m_stopping ? mailbox::Visit::stop : mailbox::Visit::next;
+      return mailbox::Visit::next;
     const auto mails = m_batch.mails();
     m_watchdog.begin_mail(m_batch.bytes());
     auto committed = m_batch.commit();
@@ -372,7 +372,9 @@ private:
       }
     }
     sd_notify(0, "WATCHDOG=1");
-    return m_stopping ? mailbox::Visit::stop : mailbox::Visit::next;
+    // Recorded, even when a stop came: the mailbox settles them, and the next mail it
+    // offers is refused (take()).
+    return mailbox::Visit::next;
   }
 
   // Works one mail into the open batch; false when it could not be (logged).
