@@ -105,9 +105,9 @@ TEST(PoisonMail, OneDeathAloneIsRetriedNormally) {
   EXPECT_EQ(review.out.find("\"reason\":\"failed\""), std::string::npos) << review.out;
 }
 
-// Group commit: the mails of the example Maildir are one batch, so a death at the third
-// drops the first two with it, and the next start works on them again before it reaches
-// the third. The note still counts the third one's deaths.
+// Group commit: the mails of the example Maildir are one batch (unless it closes by its age
+// first), so a death at the third drops the first two with it, and the next start works on
+// them again before it reaches the third. The note still counts the third one's deaths.
 TEST(PoisonMail, AMailInTheMiddleOfABatchThatStopsTheDaemonTwiceIsRecordedAsFailed) {
   MaildirTerm term;
   for (int death = 1; death <= 2; ++death) {
@@ -125,7 +125,8 @@ TEST(PoisonMail, AMailInTheMiddleOfABatchThatStopsTheDaemonTwiceIsRecordedAsFail
   EXPECT_EQ(count(review.out, "\"reason\":\"failed\""), 1) << review.out;
 }
 
-// Kills in the middle of a batch and between its archive sync and its ledger commit: the
+// Kills in the middle of a batch and between its archive sync and its ledger commit (the 16
+// mails of the example Maildir are one batch, or a few when they close by their age): the
 // next run records every mail once, nothing is left half-placed in the archive, and
 // reconcile finds no difference.
 TEST(GroupCommit, AKillInABatchOrBeforeItsCommitRecordsEveryMailOnceAfterTheRestart) {
@@ -137,11 +138,14 @@ TEST(GroupCommit, AKillInABatchOrBeforeItsCommitRecordsEveryMailOnceAfterTheRest
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
     const auto again = term.run();
     ASSERT_EQ(again.exit_code, 0) << again.err;
-    // A kill after the commit leaves nothing to do; any other, the whole batch.
-    EXPECT_NE(again.err.find(at.starts_with("after-commit") ? "0 new, 16 known, 0 failed"
-                                                            : "16 new, 0 known, 0 failed"),
-              std::string::npos)
-        << again.err;
+    // A kill after the last commit leaves nothing to do; any other, the killed batch (the
+    // batches before it, closed by their age on a slow machine, are known).
+    if (at.starts_with("after-commit")) {
+      EXPECT_EQ(again.err.find(" recorded "), std::string::npos) << again.err;
+    } else {
+      EXPECT_NE(again.err.find(" known, 0 failed"), std::string::npos) << again.err;
+      EXPECT_EQ(again.err.find(" 0 new,"), std::string::npos) << again.err;
+    }
     EXPECT_EQ(again.err.find("stopped the daemon"), std::string::npos) << again.err;
     EXPECT_TRUE(std::filesystem::is_empty(term.dir / "state" / "archive" / ".tmp"));
     const auto reconciled = test::mailroom("reconcile --config " + term.config());
