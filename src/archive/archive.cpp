@@ -346,11 +346,19 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
   const fs::path temporaries = m_root / k_temporary_folder;
   std::unique_ptr<Staging> staging(
       new Staging(temporaries / temporary_name(base), temporaries / temporary_name(base + ".eml")));
-  std::error_code error;
-  fs::remove_all(staging->m_folder, error); // a dead process's, with the same pid
-  ::unlink(staging->m_raw.c_str());
-  staging->m_raw_fd =
-      ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+  const auto create = [&] {
+    return ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  0640);
+  };
+  staging->m_raw_fd = create();
+  if (staging->m_raw_fd < 0 && errno == EEXIST) {
+    // A dead process's, with the same pid (open() leaves a live pid's alone): only then is
+    // anything removed, so a mail costs no lookups of names that are not there.
+    std::error_code error;
+    fs::remove_all(staging->m_folder, error);
+    ::unlink(staging->m_raw.c_str());
+    staging->m_raw_fd = create();
+  }
   if (staging->m_raw_fd < 0)
     return std::unexpected(system_problem(staging->m_raw, "create", errno));
   if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
@@ -622,14 +630,35 @@ std::string WorkMarker::carried() const {
   return text;
 }
 
-core::Result<void> WorkMarker::write(const std::string& text) const {
+core::Result<void> WorkMarker::write(const std::string& text) {
   // The note must outlive the process, not a power loss (which is no mail's doing and
-  // would only cost a count): one write(2) into the page cache, no fsync, so a backlog
-  // pays no extra disk flush per mail.
-  Fd fd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
-  if (fd.get() < 0)
+  // would only cost a count): written into the page cache, no fsync, so a backlog pays no
+  // extra disk flush per mail.
+  if (m_fd < 0)
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (m_fd < 0)
     return std::unexpected(system_problem(m_path, "create", errno));
-  return write_all(fd.get(), m_path, text);
+  std::string_view rest = text;
+  for (off_t at = 0; !rest.empty();) {
+    const auto written = ::pwrite(m_fd, rest.data(), rest.size(), at);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0)
+      return std::unexpected(system_problem(m_path, "write", errno));
+    rest.remove_prefix(static_cast<std::size_t>(written));
+    at += written;
+  }
+  if (::ftruncate(m_fd, static_cast<off_t>(text.size())) != 0)
+    return std::unexpected(system_problem(m_path, "write", errno));
+  return {};
+}
+
+WorkMarker::~WorkMarker() {
+  if (m_fd < 0)
+    return;
+  ::close(m_fd);
+  if (m_deaths.empty() && m_current.empty())
+    ::unlink(m_path.c_str());
 }
 
 core::Result<int> WorkMarker::begin(const pipeline::RawMail& mail) {
@@ -652,7 +681,7 @@ void WorkMarker::end() {
   // Need not be durable: a marker that comes back after a power loss names a mail the
   // ledger has by then (it is known before any work begins), or one that is offered again
   // and counts one death too many, never enough alone to fail it.
-  if (m_deaths.empty() || !write(carried()))
+  if (!write(m_deaths.empty() ? std::string() : carried()))
     ::unlink(m_path.c_str());
 }
 

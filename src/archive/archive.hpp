@@ -101,8 +101,10 @@ public:
   [[nodiscard]] core::Result<void> sync_batch() const override;
   void drop_batch() const override;
 
-  // How a batch is made durable: one syncfs(2) of the state folder's filesystem, or one
-  // fdatasync per file and one fsync per folder.
+  // How a batch is made durable: one syncfs(2) of the state folder's filesystem (the
+  // default), or one fdatasync per file and one fsync per folder. Measured on 5,000 small
+  // mails from a Maildir (README, Benchmarks): 4.6 s against 20.8 s, each fdatasync
+  // waiting ~3 ms for the disk where one syncfs per 256 mails waits about as long once.
   enum class BatchSync { filesystem, each_file };
   void set_batch_sync(BatchSync how) { m_batch_sync = how; }
 
@@ -157,7 +159,7 @@ private:
   std::size_t m_max_mail_size = 0;
   mutable bool m_batched = false;
   mutable std::vector<Placement> m_pending;
-  BatchSync m_batch_sync = BatchSync::each_file;
+  BatchSync m_batch_sync = BatchSync::filesystem;
   // The common part of both store()s: `write_attachments` fills the temporary folder,
   // `write_raw` puts the raw bytes durably at the path it is given.
   template <typename WriteAttachments, typename WriteRaw>
@@ -174,14 +176,17 @@ private:
 // must outlive a process, not a power loss) and taken back when it ends. Its first line
 // names the mail being worked on; the others, mails a process died on before that have not
 // been worked on again since. A process reads the file once, at its first begin(): each
-// line is a mail a process died on, ATTEMPTS times so far. Those counts are carried until
-// their mail is worked on again: with group commit a death drops the whole batch, so the
-// next start works on the mails before the one that died first, and must not forget it
-// meanwhile. Not thread-safe; one per process (the state folder's lock makes it one per
-// folder).
+// line is a mail a process died on, ATTEMPTS times so far; an empty file notes nothing. Those
+// counts are carried until their mail is worked on again: with group commit a death drops the whole
+// batch, so the next start works on the mails before the one that died first, and must not forget
+// it meanwhile. Not thread-safe; one per process (the state folder's lock makes it one per folder).
 class WorkMarker final : public pipeline::WorkLog {
 public:
   explicit WorkMarker(std::filesystem::path path) : m_path(std::move(path)) {}
+  WorkMarker(const WorkMarker&) = delete;
+  WorkMarker& operator=(const WorkMarker&) = delete;
+  // Removes the file when it notes nothing.
+  ~WorkMarker() override;
   [[nodiscard]] core::Result<int> begin(const pipeline::RawMail& mail) override;
   void end() override;
 
@@ -195,10 +200,14 @@ private:
     int count = 0;
   };
   void load();
-  [[nodiscard]] core::Result<void> write(const std::string& text) const;
+  [[nodiscard]] core::Result<void> write(const std::string& text);
   [[nodiscard]] std::string carried() const; // the lines of m_deaths but the current mail
 
   std::filesystem::path m_path;
+  // Kept open, and emptied rather than removed between mails: a file made and removed for
+  // each mail cost ext4 a search past its recently deleted inodes at every create (the
+  // archive's too): 15% of a small-mail backlog's samples.
+  int m_fd = -1;
   bool m_loaded = false;
   std::vector<Death> m_deaths; // oldest first
   std::string m_current;       // "SIZE SOURCE" of the mail being worked on
