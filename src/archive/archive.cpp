@@ -197,6 +197,10 @@ fs::path Archive::attachment_dir(const std::string& sha256) const {
 }
 
 bool Archive::has(const std::string& sha256) const {
+  // A mail of the batch in flight is as good as archived: the same bytes twice in one
+  // batch are placed once.
+  if (std::ranges::any_of(m_pending, [&](const Placement& p) { return p.sha256 == sha256; }))
+    return true;
   struct stat info {};
   const auto path = raw_path(sha256);
   return ::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
@@ -282,8 +286,37 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
 core::Result<StoredMail> Archive::store(std::string_view raw,
                                         const std::vector<message::Attachment>& attachments,
                                         std::string_view raw_sha256, Staging& staged) const {
-  if (auto problem = staged.finish())
+  if (auto problem = staged.finish(!m_batched))
     return std::unexpected(*problem);
+  if (m_batched) {
+    // Placed, with the rest of the batch, by sync_batch().
+    StoredMail stored;
+    stored.sha256 = raw_sha256.empty() ? message::sha256_hex(raw) : std::string(raw_sha256);
+    stored.raw_path = raw_path(stored.sha256);
+    std::vector<std::string> originals;
+    for (const auto& attachment : attachments)
+      originals.push_back(attachment.filename);
+    const auto names = unique_file_names(originals);
+    Placement placement{stored.sha256, staged.m_raw, {}, {}};
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+      stored.attachments.push_back(
+          {attachments[i].filename, names[i], attachments[i].sha256, attachments[i].size});
+      const auto from = staged.m_folder / Staging::part_name(i);
+      const auto to = staged.m_folder / names[i];
+      if (::rename(from.c_str(), to.c_str()) != 0)
+        return std::unexpected(system_problem(from, "rename", errno));
+      placement.files.push_back(to);
+    }
+    for (std::size_t i = attachments.size(); i < staged.m_parts; ++i)
+      ::unlink((staged.m_folder / Staging::part_name(i)).c_str());
+    if (!attachments.empty())
+      placement.folder_temporary = staged.m_folder;
+    else if (staged.m_parts > 0)
+      ::rmdir(staged.m_folder.c_str());
+    m_pending.push_back(std::move(placement));
+    staged.release();
+    return stored;
+  }
   const auto name = [&](const std::string&,
                         const std::vector<std::string>& names) -> core::Result<fs::path> {
     // Every name comes from unique_file_names: one component, no "..", no "/", and no
@@ -313,11 +346,19 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
   const fs::path temporaries = m_root / k_temporary_folder;
   std::unique_ptr<Staging> staging(
       new Staging(temporaries / temporary_name(base), temporaries / temporary_name(base + ".eml")));
-  std::error_code error;
-  fs::remove_all(staging->m_folder, error); // a dead process's, with the same pid
-  ::unlink(staging->m_raw.c_str());
-  staging->m_raw_fd =
-      ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+  const auto create = [&] {
+    return ::open(staging->m_raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  0640);
+  };
+  staging->m_raw_fd = create();
+  if (staging->m_raw_fd < 0 && errno == EEXIST) {
+    // A dead process's, with the same pid (open() leaves a live pid's alone): only then is
+    // anything removed, so a mail costs no lookups of names that are not there.
+    std::error_code error;
+    fs::remove_all(staging->m_folder, error);
+    ::unlink(staging->m_raw.c_str());
+    staging->m_raw_fd = create();
+  }
   if (staging->m_raw_fd < 0)
     return std::unexpected(system_problem(staging->m_raw, "create", errno));
   if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
@@ -333,10 +374,12 @@ Staging::~Staging() {
     ::close(m_fd);
   if (m_raw_fd >= 0)
     ::close(m_raw_fd);
-  // Still here unless store() renamed them into place.
-  ::unlink(m_raw.c_str());
+  // Still here unless store() renamed them into place or handed them to the batch.
+  if (!m_raw.empty())
+    ::unlink(m_raw.c_str());
   std::error_code error;
-  fs::remove_all(m_folder, error);
+  if (!m_folder.empty())
+    fs::remove_all(m_folder, error);
 }
 
 std::string Staging::part_name(std::size_t index) {
@@ -397,14 +440,95 @@ void Staging::close_current() {
   note(sync_and_close(fd, m_current));
 }
 
-std::optional<core::Problem> Staging::finish() {
+std::optional<core::Problem> Staging::finish(bool sync) {
   close_current();
+  const auto done = [&](int fd, const fs::path& path) {
+    if (sync)
+      note(sync_and_close(fd, path));
+    else if (::close(fd) != 0)
+      note(system_problem(path, "close", errno));
+  };
   for (const auto& [fd, path] : m_written)
-    note(sync_and_close(fd, path));
+    done(fd, path);
   m_written.clear();
   if (m_raw_fd >= 0)
-    note(sync_and_close(std::exchange(m_raw_fd, -1), m_raw));
+    done(std::exchange(m_raw_fd, -1), m_raw);
   return m_problem;
+}
+
+core::Result<void> Archive::sync_pending() const {
+  if (m_batch_sync == BatchSync::filesystem) {
+    Fd fd(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0)
+      return std::unexpected(system_problem(m_root, "open", errno));
+    if (::syncfs(fd.get()) != 0)
+      return std::unexpected(system_problem(m_root, "syncfs", errno));
+    return {};
+  }
+  const auto data = [](const fs::path& path) -> core::Result<void> {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+      return std::unexpected(system_problem(path, "open", errno));
+    if (::fdatasync(fd.get()) != 0)
+      return std::unexpected(system_problem(path, "fsync", errno));
+    return {};
+  };
+  for (const auto& placement : m_pending) {
+    for (const auto& file : placement.files)
+      if (auto synced = data(file); !synced)
+        return synced;
+    if (!placement.folder_temporary.empty())
+      if (auto synced = sync_path(placement.folder_temporary); !synced)
+        return synced;
+    if (auto synced = data(placement.raw_temporary); !synced)
+      return synced;
+  }
+  return {};
+}
+
+core::Result<void> Archive::sync_batch() const {
+  if (m_pending.empty())
+    return {};
+  // Order is important: every byte durable, then the names, then the folder, as for one
+  // mail (store()): a `<sha256>.eml` in place is complete with its attachments.
+  if (auto synced = sync_pending(); !synced) {
+    drop_batch();
+    return synced;
+  }
+  for (const auto& placement : m_pending) {
+    if (!placement.folder_temporary.empty()) {
+      const auto final_dir = attachment_dir(placement.sha256);
+      if (::rename(placement.folder_temporary.c_str(), final_dir.c_str()) != 0) {
+        const int error = errno;
+        // Another process stored the same mail first; that copy is as good.
+        std::error_code ignored;
+        fs::remove_all(placement.folder_temporary, ignored);
+        if (error != EEXIST && error != ENOTEMPTY) {
+          drop_batch();
+          return std::unexpected(system_problem(final_dir, "rename into place", error));
+        }
+      }
+    }
+    const auto path = raw_path(placement.sha256);
+    if (::rename(placement.raw_temporary.c_str(), path.c_str()) != 0) {
+      const auto problem = system_problem(path, "rename into place", errno);
+      drop_batch();
+      return std::unexpected(problem);
+    }
+  }
+  m_pending.clear();
+  return sync_path(m_root);
+}
+
+void Archive::drop_batch() const {
+  for (const auto& placement : m_pending) {
+    ::unlink(placement.raw_temporary.c_str());
+    if (!placement.folder_temporary.empty()) {
+      std::error_code error;
+      fs::remove_all(placement.folder_temporary, error);
+    }
+  }
+  m_pending.clear();
 }
 
 core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
@@ -479,39 +603,86 @@ core::Result<pipeline::ArchivedMail> Archive::store_unread(std::string_view raw)
   return out;
 }
 
-core::Result<int> WorkMarker::begin(const pipeline::RawMail& mail) {
-  int attempts = 0;
-  // A marker of another mail is one whose work ended by a death the next start did not
-  // offer again (moved away, recorded by then): it says nothing about this mail.
-  if (auto text = read_all(m_path)) {
-    const auto first = text->find(' ');
-    const auto second = first == std::string::npos ? first : text->find(' ', first + 1);
-    if (second != std::string::npos) {
-      auto line = std::string_view(*text).substr(second + 1);
-      if (line.ends_with('\n'))
-        line.remove_suffix(1);
-      if (line == mail.source && std::string_view(*text).substr(first + 1, second - first - 1) ==
-                                     std::to_string(mail.raw.size()))
-        attempts = std::atoi(text->c_str());
-    }
+void WorkMarker::load() {
+  m_loaded = true;
+  auto text = read_all(m_path);
+  if (!text)
+    return;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const auto newline = rest.find('\n');
+    const auto line = rest.substr(0, newline);
+    rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos || line.find(' ', space + 1) == std::string_view::npos)
+      continue;
+    const int count = std::atoi(std::string(line.substr(0, space)).c_str());
+    if (count > 0)
+      m_deaths.push_back({std::string(line.substr(space + 1)), count});
   }
-  const auto note = fmt::format("{} {} {}\n", attempts + 1, mail.raw.size(), mail.source);
+}
+
+std::string WorkMarker::carried() const {
+  std::string text;
+  for (const auto& death : m_deaths)
+    if (death.mail != m_current)
+      text += fmt::format("{} {}\n", death.count, death.mail);
+  return text;
+}
+
+core::Result<void> WorkMarker::write(const std::string& text) {
   // The note must outlive the process, not a power loss (which is no mail's doing and
-  // would only cost a count): one write(2) into the page cache, no fsync, so a backlog
-  // pays no extra disk flush per mail.
-  Fd fd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640));
-  if (fd.get() < 0)
+  // would only cost a count): written into the page cache, no fsync, so a backlog pays no
+  // extra disk flush per mail.
+  if (m_fd < 0)
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (m_fd < 0)
     return std::unexpected(system_problem(m_path, "create", errno));
-  if (auto written = write_all(fd.get(), m_path, note); !written)
+  std::string_view rest = text;
+  for (off_t at = 0; !rest.empty();) {
+    const auto written = ::pwrite(m_fd, rest.data(), rest.size(), at);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0)
+      return std::unexpected(system_problem(m_path, "write", errno));
+    rest.remove_prefix(static_cast<std::size_t>(written));
+    at += written;
+  }
+  if (::ftruncate(m_fd, static_cast<off_t>(text.size())) != 0)
+    return std::unexpected(system_problem(m_path, "write", errno));
+  return {};
+}
+
+WorkMarker::~WorkMarker() {
+  if (m_fd < 0)
+    return;
+  ::close(m_fd);
+  if (m_deaths.empty() && m_current.empty())
+    ::unlink(m_path.c_str());
+}
+
+core::Result<int> WorkMarker::begin(const pipeline::RawMail& mail) {
+  if (!m_loaded)
+    load();
+  m_current = fmt::format("{} {}", mail.raw.size(), mail.source);
+  const auto found = std::ranges::find(m_deaths, m_current, &Death::mail);
+  const int attempts = found == m_deaths.end() ? 0 : found->count;
+  if (auto written = write(fmt::format("{} {}\n", attempts + 1, m_current) + carried()); !written)
     return std::unexpected(written.error());
   return attempts;
 }
 
 void WorkMarker::end() {
+  // The mail's work ended without a death: its earlier deaths are forgiven.
+  std::erase_if(m_deaths, [&](const Death& death) { return death.mail == m_current; });
+  if (m_deaths.size() > k_deaths_kept)
+    m_deaths.erase(m_deaths.begin(), m_deaths.end() - k_deaths_kept);
+  m_current.clear();
   // Need not be durable: a marker that comes back after a power loss names a mail the
   // ledger has by then (it is known before any work begins), or one that is offered again
   // and counts one death too many, never enough alone to fail it.
-  ::unlink(m_path.c_str());
+  if (!write(m_deaths.empty() ? std::string() : carried()))
+    ::unlink(m_path.c_str());
 }
 
 core::Result<std::string> Archive::raw_of(const pipeline::MailRow& mail) const {

@@ -53,8 +53,15 @@ private:
   // Ends the attachment being written: its writeback started, its descriptor kept for
   // finish() (or, past a few, fsync'ed and closed now).
   void close_current();
-  // fsyncs and closes every file written, the raw one too; the first problem.
-  [[nodiscard]] std::optional<core::Problem> finish();
+  // fsyncs (with `sync`; else only closes, for a batch's one sync pass) and closes every
+  // file written, the raw one too; the first problem.
+  [[nodiscard]] std::optional<core::Problem> finish(bool sync = true);
+  // The files are the archive's batch's now (Archive::sync_batch places them): the
+  // destructor leaves them.
+  void release() {
+    m_raw.clear();
+    m_folder.clear();
+  }
   void note(std::optional<core::Problem> problem);
   static std::string part_name(std::size_t index);
 
@@ -83,6 +90,23 @@ public:
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   store_unread(std::string_view raw) const override;
+
+  // Group commit (pipeline::MailArchive): from begin_batch() on, a mail's files are
+  // written to archive/.tmp without an fsync and placed by sync_batch(), which makes the
+  // whole batch durable in one pass (see BatchSync), then renames each mail's files into
+  // place and fsyncs the archive folder once. So a `<sha256>.eml` in place is complete, as
+  // without a batch, and a death before sync_batch() leaves only temporary files (removed
+  // by the next open()). drop_batch() removes what a batch staged.
+  void begin_batch() const override { m_batched = true; }
+  [[nodiscard]] core::Result<void> sync_batch() const override;
+  void drop_batch() const override;
+
+  // How a batch is made durable: one syncfs(2) of the state folder's filesystem (the
+  // default), or one fdatasync per file and one fsync per folder. Measured on 5,000 small
+  // mails from a Maildir (README, Benchmarks): 4.6 s against 20.8 s, each fdatasync
+  // waiting ~3 ms for the disk where one syncfs per 256 mails waits about as long once.
+  enum class BatchSync { filesystem, each_file };
+  void set_batch_sync(BatchSync how) { m_batch_sync = how; }
 
   // A mail larger than `bytes` is stored as it came with only its header read (no part
   // decoded), its facts marked pipeline::k_over_max_mail_size; 0: no limit.
@@ -123,7 +147,19 @@ public:
   [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
 
 private:
+  // A mail of a batch, written and not yet in place.
+  struct Placement {
+    std::string sha256;
+    std::filesystem::path raw_temporary;
+    std::filesystem::path folder_temporary;   // empty: no attachments to place
+    std::vector<std::filesystem::path> files; // in folder_temporary
+  };
+  [[nodiscard]] core::Result<void> sync_pending() const;
+
   std::size_t m_max_mail_size = 0;
+  mutable bool m_batched = false;
+  mutable std::vector<Placement> m_pending;
+  BatchSync m_batch_sync = BatchSync::filesystem;
   // The common part of both store()s: `write_attachments` fills the temporary folder,
   // `write_raw` puts the raw bytes durably at the path it is given.
   template <typename WriteAttachments, typename WriteRaw>
@@ -135,19 +171,46 @@ private:
   std::filesystem::path m_root;
 };
 
-// The engine's note of the mail it is working on (pipeline::WorkLog): `state/working`, one
-// line "ATTEMPTS SIZE SOURCE", written before the mail's work starts (to the page cache:
-// it must outlive a process, not a power loss) and removed when it ends. Finding it at begin() for
-// the same mail (source and size) means a process died while working on it: ATTEMPTS - 1 times so
-// far. Not thread-safe; one per process (the state folder's lock makes it one per folder).
+// The engine's note of the mail it is working on (pipeline::WorkLog): `state/working`,
+// lines "ATTEMPTS SIZE SOURCE", written before a mail's work starts (to the page cache: it
+// must outlive a process, not a power loss) and taken back when it ends. Its first line
+// names the mail being worked on; the others, mails a process died on before that have not
+// been worked on again since. A process reads the file once, at its first begin(): each
+// line is a mail a process died on, ATTEMPTS times so far; an empty file notes nothing. Those
+// counts are carried until their mail is worked on again: with group commit a death drops the whole
+// batch, so the next start works on the mails before the one that died first, and must not forget
+// it meanwhile. Not thread-safe; one per process (the state folder's lock makes it one per folder).
 class WorkMarker final : public pipeline::WorkLog {
 public:
   explicit WorkMarker(std::filesystem::path path) : m_path(std::move(path)) {}
+  WorkMarker(const WorkMarker&) = delete;
+  WorkMarker& operator=(const WorkMarker&) = delete;
+  // Removes the file when it notes nothing.
+  ~WorkMarker() override;
   [[nodiscard]] core::Result<int> begin(const pipeline::RawMail& mail) override;
   void end() override;
 
+  // How many earlier deaths are carried at most (the newest): a mail that never comes again
+  // (moved away) is forgotten after this many others died.
+  static constexpr std::size_t k_deaths_kept = 8;
+
 private:
+  struct Death {
+    std::string mail; // "SIZE SOURCE"
+    int count = 0;
+  };
+  void load();
+  [[nodiscard]] core::Result<void> write(const std::string& text);
+  [[nodiscard]] std::string carried() const; // the lines of m_deaths but the current mail
+
   std::filesystem::path m_path;
+  // Kept open, and emptied rather than removed between mails: a file made and removed for
+  // each mail cost ext4 a search past its recently deleted inodes at every create (the
+  // archive's too): 15% of a small-mail backlog's samples.
+  int m_fd = -1;
+  bool m_loaded = false;
+  std::vector<Death> m_deaths; // oldest first
+  std::string m_current;       // "SIZE SOURCE" of the mail being worked on
 };
 
 // A mail's facts and where its bytes are kept.

@@ -16,10 +16,16 @@ namespace mailroom::core {
 //
 // The steps, in the order one mail goes through them. A run polls first and sends the
 // outbox after, so the keyword STORE comes before the SMTP steps.
-inline constexpr std::array<std::string_view, 7> k_fault_points{
+// The daemon records mails in batches (pipeline::Batch, group commit): "after-archive"
+// and "after-record" happen mid-batch, "after-batch-sync" and "after-commit" once per mail
+// of a batch when the batch ends, so "POINT:N" is the batch of the Nth mail.
+inline constexpr std::array<std::string_view, 9> k_fault_points{
     "after-fetch",          // a mail was fetched and handed on, not yet archived
-    "after-archive",        // its archive file is renamed into place, the ledger not written
-    "after-commit",         // the ledger committed the mail with its outbox rows
+    "after-archive",        // its archive files are written (in a batch: not yet in place)
+    "after-record",         // its ledger rows are written in its batch's transaction
+    "after-batch-sync",     // its batch's archive is durable and in place, the ledger not
+                            // committed
+    "after-commit",         // the ledger committed the mail's batch with its outbox rows
     "before-keyword-store", // marks are due; the IMAP UID STORE of the keyword is not sent
     "after-outbox-claim",   // a reply's outbox row is claimed ('sending'), not yet sent
     "after-smtp-250",       // the server said 250 to a reply; its outbox row is still claimed

@@ -134,15 +134,23 @@ std::string sender(const message::MessageFacts& facts) {
 // Poco 1.11's Session::begin() says BEGIN DEFERRED: a transaction that reads and then
 // writes can then fail with SQLITE_BUSY at once, without the busy timeout, when
 // another process wrote in between. Writers therefore take the write lock first.
+// Inside a batch (SqliteLedger::begin_batch) the body runs in a savepoint of the batch's
+// transaction instead: all or nothing of it, committed with the batch.
 template <class F> auto write_transaction(Session& session, F&& body) {
-  session << "BEGIN IMMEDIATE", now;
+  const bool in_batch = sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(session)) == 0;
+  session << (in_batch ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE"), now;
   try {
     auto result = body();
-    session << "COMMIT", now;
+    session << (in_batch ? "RELEASE one_write" : "COMMIT"), now;
     return result;
   } catch (...) {
     try {
-      session << "ROLLBACK", now;
+      if (in_batch) {
+        session << "ROLLBACK TO one_write", now;
+        session << "RELEASE one_write", now;
+      } else {
+        session << "ROLLBACK", now;
+      }
     } catch (const Poco::Exception&) {
       // The first error is the one to report.
     }
@@ -538,6 +546,33 @@ core::Result<ConnectionSettings> SqliteLedger::settings() {
     settings.user_version = m_impl->user_version();
     return settings;
   });
+}
+
+core::Result<void> SqliteLedger::begin_batch() {
+  return m_impl->guarded([&] { m_impl->session << "BEGIN IMMEDIATE", now; });
+}
+
+core::Result<void> SqliteLedger::commit_batch() {
+  return m_impl->guarded([&] {
+    try {
+      m_impl->session << "COMMIT", now;
+    } catch (const Poco::Exception&) {
+      // A COMMIT that failed may leave the transaction open (SQLITE_BUSY): nothing of the
+      // batch is kept, and the next batch starts afresh.
+      rollback_batch();
+      throw;
+    }
+  });
+}
+
+void SqliteLedger::rollback_batch() {
+  if (sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(m_impl->session)) != 0)
+    return;
+  try {
+    m_impl->session << "ROLLBACK", now;
+  } catch (const Poco::Exception&) {
+    // Nothing more to do: SQLite rolls back what a failed statement left.
+  }
 }
 
 core::Result<bool> SqliteLedger::knows_source(const std::string& source) {

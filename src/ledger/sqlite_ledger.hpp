@@ -76,6 +76,12 @@ public:
   [[nodiscard]] core::Result<std::vector<SourceMail>>
   mails_from(const std::string& source) override;
 
+  // Group commit (pipeline::MailStore): every write until commit_batch() is one
+  // transaction, each write a savepoint in it; rollback_batch() drops them all.
+  [[nodiscard]] core::Result<void> begin_batch() override;
+  [[nodiscard]] core::Result<void> commit_batch() override;
+  void rollback_batch() override;
+
   // Records one mail and its decision in one transaction. Exactly once: a known
   // source with the same bytes changes nothing; known bytes from a new source only
   // link that source to the mail recorded first; a known source with other bytes (a

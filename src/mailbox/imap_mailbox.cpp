@@ -312,6 +312,11 @@ struct ImapMailbox::FetchAhead {
       return cancelled || recording_bytes == 0 || recording_bytes + bytes <= k_in_flight_bytes;
     });
   }
+  // Whether take() would return at once.
+  bool ready() {
+    std::lock_guard guard(lock);
+    return done || !waiting.empty();
+  }
   // The next mail; nullopt once the fetcher is done and nothing waits. The one before is
   // recorded by then (and freed).
   std::optional<Fetched> take() {
@@ -402,7 +407,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
 }
 
 Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
-                       const std::function<void(core::Problem)>& on_problem) {
+                       const std::function<void(core::Problem)>& on_problem, const Flush& flush) {
   Poll done;
   done.cursor = after;
   auto folder = reselect();
@@ -470,21 +475,61 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     }
   };
 
+  // Mails the visitor holds in its batch: settled when it says they are recorded (a
+  // later `next`, or `flush`), never before.
+  struct Held {
+    std::uint32_t uid;
+    std::int64_t internaldate;
+    std::uint64_t size;
+  };
+  std::vector<Held> held;
+  const auto settle_held = [&] {
+    for (const auto& mail : held)
+      settle(mail.uid, mail.internaldate, mail.size);
+    held.clear();
+  };
+  const auto flush_held = [&] {
+    if (held.empty())
+      return true;
+    if (flush && flush() == Visit::stop) {
+      held.clear();
+      return false;
+    }
+    settle_held();
+    return true;
+  };
+
   FetchAhead ahead;
   m_deferring_marks = true;
   {
     std::jthread fetcher([&] { fetch_ahead(*uids, ahead); });
-    while (auto fetched = ahead.take()) {
+    for (;;) {
+      // A batch closes when no further mail is ready: a lone new mail is recorded at once.
+      if (!held.empty() && !ahead.ready() && !flush_held()) {
+        done.stopped = true;
+        ahead.cancel();
+        break;
+      }
+      auto fetched = ahead.take();
+      if (!fetched)
+        break;
       std::int64_t internaldate = 0;
       if (fetched->mail) {
         internaldate = fetched->mail->received_at.time_since_epoch().count();
         ++done.visited;
         core::fault_point("after-fetch");
-        if (visit(std::move(*fetched->mail)) == Visit::stop) {
+        const auto visited = visit(std::move(*fetched->mail));
+        if (visited == Visit::stop) {
           done.stopped = true;
           ahead.cancel();
+          flush_held(); // the mails before this one
           break;
         }
+        if (visited == Visit::held) {
+          held.push_back({fetched->uid, internaldate, internaldate != 0 ? fetched->size : 0});
+          continue;
+        }
+        settle_held();
       } else if (fetched->problem) {
         on_problem(fetched->problem->problem);
       } else {
@@ -495,6 +540,8 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
       }
       settle(fetched->uid, internaldate, internaldate != 0 ? fetched->size : 0);
     }
+    if (!done.stopped && !flush_held())
+      done.stopped = true;
   } // joins the fetcher: the connection is this thread's again
   m_deferring_marks = false;
   if (!done.stopped) // a stop gives up the batch on purpose: that is no failure

@@ -49,8 +49,10 @@ public:
   // the ones before (both cores busy on a backlog); at most `k_fetch_ahead_bytes` wait between
   // them. `visit` and `on_problem` run on the caller's thread. mark_processed() from
   // within `visit` is carried out between batches and at the end of the poll.
+  using Mailbox::poll;
   [[nodiscard]] Poll poll(const Cursor& after, const Visitor& visit,
-                          const std::function<void(core::Problem)>& on_problem) override;
+                          const std::function<void(core::Problem)>& on_problem,
+                          const Flush& flush) override;
 
   // How much fetched mail may wait for `visit` (one mail always may, whatever its size).
   static constexpr std::size_t k_fetch_ahead_bytes = 4 * 1024 * 1024;

@@ -46,11 +46,18 @@ struct Cursor {
   bool operator==(const Cursor&) const = default;
 };
 
-// What a poll's visitor says after a mail: go on, or stop here (a stop request, or the
-// mail could not be recorded). A poll that stops moves its cursor no further than the
-// last mail the visitor accepted, so the next poll hands on the rest.
-enum class Visit { next, stop };
+// What a poll's visitor says after a mail: go on (this mail, and every one it held
+// before, is recorded), go on with this mail held in a batch not yet committed, or stop
+// here (a stop request, or the mail could not be recorded). A poll that stops moves its
+// cursor no further than the last mail the visitor accepted, so the next poll hands on
+// the rest.
+enum class Visit { next, held, stop };
 using Visitor = std::function<Visit(RawMail)>;
+// Group commit: called when the visitor holds mails and the mailbox has no further mail
+// ready at once (none fetched yet, or no more), at the poll's end, and after a stop.
+// `next`: every held mail is recorded; `stop`: none is (the poll ends, and the cursor
+// stays before them, so the next poll hands them on again).
+using Flush = std::function<Visit()>;
 
 // What one poll did. It is not an expected<>: a poll that stops half-way (the server
 // vanished after three mails) has still handed those mails on, and the cursor says how
@@ -91,11 +98,13 @@ public:
                const std::function<void(core::Problem)>& on_problem) = 0;
 
   // Every mail after `after`, oldest first, each handed to `visit` (message-scoped
-  // problems to `on_problem`). The default walks for_each_new and keeps no cursor.
-  // A visitor's stop is honoured by skipping the rest: a folder read in place is read
-  // again whole by the next poll.
+  // problems to `on_problem`); mails the visitor held are settled by `flush` (may be
+  // empty when the visitor never holds). The default walks for_each_new and keeps no
+  // cursor. A visitor's stop is honoured by skipping the rest: a folder read in place is
+  // read again whole by the next poll.
   [[nodiscard]] virtual Poll poll(const Cursor& after, const Visitor& visit,
-                                  const std::function<void(core::Problem)>& on_problem) {
+                                  const std::function<void(core::Problem)>& on_problem,
+                                  const Flush& flush) {
     (void)after;
     Poll done;
     auto walked = for_each_new(
@@ -104,11 +113,18 @@ public:
             done.stopped = visit(std::move(mail)) == Visit::stop;
         },
         on_problem);
+    if (flush && flush() == Visit::stop)
+      done.stopped = true;
     if (walked)
       done.visited = *walked;
     else
       done.failure = Failure{walked.error(), Scope::mailbox, Retry::later};
     return done;
+  }
+  // A poll whose visitor never holds a mail.
+  [[nodiscard]] Poll poll(const Cursor& after, const Visitor& visit,
+                          const std::function<void(core::Problem)>& on_problem) {
+    return poll(after, visit, on_problem, Flush{});
   }
 
   // Waits up to `up_to` for new mail (IMAP IDLE), ending early when `wake_fd` becomes

@@ -123,7 +123,8 @@ MaildirMailbox::for_each_new(const std::function<void(RawMail)>& visit,
 }
 
 Poll MaildirMailbox::poll(const Cursor& after, const Visitor& visit,
-                          const std::function<void(core::Problem)>& on_problem) {
+                          const std::function<void(core::Problem)>& on_problem,
+                          const Flush& flush) {
   Poll done;
   done.cursor = after;
   if (auto opened = open(); !opened) {
@@ -156,21 +157,42 @@ Poll MaildirMailbox::poll(const Cursor& after, const Visitor& visit,
     listed = {info.st_mtim, listed_at - changed_at >= k_racy_window};
   }
   sort_oldest_first(entries);
+  // Mails the visitor holds are remembered as read only once it recorded them.
+  std::vector<std::string> held;
+  const auto settle_held = [&] {
+    if (held.empty())
+      return true;
+    if (flush && flush() == Visit::stop) {
+      held.clear();
+      done.stopped = true;
+      m_listed = {}; // the held mails come again next time
+      return false;
+    }
+    m_read.insert(held.begin(), held.end());
+    held.clear();
+    return true;
+  };
   for (const auto& entry : entries) {
     auto mail = read_mail(m_root, entry, on_problem);
     if (!mail) {
       m_listed = {}; // list again next time: it may be readable then
       continue;
     }
-    const auto name = base_name(entry.path);
-    if (visit(std::move(*mail)) == Visit::stop) {
+    auto name = base_name(entry.path);
+    const auto visited = visit(std::move(*mail));
+    if (visited == Visit::stop) {
       done.stopped = true;
       m_listed = {}; // this mail and the rest come again next time
       break;
     }
-    m_read.insert(name);
     ++done.visited;
+    held.push_back(std::move(name));
+    if (visited == Visit::next) {
+      m_read.insert(held.begin(), held.end());
+      held.clear();
+    }
   }
+  settle_held();
   return done;
 }
 

@@ -34,8 +34,10 @@ public:
   // it unchanged). So a poll with nothing new costs two stat calls, however many
   // mails the folder holds. The memory is this process's: the first poll after a
   // start reads every file once more (the ledger knows them).
+  using Mailbox::poll;
   [[nodiscard]] Poll poll(const Cursor& after, const Visitor& visit,
-                          const std::function<void(core::Problem)>& on_problem) override;
+                          const std::function<void(core::Problem)>& on_problem,
+                          const Flush& flush) override;
 
   static constexpr std::chrono::seconds k_racy_window{2};
 

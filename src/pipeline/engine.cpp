@@ -173,7 +173,8 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
       return take_failed(mail, *deaths);
   }
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
-  // between leaves an archived file that the next run finds by its hash.
+  // between leaves an archived file that the next run finds by its hash. In a Batch, the
+  // archive is made durable for the whole batch before its one commit (Batch::commit).
   auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file);
   if (!archived)
     return std::unexpected(archived.error());
@@ -224,7 +225,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   auto recorded = m_store.record(row, decision, now, reply, notes);
   if (!recorded)
     return std::unexpected(recorded.error());
-  core::fault_point("after-commit");
+  core::fault_point("after-record");
   const bool new_mail = recorded->what == Recorded::new_mail;
   if (m_replies && new_mail)
     note_bounce(m_store, mail.raw, decision.facts, m_replies->gates.own_domain, outcome.notices);
@@ -232,6 +233,46 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   outcome.mail_id = recorded->mail_id;
   outcome.decision = std::move(decision);
   return outcome;
+}
+
+core::Result<void> Batch::open() {
+  if (auto begun = m_store.begin_batch(); !begun)
+    return begun;
+  m_archive.begin_batch();
+  m_open = true;
+  m_mails = 0;
+  m_bytes = 0;
+  m_opened_at = std::chrono::steady_clock::now();
+  return {};
+}
+
+core::Result<void> Batch::commit() {
+  if (!m_open)
+    return {};
+  // Order is important: every archive file of the batch durable and in place, then the
+  // one commit of its records and replies.
+  if (auto synced = m_archive.sync_batch(); !synced) {
+    drop();
+    return synced;
+  }
+  // The fault points are reached once per mail of the batch, so that the crash matrix's
+  // "POINT:N" names the batch of the Nth mail, however the mails fell into batches.
+  for (std::size_t i = 0; i < m_mails; ++i)
+    core::fault_point("after-batch-sync");
+  m_open = false;
+  if (auto committed = m_store.commit_batch(); !committed)
+    return committed;
+  for (std::size_t i = 0; i < m_mails; ++i)
+    core::fault_point("after-commit");
+  return {};
+}
+
+void Batch::drop() {
+  if (!m_open)
+    return;
+  m_open = false;
+  m_store.rollback_batch();
+  m_archive.drop_batch();
 }
 
 core::Result<IngestOutcome> Engine::take_failed(const RawMail& mail, int deaths) {

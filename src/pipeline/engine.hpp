@@ -142,6 +142,45 @@ private:
   const content::FileReader* m_reader = nullptr;
 };
 
+// Group commit: the mails taken between open() and commit() (by Engines over the same
+// store and archive) are archived without an fsync each and recorded in one ledger
+// transaction. commit() makes the whole batch's archive durable in one pass and puts it
+// in place, then commits the ledger: so the order of one mail (archive durable, then
+// record) holds for the batch. A death before the commit keeps nothing of the batch in
+// the ledger; the mailbox hands its mails on again, each recorded once then. Replies are
+// queued in the batch's transaction with their mails, and sent after the commit.
+class Batch {
+public:
+  Batch(MailStore& store, const MailArchive& archive) : m_store(store), m_archive(archive) {}
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch() { drop(); }
+
+  [[nodiscard]] core::Result<void> open();
+  // A mail of `bytes` was taken into the open batch.
+  void add(std::size_t bytes) {
+    ++m_mails;
+    m_bytes += bytes;
+  }
+  // Durable and recorded when this returns; on a problem nothing of the batch is.
+  [[nodiscard]] core::Result<void> commit();
+  // Gives the batch up: nothing of it is recorded or placed.
+  void drop();
+
+  [[nodiscard]] bool is_open() const { return m_open; }
+  [[nodiscard]] std::size_t mails() const { return m_mails; }
+  [[nodiscard]] std::size_t bytes() const { return m_bytes; }
+  [[nodiscard]] std::chrono::steady_clock::time_point opened_at() const { return m_opened_at; }
+
+private:
+  MailStore& m_store;
+  const MailArchive& m_archive;
+  bool m_open = false;
+  std::size_t m_mails = 0;
+  std::size_t m_bytes = 0;
+  std::chrono::steady_clock::time_point m_opened_at;
+};
+
 // Parses, decides and checks one mail without recording it (replay). `earlier` holds the
 // versions decided before it, for the sender check; its files are read by `reader` for the
 // content checks (none: only what the mail shows).

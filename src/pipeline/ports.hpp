@@ -36,6 +36,13 @@ public:
   mails_of_group(const std::string& group) = 0;
   // A mail's decision history, the first one first.
   [[nodiscard]] virtual core::Result<std::vector<DecisionVersion>> decisions(Id mail_id) = 0;
+  // Group commit: from begin_batch() on, what record() and the other writes store is one
+  // transaction, made durable by commit_batch() all at once (or by none: a death or
+  // rollback_batch() before it keeps nothing of the batch). Each write stays all or
+  // nothing on its own within it, and sees the batch's earlier writes.
+  [[nodiscard]] virtual core::Result<void> begin_batch() = 0;
+  [[nodiscard]] virtual core::Result<void> commit_batch() = 0;
+  virtual void rollback_batch() = 0;
   // Records one mail, its decision and its reply rows in one transaction, exactly once.
   // `notes` are further replies the mail causes (the "replaced" note to an earlier
   // sender), each capped on its own identity, in the same transaction.
@@ -75,6 +82,12 @@ public:
   parse_and_store(std::string_view raw, std::string_view origin) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
+  // Group commit: from begin_batch() on, parse_and_store() is durable only once
+  // sync_batch() returned, which makes every mail stored since durable in one pass (a
+  // death before it leaves none of them in place). drop_batch() gives a batch up.
+  virtual void begin_batch() const = 0;
+  [[nodiscard]] virtual core::Result<void> sync_batch() const = 0;
+  virtual void drop_batch() const = 0;
   // Archives `raw` as it came, durably, without parsing it (a mail that stopped the daemon
   // twice is never read again): its facts hold its hash alone, and it has no attachments.
   [[nodiscard]] virtual core::Result<ArchivedMail> store_unread(std::string_view raw) const = 0;

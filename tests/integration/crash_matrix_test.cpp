@@ -1,5 +1,7 @@
 // reliability.md E1, the kill -9 crash matrix: `mailroom run --once` dies by SIGKILL at
-// one named step (the fault hook of core/fault.hpp, armed by MAILROOM_FAULT_KILL_AT),
+// one named step (the fault hook of core/fault.hpp, armed by MAILROOM_FAULT_KILL_AT;
+// mails are recorded in batches, so the steps include kills in a batch and between its
+// archive sync and its commit),
 // then runs again without it, against the fixture's Dovecot and SMTP server. Each step
 // is tried 5 times, killing at a different mail or reply each time. After the restart:
 // one ledger record and one archive file per mail, the keyword on every mail, and one
@@ -234,6 +236,16 @@ TEST(CrashMatrix, KilledAfterFetchThenRestartedRecordsEachMailOnce) {
 
 TEST(CrashMatrix, KilledAfterTheArchiveRenameThenRestartedRecordsEachMailOnce) {
   kill_at_then_restart("after-archive");
+}
+
+// Group commit: a mail's rows are written in its batch's open transaction...
+TEST(CrashMatrix, KilledInTheMiddleOfABatchThenRestartedRecordsEachMailOnce) {
+  kill_at_then_restart("after-record");
+}
+
+// ... and its batch's archive is durable and in place, its commit not yet made.
+TEST(CrashMatrix, KilledBetweenABatchsArchiveSyncAndItsCommitThenRestartedRecordsEachMailOnce) {
+  kill_at_then_restart("after-batch-sync");
 }
 
 TEST(CrashMatrix, KilledAfterTheLedgerCommitThenRestartedRecordsEachMailOnce) {

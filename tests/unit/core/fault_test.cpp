@@ -17,7 +17,8 @@ TEST(CoreFault, AnUnknownPointOrABadCountIsRefused) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().to_string(),
             "MAILROOM_FAULT_KILL_AT: no fault point 'after-comit'; use one of after-fetch, "
-            "after-archive, after-commit, before-keyword-store, after-outbox-claim, "
+            "after-archive, after-record, after-batch-sync, after-commit, before-keyword-store, "
+            "after-outbox-claim, "
             "after-smtp-250, "
             "after-outbox-mark");
   for (const char* spec : {"after-commit:0", "after-commit:", "after-commit:2x", "after-commit:-1"})
