@@ -1,7 +1,7 @@
 // Attachment names from hostile mail (reliability.md H1-H6, M1): sanitized after
 // decoding, unique, capped by bytes, and never written outside archive/<sha256>/.
-#include "archive/file_names.hpp"
 #include "app/ledger/fixture.hpp"
+#include "archive/file_names.hpp"
 #include "message/parse.hpp"
 
 #include <algorithm>
