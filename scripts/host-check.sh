@@ -1,5 +1,5 @@
 #!/bin/bash
-# The systemd cases that need systemd as PID 1 (reliability.md section 6, D2-D8), for a
+# The systemd cases that need systemd as PID 1 (docs/reliability-cases.md section 6, D2-D8), for a
 # sysadmin to run on a real Debian host after installing mailroom (the .deb or
 # `cmake --install`). As root, from a mailroom source tree (it uses scripts/, examples/
 # and tests/support/). It makes a throwaway instance `hostcheck` and two throwaway staff

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs scripts/host-check.sh (reliability.md D2-D8) under a real systemd as PID 1: a
+# Runs scripts/host-check.sh (docs/reliability-cases.md D2-D8) under a real systemd as PID 1: a
 # Debian bookworm container booted with systemd-nspawn, with mailroom's .deb installed.
 # For a developer or a CI machine without systemd as PID 1 (nspawn needs no systemd on
 # the host; cgroup v1 or v2 both do). As root.

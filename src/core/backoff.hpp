@@ -6,7 +6,7 @@
 
 namespace mailroom::core {
 
-// How long to wait after a run of temporary failures (STYLE.md 5, reliability.md E7):
+// How long to wait after a run of temporary failures (STYLE.md 5, docs/reliability-cases.md E7):
 // the nth failure in a row waits `first` * 2^(n-1), at most `cap`, spread by `jitter`
 // (a fraction of that wait, each side) so that many rows, or many daemons, that failed
 // together do not all come back in the same second.

@@ -8,11 +8,10 @@
 
 namespace mailroom::core {
 
-// A test hook, and nothing else: the crash matrix of reliability.md E1 needs the daemon to
-// die by SIGKILL at one exact step (after FETCH, after the archive rename, ...) to prove
-// that a restart records each mail exactly once. A kill from outside hits a random step,
-// so the steps say their names here instead. Unarmed (the normal case), a fault point is
-// one comparison.
+// A test hook, and nothing else: the crash matrix of docs/reliability-cases.md E1 needs the daemon
+// to die by SIGKILL at one exact step (after FETCH, after the archive rename, ...) to prove that a
+// restart records each mail exactly once. A kill from outside hits a random step, so the steps say
+// their names here instead. Unarmed (the normal case), a fault point is one comparison.
 //
 // The steps, in the order one mail goes through them. A run polls first and sends the
 // outbox after, so the keyword STORE comes before the SMTP steps.
@@ -42,10 +41,9 @@ inline constexpr std::array<std::string_view, 9> k_fault_points{
 // does) when the armed point `name` is reached for the Nth time. Thread-safe.
 void fault_point(std::string_view name);
 
-// The other test hook (reliability.md E9 c): the process holds at one exact step while the
-// test changes the world from outside, e.g. expunges a mail between a poll's SEARCH and
-// its FETCH, which no outside timing can hit reliably. Unarmed, a hold point is one
-// comparison.
+// The other test hook (docs/reliability-cases.md E9 c): the process holds at one exact step while
+// the test changes the world from outside, e.g. expunges a mail between a poll's SEARCH and its
+// FETCH, which no outside timing can hit reliably. Unarmed, a hold point is one comparison.
 inline constexpr std::array<std::string_view, 2> k_hold_points{
     "before-fetch", // a poll has its UIDs from SEARCH; the UID FETCH of a batch is not sent
     "before-send",  // a reply's outbox row is claimed; it is not yet handed to SMTP

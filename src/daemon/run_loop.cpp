@@ -542,13 +542,13 @@ private:
   void send_replies() {
     if (!m_sender)
       return;
-    const auto counts =
-        outbox::relay(m_ledger, *m_sender, setup::envelope_from(m_settings, m_course), now(),
-                      {m_settings.outbox.retry_after, m_settings.outbox.retry_max},
-                      setup::send_limits(m_settings),
-                      // Each reply may take up to [outbox] timeout several times over:
-                      // a long outbox must not outlast WatchdogSec= (reliability.md D4 b).
-                      [] { sd_notify(0, "WATCHDOG=1"); });
+    const auto counts = outbox::relay(
+        m_ledger, *m_sender, setup::envelope_from(m_settings, m_course), now(),
+        {m_settings.outbox.retry_after, m_settings.outbox.retry_max},
+        setup::send_limits(m_settings),
+        // Each reply may take up to [outbox] timeout several times over:
+        // a long outbox must not outlast WatchdogSec= (docs/reliability-cases.md D4 b).
+        [] { sd_notify(0, "WATCHDOG=1"); });
     if (counts.sent + counts.failed + counts.retried > 0)
       spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
                    counts.retried);

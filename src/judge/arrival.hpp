@@ -15,8 +15,8 @@ namespace mailroom::judge {
 // set by a server; a Maildir replay of made-up mail has no SMTP trace and is not checked.
 enum class SourceKind { imap, maildir };
 
-// The cross-check of INTERNALDATE against the topmost Received field (reliability.md T3).
-// INTERNALDATE always decides the verdict; this only says whether a person should look.
+// The cross-check of INTERNALDATE against the topmost Received field (docs/reliability-cases.md
+// T3). INTERNALDATE always decides the verdict; this only says whether a person should look.
 struct ArrivalCheck {
   std::optional<core::Instant> received_at_mta; // the date after the topmost Received's ';'
   std::optional<std::chrono::seconds> mismatch; // |INTERNALDATE - that date|, when over limit

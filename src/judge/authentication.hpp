@@ -20,7 +20,7 @@ struct TraceField {
 // the order they appear. Pure; reads up to the first empty line.
 [[nodiscard]] std::vector<TraceField> trace_fields(std::string_view raw);
 
-// Whether the From of a mail is authenticated (reliability.md section 2, S1, S2, S8).
+// Whether the From of a mail is authenticated (docs/reliability-cases.md section 2, S1, S2, S8).
 struct Authentication {
   bool authenticated = false;
   std::string why; // the A-R that was used and what it said, or why nothing counts

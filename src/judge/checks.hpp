@@ -13,7 +13,7 @@
 namespace mailroom::judge {
 
 // The checks of how a mail arrived and who sent it, run after `decide` by the daemon's
-// ingest and, from the same config keys, by replay (reliability.md T3, S1-S4, 9.4).
+// ingest and, from the same config keys, by replay (docs/reliability-cases.md T3, S1-S4, 9.4).
 struct TrustChecks {
   // INTERNALDATE against the topmost Received (IMAP sources only); unset: not checked.
   std::optional<std::chrono::seconds> arrival_limit;
@@ -37,9 +37,9 @@ void apply_checks(Decision& decision, std::string_view raw, const TrustChecks& c
 void carry_checks(Decision& decision, const std::vector<std::string>& signals,
                   const std::vector<std::string>& review_reasons);
 
-// reliability.md S4: an unauthenticated mail (with a configured trusted authserv-id) that
-// is a judged version of an instance for which `earlier` holds an authenticated version
-// is held for review (hold_for_review, "unverified sender: ..."): it never supersedes the
+// docs/reliability-cases.md S4: an unauthenticated mail (with a configured trusted authserv-id)
+// that is a judged version of an instance for which `earlier` holds an authenticated version is
+// held for review (hold_for_review, "unverified sender: ..."): it never supersedes the
 // authenticated one. Anything else is left as it is. Pure.
 void hold_if_unverified(Decision& decision, const std::vector<Version>& earlier);
 

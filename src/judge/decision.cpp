@@ -34,7 +34,7 @@ ReplyKind reply_for(const Classification& classification,
       return ReplyKind::none;
     }
     // A service writing on a student's behalf (a Drive share notice) is not the
-    // student: staff look at it, nobody gets an automatic answer (reliability.md A9c).
+    // student: staff look at it, nobody gets an automatic answer (docs/reliability-cases.md A9c).
     if (facts.from.size() != 1 || course.students_with_email(facts.from.front().address).empty()) {
       reason = "needs review; the mail was not sent from a roster address";
       return ReplyKind::none;

@@ -24,7 +24,7 @@ struct Version {
   // Judged, but needs-review (hold_for_review: an arrival mismatch, an unverified sender):
   // it counts for nothing until staff reclassify it.
   bool held = false;
-  SenderTrust trust = SenderTrust::unknown; // of its From (reliability.md 9.4)
+  SenderTrust trust = SenderTrust::unknown; // of its From (docs/reliability-cases.md 9.4)
 };
 
 // Staff granted `group` until `until` for a deliverable (and lecture, where it applies).
@@ -75,7 +75,7 @@ struct InstanceStatus {
 // - otherwise pending (or extended, with the new due) until due plus grace, and
 //   missing after it.
 // Held versions never count, and an unauthenticated version never counts while the
-// instance has an authenticated one (it never supersedes it, reliability.md S4).
+// instance has an authenticated one (it never supersedes it, docs/reliability-cases.md S4).
 // A version belongs to an instance when deliverable and group match and, for an
 // instance of a lecture, the lecture too. Extensions and excusals match the same way;
 // the latest extension for an instance wins.

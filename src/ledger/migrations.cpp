@@ -94,7 +94,7 @@ const std::vector<std::vector<std::string>>& migrations() {
                audit_id INTEGER NOT NULL REFERENCES audit(id)))",
       },
       // 2: the outbox. One row per reply and recipient (one SMTP transaction each,
-      // reliability.md A7), written in the transaction that records the mail's
+      // docs/reliability-cases.md A7), written in the transaction that records the mail's
       // decision. state: queued, sent, failed (a permanent 5xx), suppressed (never
       // sent, with why; recipient empty). The per-student cap counts rows by roster
       // identity and created_at, so a restart resets nothing.

@@ -224,7 +224,7 @@ struct SqliteLedger::Impl {
   }
 
   // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
-  // and restarts never reset it (reliability.md A6).
+  // and restarts never reset it (docs/reliability-cases.md A6).
   // Returns whether it queued the reply (false: a suppressed row says why not).
   bool enqueue(std::optional<Id> mail_id, const OutgoingReply& reply, core::Instant at) {
     std::optional<std::string> why = reply.suppressed;
@@ -431,7 +431,7 @@ struct SqliteLedger::Impl {
     session << "PRAGMA journal_mode = WAL", into(mode), now;
     if (mode != "wal")
       throw Poco::IOException("cannot switch ledger.db to WAL (journal_mode is " + mode + ")");
-    // synchronous, foreign_keys and busy_timeout are per connection (reliability.md §7).
+    // synchronous, foreign_keys and busy_timeout are per connection (docs/reliability-cases.md §7).
     session << "PRAGMA synchronous = FULL", now;
     session << "PRAGMA foreign_keys = ON", now;
     // Keep ledger.db-wal and -shm when the last connection closes: staff in the group
@@ -624,7 +624,7 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
         if (sha256 == mail.sha256)
           return RecordOutcome{id, Recorded::known_source};
         // The same source with other bytes: a UID handed out again after a mailbox
-        // restore (reliability.md E3). Never skip it; keep both under distinct keys.
+        // restore (docs/reliability-cases.md E3). Never skip it; keep both under distinct keys.
         source = fmt::format("{}#sha256={}", mail.source, mail.sha256.substr(0, 16));
         // ... and a folder read again after that finds it under its own key.
         session << "SELECT count(*) FROM sources WHERE source = ?", useRef(source), into(known),
@@ -1258,7 +1258,7 @@ core::Result<void> SqliteLedger::backup_to(const fs::path& destination) {
   auto copied = m_impl->guarded([&] {
     // VACUUM INTO reads the database in one read transaction: under WAL it neither
     // blocks the writer nor restarts when the writer commits (unlike the stepwise
-    // backup API with small steps, reliability.md Q3).
+    // backup API with small steps, docs/reliability-cases.md Q3).
     const std::string target = temporary.string();
     m_impl->session << "VACUUM INTO ?", useRef(target), now;
   });

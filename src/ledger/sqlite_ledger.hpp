@@ -210,7 +210,7 @@ public:
   // Folds the WAL back into ledger.db and truncates it (PRAGMA wal_checkpoint
   // (TRUNCATE)). A reader that holds an old snapshot (a staff sqlite3 shell left
   // open) makes it partial: `busy` is then true and the WAL keeps growing until the
-  // reader leaves (reliability.md Q7). Returns the WAL size in bytes afterwards.
+  // reader leaves (docs/reliability-cases.md Q7). Returns the WAL size in bytes afterwards.
   struct Checkpoint {
     bool busy = false;
     std::uintmax_t wal_bytes = 0;

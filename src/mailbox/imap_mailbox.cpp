@@ -30,7 +30,7 @@ bool contains(std::string_view text, std::string_view part) {
 }
 
 // Whether the FETCH response `data` carries a mail. BODY[] NIL is what Dovecot sends for a
-// mail another session expunged after this one's SEARCH (reliability.md E9 c): no mail.
+// mail another session expunged after this one's SEARCH (docs/reliability-cases.md E9 c): no mail.
 bool has_body(const imap::FetchData& data) {
   return data.body && data.body->data() != nullptr;
 }
@@ -422,7 +422,7 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
     above = 0;
   } else if (after.uidvalidity != 0 && folder->uidnext != 0 && folder->uidnext <= after.last_uid) {
     // UIDNEXT below UIDs already seen: a restored dovecot-uidlist hands them out again
-    // (shared/notes/reliability.md E3). Read everything; content decides what is new.
+    // (docs/reliability-cases.md E3). Read everything; content decides what is new.
     done.uids_went_back = true;
     above = 0;
   } else if (after.uidvalidity != 0 && after.last_uid != 0 && after.last_size != 0 &&

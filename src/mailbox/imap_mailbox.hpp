@@ -106,7 +106,7 @@ private:
   // The fetching thread of poll(): every UID of `uids`, in batches, into `ahead`.
   void fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead& ahead);
   // Whether `cursor.last_uid` names the mail of the cursor's INTERNALDATE and size, or
-  // none (expunged, moved); false when another mail took the UID (reliability.md E3).
+  // none (expunged, moved); false when another mail took the UID (docs/reliability-cases.md E3).
   [[nodiscard]] std::expected<bool, Failure> same_mail_or_gone(const Cursor& cursor);
   // Carries out the marks poll() deferred; the first failure, if any.
   [[nodiscard]] std::optional<Failure> flush_marks();

@@ -40,7 +40,7 @@ struct Cursor {
   // The mail `last_uid` named when it was read: its INTERNALDATE (seconds since the epoch)
   // and RFC822.SIZE; 0 when not known (a mail that was gone, an older cursor). Another
   // mail under that UID later means the UIDs were handed out again (a restored folder,
-  // reliability.md E3), even when UIDNEXT is back where it was.
+  // docs/reliability-cases.md E3), even when UIDNEXT is back where it was.
   std::int64_t last_internaldate = 0;
   std::uint64_t last_size = 0;
   bool operator==(const Cursor&) const = default;

@@ -70,7 +70,7 @@ struct ParseOptions {
 
 // Everything mailroom reads from one raw RFC 5322 message. Pure data.
 struct MessageFacts {
-  std::vector<Mailbox> from; // more than one is suspicious (reliability.md S3)
+  std::vector<Mailbox> from; // more than one is suspicious (docs/reliability-cases.md S3)
   int from_fields = 0;       // number of From header fields
   std::optional<Mailbox> reply_to;
   std::optional<Mailbox> sender;

@@ -23,7 +23,7 @@ struct RelayCounts {
 // later. A retried row waits core::wait_after(`backoff`, its failures so far, a random
 // draw of its own): doubling from backoff.first up to backoff.cap, jittered per row, and
 // kept in the row's next_attempt_at, so a restart neither resets nor hastens it
-// (reliability.md E7). When the server is down, the first failed row stands for the
+// (docs/reliability-cases.md E7). When the server is down, the first failed row stands for the
 // whole pass: the other due rows are not tried, each waits its own backoff. A crash
 // between the server's acceptance and the mark sends that row again once on the next
 // run: at-least-once, with the same Message-ID.

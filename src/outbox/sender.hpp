@@ -16,14 +16,14 @@ struct SendOutcome {
   std::string detail; // the server's reply or the error, for the ledger and the log
 };
 
-// One message to one recipient: one SMTP transaction (reliability.md A7), or one file.
+// One message to one recipient: one SMTP transaction (docs/reliability-cases.md A7), or one file.
 struct Envelope {
   std::string from;      // MAIL FROM
   std::string recipient; // RCPT TO: exactly one
   std::string name;      // a stable name for this row ("reply-17"), for a directory
 };
 
-// How many replies may leave through a sender (reliability.md A6 c, d). The relay counts
+// How many replies may leave through a sender (docs/reliability-cases.md A6 c, d). The relay counts
 // the ledger's sent rows, so a restart resets nothing; a row over a limit stays queued.
 // 0 holds every reply.
 struct SendLimits {

@@ -143,7 +143,7 @@ Delivery classify(CURLcode code, const ServerLines& lines, long response) {
     return Delivery::permanent;
   // The rest is temporary: a 4xx, and a connection that ended without an error reply:
   // refused, timed out, a TLS failure, or closed after the client's `.` and before the
-  // server's reply (the RFC 1047 window, reliability.md E6; libcurl says
+  // server's reply (the RFC 1047 window, docs/reliability-cases.md E6; libcurl says
   // CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR or CURLE_OPERATION_TIMEDOUT,
   // and the last reply it saw is DATA's 354). The server may have taken the message,
   // so the retry may deliver it twice: at least once, with the same Message-ID.

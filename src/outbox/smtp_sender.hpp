@@ -25,7 +25,7 @@ struct SmtpSettings {
 // host name verified, AUTH when a user is set, one transaction per recipient. A 5xx
 // is permanent; a 4xx, a refused login, TLS and network errors are temporary, and so
 // is a connection closed after the message's `.` before the server's reply: that
-// message may have arrived, so the retry delivers at least once (reliability.md E6).
+// message may have arrived, so the retry delivers at least once (docs/reliability-cases.md E6).
 class SmtpSender final : public Sender {
 public:
   [[nodiscard]] static core::Result<std::unique_ptr<SmtpSender>> make(SmtpSettings settings);

@@ -203,7 +203,7 @@ struct ReplyRow {
   std::optional<core::Instant> claimed_at;
 };
 
-// The per-connection settings of reliability.md Q1, as SQLite reports them.
+// The per-connection settings of docs/reliability-cases.md Q1, as SQLite reports them.
 struct ConnectionSettings {
   std::string journal_mode;
   int synchronous = 0;

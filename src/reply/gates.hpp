@@ -21,7 +21,7 @@ struct GatePolicy {
 // sender is not on the roster. Two roster addresses of one student are one identity.
 [[nodiscard]] std::string identity_of(const judge::Decision& decision, const rules::Course& course);
 
-// Why no reply may go out for `decision` at `now`, in the order of reliability.md
+// Why no reply may go out for `decision` at `now`, in the order of docs/reliability-cases.md
 // section 1: mailroom's own mail (loop guard), RFC 3834 markers, not on the roster,
 // older than max_reply_age. Nullopt when it may (the per-student cap is counted by
 // the ledger at enqueue, in the same transaction). Pure.

@@ -46,7 +46,7 @@ struct OutboxSettings {
   // each spread by 20 % either side (below the cap); core/backoff.hpp.
   std::chrono::seconds retry_after{60};
   std::chrono::seconds retry_max{3600};
-  // The envelope sender (MAIL FROM) of replies, where bounces go (reliability.md 9.1).
+  // The envelope sender (MAIL FROM) of replies, where bounces go (docs/reliability-cases.md 9.1).
   // Empty: the desk address (`from`), the mailbox mailroom watches. "<>": the null sender.
   std::string bounce_address;
 };
@@ -57,7 +57,7 @@ struct ReplySettings {
   ReplyRecipients recipients = ReplyRecipients::group;
   int max_per_student_per_day = 10;
   // Replies to mail whose From fails the configured trusted_authserv_id, per student, on a
-  // budget of their own (reliability.md S7).
+  // budget of their own (docs/reliability-cases.md S7).
   int max_unauthenticated_replies_per_day = 3;
   std::chrono::seconds max_reply_age{7 * 24 * 3600};
   // Counted when sending (outbox/relay.hpp); over them a reply stays queued.

@@ -1,4 +1,4 @@
-// reliability.md E1, the kill -9 crash matrix: `mailroom run --once` dies by SIGKILL at
+// docs/reliability-cases.md E1, the kill -9 crash matrix: `mailroom run --once` dies by SIGKILL at
 // one named step (the fault hook of core/fault.hpp, armed by MAILROOM_FAULT_KILL_AT;
 // mails are recorded in batches, so the steps include kills in a batch and between its
 // archive sync and its commit),

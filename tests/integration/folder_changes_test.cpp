@@ -1,6 +1,6 @@
 // `mailroom run --once` against the fixture's Dovecot while the watched folder changes
 // under it: a restore that hands out old UIDs again under the same UIDVALIDITY
-// (reliability.md E3), and people who move or delete mail around mailroom's polls (E9).
+// (docs/reliability-cases.md E3), and people who move or delete mail around mailroom's polls (E9).
 // mailroom watches one folder, so "another watched folder" is a folder of the same
 // account that people move mail from and to.
 

@@ -1,4 +1,4 @@
-// reliability.md E7: the SMTP server is down for a while and the daemon restarts in the
+// docs/reliability-cases.md E7: the SMTP server is down for a while and the daemon restarts in the
 // middle of it. The real daemon (`mailroom run --config`, not --once) polls a Maildir
 // every second and replies through the test SMTP server (tests/support/smtp_sink.py) on
 // a port of this test's own, which stays stopped until the outage ends.

@@ -539,7 +539,7 @@ TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
 }
 
 TEST(ReplySmtp, BounceAddressIsTheEnvelopeSenderAndNullSenderIsAllowed) {
-  // reliability.md 9.1, seen by the server: MAIL FROM is [outbox] bounce_address.
+  // docs/reliability-cases.md 9.1, seen by the server: MAIL FROM is [outbox] bounce_address.
   for (const auto& [configured, expected] : std::vector<std::pair<std::string, std::string>>{
            {"bounces@example.edu", "bounces@example.edu"}, {"<>", "<>"}}) {
     SCOPED_TRACE(configured);

@@ -257,7 +257,7 @@ TEST(RunOnceImap, KillNineInTheMiddleOfAPollThenRestartRecordsEachMailExactlyOnc
 namespace {
 
 // Dovecot serves a Maildir folder its mail user cannot write as read-only, with
-// PERMANENTFLAGS (): no \* and no keyword can be stored (reliability.md E8).
+// PERMANENTFLAGS (): no \* and no keyword can be stored (docs/reliability-cases.md E8).
 void set_writable(const ImapTerm& term, bool writable) {
   const auto dir = term.dovecot.dir / "mail" / "staff" / "Maildir" / ("." + term.folder);
   const auto ran = test::run_shell(fmt::format("chmod {0} {1} {1}/cur {1}/new {1}/tmp",

@@ -4,9 +4,9 @@ python3-aiosmtpd; run with /usr/bin/python3). STARTTLS required, AUTH PLAIN/LOGI
 Every accepted message is kept in SPOOL/NNNN.eml with SPOOL/NNNN.json (envelope, TLS,
 AUTH user, data_end_at: when its DATA ended, seconds since the epoch); a recipient whose local part is a user of the test Dovecot is also delivered
 into that mailbox through dovecot-lda before the 250, so tests need no polling.
---reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (reliability.md A7). --smtps speaks
+--reject ADDR answers RCPT TO:<ADDR> with 550 5.1.1 (docs/reliability-cases.md A7). --smtps speaks
 TLS from the first byte (implicit TLS, smtps://) instead of requiring STARTTLS.
-Faults of the end of DATA (reliability.md E6): --drop-after-data N keeps the first N
+Faults of the end of DATA (docs/reliability-cases.md E6): --drop-after-data N keeps the first N
 messages (delivered and spooled, as a server that took them) and then drops the
 connection without a reply, in the RFC 1047 window after the client's `.`;
 --reject-data answers every message with 554 5.7.1 and keeps none. --refuse-greeting

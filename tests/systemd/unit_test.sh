@@ -1,5 +1,5 @@
 #!/bin/bash
-# D1 (reliability.md): the unit verifies, scores an exposure of at most 1.5 offline,
+# D1 (docs/reliability-cases.md): the unit verifies, scores an exposure of at most 1.5 offline,
 # and keeps every required hardening line. Then each required line is removed in
 # turn and the check must fail, even when the score would stay low.
 set -uo pipefail

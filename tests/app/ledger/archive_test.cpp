@@ -1,4 +1,4 @@
-// Attachment names from hostile mail (reliability.md H1-H6, M1): sanitized after
+// Attachment names from hostile mail (docs/reliability-cases.md H1-H6, M1): sanitized after
 // decoding, unique, capped by bytes, and never written outside archive/<sha256>/.
 #include "app/ledger/fixture.hpp"
 #include "archive/file_names.hpp"

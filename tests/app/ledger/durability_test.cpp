@@ -151,8 +151,8 @@ TEST(ReprocessCommand, AssignmentChangeMovesTheDecisionAndIsAudited) {
   EXPECT_NE(again.out.find("0 decision(s) changed"), std::string::npos) << again.out;
 }
 
-// reliability.md D7 with the service stopped: staff in the group may read, not write, the
-// 0750 state folder, so they cannot create ledger.db-wal and -shm. The daemon keeps them
+// docs/reliability-cases.md D7 with the service stopped: staff in the group may read, not write,
+// the 0750 state folder, so they cannot create ledger.db-wal and -shm. The daemon keeps them
 // (SQLITE_FCNTL_PERSIST_WAL), and a reader opens the ledger read-only.
 TEST(StaffCommands, AReaderWhoCannotWriteTheStateFolderReadsTheLedgerOfAStoppedService) {
   if (geteuid() != 0)

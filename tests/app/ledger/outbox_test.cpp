@@ -1,6 +1,6 @@
 // The outbox in the ledger (migration 2): reply rows written with the decision, the
 // per-student cap counted at enqueue and kept across restarts, and the relay's marks and
-// retry schedule (reliability.md E7).
+// retry schedule (docs/reliability-cases.md E7).
 #include "app/ledger/fixture.hpp"
 #include "outbox/directory_sender.hpp"
 #include "outbox/relay.hpp"

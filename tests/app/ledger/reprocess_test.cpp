@@ -1,4 +1,4 @@
-// `mailroom reprocess --notify` (reliability.md E10 and policy 9): one reply per changed
+// `mailroom reprocess --notify` (docs/reliability-cases.md E10 and policy 9): one reply per changed
 // decision, queued for the daemon, never twice for the same decision.
 #include "app/ledger/fixture.hpp"
 

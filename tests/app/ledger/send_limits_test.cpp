@@ -1,8 +1,8 @@
-// The send limits of the outbox relay (reliability.md A6 c, d): a per-recipient daily cap
-// (Cc's included) and an hourly circuit breaker, both counted from the ledger's sent rows,
-// so a restart resets nothing. A reply over a limit stays queued, is not tried and not
-// failed, and goes out when the rolling window has room; each hold is logged once. Also
-// the config keys and the envelope sender (bounce_address, reliability.md 9.1).
+// The send limits of the outbox relay (docs/reliability-cases.md A6 c, d): a per-recipient daily
+// cap (Cc's included) and an hourly circuit breaker, both counted from the ledger's sent rows, so a
+// restart resets nothing. A reply over a limit stays queued, is not tried and not failed, and goes
+// out when the rolling window has room; each hold is logged once. Also the config keys and the
+// envelope sender (bounce_address, docs/reliability-cases.md 9.1).
 #include "app/ledger/fixture.hpp"
 #include "outbox/relay.hpp"
 #include "setup/replies.hpp"

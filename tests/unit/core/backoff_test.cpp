@@ -1,4 +1,4 @@
-// The outbox's retry schedule (reliability.md E7): exponential from the first wait,
+// The outbox's retry schedule (docs/reliability-cases.md E7): exponential from the first wait,
 // bounded by the cap, and spread by 20 % either side so rows that failed together do
 // not retry together.
 #include "core/backoff.hpp"

@@ -1,4 +1,4 @@
-// reliability.md T3: INTERNALDATE decides; the topmost Received only raises a flag.
+// docs/reliability-cases.md T3: INTERNALDATE decides; the topmost Received only raises a flag.
 
 #include "core/instant.hpp"
 #include "judge/arrival.hpp"

@@ -1,4 +1,4 @@
-// reliability.md S1, S2, S8: Authentication-Results count only from the trusted
+// docs/reliability-cases.md S1, S2, S8: Authentication-Results count only from the trusted
 // authserv-id, only above the trust boundary, and only when aligned with From.
 
 #include "judge/authentication.hpp"

@@ -1,5 +1,5 @@
-// reliability.md S4 and 9.4: an unauthenticated version never supersedes an authenticated
-// one; it is held for review with its verdict kept.
+// docs/reliability-cases.md S4 and 9.4: an unauthenticated version never supersedes an
+// authenticated one; it is held for review with its verdict kept.
 
 #include "core/instant.hpp"
 #include "judge/checks.hpp"

@@ -1,4 +1,4 @@
-// RFC 3834 and RFC 5230 markers of machine-sent mail (reliability.md A1-A3).
+// RFC 3834 and RFC 5230 markers of machine-sent mail (docs/reliability-cases.md A1-A3).
 #include "message/parse.hpp"
 
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@ TEST(MessageAutomated, AutoSubmittedValuesInAnyCaseAndInstance) {
             std::vector<std::string>{"Auto-Submitted: auto-generated (failure)"});
   EXPECT_EQ(reasons("Auto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n"),
             std::vector<std::string>{"Auto-Submitted: auto-replied"});
-  // reliability.md section 9, decision 2: "no (comment)" is a person.
+  // docs/reliability-cases.md section 9, decision 2: "no (comment)" is a person.
   EXPECT_TRUE(reasons("Auto-Submitted: no\r\n").empty());
   EXPECT_TRUE(reasons("Auto-Submitted: no (sent by a person)\r\n").empty());
 }

@@ -64,7 +64,7 @@ TEST(MessageHeaders, AddressListsWithQuotesCommentsAndGroups) {
 }
 
 TEST(MessageHeaders, MimeticsAddressBugsDoNotReachUs) {
-  // reliability.md section 0: a trailing space after '>' and an escaped quote in a name.
+  // docs/reliability-cases.md section 0: a trailing space after '>' and an escaped quote in a name.
   const auto trailing = parse_mailboxes("<a@x.edu> ", 10);
   ASSERT_EQ(trailing.size(), 1u);
   EXPECT_EQ(trailing[0].address, "a@x.edu");

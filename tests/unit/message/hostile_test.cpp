@@ -1,4 +1,4 @@
-// Hostile MIME (reliability.md section 5, H1-H18 and M1-M11): every case ends
+// Hostile MIME (docs/reliability-cases.md section 5, H1-H18 and M1-M11): every case ends
 // within its limits, says which limit it hit in plain words, and never crashes.
 // The suite runs under ASan/UBSan in CI, which is what catches over-reads. No case here
 // times itself (a loaded CI machine makes any bound flaky): a case that went quadratic

@@ -63,7 +63,7 @@ TEST(ReplyGates, OwnMailIsNeverAnswered) {
   auto own_from = receipt_for_ada();
   own_from.facts.from = {{"Staff", "Staff@Example.edu"}};
   EXPECT_NE(reply::suppression(own_from, course, policy(), k_now)->find("From"), std::string::npos);
-  // A student's "reply all" to a receipt, with nothing submitted (reliability.md A5).
+  // A student's "reply all" to a receipt, with nothing submitted (docs/reliability-cases.md A5).
   auto answer = receipt_for_ada();
   answer.facts.in_reply_to = "<receipt.abc@mailroom.demo-f25.invalid>";
   EXPECT_NE(reply::suppression(answer, course, policy(), k_now)->find("In-Reply-To"),
