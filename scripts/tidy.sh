@@ -3,7 +3,7 @@
 # with the compile commands of a configured build folder (the plain one by default; only
 # its configure step is needed). Exits non-zero on any finding.
 #
-# usage: scripts/tidy.sh [BUILD_DIR [FILE...]]   (default build and every src/*.cpp;
+# usage: scripts/tidy.sh [BUILD_DIR [FILE...]]   (default build and every src/ file it compiles;
 #        TIDY_JOBS sets the parallelism, default nproc)
 #
 # clang-tidy-16, not bookworm's default 14: clang 14 cannot compile libstdc++ 12's
@@ -28,19 +28,25 @@ fi
 # each file is then checked with only the includes it names itself.
 db=$(mktemp -d)
 trap 'rm -rf "$db"' EXIT
-python3 - "$build/compile_commands.json" "$db/compile_commands.json" <<'PY'
+# It also lists what to check by default: every src/ file it compiles, or, in a unity build
+# (MAILROOM_UNITY=ON), src/'s batch files, which check the same code with each header parsed
+# once a batch.
+python3 - "$build/compile_commands.json" "$db/compile_commands.json" "$PWD/src/" >"$db/files" <<'PY'
 import json, re, sys
 entries = json.load(open(sys.argv[1]))
 for entry in entries:
     entry["command"] = re.sub(r" -Winvalid-pch| -include \S+cmake_pch\.hxx", "", entry["command"])
+    file = entry["file"]
+    if file.startswith(sys.argv[3]) or ("/src/CMakeFiles/" in file and "/Unity/" in file):
+        print(file)
 json.dump(entries, open(sys.argv[2], "w"))
 PY
 jobs=${TIDY_JOBS:-$(nproc)}
 # xargs exits 123 when any clang-tidy found something; the "N warnings generated" lines
 # count what the checks left out and are dropped.
 set +eo pipefail
-if [ $# -gt 0 ]; then printf '%s\n' "$@"; else find src -name '*.cpp' | sort; fi |
-  xargs -P "$jobs" -n 4 "$tidy" -p "$db" --quiet --extra-arg=-std=c++2b \
+if [ $# -gt 0 ]; then printf '%s\n' "$@"; else sort "$db/files"; fi |
+  xargs -P "$jobs" -n 1 "$tidy" -p "$db" --quiet --extra-arg=-std=c++2b \
     --extra-arg=-U__cpp_concepts --extra-arg=-D__cpp_concepts=202002L --extra-arg=-w 2>&1 |
   grep -v '^[0-9]* warnings\{0,1\} generated\.$'
 status=${PIPESTATUS[1]}
@@ -48,4 +54,4 @@ if [ "$status" -ne 0 ]; then
   echo "tidy.sh: clang-tidy found the problems above (checks: .clang-tidy)" >&2
   exit 1
 fi
-echo "tidy.sh: $(grep -c . <<<"$(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else find src -name '*.cpp'; fi)") files clean"
+echo "tidy.sh: $(if [ $# -gt 0 ]; then echo $#; else grep -c . "$db/files"; fi) files clean"

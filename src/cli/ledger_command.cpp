@@ -9,6 +9,7 @@
 #include "report/ledger_csv.hpp"
 #include "setup/config.hpp"
 #include "setup/rules_files.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -96,13 +97,6 @@ int run_reply_status(const LedgerOptions& options, const std::string& state) {
   return 0;
 }
 
-std::string listed(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& value : values)
-    out += (out.empty() ? "" : ", ") + value;
-  return out;
-}
-
 // An unknown --group, --deliverable or --lecture is an error listing the valid values:
 // an empty table would look like "nothing owed".
 std::optional<core::Problem> unknown_filter(const LedgerOptions& options,
@@ -111,20 +105,21 @@ std::optional<core::Problem> unknown_filter(const LedgerOptions& options,
   if (!options.group.empty() &&
       std::find(groups.begin(), groups.end(), options.group) == groups.end())
     return core::Problem{"--group", "no group '" + options.group + "' on the roster",
-                         "use one of: " + listed(groups)};
+                         "use one of: " + util::join(groups, ", ")};
   std::vector<std::string> deliverables;
   for (const auto& deliverable : course.deliverables)
     deliverables.push_back(deliverable.name);
   if (!options.deliverable.empty() && !course.deliverable(options.deliverable))
     return core::Problem{"--deliverable", "no deliverable '" + options.deliverable + "'",
-                         "use one of: " + listed(deliverables)};
+                         "use one of: " + util::join(deliverables, ", ")};
   if (!options.lecture.empty()) {
     std::vector<std::string> lectures;
     for (const auto& lecture : course.lectures)
       lectures.push_back(rules::iso_date(lecture.date));
     if (std::find(lectures.begin(), lectures.end(), options.lecture) == lectures.end())
       return core::Problem{"--lecture", "no lecture on " + options.lecture,
-                           "use a lecture date (YYYY-MM-DD) of the course: " + listed(lectures)};
+                           "use a lecture date (YYYY-MM-DD) of the course: " +
+                               util::join(lectures, ", ")};
   }
   return std::nullopt;
 }

@@ -112,6 +112,10 @@ void Table::print_csv(std::ostream& out) const {
     print_row(row);
 }
 
+std::optional<std::string> iso_or_null(const std::optional<core::Instant>& instant) {
+  return instant ? std::optional{core::to_iso_utc(*instant)} : std::nullopt;
+}
+
 int print_problems(const core::Problems& problems) {
   for (const auto& problem : problems)
     std::cerr << problem.to_string() << "\n";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/instant.hpp"
 #include "core/problem.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -47,6 +48,9 @@ private:
   std::vector<std::string> m_header;
   std::vector<std::vector<std::string>> m_rows;
 };
+
+// An instant as the JSON records write it: ISO 8601 in UTC, or null when there is none.
+[[nodiscard]] std::optional<std::string> iso_or_null(const std::optional<core::Instant>& instant);
 
 // Prints every problem on stderr, one a line, and returns the exit code 1.
 int print_problems(const core::Problems& problems);

@@ -8,6 +8,7 @@
 #include "setup/replies.hpp"
 #include "setup/rules_files.hpp"
 #include "setup/settings.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -29,13 +30,6 @@ struct ReclassifyOptions {
   std::string reason;
   bool quiet = false;
 };
-
-std::string listed(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& value : values)
-    out += (out.empty() ? "" : ", ") + value;
-  return out;
-}
 
 // The reply the student is owed now that staff decided what the mail is
 // (daemon::staff_decision_reply, as for `reclassify` by mail). Nullopt with `why_not` set
@@ -114,7 +108,7 @@ int run_reclassify(const ReclassifyOptions& options) {
                            actor.unix_user);
   if (done->reply_queued)
     std::cout << fmt::format("Queued a {} to {} for the daemon to send.\n", (*reply)->kind,
-                             listed((*reply)->recipients));
+                             util::join((*reply)->recipients, ", "));
   else if (*reply && (*reply)->suppressed)
     std::cout << "No reply: " << *(*reply)->suppressed << "\n";
   else if (*reply)

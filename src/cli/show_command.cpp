@@ -8,6 +8,7 @@
 #include "setup/config.hpp"
 #include "setup/rules_files.hpp"
 #include "setup/settings.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -25,17 +26,6 @@ struct ShowOptions {
   bool json = false;
   bool scheduled = false;
 };
-
-std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
-  return instant ? std::optional{core::to_iso_utc(*instant)} : std::nullopt;
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items)
-    out += (out.empty() ? "" : separator) + item;
-  return out;
-}
 
 // An IMAP source as people name it: "imaps://HOST:PORT/FOLDER UID n (UIDVALIDITY v)",
 // with the scheme and port of the config's [mailbox] url when it names the same host (the
@@ -110,7 +100,7 @@ int run_show(const ShowOptions& options) {
     record.add("lecture", mail.lecture);
     record.add("group", mail.group);
     record.add("confidence", mail.confidence);
-    record.add("due", iso(mail.due));
+    record.add("due", iso_or_null(mail.due));
     record.add("verdict", mail.verdict);
     record.add("late_by_seconds", mail.late_by_seconds);
     record.add("reply", mail.reply_kind);
@@ -180,7 +170,7 @@ int run_show(const ShowOptions& options) {
   std::vector<std::string> shown;
   for (const auto& source : *sources)
     shown.push_back(shown_source(source, options.config));
-  std::cout << fmt::format("  Sources:   {}\n", join(shown, ", "));
+  std::cout << fmt::format("  Sources:   {}\n", util::join(shown, ", "));
   for (const auto& error : mail.parse_errors)
     std::cout << "  Parse:     " << error << "\n";
   std::cout << fmt::format("Decision:  {}{}{} (confidence {:.2f}), decided {}\n", mail.kind,

@@ -39,10 +39,6 @@ std::string daemon_state(const std::optional<daemon::DaemonStatus>& status) {
   return alive ? "running" : "not running";
 }
 
-std::optional<std::string> iso(const std::optional<core::Instant>& instant) {
-  return instant ? std::optional{core::to_iso_utc(*instant)} : std::nullopt;
-}
-
 int run_status(const StatusOptions& options) {
   const auto& where = options.where;
   auto opened = open_staff_course(where);
@@ -76,11 +72,11 @@ int run_status(const StatusOptions& options) {
     const auto& s = *status;
     record.add("pid", s ? std::optional<std::int64_t>{s->pid} : std::nullopt);
     record.add("mailbox", s ? std::optional{s->mailbox} : std::nullopt);
-    record.add("last_poll_at", s ? iso(s->last_poll_at) : std::nullopt);
+    record.add("last_poll_at", s ? iso_or_null(s->last_poll_at) : std::nullopt);
     record.add("last_poll_outcome", s ? std::optional{s->outcome} : std::nullopt);
     record.add("connection", s ? std::optional{s->connection} : std::nullopt);
-    record.add("next_poll_at", s ? iso(s->next_poll_at) : std::nullopt);
-    record.add("stopped_at", s ? iso(s->stopped_at) : std::nullopt);
+    record.add("next_poll_at", s ? iso_or_null(s->next_poll_at) : std::nullopt);
+    record.add("stopped_at", s ? iso_or_null(s->stopped_at) : std::nullopt);
     record.add("mails_today", static_cast<std::int64_t>(counts->today));
     record.add("mails_term", static_cast<std::int64_t>(counts->term));
     record.add("outbox_queued", static_cast<std::int64_t>(counts->queued));

@@ -9,8 +9,6 @@
 namespace mailroom::message {
 namespace {
 
-constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out)

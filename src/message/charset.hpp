@@ -5,6 +5,9 @@
 
 namespace mailroom::message {
 
+// U+FFFD REPLACEMENT CHARACTER in UTF-8: what stands for bytes that cannot be shown.
+inline constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
+
 // Bytes in a declared charset turned into UTF-8.
 struct Utf8 {
   std::string text;

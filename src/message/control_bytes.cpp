@@ -1,12 +1,11 @@
 #include "message/control_bytes.hpp"
 
+#include "message/charset.hpp"
 #include "util/text.hpp"
 
 namespace mailroom::message {
 
 namespace {
-
-constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
 
 bool is_control(unsigned char c) {
   return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F;

@@ -1,6 +1,7 @@
 #include "message/charset.hpp"
 #include "message/headers.hpp"
 #include "message/transfer.hpp"
+#include "util/text.hpp"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/MessageHeader.h>
@@ -45,13 +46,6 @@ std::optional<Word> word_at(std::string_view raw, std::size_t pos) {
   return word;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 // Poco decodes a word correctly only when it is well formed: its Q decoder turns
 // "=ZZ" into a NUL byte and reads a stale character after a final '=', and its
 // base64 decoder stops at the first character outside the alphabet.
@@ -66,8 +60,8 @@ bool poco_decodes_correctly(const Word& word) {
   }
   for (std::size_t i = 0; i < word.payload.size(); ++i)
     if (word.payload[i] == '=' &&
-        (i + 2 >= word.payload.size() || hex_digit(word.payload[i + 1]) < 0 ||
-         hex_digit(word.payload[i + 2]) < 0))
+        (i + 2 >= word.payload.size() || util::hex_digit(word.payload[i + 1]) < 0 ||
+         util::hex_digit(word.payload[i + 2]) < 0))
       return false;
   return true;
 }
@@ -79,9 +73,10 @@ std::string lenient_q(std::string_view payload) {
   for (std::size_t i = 0; i < payload.size(); ++i) {
     if (payload[i] == '_') {
       out += ' ';
-    } else if (payload[i] == '=' && i + 2 < payload.size() && hex_digit(payload[i + 1]) >= 0 &&
-               hex_digit(payload[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(payload[i + 1]) * 16 + hex_digit(payload[i + 2]));
+    } else if (payload[i] == '=' && i + 2 < payload.size() &&
+               util::hex_digit(payload[i + 1]) >= 0 && util::hex_digit(payload[i + 2]) >= 0) {
+      out +=
+          static_cast<char>(util::hex_digit(payload[i + 1]) * 16 + util::hex_digit(payload[i + 2]));
       i += 2;
     } else {
       out += payload[i];

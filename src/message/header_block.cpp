@@ -7,10 +7,6 @@
 namespace mailroom::message {
 namespace {
 
-bool is_newline(char c) {
-  return c == '\r' || c == '\n';
-}
-
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
@@ -29,11 +25,11 @@ std::size_t value_bytes(std::string_view field) {
   return value.size();
 }
 
-std::string kilobytes(std::size_t bytes) {
+} // namespace
+
+std::string kilobytes(std::uint64_t bytes) {
   return std::to_string((bytes + 1023) >> 10) + " KB";
 }
-
-} // namespace
 
 HeaderBlock scan_header_block(std::string_view raw, std::size_t pos, const Limits& limits) {
   HeaderBlock block;

@@ -8,6 +8,14 @@
 
 namespace mailroom::message {
 
+// A line end of any kind mimetic accepts is made of these.
+[[nodiscard]] constexpr bool is_newline(char c) {
+  return c == '\r' || c == '\n';
+}
+
+// "16384 KB": a size as the limit problems state it, rounded up to whole KB.
+[[nodiscard]] std::string kilobytes(std::uint64_t bytes);
+
 // One header field as it lies in the raw bytes: its first line, its folded
 // continuation lines and their line ends.
 struct FieldSpan {

@@ -1,5 +1,6 @@
 #include "message/charset.hpp"
 #include "message/headers.hpp"
+#include "util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -28,19 +29,13 @@ std::string read_quoted(std::string_view s, std::size_t& i) {
   return out;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
+    if (s[i] == '%' && i + 2 < s.size() && util::hex_digit(s[i + 1]) >= 0 &&
+        util::hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(util::hex_digit(s[i + 1]) * 16 + util::hex_digit(s[i + 2]));
       i += 2;
     } else {
       out += s[i];

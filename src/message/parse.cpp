@@ -26,10 +26,6 @@ std::string size_over_limit(std::uint64_t bytes, std::uint64_t limit) {
   return "message " + std::to_string(bytes) + " bytes, limit " + std::to_string(limit) + " bytes";
 }
 
-std::string kilobytes(std::uint64_t bytes) {
-  return std::to_string((bytes + 1023) >> 10) + " KB";
-}
-
 // The top-level fields, minus any longer than the per-field limit (reported).
 std::vector<HeaderField> read_fields(const mimetic::Header& header, const Limits& limits,
                                      MessageFacts& facts) {

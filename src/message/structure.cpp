@@ -27,10 +27,6 @@ public:
 
 enum class Kind { leaf, message, multipart };
 
-bool is_newline(char c) {
-  return c == '\r' || c == '\n';
-}
-
 class Scanner {
 public:
   Scanner(std::string_view raw, const Limits& limits) : m_raw(raw), m_limits(limits) {}

@@ -73,11 +73,9 @@ std::vector<DueSoonLine> due_soon(const Term& term) {
   return out;
 }
 
-data list_of(const std::vector<std::string>& items) {
-  std::string joined;
-  for (const auto& item : items)
-    joined += (joined.empty() ? "" : ", ") + item;
-  return joined.empty() ? data(false) : data(joined);
+// "a, b" for a sentence, or false so that the template leaves the sentence out.
+data joined_or_false(const std::vector<std::string>& items) {
+  return items.empty() ? data(false) : data(util::join(items, ", "));
 }
 
 data standing_data(const std::vector<StandingLine>& lines) {
@@ -130,8 +128,8 @@ data digest_data(const Digest& digest) {
     data item;
     item.set("what", line.what);
     item.set("due", line.due);
-    item.set("groups_owing", list_of(line.groups_owing));
-    item.set("groups_with_nothing", list_of(line.groups_with_nothing));
+    item.set("groups_owing", joined_or_false(line.groups_owing));
+    item.set("groups_with_nothing", joined_or_false(line.groups_with_nothing));
     soon.push_back(item);
   }
   vars.set("due_soon", soon);

@@ -159,6 +159,23 @@ std::vector<CsvRow> parse_csv(std::string_view text) {
   return rows;
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i)
+      out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 std::string human_size(std::uint64_t bytes) {
   if (bytes < 1024)
     return fmt::format("{} bytes", bytes);

@@ -12,6 +12,10 @@ namespace mailroom::util {
 [[nodiscard]] bool starts_with_icase(std::string_view text, std::string_view prefix);
 [[nodiscard]] bool contains_icase(std::string_view text, std::string_view needle);
 [[nodiscard]] std::vector<std::string> split(std::string_view text, char separator);
+// The items with `separator` between them: join({"a", "b"}, ", ") is "a, b".
+[[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view separator);
+// The value of a hexadecimal digit (either case), or -1 when `c` is not one.
+[[nodiscard]] int hex_digit(char c);
 // "95 bytes", "12.3 KB", "4.0 MB": a file size for people.
 [[nodiscard]] std::string human_size(std::uint64_t bytes);
 
