@@ -2,6 +2,7 @@
 
 #include "ledger/content_findings.hpp"
 #include "ledger/migrations.hpp"
+#include "ledger/rows.hpp"
 #include "rules/course.hpp"
 #include "util/text.hpp"
 
@@ -9,7 +10,6 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
 #include <fmt/format.h>
@@ -28,7 +28,6 @@ namespace fs = std::filesystem;
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Session;
-using Poco::Data::Statement;
 using NullableText = Poco::Nullable<std::string>;
 using NullableInt = Poco::Nullable<Poco::Int64>;
 
@@ -122,6 +121,137 @@ std::optional<core::Instant> instant_or_null(RecordSet& rows, const std::string&
   if (auto value = text_or_null(rows, column))
     return core::parse_iso(*value);
   return std::nullopt;
+}
+
+// Row readers for select_rows: each makes one value of the record's current row, by
+// column name.
+
+ReplyRow reply_from(RecordSet& rows) {
+  ReplyRow row;
+  row.id = rows["id"].convert<Poco::Int64>();
+  row.mail_id = int_or_null(rows, "mail_id").value_or(0);
+  row.kind = text(rows, "kind");
+  row.identity = text(rows, "identity");
+  row.recipient = text(rows, "recipient");
+  row.message_id = text(rows, "message_id");
+  row.message = text(rows, "message");
+  row.state = text(rows, "state");
+  row.why = text(rows, "why");
+  row.attempts = static_cast<int>(rows["attempts"].convert<Poco::Int64>());
+  row.next_attempt_at = instant(rows, "next_attempt_at");
+  row.last_error = text(rows, "last_error");
+  row.created_at = instant(rows, "created_at");
+  row.sent_at = instant_or_null(rows, "sent_at");
+  row.claimed_by = int_or_null(rows, "claimed_by");
+  row.claimed_at = instant_or_null(rows, "claimed_at");
+  return row;
+}
+
+MailRow mail_from(RecordSet& rows) {
+  MailRow mail;
+  mail.id = rows["id"].convert<Poco::Int64>();
+  mail.sha256 = text(rows, "sha256");
+  mail.size = rows["size"].convert<Poco::Int64>();
+  mail.archive_path = text(rows, "archive_path");
+  mail.source = text(rows, "source");
+  mail.file = text(rows, "file");
+  mail.received_at = instant(rows, "received_at");
+  mail.message_id = text(rows, "message_id");
+  mail.from = text(rows, "from_address");
+  mail.subject = text(rows, "subject");
+  mail.date_header = text(rows, "date_header");
+  mail.parse_errors = parse_json_list(text(rows, "parse_errors"));
+  mail.links = parse_json_list(text(rows, "links"));
+  mail.kind = text(rows, "kind");
+  mail.deliverable = text_or_null(rows, "deliverable");
+  mail.lecture = text_or_null(rows, "lecture");
+  mail.group = text_or_null(rows, "grp");
+  mail.confidence = rows["confidence"].convert<double>();
+  mail.due = instant_or_null(rows, "due");
+  mail.verdict = text_or_null(rows, "verdict");
+  mail.late_by_seconds = int_or_null(rows, "late_by");
+  mail.reply_kind = text(rows, "reply_kind");
+  mail.reply_reason = text(rows, "reply_reason");
+  mail.signals = parse_json_list(text(rows, "signals"));
+  mail.review_reasons = parse_json_list(text(rows, "review_reasons"));
+  mail.decided_at = instant(rows, "decided_at");
+  return mail;
+}
+
+// A staff reclassification and the mail it overrules.
+struct Overrule {
+  Id mail_id = 0;
+  Reclassification change;
+};
+
+Overrule overrule_from(RecordSet& rows) {
+  return {rows["mail_id"].convert<Poco::Int64>(),
+          Reclassification{rows["id"].convert<Poco::Int64>(), text(rows, "deliverable"),
+                           text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
+                           rows["audit_id"].convert<Poco::Int64>()}};
+}
+
+AttachmentRow attachment_from(RecordSet& rows) {
+  return {text(rows, "original_name"), text(rows, "stored_name"), text(rows, "content_type"),
+          rows["size"].convert<Poco::Int64>(), text(rows, "sha256")};
+}
+
+DecisionVersion decision_version_from(RecordSet& rows) {
+  return {static_cast<int>(rows["number"].convert<Poco::Int64>()),
+          instant(rows, "decided_at"),
+          text(rows, "cause"),
+          text(rows, "kind"),
+          text_or_null(rows, "lecture"),
+          text_or_null(rows, "grp"),
+          text_or_null(rows, "verdict"),
+          int_or_null(rows, "late_by")};
+}
+
+ExtensionRow extension_from(RecordSet& rows) {
+  return {rows["id"].convert<Poco::Int64>(),
+          text(rows, "grp"),
+          text(rows, "deliverable"),
+          text_or_null(rows, "lecture"),
+          instant(rows, "until"),
+          rows["audit_id"].convert<Poco::Int64>()};
+}
+
+ExcusalRow excusal_from(RecordSet& rows) {
+  return {rows["id"].convert<Poco::Int64>(), text(rows, "grp"), text(rows, "deliverable"),
+          text_or_null(rows, "lecture"), rows["audit_id"].convert<Poco::Int64>()};
+}
+
+AuditRow audit_from(RecordSet& rows) {
+  return {rows["id"].convert<Poco::Int64>(),
+          instant(rows, "at"),
+          text(rows, "unix_user"),
+          text(rows, "action"),
+          text(rows, "what"),
+          text(rows, "reason"),
+          int_or_null(rows, "mail_id"),
+          text_or_null(rows, "staff_address"),
+          text_or_null(rows, "message_id")};
+}
+
+pipeline::ScheduledRow scheduled_from(RecordSet& rows) {
+  pipeline::ScheduledRow row;
+  row.id = rows["id"].convert<Poco::Int64>();
+  row.key = text(rows, "key");
+  row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
+                                            : pipeline::ScheduledKind::reminder;
+  row.deliverable = text_or_null(rows, "deliverable");
+  row.lecture = text_or_null(rows, "lecture");
+  row.group = text_or_null(rows, "grp");
+  row.recipient_identity = text(rows, "recipient_identity");
+  row.planned_for = instant(rows, "planned_for");
+  row.queued_at = instant(rows, "queued_at");
+  row.late = rows["late"].convert<Poco::Int64>() != 0;
+  row.message_id = text(rows, "message_id");
+  row.subject = text(rows, "subject");
+  for (auto& state : util::split(text(rows, "states"), '\n'))
+    if (!state.empty())
+      row.states.push_back(std::move(state));
+  return row;
 }
 
 std::string sender(const message::MessageFacts& facts) {
@@ -256,39 +386,17 @@ struct SqliteLedger::Impl {
     return true;
   }
 
+  // The outbox rows `where` selects (with `argument` bound to its placeholder, when not
+  // empty), in the order they were queued.
   std::vector<ReplyRow> select_replies(const std::string& where, const std::string& argument) {
-    Statement select(session);
-    select << "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
-              "attempts, next_attempt_at, last_error, created_at, sent_at, claimed_by, "
-              "claimed_at FROM replies " +
-                  where + " ORDER BY id";
-    std::string bound = argument;
-    if (!argument.empty())
-      select, useRef(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ReplyRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      ReplyRow row;
-      row.id = rows["id"].convert<Poco::Int64>();
-      row.mail_id = int_or_null(rows, "mail_id").value_or(0);
-      row.kind = text(rows, "kind");
-      row.identity = text(rows, "identity");
-      row.recipient = text(rows, "recipient");
-      row.message_id = text(rows, "message_id");
-      row.message = text(rows, "message");
-      row.state = text(rows, "state");
-      row.why = text(rows, "why");
-      row.attempts = static_cast<int>(rows["attempts"].convert<Poco::Int64>());
-      row.next_attempt_at = instant(rows, "next_attempt_at");
-      row.last_error = text(rows, "last_error");
-      row.created_at = instant(rows, "created_at");
-      row.sent_at = instant_or_null(rows, "sent_at");
-      row.claimed_by = int_or_null(rows, "claimed_by");
-      row.claimed_at = instant_or_null(rows, "claimed_at");
-      out.push_back(std::move(row));
-    }
-    return out;
+    const std::string sql =
+        "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
+        "attempts, next_attempt_at, last_error, created_at, sent_at, claimed_by, "
+        "claimed_at FROM replies " +
+        where + " ORDER BY id";
+    if (argument.empty())
+      return select_rows(session, sql, reply_from);
+    return select_rows(session, sql, reply_from, argument);
   }
 
   // Rows the last INSERT, UPDATE or DELETE changed.
@@ -358,67 +466,28 @@ struct SqliteLedger::Impl {
     bool operator==(const DecisionColumns&) const = default;
   };
 
+  // The mails `where` selects (with `argument` bound to its placeholders, when not empty),
+  // oldest arrival first, with their content findings and latest staff overrule.
   std::vector<MailRow> select_mails(const std::string& where, const std::string& argument) {
-    Statement select(session);
-    select << "SELECT id, sha256, size, archive_path, source, file, received_at, message_id, "
-              "from_address, subject, date_header, parse_errors, links, kind, deliverable, "
-              "lecture, grp, confidence, due, verdict, late_by, reply_kind, reply_reason, "
-              "signals, review_reasons, decided_at FROM mails "
-           << where << " ORDER BY received_at, id";
-    std::string bound = argument;
-    if (!argument.empty())
-      select, useRef(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<MailRow> mails;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      MailRow mail;
-      mail.id = rows["id"].convert<Poco::Int64>();
-      mail.sha256 = text(rows, "sha256");
-      mail.size = rows["size"].convert<Poco::Int64>();
-      mail.archive_path = text(rows, "archive_path");
-      mail.source = text(rows, "source");
-      mail.file = text(rows, "file");
-      mail.received_at = instant(rows, "received_at");
-      mail.message_id = text(rows, "message_id");
-      mail.from = text(rows, "from_address");
-      mail.subject = text(rows, "subject");
-      mail.date_header = text(rows, "date_header");
-      mail.parse_errors = parse_json_list(text(rows, "parse_errors"));
-      mail.links = parse_json_list(text(rows, "links"));
-      mail.kind = text(rows, "kind");
-      mail.deliverable = text_or_null(rows, "deliverable");
-      mail.lecture = text_or_null(rows, "lecture");
-      mail.group = text_or_null(rows, "grp");
-      mail.confidence = rows["confidence"].convert<double>();
-      mail.due = instant_or_null(rows, "due");
-      mail.verdict = text_or_null(rows, "verdict");
-      mail.late_by_seconds = int_or_null(rows, "late_by");
-      mail.reply_kind = text(rows, "reply_kind");
-      mail.reply_reason = text(rows, "reply_reason");
-      mail.signals = parse_json_list(text(rows, "signals"));
-      mail.review_reasons = parse_json_list(text(rows, "review_reasons"));
-      mail.decided_at = instant(rows, "decided_at");
-      mails.push_back(std::move(mail));
-    }
+    const std::string sql =
+        "SELECT id, sha256, size, archive_path, source, file, received_at, message_id, "
+        "from_address, subject, date_header, parse_errors, links, kind, deliverable, "
+        "lecture, grp, confidence, due, verdict, late_by, reply_kind, reply_reason, "
+        "signals, review_reasons, decided_at FROM mails " +
+        where + " ORDER BY received_at, id";
+    auto mails = argument.empty() ? select_rows(session, sql, mail_from)
+                                  : select_rows(session, sql, mail_from, argument);
     read_findings(session, mails);
-    // The latest staff overrule of each mail.
-    Statement overrules(session);
-    overrules << "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
-                 "ORDER BY id";
-    overrules.execute();
-    RecordSet changes(overrules);
-    for (bool more = changes.moveFirst(); more; more = changes.moveNext()) {
-      const Id mail_id = changes["mail_id"].convert<Poco::Int64>();
-      for (auto& mail : mails) {
-        if (mail.id != mail_id)
-          continue;
-        mail.reclassified =
-            Reclassification{changes["id"].convert<Poco::Int64>(), text(changes, "deliverable"),
-                             text_or_null(changes, "lecture"), text_or_null(changes, "grp"),
-                             changes["audit_id"].convert<Poco::Int64>()};
-      }
-    }
+    // Every overrule in the order staff made them: the latest of each mail stays.
+    const auto overrules = select_rows(
+        session,
+        "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
+        "ORDER BY id",
+        overrule_from);
+    for (const auto& overrule : overrules)
+      for (auto& mail : mails)
+        if (mail.id == overrule.mail_id)
+          mail.reclassified = overrule.change;
     return mails;
   }
 
@@ -851,36 +920,19 @@ core::Result<std::optional<MailRow>> SqliteLedger::mail(Id id) {
 
 core::Result<std::vector<AttachmentRow>> SqliteLedger::attachments(Id mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT original_name, stored_name, content_type, size, sha256 FROM attachments "
-              "WHERE mail_id = ? ORDER BY position",
-        use(mail_id);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<AttachmentRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({text(rows, "original_name"), text(rows, "stored_name"),
-                     text(rows, "content_type"), rows["size"].convert<Poco::Int64>(),
-                     text(rows, "sha256")});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT original_name, stored_name, content_type, size, sha256 FROM "
+                       "attachments WHERE mail_id = ? ORDER BY position",
+                       attachment_from, mail_id);
   });
 }
 
 core::Result<std::vector<DecisionVersion>> SqliteLedger::decisions(Id mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT number, decided_at, cause, kind, lecture, grp, verdict, late_by FROM "
-              "decisions WHERE mail_id = ? ORDER BY number",
-        use(mail_id);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<DecisionVersion> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({static_cast<int>(rows["number"].convert<Poco::Int64>()),
-                     instant(rows, "decided_at"), text(rows, "cause"), text(rows, "kind"),
-                     text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
-                     text_or_null(rows, "verdict"), int_or_null(rows, "late_by")});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT number, decided_at, cause, kind, lecture, grp, verdict, late_by "
+                       "FROM decisions WHERE mail_id = ? ORDER BY number",
+                       decision_version_from, mail_id);
   });
 }
 
@@ -895,33 +947,19 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions "
-              "WHERE revoked_audit_id IS NULL ORDER BY id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ExtensionRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     instant(rows, "until"), rows["audit_id"].convert<Poco::Int64>()});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions "
+                       "WHERE revoked_audit_id IS NULL ORDER BY id",
+                       extension_from);
   });
 }
 
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, audit_id FROM excusals "
-              "WHERE revoked_audit_id IS NULL ORDER BY id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ExcusalRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     rows["audit_id"].convert<Poco::Int64>()});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT id, grp, deliverable, lecture, audit_id FROM excusals "
+                       "WHERE revoked_audit_id IS NULL ORDER BY id",
+                       excusal_from);
   });
 }
 
@@ -935,22 +973,12 @@ core::Result<std::vector<Id>> SqliteLedger::dismissed() {
 
 core::Result<std::vector<AuditRow>> SqliteLedger::audit(std::optional<Id> mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, at, unix_user, action, what, reason, mail_id, staff_address, "
-              "message_id FROM audit "
-           << (mail_id ? "WHERE mail_id = ? " : "") << "ORDER BY id";
-    Id bound = mail_id.value_or(0);
+    const std::string columns = "SELECT id, at, unix_user, action, what, reason, mail_id, "
+                                "staff_address, message_id FROM audit ";
     if (mail_id)
-      select, use(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<AuditRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), instant(rows, "at"),
-                     text(rows, "unix_user"), text(rows, "action"), text(rows, "what"),
-                     text(rows, "reason"), int_or_null(rows, "mail_id"),
-                     text_or_null(rows, "staff_address"), text_or_null(rows, "message_id")});
-    return out;
+      return select_rows(m_impl->session, columns + "WHERE mail_id = ? ORDER BY id", audit_from,
+                         *mail_id);
+    return select_rows(m_impl->session, columns + "ORDER BY id", audit_from);
   });
 }
 
@@ -1117,27 +1145,32 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
     auto& session = m_impl->session;
     return write_transaction(session, [&] {
       Impl::DecisionColumns fresh(decision, decided_at);
-      Impl::DecisionColumns stored(decision, decided_at);
-      Statement select(session);
-      select << "SELECT kind, deliverable, lecture, grp, confidence, due, verdict, late_by, "
-                "reply_kind, reply_reason, signals, review_reasons FROM mails WHERE id = ?",
-          use(mail_id);
-      select.execute();
-      RecordSet rows(select);
-      if (!rows.moveFirst())
+      // What is stored, in the columns a decision fills; decided_at stays the fresh one,
+      // so that a decision made again at another time compares equal.
+      const auto stored_rows = select_rows(
+          session,
+          "SELECT kind, deliverable, lecture, grp, confidence, due, verdict, late_by, "
+          "reply_kind, reply_reason, signals, review_reasons FROM mails WHERE id = ?",
+          [&](RecordSet& rows) {
+            Impl::DecisionColumns stored(decision, decided_at);
+            stored.kind = text(rows, "kind");
+            stored.deliverable = nullable(text_or_null(rows, "deliverable"));
+            stored.lecture = nullable(text_or_null(rows, "lecture"));
+            stored.group = nullable(text_or_null(rows, "grp"));
+            stored.confidence = rows["confidence"].convert<double>();
+            stored.due = nullable(text_or_null(rows, "due"));
+            stored.verdict = nullable(text_or_null(rows, "verdict"));
+            stored.late_by = nullable(int_or_null(rows, "late_by"));
+            stored.reply_kind = text(rows, "reply_kind");
+            stored.reply_reason = text(rows, "reply_reason");
+            stored.signals = text(rows, "signals");
+            stored.review_reasons = text(rows, "review_reasons");
+            return stored;
+          },
+          mail_id);
+      if (stored_rows.empty())
         throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
-      stored.kind = text(rows, "kind");
-      stored.deliverable = nullable(text_or_null(rows, "deliverable"));
-      stored.lecture = nullable(text_or_null(rows, "lecture"));
-      stored.group = nullable(text_or_null(rows, "grp"));
-      stored.confidence = rows["confidence"].convert<double>();
-      stored.due = nullable(text_or_null(rows, "due"));
-      stored.verdict = nullable(text_or_null(rows, "verdict"));
-      stored.late_by = nullable(int_or_null(rows, "late_by"));
-      stored.reply_kind = text(rows, "reply_kind");
-      stored.reply_reason = text(rows, "reply_reason");
-      stored.signals = text(rows, "signals");
-      stored.review_reasons = text(rows, "review_reasons");
+      const auto& stored = stored_rows.front();
       write_findings(session, mail_id, decision.findings);
       if (stored == fresh)
         return Redecided{};
@@ -1196,36 +1229,14 @@ core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& 
 
 core::Result<std::vector<pipeline::ScheduledRow>> SqliteLedger::scheduled() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT s.id, s.key, s.kind, s.deliverable, s.lecture, s.grp, "
-              "s.recipient_identity, s.planned_for, s.queued_at, s.late, s.message_id, "
-              "s.subject, (SELECT group_concat(r.state || CASE WHEN r.why <> '' THEN ': ' || "
-              "r.why ELSE '' END, '\n') FROM replies r WHERE r.message_id = s.message_id) "
-              "AS states FROM scheduled s ORDER BY s.id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<pipeline::ScheduledRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      pipeline::ScheduledRow row;
-      row.id = rows["id"].convert<Poco::Int64>();
-      row.key = text(rows, "key");
-      row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
-                                                : pipeline::ScheduledKind::reminder;
-      row.deliverable = text_or_null(rows, "deliverable");
-      row.lecture = text_or_null(rows, "lecture");
-      row.group = text_or_null(rows, "grp");
-      row.recipient_identity = text(rows, "recipient_identity");
-      row.planned_for = instant(rows, "planned_for");
-      row.queued_at = instant(rows, "queued_at");
-      row.late = rows["late"].convert<Poco::Int64>() != 0;
-      row.message_id = text(rows, "message_id");
-      row.subject = text(rows, "subject");
-      for (auto& state : util::split(text(rows, "states"), '\n'))
-        if (!state.empty())
-          row.states.push_back(std::move(state));
-      out.push_back(std::move(row));
-    }
-    return out;
+    return select_rows(
+        m_impl->session,
+        "SELECT s.id, s.key, s.kind, s.deliverable, s.lecture, s.grp, s.recipient_identity, "
+        "s.planned_for, s.queued_at, s.late, s.message_id, s.subject, (SELECT "
+        "group_concat(r.state || CASE WHEN r.why <> '' THEN ': ' || r.why ELSE '' END, '\n') "
+        "FROM replies r WHERE r.message_id = s.message_id) AS states FROM scheduled s ORDER BY "
+        "s.id",
+        scheduled_from);
   });
 }
 
