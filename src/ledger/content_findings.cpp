@@ -7,18 +7,13 @@
 
 namespace mailroom::ledger {
 
-using namespace Poco::Data::Keywords;
-
-void write_findings(Poco::Data::Session& session, pipeline::Id mail_id,
+void write_findings(PreparedStatements& statements, pipeline::Id mail_id,
                     const std::vector<content::Finding>& findings) {
-  Poco::Int64 id = mail_id;
-  session << "DELETE FROM content_findings WHERE mail_id = ?", use(id), now;
-  for (const auto& finding : findings) {
-    std::string outcome = content::to_string(finding.outcome);
-    session << "INSERT INTO content_findings(mail_id, check_name, outcome, text) "
-               "VALUES(?, ?, ?, ?)",
-        use(id), useRef(finding.check), use(outcome), useRef(finding.text), now;
-  }
+  statements.execute("DELETE FROM content_findings WHERE mail_id = ?", mail_id);
+  for (const auto& finding : findings)
+    statements.execute("INSERT INTO content_findings(mail_id, check_name, outcome, text) "
+                       "VALUES(?, ?, ?, ?)",
+                       mail_id, finding.check, content::to_string(finding.outcome), finding.text);
 }
 
 void read_findings(Poco::Data::Session& session, std::vector<pipeline::MailRow>& mails) {

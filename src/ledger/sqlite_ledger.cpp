@@ -2,6 +2,7 @@
 
 #include "ledger/content_findings.hpp"
 #include "ledger/migrations.hpp"
+#include "ledger/prepared_statements.hpp"
 #include "ledger/rows.hpp"
 #include "rules/course.hpp"
 #include "util/text.hpp"
@@ -266,20 +267,21 @@ std::string sender(const message::MessageFacts& facts) {
 // another process wrote in between. Writers therefore take the write lock first.
 // Inside a batch (SqliteLedger::begin_batch) the body runs in a savepoint of the batch's
 // transaction instead: all or nothing of it, committed with the batch.
-template <class F> auto write_transaction(Session& session, F&& body) {
-  const bool in_batch = sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(session)) == 0;
-  session << (in_batch ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE"), now;
+// Its statements are kept prepared: a batch runs a savepoint for every mail.
+template <class F> auto write_transaction(PreparedStatements& statements, F&& body) {
+  const bool in_batch = sqlite3_get_autocommit(statements.connection()) == 0;
+  statements.execute(in_batch ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE");
   try {
     auto result = body();
-    session << (in_batch ? "RELEASE one_write" : "COMMIT"), now;
+    statements.execute(in_batch ? "RELEASE one_write" : "COMMIT");
     return result;
   } catch (...) {
     try {
       if (in_batch) {
-        session << "ROLLBACK TO one_write", now;
-        session << "RELEASE one_write", now;
+        statements.execute("ROLLBACK TO one_write");
+        statements.execute("RELEASE one_write");
       } else {
-        session << "ROLLBACK", now;
+        statements.execute("ROLLBACK");
       }
     } catch (const Poco::Exception&) {
       // The first error is the one to report.
@@ -294,9 +296,12 @@ struct SqliteLedger::Impl {
   fs::path state_dir;
   fs::path database;
   Session session;
+  // Order is important: declared after the session, so destroyed (finalized) before it.
+  PreparedStatements statements;
 
   Impl(fs::path dir, fs::path db)
-      : state_dir(std::move(dir)), database(std::move(db)), session("SQLite", database.string()) {}
+      : state_dir(std::move(dir)), database(std::move(db)), session("SQLite", database.string()),
+        statements(Poco::Data::SQLite::Utility::dbHandle(session)) {}
 
   [[nodiscard]] core::Problem problem(const Poco::Exception& error) const {
     const std::string what = error.displayText();
@@ -343,14 +348,12 @@ struct SqliteLedger::Impl {
   }
 
   int replies_since(const std::string& identity, core::Instant since) {
-    Poco::Int64 count = 0;
     const std::string from = core::to_iso_utc(since);
     // A scheduled mail (a reminder) has no mail behind it: its Message-ID counts instead.
-    session << "SELECT count(DISTINCT coalesce(mail_id, message_id)) FROM replies WHERE "
-               "identity = ? AND "
-               "state <> 'suppressed' AND created_at >= ?",
-        useRef(identity), useRef(from), into(count), now;
-    return static_cast<int>(count);
+    return static_cast<int>(
+        statements.integer("SELECT count(DISTINCT coalesce(mail_id, message_id)) FROM replies "
+                           "WHERE identity = ? AND state <> 'suppressed' AND created_at >= ?",
+                           identity, from));
   }
 
   // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
@@ -370,12 +373,12 @@ struct SqliteLedger::Impl {
     NullableInt mail = mail_id ? NullableInt(*mail_id) : NullableInt();
     auto insert = [&](const std::string& recipient, const std::string& state,
                       const std::string& reason) {
-      session << "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
-                 "state, why, attempts, next_attempt_at, last_error, created_at) "
-                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-          use(mail), useRef(reply.kind), useRef(reply.identity), useRef(recipient),
-          useRef(reply.message_id), useRef(reply.message), useRef(state), useRef(reason),
-          useRef(created), useRef(created), now;
+      statements.execute(
+          "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
+          "state, why, attempts, next_attempt_at, last_error, created_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+          mail, reply.kind, reply.identity, recipient, reply.message_id, reply.message, state,
+          reason, created, created);
     };
     if (why) {
       insert("", "suppressed", *why);
@@ -400,23 +403,14 @@ struct SqliteLedger::Impl {
   }
 
   // Rows the last INSERT, UPDATE or DELETE changed.
-  int changes() {
-    Poco::Int64 changed = 0;
-    session << "SELECT changes()", into(changed), now;
-    return static_cast<int>(changed);
-  }
+  int changes() { return sqlite3_changes(statements.connection()); }
 
-  Id last_id() {
-    Poco::Int64 id = 0;
-    session << "SELECT last_insert_rowid()", into(id), now;
-    return id;
-  }
+  Id last_id() { return sqlite3_last_insert_rowid(statements.connection()); }
 
   void insert_decision(Id mail_id, const std::string& cause, const judge::Decision& decision,
                        core::Instant decided_at) {
-    Poco::Int64 number = 0;
-    session << "SELECT count(*) FROM decisions WHERE mail_id = ?", use(mail_id), into(number), now;
-    ++number;
+    const std::int64_t number =
+        statements.integer("SELECT count(*) FROM decisions WHERE mail_id = ?", mail_id) + 1;
     const auto& c = decision.classification;
     const std::string at = core::to_iso_utc(decided_at);
     auto lecture = nullable(c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt);
@@ -427,10 +421,9 @@ struct SqliteLedger::Impl {
     auto late_by = nullable(decision.judgement
                                 ? std::optional<std::int64_t>{decision.judgement->late_by.count()}
                                 : std::nullopt);
-    session << "INSERT INTO decisions(mail_id, number, decided_at, cause, kind, lecture, grp, "
-               "verdict, late_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        use(mail_id), use(number), useRef(at), useRef(cause), useRef(c.kind), use(lecture),
-        use(group), use(verdict), use(late_by), now;
+    statements.execute("INSERT INTO decisions(mail_id, number, decided_at, cause, kind, lecture, "
+                       "grp, verdict, late_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       mail_id, number, at, cause, c.kind, lecture, group, verdict, late_by);
   }
 
   // The decision columns of `mails`, in the order of k_decision_columns.
@@ -586,7 +579,7 @@ core::Result<SqliteLedger> SqliteLedger::open(const fs::path& state_dir, OpenMod
         return std::nullopt;
       // Each migration in its own transaction; another process may migrate at the
       // same time, so the version is read again under the write lock.
-      write_transaction(impl->session, [&] {
+      write_transaction(impl->statements, [&] {
         const int current = impl->user_version();
         if (current != version)
           return 0;
@@ -658,16 +651,13 @@ core::Result<std::vector<SourceMail>> SqliteLedger::mails_from(const std::string
     // "<source>#sha256=..." sorts between "<source>#sha256=" and "<source>#sha256>".
     const std::string first = source + "#sha256=";
     const std::string after = source + "#sha256>";
-    std::vector<Poco::Int64> ids;
-    std::vector<std::string> hashes;
-    std::vector<Poco::Int64> sizes;
-    m_impl->session << "SELECT m.id, m.sha256, m.size FROM sources s JOIN mails m ON m.id = "
-                       "s.mail_id WHERE s.source = ? OR (s.source > ? AND s.source < ?) "
-                       "ORDER BY m.id",
-        useRef(source), useRef(first), useRef(after), into(ids), into(hashes), into(sizes), now;
+    auto rows = m_impl->statements.run(
+        "SELECT m.id, m.sha256, m.size FROM sources s JOIN mails m ON m.id = s.mail_id WHERE "
+        "s.source = ? OR (s.source > ? AND s.source < ?) ORDER BY m.id",
+        source, first, after);
     std::vector<SourceMail> found;
-    for (std::size_t i = 0; i < ids.size(); ++i)
-      found.push_back({ids[i], hashes[i], sizes[i]});
+    while (rows.next())
+      found.push_back({rows.integer(0), rows.text(1), rows.integer(2)});
     return found;
   });
 }
@@ -678,41 +668,44 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                                                  const std::optional<OutgoingReply>& reply,
                                                  const std::vector<OutgoingReply>& notes) {
   return m_impl->guarded([&] {
-    auto& session = m_impl->session;
-    return write_transaction(session, [&] {
-      Poco::Int64 known = 0;
-      session << "SELECT count(*) FROM sources WHERE source = ?", useRef(mail.source), into(known),
-          now;
+    auto& statements = m_impl->statements;
+    return write_transaction(statements, [&] {
+      const auto count_sources = [&](const std::string& key) {
+        return statements.integer("SELECT count(*) FROM sources WHERE source = ?", key);
+      };
       std::string source = mail.source;
-      if (known > 0) {
-        Poco::Int64 id = 0;
+      if (count_sources(mail.source) > 0) {
+        Id id = 0;
         std::string sha256;
-        session << "SELECT m.id, m.sha256 FROM sources s JOIN mails m ON m.id = s.mail_id "
-                   "WHERE s.source = ?",
-            useRef(mail.source), into(id), into(sha256), now;
+        if (auto known = statements.run("SELECT m.id, m.sha256 FROM sources s JOIN mails m ON "
+                                        "m.id = s.mail_id WHERE s.source = ?",
+                                        mail.source);
+            known.next()) {
+          id = known.integer(0);
+          sha256 = known.text(1);
+        }
         if (sha256 == mail.sha256)
           return RecordOutcome{id, Recorded::known_source};
         // The same source with other bytes: a UID handed out again after a mailbox
         // restore (docs/reliability-cases.md E3). Never skip it; keep both under distinct keys.
         source = fmt::format("{}#sha256={}", mail.source, mail.sha256.substr(0, 16));
         // ... and a folder read again after that finds it under its own key.
-        session << "SELECT count(*) FROM sources WHERE source = ?", useRef(source), into(known),
-            now;
-        if (known > 0) {
-          session << "SELECT mail_id FROM sources WHERE source = ?", useRef(source), into(id), now;
-          return RecordOutcome{id, Recorded::known_source};
-        }
+        if (count_sources(source) > 0)
+          return RecordOutcome{
+              statements.integer("SELECT mail_id FROM sources WHERE source = ?", source),
+              Recorded::known_source};
       }
       const std::string received = core::to_iso_utc(mail.received_at);
-      session << "SELECT count(*) FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(known),
-          now;
-      if (known > 0) {
+      const auto insert_source = [&](Id mail_id) {
+        statements.execute(
+            "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)", source,
+            mail_id, mail.file, received);
+      };
+      if (statements.integer("SELECT count(*) FROM mails WHERE sha256 = ?", mail.sha256) > 0) {
         // The same bytes from another source (an alias that also delivers here, a
         // renamed Maildir file): link the source, decide nothing again.
-        Poco::Int64 id = 0;
-        session << "SELECT id FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(id), now;
-        session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-            useRef(source), use(id), useRef(mail.file), useRef(received), now;
+        const Id id = statements.integer("SELECT id FROM mails WHERE sha256 = ?", mail.sha256);
+        insert_source(id);
         return RecordOutcome{id, Recorded::known_content};
       }
       const auto& facts = decision.facts;
@@ -721,37 +714,29 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
       std::vector<std::string> links;
       for (const auto& link : facts.links)
         links.push_back(link.url);
-      const std::string from = sender(facts);
-      const std::string parse_errors = json_list(errors);
-      const std::string link_list = json_list(links);
-      Poco::Int64 size = mail.size;
-      Impl::DecisionColumns d(decision, decided_at);
-      session << "INSERT INTO mails(sha256, size, archive_path, source, file, received_at, "
-                 "message_id, from_address, subject, date_header, parse_errors, links, kind, "
-                 "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
-                 "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          useRef(mail.sha256), use(size), useRef(mail.archive_path), useRef(source),
-          useRef(mail.file), useRef(received), useRef(facts.message_id), useRef(from),
-          useRef(facts.subject), useRef(facts.date_header), useRef(parse_errors), useRef(link_list),
-          use(d.kind), use(d.deliverable), use(d.lecture), use(d.group), use(d.confidence),
-          use(d.due), use(d.verdict), use(d.late_by), use(d.reply_kind), use(d.reply_reason),
-          use(d.signals), use(d.review_reasons), use(d.decided_at), now;
-      Id id = m_impl->last_id();
-      session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-          useRef(source), use(id), useRef(mail.file), useRef(received), now;
-      Poco::Int64 position = 0;
+      const Impl::DecisionColumns d(decision, decided_at);
+      statements.execute(
+          "INSERT INTO mails(sha256, size, archive_path, source, file, received_at, "
+          "message_id, from_address, subject, date_header, parse_errors, links, kind, "
+          "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
+          "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          mail.sha256, mail.size, mail.archive_path, source, mail.file, received, facts.message_id,
+          sender(facts), facts.subject, facts.date_header, json_list(errors), json_list(links),
+          d.kind, d.deliverable, d.lecture, d.group, d.confidence, d.due, d.verdict, d.late_by,
+          d.reply_kind, d.reply_reason, d.signals, d.review_reasons, d.decided_at);
+      const Id id = m_impl->last_id();
+      insert_source(id);
+      std::int64_t position = 0;
       for (const auto& attachment : mail.attachments) {
         ++position;
-        Poco::Int64 attachment_size = attachment.size;
-        session << "INSERT INTO attachments(mail_id, position, original_name, stored_name, "
-                   "content_type, size, sha256) VALUES(?, ?, ?, ?, ?, ?, ?)",
-            use(id), use(position), useRef(attachment.original_name),
-            useRef(attachment.stored_name), useRef(attachment.content_type), use(attachment_size),
-            useRef(attachment.sha256), now;
+        statements.execute("INSERT INTO attachments(mail_id, position, original_name, "
+                           "stored_name, content_type, size, sha256) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           id, position, attachment.original_name, attachment.stored_name,
+                           attachment.content_type, attachment.size, attachment.sha256);
       }
       m_impl->insert_decision(id, "recorded", decision, decided_at);
-      write_findings(session, id, decision.findings);
+      write_findings(statements, id, decision.findings);
       if (reply)
         m_impl->enqueue(id, *reply, decided_at);
       for (const auto& note : notes)
@@ -874,7 +859,7 @@ core::Result<int> SqliteLedger::reply_bounced(const std::string& message_id,
                                               const std::string& detail) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Poco::Int64 matching = 0;
       session << "SELECT count(*) FROM replies WHERE message_id = ? AND state = 'sent' AND "
                  "lower(recipient) = lower(?)",
@@ -996,7 +981,7 @@ core::Result<std::optional<Id>> SqliteLedger::audit_of_mail_command(const std::s
 core::Result<Id> SqliteLedger::extend(const ExtensionRow& extension, const Actor& actor,
                                       const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       const std::string until = core::to_iso_utc(extension.until);
       const std::string what =
           fmt::format("group {} {}{} until {}", extension.group, extension.deliverable,
@@ -1015,7 +1000,7 @@ core::Result<Id> SqliteLedger::extend(const ExtensionRow& extension, const Actor
 core::Result<Id> SqliteLedger::excuse(const ExcusalRow& excusal, const Actor& actor,
                                       const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       const std::string what = fmt::format("group {} {}{}", excusal.group, excusal.deliverable,
                                            excusal.lecture ? "@" + *excusal.lecture : "");
       const Id audit_id = m_impl->audit_row(actor, "excuse", what, reason, std::nullopt);
@@ -1033,7 +1018,7 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
                                                     const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Poco::Int64 exists = 0;
       session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
       if (exists == 0)
@@ -1064,7 +1049,7 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
 core::Result<Id> SqliteLedger::dismiss(Id mail_id, const Actor& actor, const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Poco::Int64 exists = 0;
       session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
       if (exists == 0)
@@ -1100,7 +1085,7 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_extension(const ExtensionRo
                                                                const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&]() -> std::optional<Id> {
+    return write_transaction(m_impl->statements, [&]() -> std::optional<Id> {
       const auto ids =
           in_force(session, "extensions", which.group, which.deliverable, which.lecture);
       if (ids.empty())
@@ -1123,7 +1108,7 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_excusal(const ExcusalRow& w
                                                              const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&]() -> std::optional<Id> {
+    return write_transaction(m_impl->statements, [&]() -> std::optional<Id> {
       const auto ids = in_force(session, "excusals", which.group, which.deliverable, which.lecture);
       if (ids.empty())
         return std::nullopt;
@@ -1143,7 +1128,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
                                                const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Impl::DecisionColumns fresh(decision, decided_at);
       // What is stored, in the columns a decision fills; decided_at stays the fresh one,
       // so that a decision made again at another time compares equal.
@@ -1171,7 +1156,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
       if (stored_rows.empty())
         throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
       const auto& stored = stored_rows.front();
-      write_findings(session, mail_id, decision.findings);
+      write_findings(m_impl->statements, mail_id, decision.findings);
       if (stored == fresh)
         return Redecided{};
       auto& d = fresh;
@@ -1198,7 +1183,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
 core::Result<Id> SqliteLedger::note(const std::string& action, const std::string& what,
                                     const Actor& actor, const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       return m_impl->audit_row(actor, action, what, reason, std::nullopt);
     });
   });
@@ -1207,7 +1192,7 @@ core::Result<Id> SqliteLedger::note(const std::string& action, const std::string
 core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& mail,
                                                  core::Instant at) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       auto& session = m_impl->session;
       // Order is important: the key is taken first, under the write lock, so of two
       // processes (or a restart) only the first queues the mail.
@@ -1251,7 +1236,7 @@ core::Result<core::Instant> SqliteLedger::digest_since(core::Instant at) {
     // Read first: once recorded (every poll after the first), nothing is written.
     if (auto since = recorded())
       return *since;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       session << "INSERT OR IGNORE INTO desk_facts(name, value) VALUES('digest_since', ?)",
           bind(core::to_iso_utc(at)), now;
       return recorded().value_or(at);
