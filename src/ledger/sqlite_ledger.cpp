@@ -102,6 +102,12 @@ NullableInt nullable(const std::optional<std::int64_t>& value) {
   return value ? NullableInt(*value) : NullableInt();
 }
 
+std::int64_t integer(RecordSet& rows, const std::string& column) {
+  return rows[column].convert<Poco::Int64>();
+}
+double real(RecordSet& rows, const std::string& column) {
+  return rows[column].convert<double>();
+}
 std::optional<std::string> text_or_null(RecordSet& rows, const std::string& column) {
   if (rows.isNull(column))
     return std::nullopt;
@@ -113,7 +119,11 @@ std::string text(RecordSet& rows, const std::string& column) {
 std::optional<std::int64_t> int_or_null(RecordSet& rows, const std::string& column) {
   if (rows.isNull(column))
     return std::nullopt;
-  return rows[column].convert<Poco::Int64>();
+  return integer(rows, column);
+}
+// A list column, written by json_list.
+std::vector<std::string> list(RecordSet& rows, const std::string& column) {
+  return parse_json_list(text(rows, column));
 }
 core::Instant instant(RecordSet& rows, const std::string& column) {
   return core::parse_iso(text(rows, column)).value_or(core::Instant{});
@@ -129,7 +139,7 @@ std::optional<core::Instant> instant_or_null(RecordSet& rows, const std::string&
 
 ReplyRow reply_from(RecordSet& rows) {
   ReplyRow row;
-  row.id = rows["id"].convert<Poco::Int64>();
+  row.id = integer(rows, "id");
   row.mail_id = int_or_null(rows, "mail_id").value_or(0);
   row.kind = text(rows, "kind");
   row.identity = text(rows, "identity");
@@ -138,7 +148,7 @@ ReplyRow reply_from(RecordSet& rows) {
   row.message = text(rows, "message");
   row.state = text(rows, "state");
   row.why = text(rows, "why");
-  row.attempts = static_cast<int>(rows["attempts"].convert<Poco::Int64>());
+  row.attempts = static_cast<int>(integer(rows, "attempts"));
   row.next_attempt_at = instant(rows, "next_attempt_at");
   row.last_error = text(rows, "last_error");
   row.created_at = instant(rows, "created_at");
@@ -150,9 +160,9 @@ ReplyRow reply_from(RecordSet& rows) {
 
 MailRow mail_from(RecordSet& rows) {
   MailRow mail;
-  mail.id = rows["id"].convert<Poco::Int64>();
+  mail.id = integer(rows, "id");
   mail.sha256 = text(rows, "sha256");
-  mail.size = rows["size"].convert<Poco::Int64>();
+  mail.size = integer(rows, "size");
   mail.archive_path = text(rows, "archive_path");
   mail.source = text(rows, "source");
   mail.file = text(rows, "file");
@@ -161,20 +171,20 @@ MailRow mail_from(RecordSet& rows) {
   mail.from = text(rows, "from_address");
   mail.subject = text(rows, "subject");
   mail.date_header = text(rows, "date_header");
-  mail.parse_errors = parse_json_list(text(rows, "parse_errors"));
-  mail.links = parse_json_list(text(rows, "links"));
+  mail.parse_errors = list(rows, "parse_errors");
+  mail.links = list(rows, "links");
   mail.kind = text(rows, "kind");
   mail.deliverable = text_or_null(rows, "deliverable");
   mail.lecture = text_or_null(rows, "lecture");
   mail.group = text_or_null(rows, "grp");
-  mail.confidence = rows["confidence"].convert<double>();
+  mail.confidence = real(rows, "confidence");
   mail.due = instant_or_null(rows, "due");
   mail.verdict = text_or_null(rows, "verdict");
   mail.late_by_seconds = int_or_null(rows, "late_by");
   mail.reply_kind = text(rows, "reply_kind");
   mail.reply_reason = text(rows, "reply_reason");
-  mail.signals = parse_json_list(text(rows, "signals"));
-  mail.review_reasons = parse_json_list(text(rows, "review_reasons"));
+  mail.signals = list(rows, "signals");
+  mail.review_reasons = list(rows, "review_reasons");
   mail.decided_at = instant(rows, "decided_at");
   return mail;
 }
@@ -186,19 +196,19 @@ struct Overrule {
 };
 
 Overrule overrule_from(RecordSet& rows) {
-  return {rows["mail_id"].convert<Poco::Int64>(),
-          Reclassification{rows["id"].convert<Poco::Int64>(), text(rows, "deliverable"),
+  return {integer(rows, "mail_id"),
+          Reclassification{integer(rows, "id"), text(rows, "deliverable"),
                            text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
-                           rows["audit_id"].convert<Poco::Int64>()}};
+                           integer(rows, "audit_id")}};
 }
 
 AttachmentRow attachment_from(RecordSet& rows) {
   return {text(rows, "original_name"), text(rows, "stored_name"), text(rows, "content_type"),
-          rows["size"].convert<Poco::Int64>(), text(rows, "sha256")};
+          integer(rows, "size"), text(rows, "sha256")};
 }
 
 DecisionVersion decision_version_from(RecordSet& rows) {
-  return {static_cast<int>(rows["number"].convert<Poco::Int64>()),
+  return {static_cast<int>(integer(rows, "number")),
           instant(rows, "decided_at"),
           text(rows, "cause"),
           text(rows, "kind"),
@@ -209,21 +219,17 @@ DecisionVersion decision_version_from(RecordSet& rows) {
 }
 
 ExtensionRow extension_from(RecordSet& rows) {
-  return {rows["id"].convert<Poco::Int64>(),
-          text(rows, "grp"),
-          text(rows, "deliverable"),
-          text_or_null(rows, "lecture"),
-          instant(rows, "until"),
-          rows["audit_id"].convert<Poco::Int64>()};
+  return {integer(rows, "id"),           text(rows, "grp"),      text(rows, "deliverable"),
+          text_or_null(rows, "lecture"), instant(rows, "until"), integer(rows, "audit_id")};
 }
 
 ExcusalRow excusal_from(RecordSet& rows) {
-  return {rows["id"].convert<Poco::Int64>(), text(rows, "grp"), text(rows, "deliverable"),
-          text_or_null(rows, "lecture"), rows["audit_id"].convert<Poco::Int64>()};
+  return {integer(rows, "id"), text(rows, "grp"), text(rows, "deliverable"),
+          text_or_null(rows, "lecture"), integer(rows, "audit_id")};
 }
 
 AuditRow audit_from(RecordSet& rows) {
-  return {rows["id"].convert<Poco::Int64>(),
+  return {integer(rows, "id"),
           instant(rows, "at"),
           text(rows, "unix_user"),
           text(rows, "action"),
@@ -236,7 +242,7 @@ AuditRow audit_from(RecordSet& rows) {
 
 pipeline::ScheduledRow scheduled_from(RecordSet& rows) {
   pipeline::ScheduledRow row;
-  row.id = rows["id"].convert<Poco::Int64>();
+  row.id = integer(rows, "id");
   row.key = text(rows, "key");
   row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
                                             : pipeline::ScheduledKind::reminder;
@@ -246,7 +252,7 @@ pipeline::ScheduledRow scheduled_from(RecordSet& rows) {
   row.recipient_identity = text(rows, "recipient_identity");
   row.planned_for = instant(rows, "planned_for");
   row.queued_at = instant(rows, "queued_at");
-  row.late = rows["late"].convert<Poco::Int64>() != 0;
+  row.late = integer(rows, "late") != 0;
   row.message_id = text(rows, "message_id");
   row.subject = text(rows, "subject");
   for (auto& state : util::split(text(rows, "states"), '\n'))
@@ -511,6 +517,24 @@ struct SqliteLedger::Impl {
     std::int64_t limit = 0;
     session << fmt::format("PRAGMA journal_size_limit = {}", k_wal_size_limit_bytes), into(limit),
         now;
+  }
+
+  // Staff act on a mail by its id: a Problem (NotFound) when there is no such mail.
+  void require_mail(Id mail_id) {
+    Poco::Int64 exists = 0;
+    session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
+    if (exists == 0)
+      throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+  }
+
+  // The staff grants of `table` (extensions, excusals) in force, that is not revoked,
+  // oldest first: their `columns`, read by `row_from`.
+  template <class RowFrom>
+  auto grants_in_force(const std::string& table, const std::string& columns, RowFrom row_from) {
+    return select_rows(session,
+                       "SELECT " + columns + " FROM " + table +
+                           " WHERE revoked_audit_id IS NULL ORDER BY id",
+                       row_from);
   }
 
   int user_version() {
@@ -932,19 +956,15 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
-    return select_rows(m_impl->session,
-                       "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions "
-                       "WHERE revoked_audit_id IS NULL ORDER BY id",
-                       extension_from);
+    return m_impl->grants_in_force("extensions", "id, grp, deliverable, lecture, until, audit_id",
+                                   extension_from);
   });
 }
 
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
-    return select_rows(m_impl->session,
-                       "SELECT id, grp, deliverable, lecture, audit_id FROM excusals "
-                       "WHERE revoked_audit_id IS NULL ORDER BY id",
-                       excusal_from);
+    return m_impl->grants_in_force("excusals", "id, grp, deliverable, lecture, audit_id",
+                                   excusal_from);
   });
 }
 
@@ -1019,10 +1039,7 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(m_impl->statements, [&] {
-      Poco::Int64 exists = 0;
-      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
-      if (exists == 0)
-        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+      m_impl->require_mail(mail_id);
       const std::string what = fmt::format("mail {} as {}{}{}", mail_id, change.deliverable,
                                            change.lecture ? "@" + *change.lecture : "",
                                            change.group ? " group " + *change.group : "");
@@ -1050,10 +1067,7 @@ core::Result<Id> SqliteLedger::dismiss(Id mail_id, const Actor& actor, const std
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
     return write_transaction(m_impl->statements, [&] {
-      Poco::Int64 exists = 0;
-      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
-      if (exists == 0)
-        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+      m_impl->require_mail(mail_id);
       const Id audit_id =
           m_impl->audit_row(actor, "dismiss", fmt::format("mail {}", mail_id), reason, mail_id);
       session << "INSERT INTO dismissals(mail_id, audit_id) VALUES(?, ?)", use(mail_id),
@@ -1142,7 +1156,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
             stored.deliverable = nullable(text_or_null(rows, "deliverable"));
             stored.lecture = nullable(text_or_null(rows, "lecture"));
             stored.group = nullable(text_or_null(rows, "grp"));
-            stored.confidence = rows["confidence"].convert<double>();
+            stored.confidence = real(rows, "confidence");
             stored.due = nullable(text_or_null(rows, "due"));
             stored.verdict = nullable(text_or_null(rows, "verdict"));
             stored.late_by = nullable(int_or_null(rows, "late_by"));
