@@ -1,24 +1,19 @@
 #include "ledger/content_findings.hpp"
 
-#include <Poco/Data/RecordSet.h>
-#include <Poco/Data/Statement.h>
+#include "ledger/rows.hpp"
 
 #include <map>
+#include <utility>
 
 namespace mailroom::ledger {
 
-using namespace Poco::Data::Keywords;
-
-void write_findings(Poco::Data::Session& session, pipeline::Id mail_id,
+void write_findings(PreparedStatements& statements, pipeline::Id mail_id,
                     const std::vector<content::Finding>& findings) {
-  Poco::Int64 id = mail_id;
-  session << "DELETE FROM content_findings WHERE mail_id = ?", use(id), now;
-  for (const auto& finding : findings) {
-    std::string outcome = content::to_string(finding.outcome);
-    session << "INSERT INTO content_findings(mail_id, check_name, outcome, text) "
-               "VALUES(?, ?, ?, ?)",
-        use(id), useRef(finding.check), use(outcome), useRef(finding.text), now;
-  }
+  statements.execute("DELETE FROM content_findings WHERE mail_id = ?", mail_id);
+  for (const auto& finding : findings)
+    statements.execute("INSERT INTO content_findings(mail_id, check_name, outcome, text) "
+                       "VALUES(?, ?, ?, ?)",
+                       mail_id, finding.check, content::to_string(finding.outcome), finding.text);
 }
 
 void read_findings(Poco::Data::Session& session, std::vector<pipeline::MailRow>& mails) {
@@ -27,19 +22,18 @@ void read_findings(Poco::Data::Session& session, std::vector<pipeline::MailRow>&
   std::map<pipeline::Id, pipeline::MailRow*> by_id;
   for (auto& mail : mails)
     by_id[mail.id] = &mail;
-  Poco::Data::Statement select(session);
-  select << "SELECT mail_id, check_name, outcome, text FROM content_findings ORDER BY id";
-  select.execute();
-  Poco::Data::RecordSet rows(select);
-  for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-    const auto it = by_id.find(rows["mail_id"].convert<Poco::Int64>());
-    if (it == by_id.end())
-      continue;
-    it->second->findings.push_back(
-        {rows["check_name"].convert<std::string>(),
-         content::outcome_from_string(rows["outcome"].convert<std::string>()),
-         rows["text"].convert<std::string>()});
-  }
+  const auto found = select_rows(
+      session, "SELECT mail_id, check_name, outcome, text FROM content_findings ORDER BY id",
+      [](Poco::Data::RecordSet& rows) {
+        return std::pair<pipeline::Id, content::Finding>{
+            rows["mail_id"].convert<Poco::Int64>(),
+            {rows["check_name"].convert<std::string>(),
+             content::outcome_from_string(rows["outcome"].convert<std::string>()),
+             rows["text"].convert<std::string>()}};
+      });
+  for (const auto& [mail_id, finding] : found)
+    if (const auto it = by_id.find(mail_id); it != by_id.end())
+      it->second->findings.push_back(finding);
 }
 
 } // namespace mailroom::ledger

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "content/findings.hpp"
+#include "ledger/prepared_statements.hpp"
 #include "pipeline/records.hpp"
 
 #include <Poco/Data/Session.h>
@@ -12,7 +13,7 @@
 namespace mailroom::ledger {
 
 // Replaces what is recorded for `mail_id` with `findings`. Inside the caller's transaction.
-void write_findings(Poco::Data::Session& session, pipeline::Id mail_id,
+void write_findings(PreparedStatements& statements, pipeline::Id mail_id,
                     const std::vector<content::Finding>& findings);
 
 // Fills each mail's `findings` from the table, in the order they were found.

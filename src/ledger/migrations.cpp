@@ -2,6 +2,30 @@
 
 namespace mailroom::ledger {
 
+namespace {
+
+// The outbox's columns after mail_id, as migration 2 made them. Migration 6 copies the
+// table to make mail_id nullable and keeps these, and the two indexes, as they were.
+constexpr char k_reply_columns[] = R"(
+               kind TEXT NOT NULL,
+               identity TEXT NOT NULL,
+               recipient TEXT NOT NULL,
+               message_id TEXT NOT NULL,
+               message TEXT NOT NULL,
+               state TEXT NOT NULL,
+               why TEXT NOT NULL,
+               attempts INTEGER NOT NULL,
+               next_attempt_at TEXT NOT NULL,
+               last_error TEXT NOT NULL,
+               created_at TEXT NOT NULL,
+               sent_at TEXT)";
+constexpr char k_replies_identity_index[] =
+    "CREATE INDEX replies_identity ON replies(identity, created_at)";
+constexpr char k_replies_state_index[] =
+    "CREATE INDEX replies_state ON replies(state, next_attempt_at)";
+
+} // namespace
+
 const std::vector<std::vector<std::string>>& migrations() {
   static const std::vector<std::vector<std::string>> k_migrations{
       // 1: mails with their decision, sources, attachments, decision history, staff
@@ -99,23 +123,12 @@ const std::vector<std::vector<std::string>>& migrations() {
       // sent, with why; recipient empty). The per-student cap counts rows by roster
       // identity and created_at, so a restart resets nothing.
       {
-          R"(CREATE TABLE replies (
+          std::string(R"(CREATE TABLE replies (
                id INTEGER PRIMARY KEY,
-               mail_id INTEGER NOT NULL REFERENCES mails(id),
-               kind TEXT NOT NULL,
-               identity TEXT NOT NULL,
-               recipient TEXT NOT NULL,
-               message_id TEXT NOT NULL,
-               message TEXT NOT NULL,
-               state TEXT NOT NULL,
-               why TEXT NOT NULL,
-               attempts INTEGER NOT NULL,
-               next_attempt_at TEXT NOT NULL,
-               last_error TEXT NOT NULL,
-               created_at TEXT NOT NULL,
-               sent_at TEXT))",
-          "CREATE INDEX replies_identity ON replies(identity, created_at)",
-          "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
+               mail_id INTEGER NOT NULL REFERENCES mails(id),)") +
+              k_reply_columns + ")",
+          k_replies_identity_index,
+          k_replies_state_index,
       },
       // 3: claims on outbox rows: a sender marks a row 'sending' with its pid and the time
       // before it hands the row to SMTP, so that two processes on one state folder never
@@ -153,21 +166,10 @@ const std::vector<std::vector<std::string>>& migrations() {
       // replies.mail_id becomes nullable (SQLite alters a constraint only by copying the
       // table).
       {
-          R"(CREATE TABLE replies_new (
+          std::string(R"(CREATE TABLE replies_new (
                id INTEGER PRIMARY KEY,
-               mail_id INTEGER REFERENCES mails(id),
-               kind TEXT NOT NULL,
-               identity TEXT NOT NULL,
-               recipient TEXT NOT NULL,
-               message_id TEXT NOT NULL,
-               message TEXT NOT NULL,
-               state TEXT NOT NULL,
-               why TEXT NOT NULL,
-               attempts INTEGER NOT NULL,
-               next_attempt_at TEXT NOT NULL,
-               last_error TEXT NOT NULL,
-               created_at TEXT NOT NULL,
-               sent_at TEXT,
+               mail_id INTEGER REFERENCES mails(id),)") +
+              k_reply_columns + R"(,
                claimed_by INTEGER,
                claimed_at TEXT))",
           "INSERT INTO replies_new SELECT id, mail_id, kind, identity, recipient, message_id, "
@@ -175,8 +177,8 @@ const std::vector<std::vector<std::string>>& migrations() {
           "claimed_by, claimed_at FROM replies",
           "DROP TABLE replies",
           "ALTER TABLE replies_new RENAME TO replies",
-          "CREATE INDEX replies_identity ON replies(identity, created_at)",
-          "CREATE INDEX replies_state ON replies(state, next_attempt_at)",
+          k_replies_identity_index,
+          k_replies_state_index,
           "CREATE INDEX replies_message_id ON replies(message_id)",
           R"(CREATE TABLE scheduled (
                id INTEGER PRIMARY KEY,

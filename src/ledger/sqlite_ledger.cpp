@@ -2,6 +2,8 @@
 
 #include "ledger/content_findings.hpp"
 #include "ledger/migrations.hpp"
+#include "ledger/prepared_statements.hpp"
+#include "ledger/rows.hpp"
 #include "rules/course.hpp"
 #include "util/text.hpp"
 
@@ -9,7 +11,6 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/Nullable.h>
 #include <fmt/format.h>
@@ -28,7 +29,6 @@ namespace fs = std::filesystem;
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Session;
-using Poco::Data::Statement;
 using NullableText = Poco::Nullable<std::string>;
 using NullableInt = Poco::Nullable<Poco::Int64>;
 
@@ -102,6 +102,12 @@ NullableInt nullable(const std::optional<std::int64_t>& value) {
   return value ? NullableInt(*value) : NullableInt();
 }
 
+std::int64_t integer(RecordSet& rows, const std::string& column) {
+  return rows[column].convert<Poco::Int64>();
+}
+double real(RecordSet& rows, const std::string& column) {
+  return rows[column].convert<double>();
+}
 std::optional<std::string> text_or_null(RecordSet& rows, const std::string& column) {
   if (rows.isNull(column))
     return std::nullopt;
@@ -113,7 +119,11 @@ std::string text(RecordSet& rows, const std::string& column) {
 std::optional<std::int64_t> int_or_null(RecordSet& rows, const std::string& column) {
   if (rows.isNull(column))
     return std::nullopt;
-  return rows[column].convert<Poco::Int64>();
+  return integer(rows, column);
+}
+// A list column, written by json_list.
+std::vector<std::string> list(RecordSet& rows, const std::string& column) {
+  return parse_json_list(text(rows, column));
 }
 core::Instant instant(RecordSet& rows, const std::string& column) {
   return core::parse_iso(text(rows, column)).value_or(core::Instant{});
@@ -122,6 +132,133 @@ std::optional<core::Instant> instant_or_null(RecordSet& rows, const std::string&
   if (auto value = text_or_null(rows, column))
     return core::parse_iso(*value);
   return std::nullopt;
+}
+
+// Row readers for select_rows: each makes one value of the record's current row, by
+// column name.
+
+ReplyRow reply_from(RecordSet& rows) {
+  ReplyRow row;
+  row.id = integer(rows, "id");
+  row.mail_id = int_or_null(rows, "mail_id").value_or(0);
+  row.kind = text(rows, "kind");
+  row.identity = text(rows, "identity");
+  row.recipient = text(rows, "recipient");
+  row.message_id = text(rows, "message_id");
+  row.message = text(rows, "message");
+  row.state = text(rows, "state");
+  row.why = text(rows, "why");
+  row.attempts = static_cast<int>(integer(rows, "attempts"));
+  row.next_attempt_at = instant(rows, "next_attempt_at");
+  row.last_error = text(rows, "last_error");
+  row.created_at = instant(rows, "created_at");
+  row.sent_at = instant_or_null(rows, "sent_at");
+  row.claimed_by = int_or_null(rows, "claimed_by");
+  row.claimed_at = instant_or_null(rows, "claimed_at");
+  return row;
+}
+
+MailRow mail_from(RecordSet& rows) {
+  MailRow mail;
+  mail.id = integer(rows, "id");
+  mail.sha256 = text(rows, "sha256");
+  mail.size = integer(rows, "size");
+  mail.archive_path = text(rows, "archive_path");
+  mail.source = text(rows, "source");
+  mail.file = text(rows, "file");
+  mail.received_at = instant(rows, "received_at");
+  mail.message_id = text(rows, "message_id");
+  mail.from = text(rows, "from_address");
+  mail.subject = text(rows, "subject");
+  mail.date_header = text(rows, "date_header");
+  mail.parse_errors = list(rows, "parse_errors");
+  mail.links = list(rows, "links");
+  mail.kind = text(rows, "kind");
+  mail.deliverable = text_or_null(rows, "deliverable");
+  mail.lecture = text_or_null(rows, "lecture");
+  mail.group = text_or_null(rows, "grp");
+  mail.confidence = real(rows, "confidence");
+  mail.due = instant_or_null(rows, "due");
+  mail.verdict = text_or_null(rows, "verdict");
+  mail.late_by_seconds = int_or_null(rows, "late_by");
+  mail.reply_kind = text(rows, "reply_kind");
+  mail.reply_reason = text(rows, "reply_reason");
+  mail.signals = list(rows, "signals");
+  mail.review_reasons = list(rows, "review_reasons");
+  mail.decided_at = instant(rows, "decided_at");
+  return mail;
+}
+
+// A staff reclassification and the mail it overrules.
+struct Overrule {
+  Id mail_id = 0;
+  Reclassification change;
+};
+
+Overrule overrule_from(RecordSet& rows) {
+  return {integer(rows, "mail_id"),
+          Reclassification{integer(rows, "id"), text(rows, "deliverable"),
+                           text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
+                           integer(rows, "audit_id")}};
+}
+
+AttachmentRow attachment_from(RecordSet& rows) {
+  return {text(rows, "original_name"), text(rows, "stored_name"), text(rows, "content_type"),
+          integer(rows, "size"), text(rows, "sha256")};
+}
+
+DecisionVersion decision_version_from(RecordSet& rows) {
+  return {static_cast<int>(integer(rows, "number")),
+          instant(rows, "decided_at"),
+          text(rows, "cause"),
+          text(rows, "kind"),
+          text_or_null(rows, "lecture"),
+          text_or_null(rows, "grp"),
+          text_or_null(rows, "verdict"),
+          int_or_null(rows, "late_by")};
+}
+
+ExtensionRow extension_from(RecordSet& rows) {
+  return {integer(rows, "id"),           text(rows, "grp"),      text(rows, "deliverable"),
+          text_or_null(rows, "lecture"), instant(rows, "until"), integer(rows, "audit_id")};
+}
+
+ExcusalRow excusal_from(RecordSet& rows) {
+  return {integer(rows, "id"), text(rows, "grp"), text(rows, "deliverable"),
+          text_or_null(rows, "lecture"), integer(rows, "audit_id")};
+}
+
+AuditRow audit_from(RecordSet& rows) {
+  return {integer(rows, "id"),
+          instant(rows, "at"),
+          text(rows, "unix_user"),
+          text(rows, "action"),
+          text(rows, "what"),
+          text(rows, "reason"),
+          int_or_null(rows, "mail_id"),
+          text_or_null(rows, "staff_address"),
+          text_or_null(rows, "message_id")};
+}
+
+pipeline::ScheduledRow scheduled_from(RecordSet& rows) {
+  pipeline::ScheduledRow row;
+  row.id = integer(rows, "id");
+  row.key = text(rows, "key");
+  row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
+                                            : pipeline::ScheduledKind::reminder;
+  row.deliverable = text_or_null(rows, "deliverable");
+  row.lecture = text_or_null(rows, "lecture");
+  row.group = text_or_null(rows, "grp");
+  row.recipient_identity = text(rows, "recipient_identity");
+  row.planned_for = instant(rows, "planned_for");
+  row.queued_at = instant(rows, "queued_at");
+  row.late = integer(rows, "late") != 0;
+  row.message_id = text(rows, "message_id");
+  row.subject = text(rows, "subject");
+  for (auto& state : util::split(text(rows, "states"), '\n'))
+    if (!state.empty())
+      row.states.push_back(std::move(state));
+  return row;
 }
 
 std::string sender(const message::MessageFacts& facts) {
@@ -136,20 +273,21 @@ std::string sender(const message::MessageFacts& facts) {
 // another process wrote in between. Writers therefore take the write lock first.
 // Inside a batch (SqliteLedger::begin_batch) the body runs in a savepoint of the batch's
 // transaction instead: all or nothing of it, committed with the batch.
-template <class F> auto write_transaction(Session& session, F&& body) {
-  const bool in_batch = sqlite3_get_autocommit(Poco::Data::SQLite::Utility::dbHandle(session)) == 0;
-  session << (in_batch ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE"), now;
+// Its statements are kept prepared: a batch runs a savepoint for every mail.
+template <class F> auto write_transaction(PreparedStatements& statements, F&& body) {
+  const bool in_batch = sqlite3_get_autocommit(statements.connection()) == 0;
+  statements.execute(in_batch ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE");
   try {
     auto result = body();
-    session << (in_batch ? "RELEASE one_write" : "COMMIT"), now;
+    statements.execute(in_batch ? "RELEASE one_write" : "COMMIT");
     return result;
   } catch (...) {
     try {
       if (in_batch) {
-        session << "ROLLBACK TO one_write", now;
-        session << "RELEASE one_write", now;
+        statements.execute("ROLLBACK TO one_write");
+        statements.execute("RELEASE one_write");
       } else {
-        session << "ROLLBACK", now;
+        statements.execute("ROLLBACK");
       }
     } catch (const Poco::Exception&) {
       // The first error is the one to report.
@@ -164,9 +302,12 @@ struct SqliteLedger::Impl {
   fs::path state_dir;
   fs::path database;
   Session session;
+  // Order is important: declared after the session, so destroyed (finalized) before it.
+  PreparedStatements statements;
 
   Impl(fs::path dir, fs::path db)
-      : state_dir(std::move(dir)), database(std::move(db)), session("SQLite", database.string()) {}
+      : state_dir(std::move(dir)), database(std::move(db)), session("SQLite", database.string()),
+        statements(Poco::Data::SQLite::Utility::dbHandle(session)) {}
 
   [[nodiscard]] core::Problem problem(const Poco::Exception& error) const {
     const std::string what = error.displayText();
@@ -213,14 +354,12 @@ struct SqliteLedger::Impl {
   }
 
   int replies_since(const std::string& identity, core::Instant since) {
-    Poco::Int64 count = 0;
     const std::string from = core::to_iso_utc(since);
     // A scheduled mail (a reminder) has no mail behind it: its Message-ID counts instead.
-    session << "SELECT count(DISTINCT coalesce(mail_id, message_id)) FROM replies WHERE "
-               "identity = ? AND "
-               "state <> 'suppressed' AND created_at >= ?",
-        useRef(identity), useRef(from), into(count), now;
-    return static_cast<int>(count);
+    return static_cast<int>(
+        statements.integer("SELECT count(DISTINCT coalesce(mail_id, message_id)) FROM replies "
+                           "WHERE identity = ? AND state <> 'suppressed' AND created_at >= ?",
+                           identity, from));
   }
 
   // Inside the caller's transaction: the cap is counted here, at enqueue, so retries
@@ -240,12 +379,12 @@ struct SqliteLedger::Impl {
     NullableInt mail = mail_id ? NullableInt(*mail_id) : NullableInt();
     auto insert = [&](const std::string& recipient, const std::string& state,
                       const std::string& reason) {
-      session << "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
-                 "state, why, attempts, next_attempt_at, last_error, created_at) "
-                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-          use(mail), useRef(reply.kind), useRef(reply.identity), useRef(recipient),
-          useRef(reply.message_id), useRef(reply.message), useRef(state), useRef(reason),
-          useRef(created), useRef(created), now;
+      statements.execute(
+          "INSERT INTO replies(mail_id, kind, identity, recipient, message_id, message, "
+          "state, why, attempts, next_attempt_at, last_error, created_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+          mail, reply.kind, reply.identity, recipient, reply.message_id, reply.message, state,
+          reason, created, created);
     };
     if (why) {
       insert("", "suppressed", *why);
@@ -256,59 +395,28 @@ struct SqliteLedger::Impl {
     return true;
   }
 
+  // The outbox rows `where` selects (with `argument` bound to its placeholder, when not
+  // empty), in the order they were queued.
   std::vector<ReplyRow> select_replies(const std::string& where, const std::string& argument) {
-    Statement select(session);
-    select << "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
-              "attempts, next_attempt_at, last_error, created_at, sent_at, claimed_by, "
-              "claimed_at FROM replies " +
-                  where + " ORDER BY id";
-    std::string bound = argument;
-    if (!argument.empty())
-      select, useRef(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ReplyRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      ReplyRow row;
-      row.id = rows["id"].convert<Poco::Int64>();
-      row.mail_id = int_or_null(rows, "mail_id").value_or(0);
-      row.kind = text(rows, "kind");
-      row.identity = text(rows, "identity");
-      row.recipient = text(rows, "recipient");
-      row.message_id = text(rows, "message_id");
-      row.message = text(rows, "message");
-      row.state = text(rows, "state");
-      row.why = text(rows, "why");
-      row.attempts = static_cast<int>(rows["attempts"].convert<Poco::Int64>());
-      row.next_attempt_at = instant(rows, "next_attempt_at");
-      row.last_error = text(rows, "last_error");
-      row.created_at = instant(rows, "created_at");
-      row.sent_at = instant_or_null(rows, "sent_at");
-      row.claimed_by = int_or_null(rows, "claimed_by");
-      row.claimed_at = instant_or_null(rows, "claimed_at");
-      out.push_back(std::move(row));
-    }
-    return out;
+    const std::string sql =
+        "SELECT id, mail_id, kind, identity, recipient, message_id, message, state, why, "
+        "attempts, next_attempt_at, last_error, created_at, sent_at, claimed_by, "
+        "claimed_at FROM replies " +
+        where + " ORDER BY id";
+    if (argument.empty())
+      return select_rows(session, sql, reply_from);
+    return select_rows(session, sql, reply_from, argument);
   }
 
   // Rows the last INSERT, UPDATE or DELETE changed.
-  int changes() {
-    Poco::Int64 changed = 0;
-    session << "SELECT changes()", into(changed), now;
-    return static_cast<int>(changed);
-  }
+  int changes() { return sqlite3_changes(statements.connection()); }
 
-  Id last_id() {
-    Poco::Int64 id = 0;
-    session << "SELECT last_insert_rowid()", into(id), now;
-    return id;
-  }
+  Id last_id() { return sqlite3_last_insert_rowid(statements.connection()); }
 
   void insert_decision(Id mail_id, const std::string& cause, const judge::Decision& decision,
                        core::Instant decided_at) {
-    Poco::Int64 number = 0;
-    session << "SELECT count(*) FROM decisions WHERE mail_id = ?", use(mail_id), into(number), now;
-    ++number;
+    const std::int64_t number =
+        statements.integer("SELECT count(*) FROM decisions WHERE mail_id = ?", mail_id) + 1;
     const auto& c = decision.classification;
     const std::string at = core::to_iso_utc(decided_at);
     auto lecture = nullable(c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt);
@@ -319,10 +427,9 @@ struct SqliteLedger::Impl {
     auto late_by = nullable(decision.judgement
                                 ? std::optional<std::int64_t>{decision.judgement->late_by.count()}
                                 : std::nullopt);
-    session << "INSERT INTO decisions(mail_id, number, decided_at, cause, kind, lecture, grp, "
-               "verdict, late_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        use(mail_id), use(number), useRef(at), useRef(cause), useRef(c.kind), use(lecture),
-        use(group), use(verdict), use(late_by), now;
+    statements.execute("INSERT INTO decisions(mail_id, number, decided_at, cause, kind, lecture, "
+                       "grp, verdict, late_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       mail_id, number, at, cause, c.kind, lecture, group, verdict, late_by);
   }
 
   // The decision columns of `mails`, in the order of k_decision_columns.
@@ -358,67 +465,28 @@ struct SqliteLedger::Impl {
     bool operator==(const DecisionColumns&) const = default;
   };
 
+  // The mails `where` selects (with `argument` bound to its placeholders, when not empty),
+  // oldest arrival first, with their content findings and latest staff overrule.
   std::vector<MailRow> select_mails(const std::string& where, const std::string& argument) {
-    Statement select(session);
-    select << "SELECT id, sha256, size, archive_path, source, file, received_at, message_id, "
-              "from_address, subject, date_header, parse_errors, links, kind, deliverable, "
-              "lecture, grp, confidence, due, verdict, late_by, reply_kind, reply_reason, "
-              "signals, review_reasons, decided_at FROM mails "
-           << where << " ORDER BY received_at, id";
-    std::string bound = argument;
-    if (!argument.empty())
-      select, useRef(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<MailRow> mails;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      MailRow mail;
-      mail.id = rows["id"].convert<Poco::Int64>();
-      mail.sha256 = text(rows, "sha256");
-      mail.size = rows["size"].convert<Poco::Int64>();
-      mail.archive_path = text(rows, "archive_path");
-      mail.source = text(rows, "source");
-      mail.file = text(rows, "file");
-      mail.received_at = instant(rows, "received_at");
-      mail.message_id = text(rows, "message_id");
-      mail.from = text(rows, "from_address");
-      mail.subject = text(rows, "subject");
-      mail.date_header = text(rows, "date_header");
-      mail.parse_errors = parse_json_list(text(rows, "parse_errors"));
-      mail.links = parse_json_list(text(rows, "links"));
-      mail.kind = text(rows, "kind");
-      mail.deliverable = text_or_null(rows, "deliverable");
-      mail.lecture = text_or_null(rows, "lecture");
-      mail.group = text_or_null(rows, "grp");
-      mail.confidence = rows["confidence"].convert<double>();
-      mail.due = instant_or_null(rows, "due");
-      mail.verdict = text_or_null(rows, "verdict");
-      mail.late_by_seconds = int_or_null(rows, "late_by");
-      mail.reply_kind = text(rows, "reply_kind");
-      mail.reply_reason = text(rows, "reply_reason");
-      mail.signals = parse_json_list(text(rows, "signals"));
-      mail.review_reasons = parse_json_list(text(rows, "review_reasons"));
-      mail.decided_at = instant(rows, "decided_at");
-      mails.push_back(std::move(mail));
-    }
+    const std::string sql =
+        "SELECT id, sha256, size, archive_path, source, file, received_at, message_id, "
+        "from_address, subject, date_header, parse_errors, links, kind, deliverable, "
+        "lecture, grp, confidence, due, verdict, late_by, reply_kind, reply_reason, "
+        "signals, review_reasons, decided_at FROM mails " +
+        where + " ORDER BY received_at, id";
+    auto mails = argument.empty() ? select_rows(session, sql, mail_from)
+                                  : select_rows(session, sql, mail_from, argument);
     read_findings(session, mails);
-    // The latest staff overrule of each mail.
-    Statement overrules(session);
-    overrules << "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
-                 "ORDER BY id";
-    overrules.execute();
-    RecordSet changes(overrules);
-    for (bool more = changes.moveFirst(); more; more = changes.moveNext()) {
-      const Id mail_id = changes["mail_id"].convert<Poco::Int64>();
-      for (auto& mail : mails) {
-        if (mail.id != mail_id)
-          continue;
-        mail.reclassified =
-            Reclassification{changes["id"].convert<Poco::Int64>(), text(changes, "deliverable"),
-                             text_or_null(changes, "lecture"), text_or_null(changes, "grp"),
-                             changes["audit_id"].convert<Poco::Int64>()};
-      }
-    }
+    // Every overrule in the order staff made them: the latest of each mail stays.
+    const auto overrules = select_rows(
+        session,
+        "SELECT id, mail_id, deliverable, lecture, grp, audit_id FROM reclassifications "
+        "ORDER BY id",
+        overrule_from);
+    for (const auto& overrule : overrules)
+      for (auto& mail : mails)
+        if (mail.id == overrule.mail_id)
+          mail.reclassified = overrule.change;
     return mails;
   }
 
@@ -449,6 +517,24 @@ struct SqliteLedger::Impl {
     std::int64_t limit = 0;
     session << fmt::format("PRAGMA journal_size_limit = {}", k_wal_size_limit_bytes), into(limit),
         now;
+  }
+
+  // Staff act on a mail by its id: a Problem (NotFound) when there is no such mail.
+  void require_mail(Id mail_id) {
+    Poco::Int64 exists = 0;
+    session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
+    if (exists == 0)
+      throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+  }
+
+  // The staff grants of `table` (extensions, excusals) in force, that is not revoked,
+  // oldest first: their `columns`, read by `row_from`.
+  template <class RowFrom>
+  auto grants_in_force(const std::string& table, const std::string& columns, RowFrom row_from) {
+    return select_rows(session,
+                       "SELECT " + columns + " FROM " + table +
+                           " WHERE revoked_audit_id IS NULL ORDER BY id",
+                       row_from);
   }
 
   int user_version() {
@@ -517,7 +603,7 @@ core::Result<SqliteLedger> SqliteLedger::open(const fs::path& state_dir, OpenMod
         return std::nullopt;
       // Each migration in its own transaction; another process may migrate at the
       // same time, so the version is read again under the write lock.
-      write_transaction(impl->session, [&] {
+      write_transaction(impl->statements, [&] {
         const int current = impl->user_version();
         if (current != version)
           return 0;
@@ -589,16 +675,13 @@ core::Result<std::vector<SourceMail>> SqliteLedger::mails_from(const std::string
     // "<source>#sha256=..." sorts between "<source>#sha256=" and "<source>#sha256>".
     const std::string first = source + "#sha256=";
     const std::string after = source + "#sha256>";
-    std::vector<Poco::Int64> ids;
-    std::vector<std::string> hashes;
-    std::vector<Poco::Int64> sizes;
-    m_impl->session << "SELECT m.id, m.sha256, m.size FROM sources s JOIN mails m ON m.id = "
-                       "s.mail_id WHERE s.source = ? OR (s.source > ? AND s.source < ?) "
-                       "ORDER BY m.id",
-        useRef(source), useRef(first), useRef(after), into(ids), into(hashes), into(sizes), now;
+    auto rows = m_impl->statements.run(
+        "SELECT m.id, m.sha256, m.size FROM sources s JOIN mails m ON m.id = s.mail_id WHERE "
+        "s.source = ? OR (s.source > ? AND s.source < ?) ORDER BY m.id",
+        source, first, after);
     std::vector<SourceMail> found;
-    for (std::size_t i = 0; i < ids.size(); ++i)
-      found.push_back({ids[i], hashes[i], sizes[i]});
+    while (rows.next())
+      found.push_back({rows.integer(0), rows.text(1), rows.integer(2)});
     return found;
   });
 }
@@ -609,41 +692,44 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
                                                  const std::optional<OutgoingReply>& reply,
                                                  const std::vector<OutgoingReply>& notes) {
   return m_impl->guarded([&] {
-    auto& session = m_impl->session;
-    return write_transaction(session, [&] {
-      Poco::Int64 known = 0;
-      session << "SELECT count(*) FROM sources WHERE source = ?", useRef(mail.source), into(known),
-          now;
+    auto& statements = m_impl->statements;
+    return write_transaction(statements, [&] {
+      const auto count_sources = [&](const std::string& key) {
+        return statements.integer("SELECT count(*) FROM sources WHERE source = ?", key);
+      };
       std::string source = mail.source;
-      if (known > 0) {
-        Poco::Int64 id = 0;
+      if (count_sources(mail.source) > 0) {
+        Id id = 0;
         std::string sha256;
-        session << "SELECT m.id, m.sha256 FROM sources s JOIN mails m ON m.id = s.mail_id "
-                   "WHERE s.source = ?",
-            useRef(mail.source), into(id), into(sha256), now;
+        if (auto known = statements.run("SELECT m.id, m.sha256 FROM sources s JOIN mails m ON "
+                                        "m.id = s.mail_id WHERE s.source = ?",
+                                        mail.source);
+            known.next()) {
+          id = known.integer(0);
+          sha256 = known.text(1);
+        }
         if (sha256 == mail.sha256)
           return RecordOutcome{id, Recorded::known_source};
         // The same source with other bytes: a UID handed out again after a mailbox
         // restore (docs/reliability-cases.md E3). Never skip it; keep both under distinct keys.
         source = fmt::format("{}#sha256={}", mail.source, mail.sha256.substr(0, 16));
         // ... and a folder read again after that finds it under its own key.
-        session << "SELECT count(*) FROM sources WHERE source = ?", useRef(source), into(known),
-            now;
-        if (known > 0) {
-          session << "SELECT mail_id FROM sources WHERE source = ?", useRef(source), into(id), now;
-          return RecordOutcome{id, Recorded::known_source};
-        }
+        if (count_sources(source) > 0)
+          return RecordOutcome{
+              statements.integer("SELECT mail_id FROM sources WHERE source = ?", source),
+              Recorded::known_source};
       }
       const std::string received = core::to_iso_utc(mail.received_at);
-      session << "SELECT count(*) FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(known),
-          now;
-      if (known > 0) {
+      const auto insert_source = [&](Id mail_id) {
+        statements.execute(
+            "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)", source,
+            mail_id, mail.file, received);
+      };
+      if (statements.integer("SELECT count(*) FROM mails WHERE sha256 = ?", mail.sha256) > 0) {
         // The same bytes from another source (an alias that also delivers here, a
         // renamed Maildir file): link the source, decide nothing again.
-        Poco::Int64 id = 0;
-        session << "SELECT id FROM mails WHERE sha256 = ?", useRef(mail.sha256), into(id), now;
-        session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-            useRef(source), use(id), useRef(mail.file), useRef(received), now;
+        const Id id = statements.integer("SELECT id FROM mails WHERE sha256 = ?", mail.sha256);
+        insert_source(id);
         return RecordOutcome{id, Recorded::known_content};
       }
       const auto& facts = decision.facts;
@@ -652,37 +738,29 @@ core::Result<RecordOutcome> SqliteLedger::record(const NewMail& mail,
       std::vector<std::string> links;
       for (const auto& link : facts.links)
         links.push_back(link.url);
-      const std::string from = sender(facts);
-      const std::string parse_errors = json_list(errors);
-      const std::string link_list = json_list(links);
-      Poco::Int64 size = mail.size;
-      Impl::DecisionColumns d(decision, decided_at);
-      session << "INSERT INTO mails(sha256, size, archive_path, source, file, received_at, "
-                 "message_id, from_address, subject, date_header, parse_errors, links, kind, "
-                 "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
-                 "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
-                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          useRef(mail.sha256), use(size), useRef(mail.archive_path), useRef(source),
-          useRef(mail.file), useRef(received), useRef(facts.message_id), useRef(from),
-          useRef(facts.subject), useRef(facts.date_header), useRef(parse_errors), useRef(link_list),
-          use(d.kind), use(d.deliverable), use(d.lecture), use(d.group), use(d.confidence),
-          use(d.due), use(d.verdict), use(d.late_by), use(d.reply_kind), use(d.reply_reason),
-          use(d.signals), use(d.review_reasons), use(d.decided_at), now;
-      Id id = m_impl->last_id();
-      session << "INSERT INTO sources(source, mail_id, file, received_at) VALUES(?, ?, ?, ?)",
-          useRef(source), use(id), useRef(mail.file), useRef(received), now;
-      Poco::Int64 position = 0;
+      const Impl::DecisionColumns d(decision, decided_at);
+      statements.execute(
+          "INSERT INTO mails(sha256, size, archive_path, source, file, received_at, "
+          "message_id, from_address, subject, date_header, parse_errors, links, kind, "
+          "deliverable, lecture, grp, confidence, due, verdict, late_by, reply_kind, "
+          "reply_reason, signals, review_reasons, decided_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          mail.sha256, mail.size, mail.archive_path, source, mail.file, received, facts.message_id,
+          sender(facts), facts.subject, facts.date_header, json_list(errors), json_list(links),
+          d.kind, d.deliverable, d.lecture, d.group, d.confidence, d.due, d.verdict, d.late_by,
+          d.reply_kind, d.reply_reason, d.signals, d.review_reasons, d.decided_at);
+      const Id id = m_impl->last_id();
+      insert_source(id);
+      std::int64_t position = 0;
       for (const auto& attachment : mail.attachments) {
         ++position;
-        Poco::Int64 attachment_size = attachment.size;
-        session << "INSERT INTO attachments(mail_id, position, original_name, stored_name, "
-                   "content_type, size, sha256) VALUES(?, ?, ?, ?, ?, ?, ?)",
-            use(id), use(position), useRef(attachment.original_name),
-            useRef(attachment.stored_name), useRef(attachment.content_type), use(attachment_size),
-            useRef(attachment.sha256), now;
+        statements.execute("INSERT INTO attachments(mail_id, position, original_name, "
+                           "stored_name, content_type, size, sha256) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                           id, position, attachment.original_name, attachment.stored_name,
+                           attachment.content_type, attachment.size, attachment.sha256);
       }
       m_impl->insert_decision(id, "recorded", decision, decided_at);
-      write_findings(session, id, decision.findings);
+      write_findings(statements, id, decision.findings);
       if (reply)
         m_impl->enqueue(id, *reply, decided_at);
       for (const auto& note : notes)
@@ -805,7 +883,7 @@ core::Result<int> SqliteLedger::reply_bounced(const std::string& message_id,
                                               const std::string& detail) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Poco::Int64 matching = 0;
       session << "SELECT count(*) FROM replies WHERE message_id = ? AND state = 'sent' AND "
                  "lower(recipient) = lower(?)",
@@ -851,36 +929,19 @@ core::Result<std::optional<MailRow>> SqliteLedger::mail(Id id) {
 
 core::Result<std::vector<AttachmentRow>> SqliteLedger::attachments(Id mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT original_name, stored_name, content_type, size, sha256 FROM attachments "
-              "WHERE mail_id = ? ORDER BY position",
-        use(mail_id);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<AttachmentRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({text(rows, "original_name"), text(rows, "stored_name"),
-                     text(rows, "content_type"), rows["size"].convert<Poco::Int64>(),
-                     text(rows, "sha256")});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT original_name, stored_name, content_type, size, sha256 FROM "
+                       "attachments WHERE mail_id = ? ORDER BY position",
+                       attachment_from, mail_id);
   });
 }
 
 core::Result<std::vector<DecisionVersion>> SqliteLedger::decisions(Id mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT number, decided_at, cause, kind, lecture, grp, verdict, late_by FROM "
-              "decisions WHERE mail_id = ? ORDER BY number",
-        use(mail_id);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<DecisionVersion> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({static_cast<int>(rows["number"].convert<Poco::Int64>()),
-                     instant(rows, "decided_at"), text(rows, "cause"), text(rows, "kind"),
-                     text_or_null(rows, "lecture"), text_or_null(rows, "grp"),
-                     text_or_null(rows, "verdict"), int_or_null(rows, "late_by")});
-    return out;
+    return select_rows(m_impl->session,
+                       "SELECT number, decided_at, cause, kind, lecture, grp, verdict, late_by "
+                       "FROM decisions WHERE mail_id = ? ORDER BY number",
+                       decision_version_from, mail_id);
   });
 }
 
@@ -895,33 +956,15 @@ core::Result<std::vector<std::string>> SqliteLedger::sources(Id mail_id) {
 
 core::Result<std::vector<ExtensionRow>> SqliteLedger::extensions() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, until, audit_id FROM extensions "
-              "WHERE revoked_audit_id IS NULL ORDER BY id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ExtensionRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     instant(rows, "until"), rows["audit_id"].convert<Poco::Int64>()});
-    return out;
+    return m_impl->grants_in_force("extensions", "id, grp, deliverable, lecture, until, audit_id",
+                                   extension_from);
   });
 }
 
 core::Result<std::vector<ExcusalRow>> SqliteLedger::excusals() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, grp, deliverable, lecture, audit_id FROM excusals "
-              "WHERE revoked_audit_id IS NULL ORDER BY id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<ExcusalRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), text(rows, "grp"),
-                     text(rows, "deliverable"), text_or_null(rows, "lecture"),
-                     rows["audit_id"].convert<Poco::Int64>()});
-    return out;
+    return m_impl->grants_in_force("excusals", "id, grp, deliverable, lecture, audit_id",
+                                   excusal_from);
   });
 }
 
@@ -935,22 +978,12 @@ core::Result<std::vector<Id>> SqliteLedger::dismissed() {
 
 core::Result<std::vector<AuditRow>> SqliteLedger::audit(std::optional<Id> mail_id) {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT id, at, unix_user, action, what, reason, mail_id, staff_address, "
-              "message_id FROM audit "
-           << (mail_id ? "WHERE mail_id = ? " : "") << "ORDER BY id";
-    Id bound = mail_id.value_or(0);
+    const std::string columns = "SELECT id, at, unix_user, action, what, reason, mail_id, "
+                                "staff_address, message_id FROM audit ";
     if (mail_id)
-      select, use(bound);
-    select.execute();
-    RecordSet rows(select);
-    std::vector<AuditRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext())
-      out.push_back({rows["id"].convert<Poco::Int64>(), instant(rows, "at"),
-                     text(rows, "unix_user"), text(rows, "action"), text(rows, "what"),
-                     text(rows, "reason"), int_or_null(rows, "mail_id"),
-                     text_or_null(rows, "staff_address"), text_or_null(rows, "message_id")});
-    return out;
+      return select_rows(m_impl->session, columns + "WHERE mail_id = ? ORDER BY id", audit_from,
+                         *mail_id);
+    return select_rows(m_impl->session, columns + "ORDER BY id", audit_from);
   });
 }
 
@@ -968,7 +1001,7 @@ core::Result<std::optional<Id>> SqliteLedger::audit_of_mail_command(const std::s
 core::Result<Id> SqliteLedger::extend(const ExtensionRow& extension, const Actor& actor,
                                       const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       const std::string until = core::to_iso_utc(extension.until);
       const std::string what =
           fmt::format("group {} {}{} until {}", extension.group, extension.deliverable,
@@ -987,7 +1020,7 @@ core::Result<Id> SqliteLedger::extend(const ExtensionRow& extension, const Actor
 core::Result<Id> SqliteLedger::excuse(const ExcusalRow& excusal, const Actor& actor,
                                       const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       const std::string what = fmt::format("group {} {}{}", excusal.group, excusal.deliverable,
                                            excusal.lecture ? "@" + *excusal.lecture : "");
       const Id audit_id = m_impl->audit_row(actor, "excuse", what, reason, std::nullopt);
@@ -1005,11 +1038,8 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
                                                     const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
-      Poco::Int64 exists = 0;
-      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
-      if (exists == 0)
-        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+    return write_transaction(m_impl->statements, [&] {
+      m_impl->require_mail(mail_id);
       const std::string what = fmt::format("mail {} as {}{}{}", mail_id, change.deliverable,
                                            change.lecture ? "@" + *change.lecture : "",
                                            change.group ? " group " + *change.group : "");
@@ -1036,11 +1066,8 @@ core::Result<Reclassified> SqliteLedger::reclassify(Id mail_id, const Reclassifi
 core::Result<Id> SqliteLedger::dismiss(Id mail_id, const Actor& actor, const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
-      Poco::Int64 exists = 0;
-      session << "SELECT count(*) FROM mails WHERE id = ?", use(mail_id), into(exists), now;
-      if (exists == 0)
-        throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
+    return write_transaction(m_impl->statements, [&] {
+      m_impl->require_mail(mail_id);
       const Id audit_id =
           m_impl->audit_row(actor, "dismiss", fmt::format("mail {}", mail_id), reason, mail_id);
       session << "INSERT INTO dismissals(mail_id, audit_id) VALUES(?, ?)", use(mail_id),
@@ -1072,7 +1099,7 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_extension(const ExtensionRo
                                                                const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&]() -> std::optional<Id> {
+    return write_transaction(m_impl->statements, [&]() -> std::optional<Id> {
       const auto ids =
           in_force(session, "extensions", which.group, which.deliverable, which.lecture);
       if (ids.empty())
@@ -1095,7 +1122,7 @@ core::Result<std::optional<Id>> SqliteLedger::revoke_excusal(const ExcusalRow& w
                                                              const std::string& reason) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&]() -> std::optional<Id> {
+    return write_transaction(m_impl->statements, [&]() -> std::optional<Id> {
       const auto ids = in_force(session, "excusals", which.group, which.deliverable, which.lecture);
       if (ids.empty())
         return std::nullopt;
@@ -1115,30 +1142,35 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
                                                const std::optional<OutgoingReply>& reply) {
   return m_impl->guarded([&] {
     auto& session = m_impl->session;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       Impl::DecisionColumns fresh(decision, decided_at);
-      Impl::DecisionColumns stored(decision, decided_at);
-      Statement select(session);
-      select << "SELECT kind, deliverable, lecture, grp, confidence, due, verdict, late_by, "
-                "reply_kind, reply_reason, signals, review_reasons FROM mails WHERE id = ?",
-          use(mail_id);
-      select.execute();
-      RecordSet rows(select);
-      if (!rows.moveFirst())
+      // What is stored, in the columns a decision fills; decided_at stays the fresh one,
+      // so that a decision made again at another time compares equal.
+      const auto stored_rows = select_rows(
+          session,
+          "SELECT kind, deliverable, lecture, grp, confidence, due, verdict, late_by, "
+          "reply_kind, reply_reason, signals, review_reasons FROM mails WHERE id = ?",
+          [&](RecordSet& rows) {
+            Impl::DecisionColumns stored(decision, decided_at);
+            stored.kind = text(rows, "kind");
+            stored.deliverable = nullable(text_or_null(rows, "deliverable"));
+            stored.lecture = nullable(text_or_null(rows, "lecture"));
+            stored.group = nullable(text_or_null(rows, "grp"));
+            stored.confidence = real(rows, "confidence");
+            stored.due = nullable(text_or_null(rows, "due"));
+            stored.verdict = nullable(text_or_null(rows, "verdict"));
+            stored.late_by = nullable(int_or_null(rows, "late_by"));
+            stored.reply_kind = text(rows, "reply_kind");
+            stored.reply_reason = text(rows, "reply_reason");
+            stored.signals = text(rows, "signals");
+            stored.review_reasons = text(rows, "review_reasons");
+            return stored;
+          },
+          mail_id);
+      if (stored_rows.empty())
         throw Poco::NotFoundException(fmt::format("no mail with id {}", mail_id));
-      stored.kind = text(rows, "kind");
-      stored.deliverable = nullable(text_or_null(rows, "deliverable"));
-      stored.lecture = nullable(text_or_null(rows, "lecture"));
-      stored.group = nullable(text_or_null(rows, "grp"));
-      stored.confidence = rows["confidence"].convert<double>();
-      stored.due = nullable(text_or_null(rows, "due"));
-      stored.verdict = nullable(text_or_null(rows, "verdict"));
-      stored.late_by = nullable(int_or_null(rows, "late_by"));
-      stored.reply_kind = text(rows, "reply_kind");
-      stored.reply_reason = text(rows, "reply_reason");
-      stored.signals = text(rows, "signals");
-      stored.review_reasons = text(rows, "review_reasons");
-      write_findings(session, mail_id, decision.findings);
+      const auto& stored = stored_rows.front();
+      write_findings(m_impl->statements, mail_id, decision.findings);
       if (stored == fresh)
         return Redecided{};
       auto& d = fresh;
@@ -1165,7 +1197,7 @@ core::Result<Redecided> SqliteLedger::redecide(Id mail_id, const judge::Decision
 core::Result<Id> SqliteLedger::note(const std::string& action, const std::string& what,
                                     const Actor& actor, const std::string& reason) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       return m_impl->audit_row(actor, action, what, reason, std::nullopt);
     });
   });
@@ -1174,7 +1206,7 @@ core::Result<Id> SqliteLedger::note(const std::string& action, const std::string
 core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& mail,
                                                  core::Instant at) {
   return m_impl->guarded([&] {
-    return write_transaction(m_impl->session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       auto& session = m_impl->session;
       // Order is important: the key is taken first, under the write lock, so of two
       // processes (or a restart) only the first queues the mail.
@@ -1196,36 +1228,14 @@ core::Result<bool> SqliteLedger::queue_scheduled(const pipeline::ScheduledMail& 
 
 core::Result<std::vector<pipeline::ScheduledRow>> SqliteLedger::scheduled() {
   return m_impl->guarded([&] {
-    Statement select(m_impl->session);
-    select << "SELECT s.id, s.key, s.kind, s.deliverable, s.lecture, s.grp, "
-              "s.recipient_identity, s.planned_for, s.queued_at, s.late, s.message_id, "
-              "s.subject, (SELECT group_concat(r.state || CASE WHEN r.why <> '' THEN ': ' || "
-              "r.why ELSE '' END, '\n') FROM replies r WHERE r.message_id = s.message_id) "
-              "AS states FROM scheduled s ORDER BY s.id";
-    select.execute();
-    RecordSet rows(select);
-    std::vector<pipeline::ScheduledRow> out;
-    for (bool more = rows.moveFirst(); more; more = rows.moveNext()) {
-      pipeline::ScheduledRow row;
-      row.id = rows["id"].convert<Poco::Int64>();
-      row.key = text(rows, "key");
-      row.kind = text(rows, "kind") == "digest" ? pipeline::ScheduledKind::digest
-                                                : pipeline::ScheduledKind::reminder;
-      row.deliverable = text_or_null(rows, "deliverable");
-      row.lecture = text_or_null(rows, "lecture");
-      row.group = text_or_null(rows, "grp");
-      row.recipient_identity = text(rows, "recipient_identity");
-      row.planned_for = instant(rows, "planned_for");
-      row.queued_at = instant(rows, "queued_at");
-      row.late = rows["late"].convert<Poco::Int64>() != 0;
-      row.message_id = text(rows, "message_id");
-      row.subject = text(rows, "subject");
-      for (auto& state : util::split(text(rows, "states"), '\n'))
-        if (!state.empty())
-          row.states.push_back(std::move(state));
-      out.push_back(std::move(row));
-    }
-    return out;
+    return select_rows(
+        m_impl->session,
+        "SELECT s.id, s.key, s.kind, s.deliverable, s.lecture, s.grp, s.recipient_identity, "
+        "s.planned_for, s.queued_at, s.late, s.message_id, s.subject, (SELECT "
+        "group_concat(r.state || CASE WHEN r.why <> '' THEN ': ' || r.why ELSE '' END, '\n') "
+        "FROM replies r WHERE r.message_id = s.message_id) AS states FROM scheduled s ORDER BY "
+        "s.id",
+        scheduled_from);
   });
 }
 
@@ -1240,7 +1250,7 @@ core::Result<core::Instant> SqliteLedger::digest_since(core::Instant at) {
     // Read first: once recorded (every poll after the first), nothing is written.
     if (auto since = recorded())
       return *since;
-    return write_transaction(session, [&] {
+    return write_transaction(m_impl->statements, [&] {
       session << "INSERT OR IGNORE INTO desk_facts(name, value) VALUES('digest_since', ?)",
           bind(core::to_iso_utc(at)), now;
       return recorded().value_or(at);
