@@ -711,14 +711,17 @@ TEST(ReplySmtp, A554GreetingKeepsTheReplyQueued) {
 
 TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
   // `mailroom check --config` connects as the sender does (STARTTLS, the certificate
-  // checked against the test CA, AUTH with the password file) and sends nothing.
-  Term term(k_smtp_port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  // checked against the test CA, AUTH with the password file) and sends nothing. A sink of
+  // the test's own, so that what other tests send meanwhile does not count.
+  OwnSink sink(k_smtp_port + 1, "");
+  sink.start();
+  Term term(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto check = [&] {
     return test::mailroom("check --config " + test::quoted(term.dir / "term.toml"));
   };
-  const auto spooled = [] {
+  const auto spooled = [&] {
     return std::ranges::count_if(
-        fs::directory_iterator(k_smtp_dir / "spool"),
+        fs::directory_iterator(sink.dir.path() / "spool"),
         [](const auto& entry) { return entry.path().extension() == ".eml"; });
   };
   const auto before = spooled();
@@ -726,7 +729,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_NE(ok.out.find(fmt::format("outbox smtp://127.0.0.1:{}: logged in as staff, TLS with the "
                                     "certificate verified; nothing sent",
-                                    k_smtp_port)),
+                                    sink.port)),
             std::string::npos)
       << ok.out;
   EXPECT_EQ(spooled(), before);
@@ -740,8 +743,9 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
             std::string::npos)
       << wrong.err;
 
-  // Nothing listens on the next port (the own sinks of other tests are stopped).
-  Term dead(k_smtp_port + 1, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  // Nothing listens on the sink's port once it stops.
+  sink.stop();
+  Term dead(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto unreachable = test::mailroom("check --config " + test::quoted(dead.dir / "term.toml"));
   EXPECT_EQ(unreachable.exit_code, 1) << unreachable.out << unreachable.err;
   EXPECT_NE(unreachable.err.find("the server is unreachable"), std::string::npos)
