@@ -206,15 +206,12 @@ bool Archive::has(const std::string& sha256) const {
   return ::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
-template <typename WriteAttachments, typename WriteRaw>
-core::Result<StoredMail>
-Archive::store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
-                    std::string_view raw_sha256, WriteAttachments&& write_attachments,
-                    WriteRaw&& write_raw) const {
+StoredMail Archive::where_kept(std::string_view raw,
+                               const std::vector<message::Attachment>& attachments,
+                               std::string_view raw_sha256) const {
   StoredMail stored;
   stored.sha256 = raw_sha256.empty() ? message::sha256_hex(raw) : std::string(raw_sha256);
   stored.raw_path = raw_path(stored.sha256);
-
   std::vector<std::string> originals;
   for (const auto& attachment : attachments)
     originals.push_back(attachment.filename);
@@ -222,7 +219,15 @@ Archive::store_with(std::string_view raw, const std::vector<message::Attachment>
   for (std::size_t i = 0; i < attachments.size(); ++i)
     stored.attachments.push_back(
         {attachments[i].filename, names[i], attachments[i].sha256, attachments[i].size});
+  return stored;
+}
 
+template <typename WriteAttachments, typename WriteRaw>
+core::Result<StoredMail>
+Archive::store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,
+                    std::string_view raw_sha256, WriteAttachments&& write_attachments,
+                    WriteRaw&& write_raw) const {
+  auto stored = where_kept(raw, attachments, raw_sha256);
   if (has(stored.sha256))
     return stored; // archived before: the bytes are the same, by their name
 
@@ -231,7 +236,7 @@ Archive::store_with(std::string_view raw, const std::vector<message::Attachment>
   if (!attachments.empty() && ::lstat(final_dir.c_str(), &info) != 0) {
     // The attachments go into a temporary folder that is renamed as a whole, so a
     // crash never leaves half of them under the final name.
-    auto temporary = write_attachments(stored.sha256, names);
+    auto temporary = write_attachments(stored.sha256, stored.attachments);
     if (!temporary)
       return std::unexpected(temporary.error());
     // An empty path: nothing to keep (facts parsed without their bytes).
@@ -260,7 +265,7 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
   for (const auto& attachment : attachments)
     any_bytes = any_bytes || !attachment.bytes.empty() || attachment.size == 0;
   const auto write = [&](const std::string& sha256,
-                         const std::vector<std::string>& names) -> core::Result<fs::path> {
+                         const std::vector<StoredAttachment>& files) -> core::Result<fs::path> {
     if (!any_bytes)
       return fs::path();
     const fs::path temporary = m_root / k_temporary_folder / temporary_name(sha256);
@@ -270,7 +275,8 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
       return std::unexpected(system_problem(temporary, "create", errno));
     for (std::size_t i = 0; i < attachments.size(); ++i) {
       // Every name comes from unique_file_names: one component, no "..", no "/".
-      if (auto written = write_new_file(temporary / names[i], attachments[i].bytes); !written) {
+      if (auto written = write_new_file(temporary / files[i].stored_name, attachments[i].bytes);
+          !written) {
         fs::remove_all(temporary, error);
         return std::unexpected(written.error());
       }
@@ -290,25 +296,12 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
     return std::unexpected(*problem);
   if (m_batched) {
     // Placed, with the rest of the batch, by sync_batch().
-    StoredMail stored;
-    stored.sha256 = raw_sha256.empty() ? message::sha256_hex(raw) : std::string(raw_sha256);
-    stored.raw_path = raw_path(stored.sha256);
-    std::vector<std::string> originals;
-    for (const auto& attachment : attachments)
-      originals.push_back(attachment.filename);
-    const auto names = unique_file_names(originals);
+    auto stored = where_kept(raw, attachments, raw_sha256);
+    if (auto named = staged.name_parts(stored.attachments); !named)
+      return std::unexpected(named.error());
     Placement placement{stored.sha256, staged.m_raw, {}, {}};
-    for (std::size_t i = 0; i < attachments.size(); ++i) {
-      stored.attachments.push_back(
-          {attachments[i].filename, names[i], attachments[i].sha256, attachments[i].size});
-      const auto from = staged.m_folder / Staging::part_name(i);
-      const auto to = staged.m_folder / names[i];
-      if (::rename(from.c_str(), to.c_str()) != 0)
-        return std::unexpected(system_problem(from, "rename", errno));
-      placement.files.push_back(to);
-    }
-    for (std::size_t i = attachments.size(); i < staged.m_parts; ++i)
-      ::unlink((staged.m_folder / Staging::part_name(i)).c_str());
+    for (const auto& file : stored.attachments)
+      placement.files.push_back(staged.m_folder / file.stored_name);
     if (!attachments.empty())
       placement.folder_temporary = staged.m_folder;
     else if (staged.m_parts > 0)
@@ -318,17 +311,9 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
     return stored;
   }
   const auto name = [&](const std::string&,
-                        const std::vector<std::string>& names) -> core::Result<fs::path> {
-    // Every name comes from unique_file_names: one component, no "..", no "/", and no
-    // leading dot, so it never meets a ".part-N" still to be renamed.
-    for (std::size_t i = 0; i < attachments.size(); ++i) {
-      const auto from = staged.m_folder / Staging::part_name(i);
-      if (::rename(from.c_str(), (staged.m_folder / names[i]).c_str()) != 0)
-        return std::unexpected(system_problem(from, "rename", errno));
-    }
-    // Parts begun but never finished (the parser gave up half-way) are not attachments.
-    for (std::size_t i = attachments.size(); i < staged.m_parts; ++i)
-      ::unlink((staged.m_folder / Staging::part_name(i)).c_str());
+                        const std::vector<StoredAttachment>& files) -> core::Result<fs::path> {
+    if (auto named = staged.name_parts(files); !named)
+      return std::unexpected(named.error());
     return staged.m_folder;
   };
   // Written and fsync'ed by finish(): only the rename, and the folder's fsync, are left.
@@ -384,6 +369,20 @@ Staging::~Staging() {
 
 std::string Staging::part_name(std::size_t index) {
   return fmt::format(".part-{}", index);
+}
+
+core::Result<void> Staging::name_parts(const std::vector<StoredAttachment>& files) {
+  // Every name comes from unique_file_names: one component, no "..", no "/", and no
+  // leading dot, so it never meets a ".part-N" still to be renamed.
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto from = m_folder / part_name(i);
+    if (::rename(from.c_str(), (m_folder / files[i].stored_name).c_str()) != 0)
+      return std::unexpected(system_problem(from, "rename", errno));
+  }
+  // Parts begun but never finished (the parser gave up half-way) are not attachments.
+  for (std::size_t i = files.size(); i < m_parts; ++i)
+    ::unlink((m_folder / part_name(i)).c_str());
+  return {};
 }
 
 void Staging::note(std::optional<core::Problem> problem) {

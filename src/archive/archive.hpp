@@ -64,6 +64,9 @@ private:
   }
   void note(std::optional<core::Problem> problem);
   static std::string part_name(std::size_t index);
+  // Renames the first parts to their attachments' stored names, in order, and removes the
+  // parts begun after them; a Problem names the part a rename failed on.
+  [[nodiscard]] core::Result<void> name_parts(const std::vector<StoredAttachment>& files);
 
   std::filesystem::path m_folder; // the attachments
   std::filesystem::path m_raw;    // the raw message, beside the folder
@@ -160,8 +163,14 @@ private:
   mutable bool m_batched = false;
   mutable std::vector<Placement> m_pending;
   BatchSync m_batch_sync = BatchSync::filesystem;
-  // The common part of both store()s: `write_attachments` fills the temporary folder,
-  // `write_raw` puts the raw bytes durably at the path it is given.
+  // Where `raw` is kept (its hash is `raw_sha256`, or computed when that is empty), and
+  // each of `attachments` under a file name of its own.
+  [[nodiscard]] StoredMail where_kept(std::string_view raw,
+                                      const std::vector<message::Attachment>& attachments,
+                                      std::string_view raw_sha256) const;
+  // The common part of both store()s: `write_attachments` fills the temporary folder with
+  // the stored attachments it is given, `write_raw` puts the raw bytes durably at the path
+  // it is given.
   template <typename WriteAttachments, typename WriteRaw>
   core::Result<StoredMail>
   store_with(std::string_view raw, const std::vector<message::Attachment>& attachments,

@@ -216,18 +216,17 @@ int run_ledger(const LedgerOptions& options) {
   if (!as_of)
     return as_of.error();
   auto now = *as_of;
-  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
-  if (!ledger)
-    return print_problem(ledger.error());
-  auto records = read_staff_records(*ledger);
-  if (!records)
-    return print_problem(records.error());
+  auto staff = read_staff_ledger(paths->state_dir);
+  if (!staff)
+    return staff.error();
+  auto& ledger = staff->ledger;
+  const auto& records = staff->records;
   // The mails that had arrived by then and still need a person.
-  StaffRecords arrived = *records;
+  StaffRecords arrived = records;
   std::erase_if(arrived.mails,
                 [&](const pipeline::MailRow& mail) { return mail.received_at > now; });
   const auto queue = review_queue_at(arrived, *course, {});
-  auto rows = statuses_as_of(*records, *course, now);
+  auto rows = statuses_as_of(records, *course, now);
   const std::size_t instance_rows = rows.size();
   // Only when asked for: a default export stays one record per instance and group.
   if (wanted_status == judge::Status::needs_review)
@@ -295,7 +294,7 @@ int run_ledger(const LedgerOptions& options) {
         item.add("held", version.held);
         item.add("sender", sender_name(version.trust));
         std::vector<std::string> files;
-        if (auto list = ledger->attachments(version.mail_id))
+        if (auto list = ledger.attachments(version.mail_id))
           for (const auto& file : *list)
             files.push_back(file.original_name);
         item.add("files", files);

@@ -11,6 +11,22 @@ std::string sender_of(const message::MessageFacts& facts) {
   return from.address;
 }
 
+namespace {
+
+// How sure the classification is and why: its confidence, the rule that decided, where
+// the lecture came from, the signals, the reasons for review and the content warnings.
+void add_evidence(JsonObject& record, const judge::Decision& decision) {
+  const auto& c = decision.classification;
+  record.add("confidence", c.confidence);
+  record.add("rule", c.rule);
+  record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
+  record.add("signals", c.signals);
+  record.add("review_reasons", c.review_reasons);
+  record.add("warnings", findings_record(decision.findings));
+}
+
+} // namespace
+
 JsonObject classification_record(const judge::Decision& decision) {
   const auto& c = decision.classification;
   JsonObject record;
@@ -18,12 +34,7 @@ JsonObject classification_record(const judge::Decision& decision) {
   record.add("deliverable", c.deliverable);
   record.add("lecture", c.lecture ? std::optional{rules::iso_date(*c.lecture)} : std::nullopt);
   record.add("group", c.group);
-  record.add("confidence", c.confidence);
-  record.add("rule", c.rule);
-  record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
-  record.add("signals", c.signals);
-  record.add("review_reasons", c.review_reasons);
-  record.add("warnings", findings_record(decision.findings));
+  add_evidence(record, decision);
   return record;
 }
 
@@ -45,12 +56,7 @@ JsonObject decision_record(const judge::Decision& decision) {
   record.add("late_by_seconds",
              judgement ? std::optional<std::int64_t>{judgement->late_by.count()} : std::nullopt);
   record.add("reply", judge::to_string(decision.reply));
-  record.add("confidence", c.confidence);
-  record.add("rule", c.rule);
-  record.add("lecture_from", c.lecture_from.empty() ? std::nullopt : std::optional{c.lecture_from});
-  record.add("signals", c.signals);
-  record.add("review_reasons", c.review_reasons);
-  record.add("warnings", findings_record(decision.findings));
+  add_evidence(record, decision);
   return record;
 }
 

@@ -25,15 +25,12 @@ int run_review(const ReviewOptions& options) {
   auto opened = open_staff_course(where);
   if (!opened)
     return opened.error();
-  auto* paths = &opened->paths;
-  auto* course = &opened->course;
-  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
-  if (!ledger)
-    return print_problem(ledger.error());
-  auto records = read_staff_records(*ledger);
-  if (!records)
-    return print_problem(records.error());
-  const auto queue = review_queue_at(*records, *course, where);
+  auto staff = read_staff_ledger(opened->paths.state_dir);
+  if (!staff)
+    return staff.error();
+  const auto& course = opened->course;
+  const auto& records = staff->records;
+  const auto queue = review_queue_at(records, course, where);
   if (options.json) {
     for (const auto& item : queue) {
       JsonObject record;
@@ -44,28 +41,28 @@ int run_review(const ReviewOptions& options) {
       record.add("reason", pipeline::to_string(item.reason));
       record.add("why", item.why);
       record.add("settle", item.settle);
-      record.add("warnings", findings_record(findings_of(*records, item.mail_id)));
+      record.add("warnings", findings_record(findings_of(records, item.mail_id)));
       std::cout << record.str() << "\n";
     }
-    print_content_warnings_json(*records, queue);
+    print_content_warnings_json(records, queue);
     return 0;
   }
   if (queue.empty()) {
     std::cout << "Nothing needs a person.\n";
-    print_content_warnings(*records, queue, *course);
+    print_content_warnings(records, queue, course);
     return 0;
   }
   std::cout << fmt::format("{} mail(s) need a person, oldest first:\n", queue.size());
   for (const auto& item : queue) {
     std::cout << fmt::format("\nmail {}  {}  {}  {}\n", item.mail_id,
-                             deadline::format_local(item.at, course->zone), item.from,
+                             deadline::format_local(item.at, course.zone), item.from,
                              item.subject.empty() ? "(no subject)" : "\"" + item.subject + "\"");
     std::cout << fmt::format("  why:    {}: {}\n", pipeline::to_string(item.reason), item.why);
     for (std::size_t i = 0; i < item.settle.size(); ++i)
       std::cout << fmt::format("  {} {}\n", i == 0 ? "settle:" : "    or:", item.settle[i]);
-    print_findings(findings_of(*records, item.mail_id), std::cout);
+    print_findings(findings_of(records, item.mail_id), std::cout);
   }
-  print_content_warnings(*records, queue, *course);
+  print_content_warnings(records, queue, course);
   return 0;
 }
 
@@ -92,12 +89,6 @@ int run_dismiss(const DismissOptions& options) {
     return print_problem(done.error());
   std::cout << *done << "\n";
   return 0;
-}
-
-void add_location_options(CLI::App& command, Location& where) {
-  command.add_option("--config", where.config, "Config file (reads rules and state_dir)");
-  command.add_option("--state", where.state_dir, "State folder");
-  command.add_option("--rules", where.rules_dir, "Rules folder");
 }
 
 } // namespace

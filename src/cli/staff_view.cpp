@@ -3,6 +3,8 @@
 #include "cli/output.hpp"
 #include "setup/rules_files.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -56,6 +58,22 @@ std::expected<StaffCourse, int> open_staff_course(const Location& where) {
   return StaffCourse{std::move(*paths), std::move(*course)};
 }
 
+std::expected<StaffLedger, int> read_staff_ledger(const std::filesystem::path& state_dir) {
+  auto ledger = ledger::SqliteLedger::open(state_dir, ledger::OpenMode::must_exist);
+  if (!ledger)
+    return std::unexpected(print_problem(ledger.error()));
+  auto records = read_staff_records(*ledger);
+  if (!records)
+    return std::unexpected(print_problem(records.error()));
+  return StaffLedger{std::move(*ledger), std::move(*records)};
+}
+
+void add_location_options(CLI::App& command, Location& where) {
+  command.add_option("--config", where.config, "Config file (reads rules and state_dir)");
+  command.add_option("--state", where.state_dir, "State folder");
+  command.add_option("--rules", where.rules_dir, "Rules folder");
+}
+
 std::expected<core::Instant, int> staff_time(const std::string& now_option,
                                              const rules::Course& course) {
   if (now_option.empty())
@@ -71,9 +89,15 @@ pipeline::Actor staff_actor() {
           std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())};
 }
 
-int run_instance_change(const Location& where, const desk::InstanceChange& change,
-                        InstanceAction action) {
-  auto opened = open_staff_course(where);
+void add_instance_arguments(CLI::App& command, desk::InstanceChange& change) {
+  command.add_option("GROUP", change.group, "Group, as in roster.csv")->required();
+  command.add_option("DELIVERABLE", change.target, "DELIVERABLE[@LECTURE], e.g. slides@2025-10-07")
+      ->required();
+}
+
+int run_instance_change(const InstanceChangeOptions& options, InstanceAction action) {
+  const auto& change = options.change;
+  auto opened = open_staff_course(options.where);
   if (!opened)
     return opened.error();
   if (auto checked = desk::check_change(opened->course, change); !checked)

@@ -11,8 +11,13 @@
 #include "setup/config.hpp"
 
 #include <expected>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+} // namespace CLI
 
 // What the staff views (ledger, review, status) read from one ledger, and what they
 // derive from it as of an instant.
@@ -37,6 +42,20 @@ struct StaffCourse {
 // Reads `where` and the rules it names; on a problem, prints it and gives the exit code.
 [[nodiscard]] std::expected<StaffCourse, int> open_staff_course(const Location& where);
 
+// The ledger of a state folder and the records the staff views read from it.
+struct StaffLedger {
+  ledger::SqliteLedger ledger;
+  desk::StaffRecords records;
+};
+
+// Opens the ledger in `state_dir`, which must exist, and reads its records; on a problem,
+// prints it and gives the exit code.
+[[nodiscard]] std::expected<StaffLedger, int>
+read_staff_ledger(const std::filesystem::path& state_dir);
+
+// --config, --state and --rules, into `where`.
+void add_location_options(CLI::App& command, Location& where);
+
 // The instant a view is as of: `--now` as judge::parse_staff_time reads it, or now when it
 // is empty; on a problem, prints it and gives the exit code.
 [[nodiscard]] std::expected<core::Instant, int> staff_time(const std::string& now_option,
@@ -45,13 +64,23 @@ struct StaffCourse {
 // Who an audited change from the command line is by: the unix user running it, now.
 [[nodiscard]] pipeline::Actor staff_actor();
 
-// `mailroom extend` and `excuse`: checks `change` against the course at `where`, carries it
-// out with `action` (desk::extend or desk::excuse) on the ledger, and prints what it did.
+// What `mailroom extend` and `excuse` are given: the change to one deliverable instance,
+// and where.
+struct InstanceChangeOptions {
+  Location where;
+  desk::InstanceChange change;
+};
+
+// The GROUP and DELIVERABLE[@LECTURE] arguments of `extend` and `excuse`, into `change`.
+void add_instance_arguments(CLI::App& command, desk::InstanceChange& change);
+
+// `mailroom extend` and `excuse`: checks the change against the course at `options.where`,
+// carries it out with `action` (desk::extend or desk::excuse) on the ledger, and prints
+// what it did.
 using InstanceAction = core::Result<std::string> (*)(ledger::SqliteLedger&, const rules::Course&,
                                                      const desk::InstanceChange&,
                                                      const pipeline::Actor&);
-[[nodiscard]] int run_instance_change(const Location& where, const desk::InstanceChange& change,
-                                      InstanceAction action);
+[[nodiscard]] int run_instance_change(const InstanceChangeOptions& options, InstanceAction action);
 
 using desk::read_staff_records;
 using desk::StaffRecords;

@@ -53,17 +53,15 @@ int run_status(const StatusOptions& options) {
   auto status = daemon::read_status(daemon::status_path(paths->state_dir));
   if (!status)
     return print_problem(status.error());
-  auto ledger = ledger::SqliteLedger::open(paths->state_dir, ledger::OpenMode::must_exist);
-  if (!ledger)
-    return print_problem(ledger.error());
-  auto records = read_staff_records(*ledger);
-  if (!records)
-    return print_problem(records.error());
-  auto counts = desk::count_mail_and_replies(*records, *course, now);
+  auto staff = read_staff_ledger(paths->state_dir);
+  if (!staff)
+    return staff.error();
+  const auto& records = staff->records;
+  auto counts = desk::count_mail_and_replies(records, *course, now);
   if (!counts)
     return print_problem(counts.error());
-  const auto review = review_queue_at(*records, *course, where).size();
-  const auto next = desk::next_due(*records, *course, now, k_deadlines_shown);
+  const auto review = review_queue_at(records, *course, where).size();
+  const auto next = desk::next_due(records, *course, now, k_deadlines_shown);
   const std::string state = daemon_state(*status);
 
   if (options.json) {
@@ -149,9 +147,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<StatusOptions>();
   auto* command = app.add_subcommand(
       "status", "One screen: the daemon's last poll, mail, outbox, review queue, what is due next");
-  command->add_option("--config", options->where.config, "Config file (reads rules and state_dir)");
-  command->add_option("--state", options->where.state_dir, "State folder");
-  command->add_option("--rules", options->where.rules_dir, "Rules folder");
+  add_location_options(*command, options->where);
   command->add_flag("--json", options->json, "One JSON object");
   command->add_option("--now", options->now, "Count and look ahead from this time instead of now");
   command->callback([options, &exit_code] { exit_code = run_status(*options); });

@@ -39,6 +39,22 @@ core::Result<Owed> owed_instance(const rules::Course& course, const InstanceChan
   return Owed{*target, *owed};
 }
 
+// The mail `mail_id` that a staff action done for `reason` is about. A Problem when no
+// reason is given or the ledger has no such mail (`find_ids` says where ids are listed).
+core::Result<pipeline::MailRow> mail_acted_on(ledger::SqliteLedger& ledger, pipeline::Id mail_id,
+                                              const std::string& reason,
+                                              std::string_view find_ids) {
+  if (reason.empty())
+    return core::fail("--reason", "a reason is required", "say why, for the audit trail");
+  auto mail = ledger.mail(mail_id);
+  if (!mail)
+    return std::unexpected(mail.error());
+  if (!*mail)
+    return core::fail(fmt::format("mail {}", mail_id), "no such mail in the ledger",
+                      std::string(find_ids));
+  return std::move(**mail);
+}
+
 // The due time in force for `instance`: its latest extension, else its own.
 core::Result<core::Instant> current_due(ledger::SqliteLedger& ledger,
                                         const deadline::Instance& instance) {
@@ -150,19 +166,15 @@ core::Result<std::string> excuse(ledger::SqliteLedger& ledger, const rules::Cour
 
 core::Result<std::string> dismiss(ledger::SqliteLedger& ledger, pipeline::Id mail_id,
                                   const std::string& reason, const pipeline::Actor& actor) {
-  if (reason.empty())
-    return core::fail("--reason", "a reason is required", "say why, for the audit trail");
-  auto mail = ledger.mail(mail_id);
+  auto mail = mail_acted_on(ledger, mail_id, reason,
+                            "`mailroom review` lists the mails that need a person, with their ids");
   if (!mail)
     return std::unexpected(mail.error());
-  if (!*mail)
-    return core::fail(fmt::format("mail {}", mail_id), "no such mail in the ledger",
-                      "`mailroom review` lists the mails that need a person, with their ids");
   auto audit = ledger.dismiss(mail_id, actor, reason);
   if (!audit)
     return std::unexpected(audit.error());
   return fmt::format("Dismissed mail {} ({}, {}) from the review queue; audit #{} by {}", mail_id,
-                     (*mail)->from, (*mail)->kind, *audit, actor.unix_user);
+                     mail->from, mail->kind, *audit, actor.unix_user);
 }
 
 core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::Course& course,
@@ -173,16 +185,12 @@ core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::
   auto target = judge::parse_target(target_text, course);
   if (!target)
     return std::unexpected(target.error());
-  if (reason.empty())
-    return core::fail("--reason", "a reason is required", "say why, for the audit trail");
-  auto mail = ledger.mail(mail_id);
+  auto mail = mail_acted_on(ledger, mail_id, reason,
+                            "`mailroom review` and `mailroom ledger --json` list mail ids");
   if (!mail)
     return std::unexpected(mail.error());
-  if (!*mail)
-    return core::fail(fmt::format("mail {}", mail_id), "no such mail in the ledger",
-                      "`mailroom review` and `mailroom ledger --json` list mail ids");
   const std::optional<std::string> group =
-      group_text.empty() ? (*mail)->group : std::optional{group_text};
+      group_text.empty() ? mail->group : std::optional{group_text};
   if (!group)
     return core::fail(fmt::format("mail {}", mail_id),
                       "the classifier found no group for this mail",
@@ -193,7 +201,7 @@ core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::
                       "use a group from roster.csv");
   OwedReply owed{std::nullopt, "no receipt or late notice is made here"};
   if (reply_for) {
-    auto made = reply_for(**mail, *target, *group, actor.at);
+    auto made = reply_for(*mail, *target, *group, actor.at);
     if (!made)
       return std::unexpected(made.error());
     owed = std::move(*made);
@@ -206,7 +214,7 @@ core::Result<std::string> reclassify(ledger::SqliteLedger& ledger, const rules::
   if (!done)
     return std::unexpected(done.error());
   auto text = fmt::format("Mail {} is now {} of group {} (was {}); audit #{} by {}.", mail_id,
-                          target_text, *group, (*mail)->kind, done->audit_id, actor.unix_user);
+                          target_text, *group, mail->kind, done->audit_id, actor.unix_user);
   if (done->reply_queued) {
     std::string to;
     for (const auto& recipient : owed.reply->recipients)

@@ -187,9 +187,12 @@ bool ImapConnection::has_capability(std::string_view name) const {
 }
 
 Failure ImapConnection::lost(std::string what) {
-  Failure failure{
+  return dropped(Failure{
       core::Problem{m_endpoint.display(), std::move(what), "mailroom reconnects with backoff"},
-      Scope::server, Retry::later};
+      Scope::server, Retry::later});
+}
+
+Failure ImapConnection::dropped(Failure failure) {
   close();
   return failure;
 }
@@ -201,18 +204,14 @@ std::expected<void, Failure> ImapConnection::send_all(std::string_view bytes) {
     std::size_t sent = 0;
     const auto code = curl_easy_send(m_handle->curl, bytes.data(), bytes.size(), &sent);
     if (code == CURLE_AGAIN) {
-      if (!wait_socket(m_handle->socket, Direction::out, m_settings.timeout)) {
-        auto failure = curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint);
-        close();
-        return std::unexpected(failure);
-      }
+      if (!wait_socket(m_handle->socket, Direction::out, m_settings.timeout))
+        return std::unexpected(
+            dropped(curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint)));
       continue;
     }
-    if (code != CURLE_OK) {
-      auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
-      close();
-      return std::unexpected(failure);
-    }
+    if (code != CURLE_OK)
+      return std::unexpected(
+          dropped(curl_failure(code, m_handle->error.data(), m_settings, m_endpoint)));
     bytes.remove_prefix(sent);
   }
   return {};
@@ -226,26 +225,13 @@ std::expected<std::string, Failure> ImapConnection::read_response() {
       return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
     if (const auto literal = m_reader.take_new_literal(); literal > 0 && m_literal_gate)
       m_literal_gate(literal);
-    std::size_t received = 0;
     // Ask curl first, wait second: TLS may hold decrypted bytes the socket no longer shows.
-    const auto code =
-        curl_easy_recv(m_handle->curl, m_handle->chunk.data(), m_handle->chunk.size(), &received);
-    if (code == CURLE_AGAIN) {
-      if (!wait_socket(m_handle->socket, Direction::in, m_settings.timeout)) {
-        auto failure = curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint);
-        close();
-        return std::unexpected(failure);
-      }
-      continue;
-    }
-    if (code != CURLE_OK) {
-      auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
-      close();
-      return std::unexpected(failure);
-    }
-    if (received == 0)
-      return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
-    m_reader.feed(std::string_view(m_handle->chunk.data(), received));
+    auto received = receive_now();
+    if (!received)
+      return std::unexpected(received.error());
+    if (!*received && !wait_socket(m_handle->socket, Direction::in, m_settings.timeout))
+      return std::unexpected(
+          dropped(curl_failure(CURLE_OPERATION_TIMEDOUT, {}, m_settings, m_endpoint)));
   }
 }
 
@@ -419,11 +405,9 @@ std::expected<bool, Failure> ImapConnection::receive_now() {
       curl_easy_recv(m_handle->curl, m_handle->chunk.data(), m_handle->chunk.size(), &received);
   if (code == CURLE_AGAIN)
     return false;
-  if (code != CURLE_OK) {
-    auto failure = curl_failure(code, m_handle->error.data(), m_settings, m_endpoint);
-    close();
-    return std::unexpected(failure);
-  }
+  if (code != CURLE_OK)
+    return std::unexpected(
+        dropped(curl_failure(code, m_handle->error.data(), m_settings, m_endpoint)));
   if (received == 0)
     return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
   m_reader.feed(std::string_view(m_handle->chunk.data(), received));

@@ -112,6 +112,9 @@ private:
   struct Handle;
   [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
   [[nodiscard]] std::expected<std::string, Failure> read_response();
+  // Closes the connection and returns `failure`, the reason it was dropped.
+  [[nodiscard]] Failure dropped(Failure failure);
+  // Closes the connection: a Failure (server, later) saying `what` broke it.
   [[nodiscard]] Failure lost(std::string what);
   // Waits until the socket has bytes, `wake_fd` is readable or `until` passed; which.
   // `still_waiting` is called whenever `next_beat` passes, which then moves on by
@@ -121,7 +124,8 @@ private:
                                std::chrono::milliseconds heartbeat,
                                std::chrono::steady_clock::time_point& next_beat,
                                const std::function<void()>& still_waiting) const;
-  // One read of what the server sent, without waiting: false when nothing was there.
+  // One read of what the server sent, without waiting: false when nothing was there. A
+  // Failure when the server closed the connection or the read failed (closed by then).
   [[nodiscard]] std::expected<bool, Failure> receive_now();
   // After DONE: the untagged responses up to IDLE's tagged status `tag`.
   [[nodiscard]] std::expected<void, Failure> finish_idle(const std::string& tag);

@@ -17,6 +17,18 @@
 
 namespace mailroom::pipeline {
 
+reply::ComposeOptions compose_options(const ReplyPlan& plan, reply::Recipients recipients,
+                                      core::Instant now, std::string unique) {
+  reply::ComposeOptions options;
+  options.from = plan.from;
+  options.reply_to = plan.reply_to;
+  options.message_id_domain = plan.gates.own_domain;
+  options.recipients = recipients;
+  options.now = now;
+  options.unique = std::move(unique);
+  return options;
+}
+
 std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
                                             const rules::Course& course, const ReplyPlan& plan,
                                             core::Instant now, std::string_view unique_suffix) {
@@ -43,19 +55,13 @@ std::optional<OutgoingReply> outgoing_reply(const judge::Decision& decision,
     out.suppressed = *why;
     return out;
   }
-  reply::ComposeOptions options;
-  options.from = plan.from;
-  options.reply_to = plan.reply_to;
-  options.message_id_domain = plan.gates.own_domain;
   // Group Cc only when configured ([replies] recipients = "group"), and never for mail
   // whose From failed the Authentication-Results check of a configured
   // trusted_authserv_id: a forged From must not mail a whole group. Without one, no
   // From is authenticated, so no reply goes beyond its sender.
-  options.recipients = plan.recipients;
-  if (unauthenticated)
-    options.recipients = reply::Recipients::sender_only;
-  options.now = now;
-  options.unique = decision.facts.sha256.substr(0, 24) + std::string(unique_suffix);
+  const auto options =
+      compose_options(plan, unauthenticated ? reply::Recipients::sender_only : plan.recipients, now,
+                      decision.facts.sha256.substr(0, 24) + std::string(unique_suffix));
   auto composed = reply::compose(decision, course, plan.templates, options);
   if (!composed) {
     out.suppressed = "cannot compose: " + composed.error().to_string();

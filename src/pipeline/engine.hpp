@@ -189,6 +189,12 @@ private:
                                          const std::vector<judge::Version>& earlier,
                                          const content::FileReader* reader = nullptr);
 
+// How a reply under `plan` is composed: from the plan's address, with its Reply-To and
+// Message-ID domain, to `recipients`, dated `now`, its Message-ID made unique by `unique`.
+[[nodiscard]] reply::ComposeOptions compose_options(const ReplyPlan& plan,
+                                                    reply::Recipients recipients, core::Instant now,
+                                                    std::string unique);
+
 // The reply a decision leads to, ready for the outbox: composed, or suppressed with why
 // (the gates of reply::suppression). Nullopt when the decision calls for no reply and
 // nothing about it is worth a row (not a submission, unknown sender). A reply to

@@ -85,13 +85,8 @@ std::optional<OutgoingReply> replacement_note(const judge::Decision& decision,
     out.suppressed = *why;
     return out;
   }
-  reply::ComposeOptions options;
-  options.from = plan.from;
-  options.reply_to = plan.reply_to;
-  options.message_id_domain = plan.gates.own_domain;
-  options.recipients = reply::Recipients::sender_only;
-  options.now = now;
-  options.unique = decision.facts.sha256.substr(0, 24);
+  const auto options = compose_options(plan, reply::Recipients::sender_only, now,
+                                       decision.facts.sha256.substr(0, 24));
   const reply::Replacement replacement{student.email, student.name, earlier->message_id,
                                        later_address, decision.received_at};
   auto composed = reply::compose_replaced(decision, replacement, course, plan.templates, options);

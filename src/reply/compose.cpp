@@ -1,12 +1,11 @@
 #include "reply/compose.hpp"
 
 #include "deadline/deadline.hpp"
+#include "reply/mail_head.hpp"
 #include "util/text.hpp"
 
 #include <Poco/Net/MailMessage.h>
-#include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/StringPartSource.h>
-#include <Poco/Timestamp.h>
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
 
@@ -28,25 +27,6 @@ constexpr core::Seconds k_seconds_shown_below{3600};
 // Resends a clarification suggests at most.
 constexpr std::size_t k_max_resends = 4;
 
-std::string short_date(rules::Date date) {
-  // "Tue Oct 7": the lecture as students know it.
-  static const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::chrono::weekday day{std::chrono::sys_days{date}};
-  return fmt::format("{} {} {}", days[day.c_encoding()],
-                     months[static_cast<unsigned>(date.month()) - 1],
-                     static_cast<unsigned>(date.day()));
-}
-
-std::string human_size(std::uint64_t bytes) {
-  if (bytes < 1024)
-    return fmt::format("{} bytes", bytes);
-  if (bytes < 1024 * 1024)
-    return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024);
-  return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024 * 1024));
-}
-
 const rules::Deliverable* deliverable_of(const judge::Decision& decision,
                                          const rules::Course& course) {
   const auto& c = decision.classification;
@@ -63,7 +43,7 @@ std::string deliverable_label(const judge::Decision& decision, const rules::Cour
   const auto& c = decision.classification;
   auto label = title_of(deliverable_of(decision, course));
   if (c.lecture)
-    label += " for " + short_date(*c.lecture);
+    label += " for " + deadline::format_day(*c.lecture);
   return label;
 }
 
@@ -79,9 +59,9 @@ std::string course_tag(const rules::Course& course) {
 // students write it, and the group.
 std::string resend_subject(const rules::Deliverable& deliverable,
                            std::optional<rules::Date> lecture, const std::string& group) {
-  return lecture
-             ? fmt::format("{} for {} (Group {})", deliverable.title, short_date(*lecture), group)
-             : fmt::format("{} (Group {})", deliverable.title, group);
+  return lecture ? fmt::format("{} for {} (Group {})", deliverable.title,
+                               deadline::format_day(*lecture), group)
+                 : fmt::format("{} (Group {})", deliverable.title, group);
 }
 
 struct Timing {
@@ -125,7 +105,7 @@ data file_list(const message::MessageFacts& facts) {
       continue;
     data item;
     item.set("name", file.filename.empty() ? "(no name)" : file.filename);
-    item.set("size", human_size(file.size));
+    item.set("size", util::human_size(file.size));
     item.set("sha256", file.sha256);
     list.push_back(item);
   }
@@ -226,7 +206,7 @@ Clarification clarification(const judge::Decision& decision, const rules::Course
   if (deliverable) {
     out.understood = title_of(deliverable);
     if (c.lecture)
-      out.understood += " for " + short_date(*c.lecture);
+      out.understood += " for " + deadline::format_day(*c.lecture);
     if (c.group)
       out.understood += ", from Group " + *c.group;
   } else if (c.group) {
@@ -244,7 +224,7 @@ Clarification clarification(const judge::Decision& decision, const rules::Course
       if (!assigned && !owners.empty()) {
         not_assigned_prefix = fmt::format("group {} is not assigned", *c.group);
         out.reasons.push_back(fmt::format("Group {} does not {} {} (Group {} does).", *c.group,
-                                          verb, short_date(*c.lecture), owners.front()) +
+                                          verb, deadline::format_day(*c.lecture), owners.front()) +
                               (mine.empty() ? fmt::format(" Group {} is assigned no {} yet.",
                                                           *c.group, title_of(deliverable))
                                             : ""));
@@ -299,8 +279,8 @@ data variables(const judge::Decision& decision, const rules::Course& course,
   vars.set("subject", decision.facts.subject.empty() ? "(no subject)" : decision.facts.subject);
   vars.set("deliverable", c.deliverable.value_or(""));
   vars.set("deliverable_title", title_of(deliverable));
-  vars.set("lecture",
-           optional_text(c.lecture ? std::optional{short_date(*c.lecture)} : std::nullopt));
+  vars.set("lecture", optional_text(c.lecture ? std::optional{deadline::format_day(*c.lecture)}
+                                              : std::nullopt));
   const auto* lecture = c.lecture ? course.lecture(*c.lecture) : nullptr;
   vars.set("topic", optional_text(lecture && !lecture->topic.empty() ? std::optional{lecture->topic}
                                                                      : std::nullopt));
@@ -363,12 +343,6 @@ std::vector<std::string> group_addresses(const rules::Course& course, const std:
     out.push_back(member->email);
   }
   return out;
-}
-
-// RFC 2047 for a header value that is not plain ASCII.
-std::string header_text(const std::string& text) {
-  const bool ascii = std::ranges::all_of(text, [](unsigned char ch) { return ch < 0x80; });
-  return ascii ? text : Poco::Net::MailMessage::encodeWord(text, "UTF-8");
 }
 
 core::Result<std::string> render(const Templates& templates, const std::string& name,
@@ -565,28 +539,17 @@ std::string mail_message(const Reply& reply, const ComposeOptions& options,
                          const std::string& in_reply_to,
                          const std::vector<std::string>& references_before) {
   Poco::Net::MailMessage message;
-  message.setSender(options.from);
-  for (const auto& to : reply.to)
-    message.addRecipient({Poco::Net::MailRecipient::PRIMARY_RECIPIENT, to});
-  for (const auto& cc : reply.cc)
-    message.addRecipient({Poco::Net::MailRecipient::CC_RECIPIENT, cc});
-  message.setSubject(header_text(reply.subject));
-  message.setDate(Poco::Timestamp::fromEpochTime(options.now.time_since_epoch().count()));
-  message.set("Message-ID", reply.message_id);
-  if (!in_reply_to.empty()) {
-    message.set("In-Reply-To", in_reply_to);
-    std::string references;
-    for (const auto& id : references_before)
-      references += id + " ";
-    message.set("References", references + in_reply_to);
-  }
-  if (!options.reply_to.empty())
-    message.set("Reply-To", options.reply_to);
-  // RFC 3834: an automatic reply says so, and the loop guard recognises its own.
-  message.set("Auto-Submitted", "auto-replied");
-  message.set("X-Mailroom-Loop", options.message_id_domain);
-  message.set("X-Auto-Response-Suppress", "All");
-  message.set("MIME-Version", "1.0");
+  set_head(message, {.from = options.from,
+                     .to = reply.to,
+                     .cc = reply.cc,
+                     .subject = reply.subject,
+                     .date = options.now,
+                     .message_id = reply.message_id,
+                     .in_reply_to = in_reply_to,
+                     .references_before = references_before,
+                     .reply_to = options.reply_to,
+                     .auto_submitted = AutoSubmitted::replied,
+                     .loop_domain = options.message_id_domain});
   // RFC 2046: the alternatives in increasing order of preference, the text first.
   message.setContentType("multipart/alternative");
   message.addContent(new Poco::Net::StringPartSource(reply.body, "text/plain; charset=UTF-8"),

@@ -2,15 +2,14 @@
 
 #include "deadline/deadline.hpp"
 #include "reply/compose.hpp"
+#include "reply/mail_head.hpp"
 
 #include <Poco/Net/MailMessage.h>
-#include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/StringPartSource.h>
-#include <Poco/Timestamp.h>
 #include <fmt/format.h>
 #include <kainjow/mustache.hpp>
 
-#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace mailroom::schedule {
@@ -19,11 +18,6 @@ namespace {
 
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
-
-std::string header_text(const std::string& text) {
-  const bool ascii = std::ranges::all_of(text, [](unsigned char ch) { return ch < 0x80; });
-  return ascii ? text : Poco::Net::MailMessage::encodeWord(text, "UTF-8");
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -46,19 +40,14 @@ std::string scheduled_message(const SendAs& as, const std::vector<std::string>& 
                               const std::string& subject, const std::string& message_id,
                               const std::string& body, const std::vector<Attachment>& attachments) {
   Poco::Net::MailMessage message;
-  message.setSender(as.from);
-  for (const auto& address : to)
-    message.addRecipient({Poco::Net::MailRecipient::PRIMARY_RECIPIENT, address});
-  message.setSubject(header_text(subject));
-  message.setDate(Poco::Timestamp::fromEpochTime(as.now.time_since_epoch().count()));
-  message.set("Message-ID", message_id);
-  if (!as.reply_to.empty())
-    message.set("Reply-To", as.reply_to);
-  // RFC 3834: sent by mailroom on its own, not in answer to a mail.
-  message.set("Auto-Submitted", "auto-generated");
-  message.set("X-Mailroom-Loop", as.message_id_domain);
-  message.set("X-Auto-Response-Suppress", "All");
-  message.set("MIME-Version", "1.0");
+  reply::set_head(message, {.from = as.from,
+                            .to = to,
+                            .subject = subject,
+                            .date = as.now,
+                            .message_id = message_id,
+                            .reply_to = as.reply_to,
+                            .auto_submitted = reply::AutoSubmitted::generated,
+                            .loop_domain = as.message_id_domain});
   if (attachments.empty()) {
     message.setContentType("text/plain; charset=UTF-8");
     message.setContent(body, Poco::Net::MailMessage::ENCODING_QUOTED_PRINTABLE);
