@@ -33,9 +33,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path k_smtp_dir = test::env_or("MAILROOM_SMTP_DIR", MAILROOM_SMTP_DIR);
-const int k_smtp_port =
-    std::stoi(test::env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT)));
+const test::SmtpSink k_sink;
 
 // Two groups of two; no one is a user of the test Dovecot, so the sink only spools their
 // receipts (no dovecot-lda per message).
@@ -61,14 +59,14 @@ struct Term {
                     "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\nretry_after = \"1s\"\n"
                     "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
-                    k_smtp_port, dovecot.ca_file().string()));
+                    k_sink.port, dovecot.ca_file().string()));
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
 
   // `mailroom run --once` with MAILROOM_FAULT_KILL_AT=`fault`; its wait status. The log
   // goes to killed.log.
   [[nodiscard]] int run_killed(const std::string& fault) const {
-    const pid_t pid = test::start_run_once(dir / "term.toml", dir / "killed.log",
+    const pid_t pid = test::start_mailroom({"run", "--once"}, dir / "term.toml", dir / "killed.log",
                                            {{"MAILROOM_FAULT_KILL_AT", fault}});
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -111,7 +109,7 @@ std::string header(const std::string& message, const std::string& name) {
 // (Message-ID, recipient) -> how many times the sink took it, over the replies to `ids`.
 std::map<std::pair<std::string, std::string>, int> spooled(const std::set<std::string>& ids) {
   std::map<std::pair<std::string, std::string>, int> counts;
-  for (const auto& entry : fs::directory_iterator(k_smtp_dir / "spool")) {
+  for (const auto& entry : fs::directory_iterator(k_sink.dir / "spool")) {
     const auto name = entry.path().filename().string();
     if (entry.path().extension() != ".eml" || name.starts_with("."))
       continue;

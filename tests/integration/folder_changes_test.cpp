@@ -313,8 +313,8 @@ TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
 
   const auto held = term.dir / "held";
   const auto log = term.dir / "held.log";
-  const pid_t pid = test::start_run_once(
-      term.dir / "term.toml", log,
+  const pid_t pid = test::start_mailroom(
+      {"run", "--once"}, term.dir / "term.toml", log,
       {{"MAILROOM_FAULT_HOLD_AT", "before-fetch"}, {"MAILROOM_FAULT_HOLD_FILE", held.string()}});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   while (!fs::exists(held) && std::chrono::steady_clock::now() < deadline)

@@ -1,71 +1,29 @@
 #pragma once
 
-// What the IMAP integration tests share: where the fixture's Dovecot is (started by the
-// CTest fixture `dovecot`, see tests/CMakeLists.txt), settings for its users, and a
-// second client that sets a folder up the way a test needs it (APPEND with an explicit
-// INTERNALDATE, CREATE/DELETE, reading FLAGS) without going through the code under test's
-// mailbox logic.
+// What the IMAP integration tests share: a folder of their own on the fixture's Dovecot
+// (tests/support/fixture_servers.hpp), a term watching it, and a second client that sets
+// a folder up the way a test needs it (APPEND with an explicit INTERNALDATE,
+// CREATE/DELETE, reading FLAGS) without going through the code under test's mailbox logic.
 
 #include "imap/protocol.hpp"
 #include "mailbox/imap_connection.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
+#include "support/mail_text.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <ctime>
-#include <fcntl.h>
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
-#include <utility>
 #include <vector>
 
 namespace mailroom::test {
-
-// `at` in UTC by strftime's `format` (an INTERNALDATE, a Date header).
-inline std::string format_utc(std::time_t at, const char* format) {
-  std::tm utc{};
-  ::gmtime_r(&at, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, format, &utc);
-  return text;
-}
-
-inline std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
-
-// The fixture's Dovecot; every value can be overridden from the environment.
-struct Dovecot {
-  std::filesystem::path dir = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
-  int imap_port =
-      std::stoi(env_or("MAILROOM_TEST_IMAP_PORT", std::to_string(MAILROOM_TEST_IMAP_PORT)));
-  int imaps_port =
-      std::stoi(env_or("MAILROOM_TEST_IMAPS_PORT", std::to_string(MAILROOM_TEST_IMAPS_PORT)));
-
-  [[nodiscard]] std::filesystem::path ca_file() const { return dir / "certs" / "ca.crt"; }
-  [[nodiscard]] std::string imaps_url(const std::string& folder) const {
-    return fmt::format("imaps://127.0.0.1:{}/{}", imaps_port, folder);
-  }
-  [[nodiscard]] std::string imap_url(const std::string& folder) const {
-    return fmt::format("imap://127.0.0.1:{}/{}", imap_port, folder);
-  }
-  // The staff account over IMAPS, trusting the test CA, with a short timeout.
-  [[nodiscard]] mailbox::ImapSettings staff(const std::string& folder) const {
-    mailbox::ImapSettings settings;
-    settings.url = imaps_url(folder);
-    settings.user = "staff";
-    settings.password = "secret";
-    settings.ca_file = ca_file();
-    settings.timeout = std::chrono::milliseconds{5'000};
-    return settings;
-  }
-};
 
 // A folder name of this test's own, so tests share one server without meeting.
 inline std::string test_folder() {
@@ -213,40 +171,13 @@ inline std::string mail(const std::string& subject, const std::string& body = "H
 inline void write_imap_term(const std::filesystem::path& dir, const Dovecot& dovecot,
                             const std::string& folder, const std::string& roster,
                             const std::string& more = "") {
-  write_file(dir / "rules" / "course.toml", course_toml_due_in_2030());
-  write_file(dir / "rules" / "roster.csv", roster);
-  write_file(dir / "rules" / "assignments.csv", k_assignments_csv);
+  write_demo_rules(dir / "rules", course_toml_due_in_2030(), roster);
   write_secret(dir / "secret", "secret\n");
   write_file(dir / "term.toml",
              fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
                          "[mailbox]\nurl = \"{}\"\nuser = \"staff\"\npassword_file = \"secret\"\n"
                          "ca_file = \"{}\"\ntimeout = \"5s\"\n{}",
                          dovecot.imaps_url(folder), dovecot.ca_file().string(), more));
-}
-
-// Starts `mailroom run --once --config CONFIG` with `environment` set (the fault hooks of
-// core/fault.hpp), its output into `log`; its pid, for waitpid.
-inline pid_t start_run_once(const std::filesystem::path& config, const std::filesystem::path& log,
-                            const std::vector<std::pair<std::string, std::string>>& environment) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    for (const auto& [name, value] : environment)
-      ::setenv(name.c_str(), value.c_str(), 1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    ::execl(MAILROOM_BINARY, "mailroom", "run", "--once", "--config", config.c_str(), nullptr);
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// How often `needle` occurs in `text` (a log), overlaps included.
-inline int count_of(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
 }
 
 inline bool has_flag(const std::vector<std::string>& flags, const std::string& flag) {

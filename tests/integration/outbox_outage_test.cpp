@@ -12,8 +12,10 @@
 #include "core/backoff.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -22,7 +24,6 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -40,15 +41,9 @@ using std::chrono::seconds;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
-
-const fs::path k_dovecot = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
+const test::Dovecot k_dovecot;
 // The next port after the fixture's SMTP server: tests that start their own use it.
-const int k_port =
-    std::stoi(env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT))) + 1;
+const int k_port = test::SmtpSink{}.port + 1;
 
 // The scaled-down outage (see the top): the restart comes in its middle.
 constexpr seconds k_outage{25};
@@ -67,12 +62,8 @@ struct Term {
   test::TempDir dir;
   std::string id = fmt::format("<outage-{}-{}@example.edu>", ::getpid(), std::time(nullptr));
   Term() {
-    const auto course = test::course_toml_due_in_2030();
-    test::write_file(dir / "rules" / "course.toml", course);
-    test::write_file(dir / "rules" / "roster.csv", k_roster);
-    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    for (const char* sub : {"new", "cur", "tmp"})
-      fs::create_directories(dir / "maildir" / sub);
+    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_roster);
+    test::make_maildir(dir / "maildir");
     test::write_secret(dir / "smtp-password", "secret\n");
     test::write_file(
         dir / "term.toml",
@@ -82,7 +73,7 @@ struct Term {
                     "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\nretry_after = \"{}s\"\nretry_max = \"{}s\"\n"
                     "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
-                    k_port, (k_dovecot / "certs" / "ca.crt").string(), k_backoff.first.count(),
+                    k_port, k_dovecot.ca_file().string(), k_backoff.first.count(),
                     k_backoff.cap.count()));
     test::write_file(
         dir / "maildir" / "new" / fmt::format("{}.M1.test", std::time(nullptr)),
@@ -104,16 +95,8 @@ struct Term {
 // `mailroom run --config` in the background, its log in `log`.
 class Daemon {
 public:
-  Daemon(const std::string& config, const fs::path& log) {
-    m_pid = ::fork();
-    if (m_pid == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execl(MAILROOM_BINARY, "mailroom", "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
+  Daemon(const std::string& config, const fs::path& log)
+      : m_pid(test::start_mailroom({"run"}, config, log)) {}
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
   ~Daemon() {
@@ -172,7 +155,7 @@ struct Sink {
   void start() const {
     const auto ran = test::run_shell(
         fmt::format("SMTP_PORT={} '{}/tests/support/smtp.sh' start {} {}", k_port,
-                    MAILROOM_SOURCE_DIR, test::quoted(dir.path()), test::quoted(k_dovecot)));
+                    MAILROOM_SOURCE_DIR, test::quoted(dir.path()), test::quoted(k_dovecot.dir)));
     ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
   }
   void stop() const {
@@ -261,14 +244,6 @@ std::map<std::string, std::vector<Retry>> retries_in(const std::string& log) {
   return out;
 }
 
-// How often `needle` occurs in `text`.
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
-
 } // namespace
 
 TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRecipient) {
@@ -319,10 +294,10 @@ TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRec
   // No busy loop: the daemons tried the server a few times over the whole outage,
   // restart included, each try after a backoff (a busy loop would try thousands of
   // times). Counted from what they did, not timed: CI is a loaded machine.
-  const auto server_tries = count_of(test::read_text(log1), "not sent, retrying in") +
-                            count_of(test::read_text(log2), "not sent, retrying in");
-  EXPECT_GE(server_tries, 1u) << test::read_text(log1);
-  EXPECT_LE(server_tries, 40u) << test::read_text(log1) << test::read_text(log2);
+  const auto server_tries = test::count_of(test::read_text(log1), "not sent, retrying in") +
+                            test::count_of(test::read_text(log2), "not sent, retrying in");
+  EXPECT_GE(server_tries, 1) << test::read_text(log1);
+  EXPECT_LE(server_tries, 40) << test::read_text(log1) << test::read_text(log2);
   std::cerr << fmt::format("E7: outage {} ms, daemon CPU during it {} ms (first {} ms); "
                            "receipts {} ms after the outage began; second daemon's whole CPU "
                            "{} ms\n",

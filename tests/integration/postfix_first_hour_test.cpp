@@ -11,6 +11,8 @@
 #include "integration/imap_support.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
+#include "support/mail_text.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,6 +31,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using test::header;
+using test::mail_client;
+using test::unique;
+
 const test::Dovecot k_dovecot;
 const fs::path k_postfix = test::env_or("MAILROOM_POSTFIX_DIR", MAILROOM_POSTFIX_DIR);
 const int k_postfix_port = std::stoi(
@@ -36,10 +42,6 @@ const int k_postfix_port = std::stoi(
 
 // On the roster, unknown to the mail server: a student who left.
 const std::string k_gone = "a.student.who.left.the.course.this.term@example.edu";
-
-std::string unique(const std::string& what) {
-  return fmt::format("{}-{}", what, std::chrono::system_clock::now().time_since_epoch().count());
-}
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -75,39 +77,6 @@ std::string wait_for_log(std::size_t from, const std::string& pattern, int want)
   return log;
 }
 
-// tests/support/mail_client.py against the fixture's servers, trusting the test CA.
-test::Ran mail_client(const std::string& command, int port, const std::string& user,
-                      const std::string& args) {
-  return test::run_shell(fmt::format(
-      "/usr/bin/python3 '{}/tests/support/mail_client.py' {} --port {} --ca {} --user {} "
-      "--password secret {}",
-      MAILROOM_SOURCE_DIR, command, port, test::quoted(k_dovecot.ca_file()), user, args));
-}
-
-// The value of header `name` in `message` (the first; folded lines joined), or "<none>".
-std::string header(const std::string& message, const std::string& name) {
-  std::istringstream lines(message.substr(0, message.find("\r\n\r\n")));
-  std::string value;
-  bool in = false;
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (in && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-      value += line;
-      continue;
-    }
-    if (in)
-      return value;
-    if (line.size() > name.size() && line[name.size()] == ':' &&
-        strncasecmp(line.c_str(), name.c_str(), name.size()) == 0) {
-      in = true;
-      value = line.substr(name.size() + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-    }
-  }
-  return in ? value : "<none>";
-}
-
 // A course term as the README sets one up on this mail server.
 struct Desk {
   test::TempDir dir;
@@ -116,12 +85,10 @@ struct Desk {
     // One address: the desk is [outbox] from; the course file names none.
     course.erase(course.find("staff_address = "),
                  std::string("staff_address = \"staff@example.edu\"\n").size());
-    test::write_file(dir / "rules" / "course.toml", course);
-    test::write_file(dir / "rules" / "roster.csv",
-                     "group,name,uniqname,email\n1,Stu Dent,student,student@example.edu\n"
-                     "2,Left Early,left," +
-                         k_gone + "\n");
-    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+    test::write_demo_rules(dir / "rules", course,
+                           "group,name,uniqname,email\n1,Stu Dent,student,student@example.edu\n"
+                           "2,Left Early,left," +
+                               k_gone + "\n");
     test::write_secret(dir / "imap-password", "secret\n");
     test::write_file(
         dir / "term.toml",

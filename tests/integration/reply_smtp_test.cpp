@@ -6,8 +6,11 @@
 #include "integration/imap_support.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
+#include "support/mail_text.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait.hpp"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
@@ -19,7 +22,6 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -35,15 +37,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
+using test::exit_status;
+using test::file_contains;
+using test::header;
+using test::mail_client;
+using test::rfc5322_now;
+using test::start_mailroom;
+using test::unique;
+using test::wait_until;
 
-const fs::path k_dovecot = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
-const fs::path k_smtp_dir = env_or("MAILROOM_SMTP_DIR", MAILROOM_SMTP_DIR);
-const int k_smtp_port =
-    std::stoi(env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT)));
+const test::Dovecot k_dovecot;
+const test::SmtpSink k_sink;
 
 // Group 1 is the student (a Dovecot user) and Alan (spool only); the proposal is due
 // in 2030, so a mail today is on time and young enough to answer.
@@ -51,10 +55,6 @@ const std::string k_roster = "group,name,uniqname,email\n"
                              "1,Stu Dent,student,student@example.edu\n"
                              "1,Alan Turing,alan,alan@example.edu\n"
                              "2,Grace Hopper,grace,grace@example.edu\n";
-
-std::string unique(const std::string& what) {
-  return fmt::format("{}-{}", what, std::chrono::system_clock::now().time_since_epoch().count());
-}
 
 struct Spooled {
   std::string file;
@@ -100,19 +100,6 @@ std::map<std::string, int> per_recipient(const std::vector<Spooled>& replies) {
   return counts;
 }
 
-const int k_imaps_port =
-    std::stoi(env_or("MAILROOM_TEST_IMAPS_PORT", std::to_string(MAILROOM_TEST_IMAPS_PORT)));
-
-// tests/support/mail_client.py with `args`, against the fixture's servers and CA.
-test::Ran mail_client(const std::string& command, int port, const std::string& user,
-                      const std::string& args) {
-  return test::run_shell(fmt::format(
-      "/usr/bin/python3 '{}/tests/support/mail_client.py' {} --port {} --ca {} --user {} "
-      "--password secret {}",
-      MAILROOM_SOURCE_DIR, command, port, test::quoted(k_dovecot / "certs" / "ca.crt"), user,
-      args));
-}
-
 struct Fetched {
   std::string file;
   std::string message;
@@ -123,7 +110,7 @@ struct Fetched {
 // BODY.PEEK[] into `out` (tests/support/mail_client.py).
 std::vector<Fetched> fetch_over_imap(const std::string& user, const std::string& id,
                                      const fs::path& out) {
-  const auto ran = mail_client("fetch", k_imaps_port, user,
+  const auto ran = mail_client("fetch", k_dovecot.imaps_port, user,
                                "--in-reply-to " + test::quoted(id) + " --out " + test::quoted(out));
   EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
   std::vector<Fetched> fetched;
@@ -131,38 +118,6 @@ std::vector<Fetched> fetch_over_imap(const std::string& user, const std::string&
   for (std::string uid, file, flags; lines >> uid >> file >> flags;)
     fetched.push_back({file, test::read_text(file), flags});
   return fetched;
-}
-
-// The value of header `name` in `message` (the first one; folded lines joined), or
-// "<none>".
-std::string header(const std::string& message, const std::string& name) {
-  const auto head = message.substr(0, message.find("\r\n\r\n"));
-  std::istringstream lines(head);
-  std::string value;
-  bool in = false;
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (in && !line.empty() && (line[0] == ' ' || line[0] == '\t')) {
-      value += line;
-      continue;
-    }
-    if (in)
-      break;
-    const auto colon = line.find(':');
-    if (colon == std::string::npos)
-      continue;
-    std::string field = line.substr(0, colon);
-    std::ranges::transform(field, field.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string wanted = name;
-    std::ranges::transform(wanted, wanted.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (field == wanted) {
-      in = true;
-      value = line.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(' '));
-    }
-  }
-  return in ? value : "<none>";
 }
 
 // Every header a reply must carry to `id` from the student, with the group in Cc.
@@ -216,44 +171,37 @@ struct Term {
   test::TempDir dir;
   explicit Term(int port, const std::string& replies = "",
                 const std::string& mailbox = "url = \"maildir:maildir\"\n",
-                const std::string& outbox_url = "",
-                const fs::path& ca = k_dovecot / "certs" / "ca.crt") {
-    const auto course = test::course_toml_due_in_2030();
-    write(dir / "rules" / "course.toml", course);
-    write(dir / "rules" / "roster.csv", k_roster);
-    write(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-    for (const char* sub : {"new", "cur", "tmp"})
-      fs::create_directories(dir / "maildir" / sub);
+                const std::string& outbox_url = "", const fs::path& ca = k_dovecot.ca_file()) {
+    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_roster);
+    test::make_maildir(dir / "maildir");
     test::write_secret(dir / "smtp-password", "secret\n");
-    write(dir / "term.toml",
-          fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
-                      "[mailbox]\n{}"
-                      "[outbox]\nurl = \"{}\"\nfrom = \"staff@example.edu\"\n"
-                      "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
-                      "timeout = \"5s\"\nretry_after = \"1s\"\n{}{}",
-                      mailbox,
-                      outbox_url.empty() ? fmt::format("smtp://127.0.0.1:{}", port) : outbox_url,
-                      ca.string(), replies,
-                      // deliver()'s mails are authenticated by this MX, so the group is in Cc.
-                      replies.find("[trust]") == std::string::npos
-                          ? "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n"
-                          : ""));
-  }
-  static void write(const fs::path& path, const std::string& text) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
+    test::write_file(
+        dir / "term.toml",
+        fmt::format("rules = \"rules\"\nstate_dir = \"state\"\n"
+                    "[mailbox]\n{}"
+                    "[outbox]\nurl = \"{}\"\nfrom = \"staff@example.edu\"\n"
+                    "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
+                    "timeout = \"5s\"\nretry_after = \"1s\"\n{}{}",
+                    mailbox,
+                    outbox_url.empty() ? fmt::format("smtp://127.0.0.1:{}", port) : outbox_url,
+                    ca.string(), replies,
+                    // deliver()'s mails are authenticated by this MX, so the group is in Cc.
+                    replies.find("[trust]") == std::string::npos
+                        ? "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n"
+                        : ""));
   }
   // A student's proposal in the staff Maildir; returns its Message-ID.
   std::string deliver(const std::string& from = "Stu Dent <student@example.edu>") {
     const auto id = "<" + unique("proposal") + "@example.edu>";
     static int n = 0;
-    write(dir / "maildir" / "new" / fmt::format("{}.M{}.test", std::time(nullptr), ++n),
-          fmt::format("Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
-                      "From: {}\r\nTo: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
-                      "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: {}\r\n"
-                      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                      "Our proposal draft: https://docs.google.com/document/d/abc123/edit\r\n",
-                      from, id));
+    test::write_file(
+        dir / "maildir" / "new" / fmt::format("{}.M{}.test", std::time(nullptr), ++n),
+        fmt::format("Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
+                    "From: {}\r\nTo: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
+                    "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: {}\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                    "Our proposal draft: https://docs.google.com/document/d/abc123/edit\r\n",
+                    from, id));
     return id;
   }
   // Any mail in the staff Maildir: `headers` (CRLF-terminated lines) and a body; returns
@@ -261,9 +209,9 @@ struct Term {
   std::string deliver_raw(const std::string& headers, const std::string& body) {
     const auto id = "<" + unique("mail") + "@example.edu>";
     static int n = 0;
-    write(dir / "maildir" / "new" / fmt::format("{}.R{}.test", std::time(nullptr), ++n),
-          headers + "Message-ID: " + id + "\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\r\n" +
-              body);
+    test::write_file(dir / "maildir" / "new" / fmt::format("{}.R{}.test", std::time(nullptr), ++n),
+                     headers + "Message-ID: " + id +
+                         "\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\r\n" + body);
     return id;
   }
   test::Ran run() const {
@@ -298,9 +246,9 @@ struct OwnSink {
   OwnSink(int p, std::string args) : port(p), extra(std::move(args)) {}
   ~OwnSink() { stop(); }
   void start() const {
-    const auto ran = test::run_shell(
-        fmt::format("SMTP_PORT={} '{}/tests/support/smtp.sh' start {} {} {}", port,
-                    MAILROOM_SOURCE_DIR, test::quoted(dir.path()), test::quoted(k_dovecot), extra));
+    const auto ran = test::run_shell(fmt::format(
+        "SMTP_PORT={} '{}/tests/support/smtp.sh' start {} {} {}", port, MAILROOM_SOURCE_DIR,
+        test::quoted(dir.path()), test::quoted(k_dovecot.dir), extra));
     ASSERT_EQ(ran.exit_code, 0) << ran.out << ran.err;
   }
   void stop() const {
@@ -317,7 +265,7 @@ struct FirstPass {
   std::string id;
   test::Ran ran;
   explicit FirstPass(const std::string& fault)
-      : sink(k_smtp_port + 1, fault), term(sink.port, "[replies]\nrecipients = \"sender\"\n") {
+      : sink(k_sink.port + 1, fault), term(sink.port, "[replies]\nrecipients = \"sender\"\n") {
     sink.start();
     id = term.deliver();
     ran = term.run();
@@ -327,11 +275,11 @@ struct FirstPass {
 } // namespace
 
 TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
-  Term term(k_smtp_port);
+  Term term(k_sink.port);
   const auto id = term.deliver();
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  const auto replies = replies_to(k_smtp_dir, {id});
+  const auto replies = replies_to(k_sink.dir, {id});
   EXPECT_EQ(per_recipient(replies),
             (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}))
       << ran.err;
@@ -356,13 +304,13 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
   EXPECT_EQ(strict_parse(inbox[0].file), "ok\n") << inbox[0].message;
   // Sent rows are marked: a second run sends nothing.
   ASSERT_EQ(term.run().exit_code, 0);
-  EXPECT_EQ(replies_to(k_smtp_dir, {id}).size(), 2u);
+  EXPECT_EQ(replies_to(k_sink.dir, {id}).size(), 2u);
   const auto sent = term.ledger("reply-sent");
   EXPECT_EQ(lines(sent.out), 2) << sent.out << sent.err;
 }
 
 TEST(ReplySmtp, ServerDownIsRetriedAndARejectedRecipientFailsAlone) {
-  OwnSink sink(k_smtp_port + 1, "--reject alan@example.edu");
+  OwnSink sink(k_sink.port + 1, "--reject alan@example.edu");
   Term term(sink.port);
   const auto id = term.deliver();
   // The server is down: the replies stay queued.
@@ -389,7 +337,7 @@ TEST(ReplySmtp, ServerDownIsRetriedAndARejectedRecipientFailsAlone) {
 }
 
 TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
-  Term term(k_smtp_port, "[replies]\nrecipients = \"sender\"\n");
+  Term term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
   std::set<std::string> ids;
   for (int i = 0; i < 6; ++i)
     ids.insert(term.deliver());
@@ -398,7 +346,7 @@ TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
     ids.insert(term.deliver());
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  const auto replies = replies_to(k_smtp_dir, ids);
+  const auto replies = replies_to(k_sink.dir, ids);
   EXPECT_EQ(per_recipient(replies), (std::map<std::string, int>{{"student@example.edu", 10}}));
   const auto suppressed = term.ledger("reply-suppressed");
   EXPECT_EQ(lines(suppressed.out), 1) << suppressed.out;
@@ -408,7 +356,7 @@ TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
 }
 
 TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNotice) {
-  Term term(k_smtp_port);
+  Term term(k_sink.port);
   std::set<std::string> silent{
       term.deliver_raw("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
                        "Subject: Automatic reply: Proposal\r\nAuto-Submitted: auto-replied\r\n",
@@ -425,8 +373,8 @@ TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNo
                        "Our summary: https://docs.google.com/document/d/xyz/edit\r\n");
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_TRUE(replies_to(k_smtp_dir, silent).empty()) << ran.err;
-  const auto notices = replies_to(k_smtp_dir, {late});
+  EXPECT_TRUE(replies_to(k_sink.dir, silent).empty()) << ran.err;
+  const auto notices = replies_to(k_sink.dir, {late});
   ASSERT_EQ(notices.size(), 1u) << ran.err;
   EXPECT_EQ(notices[0].rcpt_tos, std::vector<std::string>{"grace@example.edu"});
   EXPECT_NE(notices[0].message.find(
@@ -437,40 +385,30 @@ TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNo
   EXPECT_EQ(strict_parse(notices[0].file), "ok\n") << notices[0].message;
 }
 
-// RFC 5322 date-time of now, for a Received field and a Date.
-std::string rfc5322_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-  return text;
-}
-
 TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverImap) {
   // The whole way over real servers. The student's two mails go
   // through the SMTP server into the course mailbox (Dovecot user "course"); mailroom
   // polls it over IMAPS; the receipt and the late notice come back through the SMTP
   // server into the student's own mailbox, read there over IMAPS as the student.
-  ASSERT_EQ(mail_client("clear", k_imaps_port, "course", "").exit_code, 0);
-  Term term(k_smtp_port, "",
+  ASSERT_EQ(mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
+  Term term(k_sink.port, "",
             fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
                         "password_file = \"imap-password\"\nca_file = \"{}\"\n",
-                        k_imaps_port, (k_dovecot / "certs" / "ca.crt").string()));
+                        k_dovecot.imaps_port, k_dovecot.ca_file().string()));
   test::write_secret(term.dir / "imap-password", "secret\n");
   const auto send = [&](const std::string& subject, const std::string& body) {
     const auto id = "<" + unique("sent") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
-    Term::write(file, fmt::format("Authentication-Results: mx.example.edu; dkim=pass "
-                                  "header.d=example.edu\r\n"
-                                  "Received: from laptop.example.edu (laptop [127.0.0.1]) by "
-                                  "mx.example.edu with ESMTPSA; {0}\r\n"
-                                  "From: Stu Dent <student@example.edu>\r\n"
-                                  "To: staff@example.edu\r\nSubject: {1}\r\nDate: {0}\r\n"
-                                  "Message-ID: {2}\r\nMIME-Version: 1.0\r\n"
-                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n{3}\r\n",
-                                  rfc5322_now(), subject, id, body));
-    const auto sent = mail_client("send", k_smtp_port, "staff",
+    test::write_file(file, fmt::format("Authentication-Results: mx.example.edu; dkim=pass "
+                                       "header.d=example.edu\r\n"
+                                       "Received: from laptop.example.edu (laptop [127.0.0.1]) by "
+                                       "mx.example.edu with ESMTPSA; {0}\r\n"
+                                       "From: Stu Dent <student@example.edu>\r\n"
+                                       "To: staff@example.edu\r\nSubject: {1}\r\nDate: {0}\r\n"
+                                       "Message-ID: {2}\r\nMIME-Version: 1.0\r\n"
+                                       "Content-Type: text/plain; charset=utf-8\r\n\r\n{3}\r\n",
+                                       rfc5322_now(), subject, id, body));
+    const auto sent = mail_client("send", k_sink.port, "staff",
                                   "--mail-from student@example.edu --rcpt course@example.edu "
                                   "--file " +
                                       test::quoted(file));
@@ -498,7 +436,7 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
   EXPECT_EQ(notices[0].flags.find("\\Seen"), std::string::npos) << notices[0].flags;
   // The envelope sender is the staff address (bounce_address's default), as the server
   // recorded it.
-  for (const auto& spooled : replies_to(k_smtp_dir, {slides})) {
+  for (const auto& spooled : replies_to(k_sink.dir, {slides})) {
     auto json = spooled.file;
     json.replace(json.size() - 4, 4, ".json");
     EXPECT_NE(test::read_text(json).find("\"mail_from\": \"staff@example.edu\""), std::string::npos)
@@ -509,13 +447,13 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
 TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
   // A6 (c) against the real server: five proposals from the student, each answered to
   // the student with Alan in Cc; a cap of 3 a day per recipient.
-  Term term(k_smtp_port, "[replies]\nmax_per_recipient_per_day = 3\n");
+  Term term(k_sink.port, "[replies]\nmax_per_recipient_per_day = 3\n");
   std::set<std::string> ids;
   for (int i = 0; i < 5; ++i)
     ids.insert(term.deliver());
   auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
       << ran.err;
   const std::regex warning("warning outbox: .*max_per_recipient_per_day = 3");
@@ -533,7 +471,7 @@ TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
   // Another run (a restart) sends nothing more and stays quiet.
   ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}));
   EXPECT_EQ(warnings(ran.err), 0) << ran.err;
 }
@@ -543,13 +481,13 @@ TEST(ReplySmtp, BounceAddressIsTheEnvelopeSenderAndNullSenderIsAllowed) {
   for (const auto& [configured, expected] : std::vector<std::pair<std::string, std::string>>{
            {"bounces@example.edu", "bounces@example.edu"}, {"<>", "<>"}}) {
     SCOPED_TRACE(configured);
-    Term term(k_smtp_port, "bounce_address = \"" + configured +
+    Term term(k_sink.port, "bounce_address = \"" + configured +
                                "\"\n[replies]\n"
                                "recipients = \"sender\"\n");
     const auto id = term.deliver();
     const auto ran = term.run();
     ASSERT_EQ(ran.exit_code, 0) << ran.err;
-    const auto replies = replies_to(k_smtp_dir, {id});
+    const auto replies = replies_to(k_sink.dir, {id});
     ASSERT_EQ(replies.size(), 1u) << ran.err;
     auto json = replies[0].file;
     json.replace(json.size() - 4, 4, ".json");
@@ -563,7 +501,7 @@ TEST(ReplySmtp, BounceAddressIsTheEnvelopeSenderAndNullSenderIsAllowed) {
 TEST(ReplySmtp, ImplicitTlsSendsWithTheCertificateVerified) {
   // smtps:// to a server that speaks TLS from the first byte, its certificate checked
   // against the test CA.
-  OwnSink sink(k_smtp_port + 2, "--smtps");
+  OwnSink sink(k_sink.port + 2, "--smtps");
   sink.start();
   Term term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
             fmt::format("smtps://127.0.0.1:{}", sink.port));
@@ -583,7 +521,7 @@ TEST(ReplySmtp, ImplicitTlsSendsWithTheCertificateVerified) {
 TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQueued) {
   // The server's certificate is not signed by the CA mailroom trusts (a second
   // throwaway CA): nothing is sent, the log and the ledger say why, the row waits.
-  OwnSink sink(k_smtp_port + 2, "--smtps");
+  OwnSink sink(k_sink.port + 2, "--smtps");
   sink.start();
   test::TempDir other;
   ASSERT_EQ(test::run_shell(fmt::format("'{}/tests/support/mkcerts.sh' {}", MAILROOM_SOURCE_DIR,
@@ -713,7 +651,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
   // `mailroom check --config` connects as the sender does (STARTTLS, the certificate
   // checked against the test CA, AUTH with the password file) and sends nothing. A sink of
   // the test's own, so that what other tests send meanwhile does not count.
-  OwnSink sink(k_smtp_port + 1, "");
+  OwnSink sink(k_sink.port + 1, "");
   sink.start();
   Term term(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto check = [&] {
@@ -758,53 +696,6 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
 
 namespace {
 
-// Starts `mailroom ARGS --config TERM` with `environment` set, its output into `log`;
-// its pid, for waitpid.
-pid_t start_mailroom(const std::vector<std::string>& args, const fs::path& config,
-                     const fs::path& log,
-                     const std::vector<std::pair<std::string, std::string>>& environment = {}) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    for (const auto& [name, value] : environment)
-      ::setenv(name.c_str(), value.c_str(), 1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<std::string> argv{"mailroom"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--config", config.string()});
-    std::vector<char*> pointers;
-    for (auto& arg : argv)
-      pointers.push_back(arg.data());
-    pointers.push_back(nullptr);
-    ::execv(MAILROOM_BINARY, pointers.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int exit_status(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-// Waits up to 30 s until `ready` holds; false when it never did.
-bool wait_until(const std::function<bool()>& ready) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-  while (std::chrono::steady_clock::now() < until) {
-    if (ready())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-  }
-  return ready();
-}
-
-bool log_has(const fs::path& log, const std::string& text) {
-  std::error_code ignored;
-  return fs::exists(log, ignored) && test::read_text(log).find(text) != std::string::npos;
-}
-
 std::string busy_message(pid_t holder, const Term& term) {
   return fmt::format("another mailroom (pid {}) is running on {}", holder,
                      (term.dir / "state").string());
@@ -813,7 +704,7 @@ std::string busy_message(pid_t holder, const Term& term) {
 } // namespace
 
 TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentTwice) {
-  Term term(k_smtp_port, "[replies]\nrecipients = \"sender\"\n");
+  Term term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
   const auto id = term.deliver();
   const auto hold = term.dir / "hold";
   // The first run stops with its reply claimed, before it goes to the server.
@@ -831,14 +722,14 @@ TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentT
   EXPECT_EQ(lines(sending.out), 1) << sending.out;
   fs::remove(hold);
   EXPECT_EQ(exit_status(first), 0) << test::read_text(term.dir / "first.log");
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
             (std::map<std::string, int>{{"student@example.edu", 1}}));
   ASSERT_EQ(term.run().exit_code, 0);
-  EXPECT_EQ(replies_to(k_smtp_dir, {id}).size(), 1u);
+  EXPECT_EQ(replies_to(k_sink.dir, {id}).size(), 1u);
 }
 
 TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
-  Term term(k_smtp_port);
+  Term term(k_sink.port);
   std::set<std::string> ids;
   for (int i = 0; i < 3; ++i)
     ids.insert(term.deliver());
@@ -858,23 +749,23 @@ TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
       << b_status << "\n"
       << b_log;
   EXPECT_FALSE(a_status == 75 && b_status == 75);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
       << a_log << b_log;
   EXPECT_EQ(lines(term.ledger("reply-sent").out), 6);
 }
 
 TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds) {
-  Term term(k_smtp_port);
+  Term term(k_sink.port);
   std::set<std::string> ids{term.deliver(), term.deliver()};
   const auto daemon_log = term.dir / "daemon.log";
   const pid_t daemon = start_mailroom({"run"}, term.dir / "term.toml", daemon_log);
-  ASSERT_TRUE(wait_until([&] { return log_has(daemon_log, "watching"); }))
+  ASSERT_TRUE(wait_until([&] { return file_contains(daemon_log, "watching"); }))
       << test::read_text(daemon_log);
   const auto manual = term.run();
   EXPECT_EQ(manual.exit_code, 75) << manual.err;
   EXPECT_NE(manual.err.find(busy_message(daemon, term)), std::string::npos) << manual.err;
-  ASSERT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, ids).size() >= 4; }))
+  ASSERT_TRUE(wait_until([&] { return replies_to(k_sink.dir, ids).size() >= 4; }))
       << test::read_text(daemon_log);
   // Staff read the ledger while the daemon runs.
   EXPECT_EQ(lines(term.ledger("reply-sent").out), 4);
@@ -882,14 +773,15 @@ TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds
   const auto waiting_log = term.dir / "waiting.log";
   const pid_t waiting =
       start_mailroom({"run", "--once", "--wait"}, term.dir / "term.toml", waiting_log);
-  ASSERT_TRUE(wait_until([&] { return log_has(waiting_log, "waiting until it ends (--wait)"); }))
-      << test::read_text(waiting_log);
+  ASSERT_TRUE(wait_until([&] {
+    return file_contains(waiting_log, "waiting until it ends (--wait)");
+  })) << test::read_text(waiting_log);
   EXPECT_NE(test::read_text(waiting_log).find(busy_message(daemon, term)), std::string::npos);
   ids.insert(term.deliver());
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(daemon_log);
   EXPECT_EQ(exit_status(waiting), 0) << test::read_text(waiting_log);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, ids)),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
       << test::read_text(daemon_log) << test::read_text(waiting_log);
 }
@@ -897,7 +789,7 @@ TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds
 namespace {
 
 int times_in_log(const fs::path& log, const std::string& text) {
-  return log_has(log, text) ? test::count_of(test::read_text(log), text) : 0;
+  return file_contains(log, text) ? test::count_of(test::read_text(log), text) : 0;
 }
 
 // A term watching `user`'s INBOX over IMAPS (the [mailbox] keys `mailbox_keys` added)
@@ -906,15 +798,15 @@ struct WatchingTerm {
   Term term;
   WatchingTerm(const std::string& user, const std::string& poll_interval,
                const std::string& mailbox_keys = "")
-      : term(k_smtp_port, "",
+      : term(k_sink.port, "",
              fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"{}\"\n"
                          "password_file = \"imap-password\"\nca_file = \"{}\"\n{}",
-                         k_imaps_port, user, (k_dovecot / "certs" / "ca.crt").string(),
-                         mailbox_keys)) {
-    EXPECT_EQ(mail_client("clear", k_imaps_port, user, "").exit_code, 0);
+                         k_dovecot.imaps_port, user, k_dovecot.ca_file().string(), mailbox_keys)) {
+    EXPECT_EQ(mail_client("clear", k_dovecot.imaps_port, user, "").exit_code, 0);
     test::write_secret(term.dir / "imap-password", "secret\n");
-    Term::write(term.dir / "term.toml", fmt::format("poll_interval = \"{}\"\n{}", poll_interval,
-                                                    test::read_text(term.dir / "term.toml")));
+    test::write_file(term.dir / "term.toml",
+                     fmt::format("poll_interval = \"{}\"\n{}", poll_interval,
+                                 test::read_text(term.dir / "term.toml")));
   }
   // The student's proposal, sent through the SMTP server to `user`, which delivers it
   // into that INBOX (dovecot-lda); its Message-ID.
@@ -922,17 +814,18 @@ struct WatchingTerm {
     const auto id = "<" + unique("idle") + "@example.edu>";
     const auto file = term.dir / (unique("mail") + ".eml");
     // Authenticated by the MX the term trusts, so the group is in Cc.
-    Term::write(file, fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
-                                  "mx.example.edu with ESMTPSA; {0}\r\n"
-                                  "Authentication-Results: mx.example.edu; dkim=pass "
-                                  "header.d=example.edu\r\n"
-                                  "From: Stu Dent <student@example.edu>\r\n"
-                                  "To: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
-                                  "Date: {0}\r\nMessage-ID: {1}\r\nMIME-Version: 1.0\r\n"
-                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                                  "Our draft: https://docs.google.com/document/d/abc123/edit\r\n",
-                                  rfc5322_now(), id));
-    const auto sent = mail_client("send", k_smtp_port, "staff",
+    test::write_file(file,
+                     fmt::format("Received: from laptop.example.edu (laptop [127.0.0.1]) by "
+                                 "mx.example.edu with ESMTPSA; {0}\r\n"
+                                 "Authentication-Results: mx.example.edu; dkim=pass "
+                                 "header.d=example.edu\r\n"
+                                 "From: Stu Dent <student@example.edu>\r\n"
+                                 "To: staff@example.edu\r\nSubject: Proposal for group 1\r\n"
+                                 "Date: {0}\r\nMessage-ID: {1}\r\nMIME-Version: 1.0\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                                 "Our draft: https://docs.google.com/document/d/abc123/edit\r\n",
+                                 rfc5322_now(), id));
+    const auto sent = mail_client("send", k_sink.port, "staff",
                                   fmt::format("--mail-from student@example.edu --rcpt "
                                               "{}@example.edu --file {}",
                                               user, test::quoted(file)));
@@ -949,20 +842,20 @@ TEST(ImapIdle, AMailArrivingWhileTheDaemonIdlesGetsItsReceiptAndSigtermEndsTheId
   WatchingTerm watching("course", "1h");
   const auto log = watching.term.dir / "daemon.log";
   const pid_t daemon = start_mailroom({"run", "--log-level", "debug"}, watching.config(), log);
-  ASSERT_TRUE(wait_until([&] { return log_has(log, "waiting for new mail"); }))
+  ASSERT_TRUE(wait_until([&] { return file_contains(log, "waiting for new mail"); }))
       << test::read_text(log);
   const auto id = watching.send_proposal("course");
   // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
       << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
             (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
   // The daemon idles again; SIGTERM ends the IDLE and the process.
   ASSERT_TRUE(wait_until([&] { return times_in_log(log, "waiting for new mail") >= 2; }))
       << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_TRUE(log_has(log, "stopping")) << test::read_text(log);
+  EXPECT_TRUE(file_contains(log, "stopping")) << test::read_text(log);
 }
 
 TEST(ImapIdle, IdleIsReissuedAfterItsLimit) {
@@ -974,11 +867,11 @@ TEST(ImapIdle, IdleIsReissuedAfterItsLimit) {
       << test::read_text(log);
   const auto id = watching.send_proposal("course");
   // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
       << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
             (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
 }
 
@@ -986,20 +879,20 @@ TEST(ImapIdle, AConnectionDroppedWhileIdlingIsAReconnectWithBackoffAndLosesNoMai
   WatchingTerm watching("course", "1h");
   const auto log = watching.term.dir / "daemon.log";
   const pid_t daemon = start_mailroom({"run", "--log-level", "debug"}, watching.config(), log);
-  ASSERT_TRUE(wait_until([&] { return log_has(log, "waiting for new mail"); }))
+  ASSERT_TRUE(wait_until([&] { return file_contains(log, "waiting for new mail"); }))
       << test::read_text(log);
   // The server ends the session; a mail arrives before mailroom is back.
   const auto kicked = test::run_shell(
-      fmt::format("doveadm -c {} kick course", test::quoted(k_dovecot / "dovecot.conf")));
+      fmt::format("doveadm -c {} kick course", test::quoted(k_dovecot.dir / "dovecot.conf")));
   EXPECT_EQ(kicked.exit_code, 0) << kicked.out << kicked.err;
   const auto id = watching.send_proposal("course");
   // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
       << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_TRUE(log_has(log, "reconnecting in 5 s")) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+  EXPECT_TRUE(file_contains(log, "reconnecting in 5 s")) << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
             (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
 }
 
@@ -1008,14 +901,14 @@ TEST(ImapIdle, AServerWithoutIdleIsPolledEveryPollInterval) {
   WatchingTerm watching("noidle", "1s");
   const auto log = watching.term.dir / "daemon.log";
   const pid_t daemon = start_mailroom({"run"}, watching.config(), log);
-  ASSERT_TRUE(wait_until([&] { return log_has(log, "offers no IDLE: polling every 1 s"); }))
+  ASSERT_TRUE(wait_until([&] { return file_contains(log, "offers no IDLE: polling every 1 s"); }))
       << test::read_text(log);
   const auto id = watching.send_proposal("noidle");
   // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_smtp_dir, {id}).size() >= 2; }))
+  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
       << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_smtp_dir, {id})),
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
             (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
 }

@@ -2,6 +2,7 @@
 // whole daemon path (config, IMAP, archive, ledger) as staff run it.
 
 #include "integration/imap_support.hpp"
+#include "support/example_term.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -41,10 +42,7 @@ struct ImapTerm {
   std::string folder = test::test_folder();
 
   explicit ImapTerm(const std::string& password = "secret") {
-    EXPECT_EQ(test::run_shell(std::string(MAILROOM_SOURCE_DIR) + "/scripts/example-rules.sh " +
-                              test::quoted(dir / "rules"))
-                  .exit_code,
-              0);
+    test::copy_example_rules(dir / "rules");
     test::write_secret(dir / "imap-password", password + "\n");
     std::ofstream(dir / "term.toml") << fmt::format(
         "rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
@@ -306,10 +304,7 @@ TEST(RunOnceImap, AFolderThatStoresNoKeywordsIsStillExactlyOnceWithOneWarning) {
   admin.append(example_mail("1758254401.05.example"), "19-Sep-2025 03:30:00 +0000");
   set_writable(term, false);
   const auto log = term.dir / "daemon.log";
-  const auto started =
-      test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " + term.config() +
-                      " </dev/null >/dev/null 2>" + test::quoted(log) + " & echo $!");
-  const pid_t pid = std::stoi(started.out);
+  const pid_t pid = test::start_daemon_detached(term.dir / "term.toml", log);
   EXPECT_TRUE(wait_for(log, "2 new, 0 known, 0 failed", 1)) << test::read_text(log);
   int arrived = 0;
   for (const char* name : {"1757880720.01.example", "1757991600.03.example"}) {

@@ -10,6 +10,7 @@
 #include "setup/settings.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_clock.hpp"
 
@@ -25,15 +26,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
-
-const fs::path k_dovecot = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
-const fs::path k_smtp_dir = env_or("MAILROOM_SMTP_DIR", MAILROOM_SMTP_DIR);
-const int k_smtp_port =
-    std::stoi(env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT)));
+const test::Dovecot k_dovecot;
+const test::SmtpSink k_sink;
 
 core::Instant at(const std::string& iso) {
   return *core::parse_iso(iso);
@@ -52,9 +46,7 @@ struct Term {
     toml.replace(toml.find("demo-f25"), 8, course_id);
     const std::string slides = "[deliverable.slides]\n";
     toml.insert(toml.find(slides) + slides.size(), "remind = \"48h\"\n");
-    test::write_file(dir / "rules" / "course.toml", toml);
-    test::write_file(dir / "rules" / "roster.csv", test::k_roster_csv);
-    test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+    test::write_demo_rules(dir / "rules", toml);
     test::write_secret(dir / "smtp-password", "secret\n");
     test::write_file(
         dir / "term.toml",
@@ -64,7 +56,7 @@ struct Term {
                     "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\n"
                     "[digest]\nto = [\"staff@example.edu\"]\nat = \"08:00\"\n",
-                    k_smtp_port, (k_dovecot / "certs" / "ca.crt").string()));
+                    k_sink.port, k_dovecot.ca_file().string()));
   }
 };
 
@@ -113,7 +105,7 @@ std::multimap<std::string, Spooled> spooled(const Term& term) {
   const std::regex message_id("Message-ID: <([^@>]+)@mailroom\\." + term.course_id +
                               "\\.example\\.edu>");
   const std::regex rcpt("\"rcpt_tos\": \\[\"([^\"]+)\"");
-  for (const auto& entry : fs::directory_iterator(k_smtp_dir / "spool")) {
+  for (const auto& entry : fs::directory_iterator(k_sink.dir / "spool")) {
     if (entry.path().extension() != ".eml")
       continue;
     const auto message = test::read_text(entry.path());

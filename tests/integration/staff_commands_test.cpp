@@ -7,8 +7,11 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/fixture_servers.hpp"
+#include "support/mail_text.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -24,16 +27,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
+using test::count_of;
+using test::mail_client;
+using test::rfc5322_now;
+using test::unique;
 
-const fs::path k_dovecot = env_or("MAILROOM_DOVECOT_DIR", MAILROOM_DOVECOT_DIR);
-const int k_smtp_port =
-    std::stoi(env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT)));
-const int k_imaps_port =
-    std::stoi(env_or("MAILROOM_TEST_IMAPS_PORT", std::to_string(MAILROOM_TEST_IMAPS_PORT)));
+const test::Dovecot k_dovecot;
+const test::SmtpSink k_sink;
 
 const std::string k_staff = "Prof Kay <staff@example.edu>";
 
@@ -58,44 +58,22 @@ const std::string k_forged =
     "Received: from laptop.example.edu (laptop [127.0.0.1]) by mx.example.edu with ESMTPSA; "
     "{date}\r\n";
 
-std::string unique(const std::string& what) {
-  return fmt::format("{}-{}", what, std::chrono::system_clock::now().time_since_epoch().count());
-}
-
-std::string rfc5322_now() {
-  const auto now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char text[64];
-  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-  return text;
-}
-
-test::Ran mail_client(const std::string& command, int port, const std::string& user,
-                      const std::string& args) {
-  return test::run_shell(fmt::format(
-      "/usr/bin/python3 '{}/tests/support/mail_client.py' {} --port {} --ca {} --user {} "
-      "--password secret {}",
-      MAILROOM_SOURCE_DIR, command, port, test::quoted(k_dovecot / "certs" / "ca.crt"), user,
-      args));
-}
-
 // The course term: groups 1-3 (group 3 presents on Nov 4), Prof Kay on staff.csv, the
 // course mailbox over IMAPS, answers through the test SMTP server, and the course's mail
 // server trusted for Authentication-Results.
 struct Desk {
   test::TempDir dir;
   Desk() {
-    EXPECT_EQ(mail_client("clear", k_imaps_port, "course", "").exit_code, 0);
-    test::write_file(dir / "rules" / "course.toml", test::course_toml_due_in_2030());
-    test::write_file(dir / "rules" / "roster.csv", "group,name,uniqname,email\n"
-                                                   "1,Stu Dent,student,student@example.edu\n"
-                                                   "2,Grace Hopper,grace,grace@example.edu\n"
-                                                   "3,Cy Three,cy,cy@example.edu\n");
-    test::write_file(dir / "rules" / "assignments.csv", "lecture,role,group\n"
-                                                        "2025-10-07,presenter,1\n"
-                                                        "2025-10-07,summary,2\n"
-                                                        "2025-11-04,presenter,3\n");
+    EXPECT_EQ(mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
+    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(),
+                           "group,name,uniqname,email\n"
+                           "1,Stu Dent,student,student@example.edu\n"
+                           "2,Grace Hopper,grace,grace@example.edu\n"
+                           "3,Cy Three,cy,cy@example.edu\n",
+                           "lecture,role,group\n"
+                           "2025-10-07,presenter,1\n"
+                           "2025-10-07,summary,2\n"
+                           "2025-11-04,presenter,3\n");
     test::write_file(dir / "rules" / "staff.csv", "name,addresses\nProf Kay,staff@example.edu\n");
     test::write_secret(dir / "imap-password", "secret\n");
     test::write_secret(dir / "smtp-password", "secret\n");
@@ -108,8 +86,8 @@ struct Desk {
                     "user = \"staff\"\npassword_file = \"smtp-password\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\nretry_after = \"1s\"\n"
                     "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n",
-                    k_imaps_port, (k_dovecot / "certs" / "ca.crt").string(), k_smtp_port,
-                    (k_dovecot / "certs" / "ca.crt").string()));
+                    k_dovecot.imaps_port, k_dovecot.ca_file().string(), k_sink.port,
+                    k_dovecot.ca_file().string()));
   }
 
   // A mail from `from` with `trace` on top, written to a file; returns its Message-ID.
@@ -128,7 +106,7 @@ struct Desk {
   }
   // Sends a mail file through the SMTP server to the course mailbox.
   void send(const fs::path& file, const std::string& envelope_from = "staff@example.edu") {
-    const auto sent = mail_client("send", k_smtp_port, "staff",
+    const auto sent = mail_client("send", k_sink.port, "staff",
                                   "--mail-from " + envelope_from + " --rcpt course@example.edu " +
                                       "--file " + test::quoted(file));
     EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
@@ -151,7 +129,7 @@ struct Desk {
   std::vector<std::string> answers_to(const std::string& id) const {
     const auto out = dir / unique("answers");
     const auto ran =
-        mail_client("fetch", k_imaps_port, "staff",
+        mail_client("fetch", k_dovecot.imaps_port, "staff",
                     "--in-reply-to " + test::quoted(id) + " --out " + test::quoted(out));
     EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
     std::vector<std::string> messages;
@@ -185,13 +163,6 @@ std::string decoded(std::string text) {
   for (auto at = text.find("=3D"); at != std::string::npos; at = text.find("=3D", at + 1))
     text.replace(at, 3, "=");
   return text;
-}
-
-int count_of(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
 }
 
 const std::vector<std::string> k_every_command = {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "rules/load.hpp"
+#include "support/files.hpp"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 namespace mailroom::test {
@@ -106,6 +108,17 @@ inline rules::RulesText rules_text(std::string course = k_course_toml,
   return {{std::move(course), "demo/course.toml"},
           {std::move(roster), "demo/roster.csv"},
           {std::move(assignments), "demo/assignments.csv"}};
+}
+
+// The test course's rules folder, as staff keep it: course.toml, roster.csv and
+// assignments.csv in `folder`, each the test course's unless given.
+inline void write_demo_rules(const std::filesystem::path& folder,
+                             const std::string& course = k_course_toml,
+                             const std::string& roster = k_roster_csv,
+                             const std::string& assignments = k_assignments_csv) {
+  write_file(folder / "course.toml", course);
+  write_file(folder / "roster.csv", roster);
+  write_file(folder / "assignments.csv", assignments);
 }
 
 inline rules::Course demo_course() {

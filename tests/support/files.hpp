@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/time.h>
 
 namespace mailroom::test {
 
@@ -19,10 +21,29 @@ inline std::string read_text(const std::filesystem::path& path) {
   return text.str();
 }
 
+// Whether the file `path` exists and holds `text` (a log that may not be written yet).
+inline bool file_contains(const std::filesystem::path& path, const std::string& text) {
+  std::error_code ignored;
+  return std::filesystem::exists(path, ignored) && read_text(path).find(text) != std::string::npos;
+}
+
 // Writes `text` to `path`, making its folder first.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
+}
+
+// An empty Maildir at `folder`: its new/, cur/ and tmp/ folders.
+inline void make_maildir(const std::filesystem::path& folder) {
+  for (const char* sub : {"new", "cur", "tmp"})
+    std::filesystem::create_directories(folder / sub);
+}
+
+// Sets the modification time of `file`, a Maildir mail's arrival, to `seconds` since the
+// epoch.
+inline void set_mtime(const std::filesystem::path& file, std::int64_t seconds) {
+  const timeval times[2] = {{seconds, 0}, {seconds, 0}};
+  ASSERT_EQ(::utimes(file.c_str(), times), 0) << file;
 }
 
 // Writes a password file as an admin would (mode 0600): mailroom refuses wider ones.

@@ -1,7 +1,7 @@
+#include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -9,14 +9,6 @@
 using namespace mailroom;
 
 namespace {
-
-std::vector<Poco::JSON::Object::Ptr> json_lines(const std::string& out) {
-  std::vector<Poco::JSON::Object::Ptr> records;
-  std::istringstream lines(out);
-  for (std::string line; std::getline(lines, line);)
-    records.push_back(Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>());
-  return records;
-}
 
 const std::string k_f25 = std::string(MAILROOM_SOURCE_DIR) + "/rules/cse585-f25";
 const std::string k_f24 = std::string(MAILROOM_SOURCE_DIR) + "/rules/cse585-f24";
@@ -36,7 +28,7 @@ TEST(DeadlinesCommand, F25JsonHasEveryInstanceWithUnassignedGroupsNull) {
   // with nobody on the roster yet.
   const auto ran = test::mailroom("deadlines --json --rules '" + k_f25 + "'");
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
-  const auto records = json_lines(ran.out);
+  const auto records = test::json_lines(ran.out);
   ASSERT_EQ(records.size(), 36u);
   bool found_nov4 = false;
   for (const auto& record : records) {

@@ -23,11 +23,8 @@ void write_term(const test::TempDir& dir, const std::string& digest) {
   auto toml = test::k_course_toml;
   const std::string slides = "[deliverable.slides]\n";
   toml.insert(toml.find(slides) + slides.size(), "remind = \"48h\"\n");
-  test::write_file(dir / "rules" / "course.toml", toml);
-  test::write_file(dir / "rules" / "roster.csv", test::k_roster_csv);
-  test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
-  for (const char* sub : {"new", "cur", "tmp"})
-    fs::create_directories(dir / "maildir" / sub);
+  test::write_demo_rules(dir / "rules", toml);
+  test::make_maildir(dir / "maildir");
   fs::create_directories(dir / "outbox");
   test::write_file(dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n"

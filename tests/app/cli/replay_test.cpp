@@ -1,7 +1,8 @@
+#include "support/example_term.hpp"
+#include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -36,30 +37,16 @@ const std::map<std::string, Expected> k_expected{
     {"1757923200.16.example", {"unknown-sender", "", "", "", "none"}},
 };
 
-std::string text_or_empty(const Poco::JSON::Object::Ptr& record, const std::string& key) {
-  return record->isNull(key) ? "" : record->getValue<std::string>(key);
+// `--rules` and `--maildir` of the bundled example.
+std::string example_args(const test::ExampleFolders& example) {
+  return "--rules " + test::quoted(example.rules) + " --maildir " + test::quoted(example.maildir);
 }
-
-struct Example {
-  test::TempDir dir;
-  Example() {
-    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-rules.sh " + test::quoted(dir / "rules")).exit_code, 0);
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-maildir.sh " + test::quoted(dir / "maildir")).exit_code,
-        0);
-  }
-  [[nodiscard]] std::string args() const {
-    return "--rules " + test::quoted(dir / "rules") + " --maildir " + test::quoted(dir / "maildir");
-  }
-};
 
 } // namespace
 
 TEST(ReplayCommand, ExampleMaildirGetsTheRightRecordForEveryMail) {
-  Example example;
-  const auto ran = test::mailroom("replay --json " + example.args());
+  test::ExampleFolders example;
+  const auto ran = test::mailroom("replay --json " + example_args(example));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   std::istringstream lines(ran.out);
   std::size_t seen = 0;
@@ -72,9 +59,9 @@ TEST(ReplayCommand, ExampleMaildirGetsTheRightRecordForEveryMail) {
     ASSERT_NE(it, k_expected.end());
     const auto& expected = it->second;
     EXPECT_EQ(record->getValue<std::string>("kind"), expected.kind);
-    EXPECT_EQ(text_or_empty(record, "lecture"), expected.lecture);
-    EXPECT_EQ(text_or_empty(record, "group"), expected.group);
-    EXPECT_EQ(text_or_empty(record, "verdict"), expected.verdict);
+    EXPECT_EQ(test::text_of(record, "lecture"), expected.lecture);
+    EXPECT_EQ(test::text_of(record, "group"), expected.group);
+    EXPECT_EQ(test::text_of(record, "verdict"), expected.verdict);
     EXPECT_EQ(record->getValue<std::string>("reply"), expected.reply);
     if (expected.late_by < 0)
       EXPECT_TRUE(record->isNull("late_by_seconds"));
@@ -92,18 +79,18 @@ TEST(ReplayCommand, ExampleMaildirGetsTheRightRecordForEveryMail) {
 }
 
 TEST(ReplayCommand, ArrivalIsTheFileModificationTime) {
-  Example example;
-  const auto ran = test::mailroom("replay --json " + example.args());
+  test::ExampleFolders example;
+  const auto ran = test::mailroom("replay --json " + example_args(example));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.out.find("\"file\":\"1758254399.04.example\""), std::string::npos);
   EXPECT_NE(ran.out.find("\"received_at\":\"2025-09-19T03:59:59Z\""), std::string::npos) << ran.out;
 }
 
 TEST(ReplayCommand, WritesNothing) {
-  Example example;
+  test::ExampleFolders example;
   const auto before = test::run_shell("cd " + test::quoted(example.dir.path()) +
                                       " && find . -printf '%p %T@ %s\\n' | sort");
-  const auto ran = test::mailroom("replay " + example.args());
+  const auto ran = test::mailroom("replay " + example_args(example));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   const auto after = test::run_shell("cd " + test::quoted(example.dir.path()) +
                                      " && find . -printf '%p %T@ %s\\n' | sort");

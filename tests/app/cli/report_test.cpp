@@ -7,6 +7,7 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "pipeline/engine.hpp"
 #include "setup/rules_files.hpp"
+#include "support/example_term.hpp"
 #include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -22,7 +23,6 @@
 #include <netinet/in.h>
 #include <sstream>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -37,11 +37,6 @@ const char* const k_as_of = "2025-10-10T12:00:00Z";
 // page did not escape it.
 const std::string k_script = "<script>document.title='pwned'</script>";
 const std::string k_img = "\"><img src=x onerror=\"document.title='pwned'\">";
-
-void set_mtime(const std::filesystem::path& file, std::int64_t seconds) {
-  const timeval times[2] = {{seconds, 0}, {seconds, 0}};
-  ASSERT_EQ(::utimes(file.c_str(), times), 0) << file;
-}
 
 // RFC 2231: a file name with quotes and angle brackets, percent-encoded as a client would.
 std::string rfc2231(const std::string& text) {
@@ -92,22 +87,15 @@ std::string unsourced_slides() {
 }
 
 // The bundled example and the extra mails in one state folder, with staff changes.
-struct Term {
-  test::TempDir dir;
-  std::filesystem::path rules = dir / "rules";
+struct Term : test::ExampleFolders {
   std::filesystem::path state = dir / "state";
-  std::filesystem::path maildir = dir / "maildir";
   std::filesystem::path site = dir / "site";
   std::filesystem::path page = site / "term.html";
 
   Term() {
-    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
-    EXPECT_EQ(test::run_shell(scripts + "example-rules.sh " + test::quoted(rules)).exit_code, 0);
-    EXPECT_EQ(test::run_shell(scripts + "example-maildir.sh " + test::quoted(maildir)).exit_code,
-              0);
     const auto hostile = maildir / "new" / "1758600000.90.hostile";
     test::write_file(hostile, hostile_slides()); // Tue Sep 23, 04:00 UTC: on time
-    set_mtime(hostile, 1758600000);
+    test::set_mtime(hostile, 1758600000);
     const auto replayed = test::mailroom("replay --maildir " + test::quoted(maildir) + " " +
                                          args() + " --state " + test::quoted(state));
     EXPECT_EQ(replayed.exit_code, 0) << replayed.err;

@@ -1,40 +1,27 @@
+#include "support/example_term.hpp"
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
+#include "support/wait.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <thread>
 
 using namespace mailroom;
 
 namespace {
 
-// A course term on the example Maildir, with its state in the test's folder.
-struct MaildirTerm {
-  test::TempDir dir;
-  MaildirTerm() {
-    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-rules.sh " + test::quoted(dir / "rules")).exit_code, 0);
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-maildir.sh " + test::quoted(dir / "maildir")).exit_code,
-        0);
-    std::ofstream(dir / "term.toml")
-        << "rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
-           "[mailbox]\nurl = \"maildir:maildir\"\n";
-  }
-  [[nodiscard]] std::string config() const { return test::quoted(dir / "term.toml"); }
+// A course term on the example Maildir, polled every second, with its state in the test's
+// folder.
+struct MaildirTerm : test::ExampleTerm {
+  MaildirTerm()
+      : ExampleTerm("rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
+                    "[mailbox]\nurl = \"maildir:maildir\"\n") {}
 };
-
-int count_lines_with(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++count;
-  return count;
-}
 
 } // namespace
 
@@ -42,11 +29,11 @@ TEST(RunCommand, OnceRecordsEveryMailOnceAndASecondRunChangesNothing) {
   MaildirTerm term;
   const auto first = test::mailroom("run --once --config " + term.config());
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_EQ(count_lines_with(first.err, " recorded "), 16) << first.err;
+  EXPECT_EQ(test::count_of(first.err, " recorded "), 16) << first.err;
   EXPECT_NE(first.err.find("16 new, 0 known, 0 failed"), std::string::npos) << first.err;
   const auto second = test::mailroom("run --once --config " + term.config());
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(count_lines_with(second.err, " recorded "), 0) << second.err;
+  EXPECT_EQ(test::count_of(second.err, " recorded "), 0) << second.err;
   const auto ledger =
       test::mailroom("ledger --json --config " + term.config() + " --now 2025-12-31T00:00:00Z");
   ASSERT_EQ(ledger.exit_code, 0) << ledger.err;
@@ -86,27 +73,18 @@ TEST(RunCommand, APasswordInTheConfigIsRefused) {
 TEST(RunCommand, SigtermEndsTheDaemonWithExitZeroWithinFiveSeconds) {
   MaildirTerm term;
   const auto log = term.dir / "daemon.log";
-  const auto started =
-      test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " + term.config() +
-                      " </dev/null >/dev/null 2>" + test::quoted(log) + " & echo $!");
-  const pid_t pid = std::stoi(started.out);
+  const pid_t pid = test::start_daemon_detached(term.dir / "term.toml", log);
   // Wait (bounded) for the first poll to finish: its line is in the log.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-  std::string text;
-  while (text.find("last poll") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    text = test::run_shell("cat " + test::quoted(log)).out;
-  }
-  ASSERT_NE(text.find("last poll"), std::string::npos) << text;
-  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(test::wait_until([&] { return test::file_contains(log, "last poll"); },
+                               std::chrono::seconds{20}))
+      << test::read_text(log);
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  bool gone = false;
-  while (!gone && std::chrono::steady_clock::now() - sent < std::chrono::seconds{5}) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    gone = test::run_shell("grep -q stopping " + test::quoted(log) + " && ! kill -0 " +
-                           std::to_string(pid) + " 2>/dev/null")
-               .exit_code == 0;
-  }
+  const bool gone = test::wait_until(
+      [&] {
+        return test::run_shell("grep -q stopping " + test::quoted(log) + " && ! kill -0 " +
+                               std::to_string(pid) + " 2>/dev/null")
+                   .exit_code == 0;
+      },
+      std::chrono::seconds{5});
   EXPECT_TRUE(gone) << test::run_shell("cat " + test::quoted(log)).out;
 }

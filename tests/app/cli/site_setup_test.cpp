@@ -2,6 +2,7 @@
 // plaintext only to a loopback server; each refused with the fix when it is wrong.
 #include "app/ledger/fixture.hpp"
 #include "setup/settings.hpp"
+#include "support/settings_problems.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,20 +14,12 @@ namespace {
 
 const std::string k_head = "rules = \"r\"\nstate_dir = \"s\"\n";
 
-std::vector<std::string> problems_of(const std::string& text) {
-  std::vector<std::string> lines;
-  const auto parsed = setup::parse_settings(text, "/etc/mailroom/term.toml");
-  if (!parsed)
-    for (const auto& problem : parsed.error())
-      lines.push_back(problem.to_string());
-  return lines;
-}
-
 TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
-  EXPECT_EQ(problems_of(k_head +
-                        "[mailbox]\nurl = \"imap://imap.example.edu/INBOX\"\nuser = \"u\"\n"
-                        "allow_plaintext = true\n"
-                        "[outbox]\nurl = \"smtp://mail.example.edu:25\"\nallow_plaintext = true\n"),
+  EXPECT_EQ(test::settings_problems(
+                k_head +
+                "[mailbox]\nurl = \"imap://imap.example.edu/INBOX\"\nuser = \"u\"\n"
+                "allow_plaintext = true\n"
+                "[outbox]\nurl = \"smtp://mail.example.edu:25\"\nallow_plaintext = true\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:6: allow_plaintext is honoured only for a loopback "
                 "server (127.0.0.0/8, ::1), not for imap://imap.example.edu/INBOX; remove "
@@ -37,13 +30,14 @@ TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
                 "allow_plaintext and use smtps://HOST, or smtp:// with STARTTLS; for a "
                 "certificate of your own CA set ca_file"}));
   // A name is not trusted to resolve to loopback; addresses are.
-  EXPECT_EQ(problems_of(k_head + "[mailbox]\nurl = \"maildir:m\"\n[outbox]\nurl = "
-                                 "\"smtp://localhost:25\"\nallow_plaintext = true\n")
+  EXPECT_EQ(test::settings_problems(k_head + "[mailbox]\nurl = \"maildir:m\"\n[outbox]\nurl = "
+                                             "\"smtp://localhost:25\"\nallow_plaintext = true\n")
                 .size(),
             1u);
-  EXPECT_TRUE(problems_of(k_head + "[mailbox]\nurl = \"imap://127.0.0.2:11143/INBOX\"\n"
-                                   "user = \"u\"\nallow_plaintext = true\n[outbox]\nurl = "
-                                   "\"smtp://[::1]:25\"\nallow_plaintext = true\n")
+  EXPECT_TRUE(test::settings_problems(k_head +
+                                      "[mailbox]\nurl = \"imap://127.0.0.2:11143/INBOX\"\n"
+                                      "user = \"u\"\nallow_plaintext = true\n[outbox]\nurl = "
+                                      "\"smtp://[::1]:25\"\nallow_plaintext = true\n")
                   .empty());
 }
 
@@ -60,15 +54,16 @@ TEST(SiteSetup, TrustIsOneOfTwoLines) {
   const auto unset = setup::parse_settings(k_head + "[mailbox]\nurl = \"maildir:m\"\n", "t.toml");
   ASSERT_TRUE(unset);
   EXPECT_EQ(unset->authentication, setup::SenderAuthentication::unset);
-  EXPECT_EQ(problems_of(k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
-                                 "trusted_authserv_id = \"mx.x.edu\"\nauthentication = \"none\"\n"),
+  EXPECT_EQ(test::settings_problems(
+                k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
+                         "trusted_authserv_id = \"mx.x.edu\"\nauthentication = \"none\"\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:7: both authentication = \"none\" and "
                 "trusted_authserv_id are set; keep one: trusted_authserv_id when the mail "
                 "server writes Authentication-Results, authentication = \"none\" when it does "
                 "not"}));
-  EXPECT_EQ(problems_of(k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
-                                 "authentication = \"dkim\"\n"),
+  EXPECT_EQ(test::settings_problems(k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
+                                             "authentication = \"dkim\"\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:6: unknown authentication 'dkim'; write authentication "
                 "= \"none\" when the mail server writes no Authentication-Results; otherwise set "
@@ -83,8 +78,9 @@ TEST(SiteSetup, TheDeskAddressHeloAndMailSizeAreRead) {
   ASSERT_TRUE(set);
   EXPECT_EQ(set->mailbox.max_mail_size, 80u * 1024 * 1024);
   EXPECT_EQ(set->outbox.helo, "mail.umich.edu");
-  EXPECT_EQ(problems_of(k_head + "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"big\"\n"
-                                 "[outbox]\nfrom = \"staff\"\n"),
+  EXPECT_EQ(test::settings_problems(k_head +
+                                    "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"big\"\n"
+                                    "[outbox]\nfrom = \"staff\"\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:5: bad size for 'max_mail_size'; write it as \"50MB\", "
                 "\"512KB\" or a number of bytes",
@@ -100,7 +96,7 @@ TEST(SiteSetup, CheckRefusesACourseStaffAddressThatIsNotTheDesk) {
   const std::string base = "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                            "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n";
   std::filesystem::create_directories(fixture.dir / "maildir" / "new");
-  test::write_text(config, base + "[outbox]\nfrom = \"desk@example.edu\"\n");
+  test::write_file(config, base + "[outbox]\nfrom = \"desk@example.edu\"\n");
   const auto mismatch = test::mailroom("check --config " + test::quoted(config));
   EXPECT_EQ(mismatch.exit_code, 1);
   EXPECT_NE(mismatch.err.find("staff_address 'staff@example.edu' is not the desk address "
@@ -112,7 +108,7 @@ TEST(SiteSetup, CheckRefusesACourseStaffAddressThatIsNotTheDesk) {
             std::string::npos)
       << mismatch.err;
 
-  test::write_text(config, base + "[outbox]\nfrom = \"Course Staff <Staff@Example.edu>\"\n");
+  test::write_file(config, base + "[outbox]\nfrom = \"Course Staff <Staff@Example.edu>\"\n");
   const auto same = test::mailroom("check --config " + test::quoted(config));
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_NE(same.out.find("desk Staff@Example.edu: From, Reply-To, the bounce address and the "
@@ -134,10 +130,9 @@ TEST(SiteSetup, AMailOverMaxMailSizeIsKeptWholeHeldAndItsSenderToldToSendALink) 
   // held for review, and its sender gets a note on how to send a link instead.
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
+  test::make_maildir(maildir);
   const std::string attachment(8000, 'A');
-  test::write_text(
+  test::write_file(
       maildir / "new" / "1.M1.test",
       "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
       "Subject: Slides for Oct 7\r\nMessage-ID: <big@example.edu>\r\nMIME-Version: 1.0\r\n"
@@ -145,7 +140,7 @@ TEST(SiteSetup, AMailOverMaxMailSizeIsKeptWholeHeldAndItsSenderToldToSendALink) 
       "\r\nOur slides.\r\n--b\r\nContent-Type: application/pdf; name=\"slides.pdf\"\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n" +
           attachment + "\r\n--b--\r\n");
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\nmax_mail_size = 4096\n[replies]\nmax_reply_age = "
                    "\"99999d\"\n[trust]\nauthentication = \"none\"\n");

@@ -2,59 +2,35 @@
 // Maildir: the review queue, the ledger as of a day, status, and staff commands that
 // refuse to go quietly wrong.
 #include "ledger/sqlite_ledger.hpp"
+#include "support/example_term.hpp"
+#include "support/json_lines.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
 
-#include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <map>
-#include <sstream>
 #include <thread>
 
 using namespace mailroom;
+using test::json_lines;
+using test::text_of;
 
 namespace {
 
-using Records = std::vector<Poco::JSON::Object::Ptr>;
-
-Records json_lines(const std::string& text) {
-  Records records;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);)
-    records.push_back(Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>());
-  return records;
-}
-
-std::string text_of(const Poco::JSON::Object::Ptr& record, const std::string& key) {
-  return record->isNull(key) ? "" : record->getValue<std::string>(key);
-}
+using Records = test::JsonRecords;
 
 // The example term (its rules, its 16 mails), recorded through the daemon's own path.
-struct ExampleTerm {
-  test::TempDir dir;
-  ExampleTerm() {
-    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-rules.sh " + test::quoted(dir / "rules")).exit_code, 0);
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-maildir.sh " + test::quoted(dir / "maildir")).exit_code,
-        0);
-    std::ofstream(dir / "term.toml")
-        << "rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
-           "[mailbox]\nurl = \"maildir:maildir\"\n[outbox]\nurl = \"dir:outbox\"\n";
-    const auto ran = test::mailroom("run --once --config " + config());
+struct RecordedTerm : test::ExampleTerm {
+  RecordedTerm()
+      : ExampleTerm("rules = \"rules\"\nstate_dir = \"state\"\npoll_interval = \"1s\"\n"
+                    "[mailbox]\nurl = \"maildir:maildir\"\n[outbox]\nurl = \"dir:outbox\"\n") {
+    const auto ran = run("run --once");
     EXPECT_EQ(ran.exit_code, 0) << ran.err;
-  }
-
-  [[nodiscard]] std::string config() const { return test::quoted(dir / "term.toml"); }
-
-  [[nodiscard]] test::Ran run(const std::string& args) const {
-    return test::mailroom(args + " --config " + config());
   }
 
   // `ledger --json` rows keyed "deliverable@lecture/group".
@@ -62,13 +38,7 @@ struct ExampleTerm {
   ledger(const std::string& args) const {
     const auto ran = run("ledger --json " + args);
     EXPECT_EQ(ran.exit_code, 0) << ran.err;
-    std::map<std::string, Poco::JSON::Object::Ptr> rows;
-    for (const auto& record : json_lines(ran.out)) {
-      const auto lecture = text_of(record, "lecture");
-      rows[text_of(record, "deliverable") + (lecture.empty() ? "" : "@" + lecture) + "/" +
-           text_of(record, "group")] = record;
-    }
-    return rows;
+    return test::ledger_rows(ran.out);
   }
 
   // `review --json`: the queue, what needs a person, oldest first; then (`all`) the recorded
@@ -103,7 +73,7 @@ std::vector<std::string> froms(const Records& queue) {
 } // namespace
 
 TEST(StaffQueue, ReviewListsWhatNeedsAPersonOldestFirstWithTheCommandThatSettlesIt) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto queue = term.review();
   // A question about the proposal (Sep 10); the mailer-daemon notice (Sep 15) and the
   // visitor (Sep 21) are unknown senders; group 2's slides for a lecture group 1 presents
@@ -156,7 +126,7 @@ TEST(StaffQueue, ReviewListsWhatNeedsAPersonOldestFirstWithTheCommandThatSettles
 }
 
 TEST(StaffQueue, LedgerNeedsReviewListsTheSameMailsAndTheFooterNamesTheIds) {
-  ExampleTerm term;
+  RecordedTerm term;
   std::vector<long> queued;
   for (const auto& item : term.review())
     queued.push_back(item->getValue<long>("mail"));
@@ -191,7 +161,7 @@ TEST(StaffQueue, LedgerNeedsReviewListsTheSameMailsAndTheFooterNamesTheIds) {
 }
 
 TEST(StaffQueue, TheLedgerAsOfADayKnowsOnlyTheMailThatHadArrived) {
-  ExampleTerm term;
+  RecordedTerm term;
   // Group 3's slides for Nov 4 arrived Mon Nov 3 10:31 EST, a minute after their due time.
   EXPECT_EQ(text_of(term.ledger("--now 2025-09-26T00:00:00Z").at("slides@2025-11-04/3"), "status"),
             "pending");
@@ -211,7 +181,7 @@ TEST(StaffQueue, TheLedgerAsOfADayKnowsOnlyTheMailThatHadArrived) {
 }
 
 TEST(StaffQueue, AnExtensionChangesTheAsOfViewAndItsRevocationTakesItBack) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto late = [&] {
     return text_of(term.ledger("--now 2025-11-10T00:00:00Z").at("slides@2025-11-04/3"), "status");
   };
@@ -254,7 +224,7 @@ TEST(StaffQueue, AnExtensionChangesTheAsOfViewAndItsRevocationTakesItBack) {
 }
 
 TEST(StaffQueue, ARevokedExcusalIsAuditedAndTheStatusGoesBack) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto status = [&] {
     return text_of(term.ledger("--now 2025-12-31T00:00:00Z").at("proposal/2"), "status");
   };
@@ -277,7 +247,7 @@ TEST(StaffQueue, ARevokedExcusalIsAuditedAndTheStatusGoesBack) {
 }
 
 TEST(StaffQueue, UnknownFilterValuesAreErrorsListingTheValidOnes) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto group = term.run("ledger --group 99");
   EXPECT_EQ(group.exit_code, 1);
   EXPECT_TRUE(
@@ -296,7 +266,7 @@ TEST(StaffQueue, UnknownFilterValuesAreErrorsListingTheValidOnes) {
 }
 
 TEST(StaffQueue, UnassignedLectureSlotsAreRowsOnlyWithAll) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto count_unassigned = [](const std::map<std::string, Poco::JSON::Object::Ptr>& rows) {
     return std::count_if(rows.begin(), rows.end(), [](const auto& row) {
       return row.second->isNull("group") && !row.second->isNull("deliverable");
@@ -307,7 +277,7 @@ TEST(StaffQueue, UnassignedLectureSlotsAreRowsOnlyWithAll) {
 }
 
 TEST(StaffQueue, DismissTakesAMailOffTheQueueAndIsAudited) {
-  ExampleTerm term;
+  RecordedTerm term;
   const long visitor = term.queued_mail_from("sam.visitor@elsewhere.example.org");
   const auto ran =
       term.run("dismiss " + std::to_string(visitor) + " --reason 'a visitor asking about seats'");
@@ -324,7 +294,7 @@ TEST(StaffQueue, DismissTakesAMailOffTheQueueAndIsAudited) {
 }
 
 TEST(StaffQueue, ReclassifyQueuesTheReplyTheNewDecisionCallsForOnce) {
-  ExampleTerm term;
+  RecordedTerm term;
   const long unclear = term.queued_mail_from("fnasser@students.example.edu");
   const auto id = std::to_string(unclear);
   const auto first =
@@ -365,7 +335,7 @@ TEST(StaffQueue, ReclassifyByMailQueuesTheStudentsReceiptOnceAsTheCommandLineDoe
   // receipt the mail would have had, had it been classified right, through the outbox,
   // once: a second command mail with the same decision and `mailroom reclassify` after it
   // queue nothing more.
-  ExampleTerm term;
+  RecordedTerm term;
   const long unclear = term.queued_mail_from("fnasser@students.example.edu");
   std::ofstream(term.dir / "rules" / "staff.csv") << "name,addresses\nProf Kay,kay@umich.edu\n";
   std::ofstream(term.dir / "term.toml", std::ios::app)
@@ -422,7 +392,7 @@ TEST(StaffQueue, ReclassifyByMailQueuesTheStudentsReceiptOnceAsTheCommandLineDoe
 }
 
 TEST(StaffQueue, ReclassifyQuietSendsNothing) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto id = std::to_string(term.queued_mail_from("fnasser@students.example.edu"));
   const auto ran =
       term.run("reclassify " + id + " --as slides@2025-10-09 --quiet --reason 'told in class'");
@@ -432,7 +402,7 @@ TEST(StaffQueue, ReclassifyQuietSendsNothing) {
 }
 
 TEST(StaffQueue, StatusAfterTheDaemonStopped) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto ran = term.run("status --json --now 2025-11-03T12:00:00Z");
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   const auto status = json_lines(ran.out).at(0);
@@ -456,12 +426,9 @@ TEST(StaffQueue, StatusAfterTheDaemonStopped) {
 }
 
 TEST(StaffQueue, StatusWhileTheDaemonRunsThenAfterItStops) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto log = term.dir / "daemon.log";
-  const auto started =
-      test::run_shell("'" + std::string(MAILROOM_BINARY) + "' run --config " + term.config() +
-                      " </dev/null >/dev/null 2>" + test::quoted(log) + " & echo $!");
-  const pid_t pid = std::stoi(started.out);
+  const pid_t pid = test::start_daemon_detached(term.dir / "term.toml", log);
   // Wait (bounded) until the daemon's status file names it and a next poll.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
   std::string daemon;
@@ -501,7 +468,7 @@ TEST(StaffQueue, AMistypedCommandOrOptionNamesTheClosestValidOne) {
 }
 
 TEST(StaffQueue, BackupToAFolderThatDoesNotExistSaysSo) {
-  ExampleTerm term;
+  RecordedTerm term;
   const auto missing = term.dir / "no-such-folder";
   const auto ran = term.run("backup " + test::quoted(missing / "ledger.db"));
   EXPECT_EQ(ran.exit_code, 1);

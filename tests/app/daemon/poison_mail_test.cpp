@@ -4,46 +4,31 @@
 // fault hook (core/fault.hpp): MAILROOM_FAULT_KILL_AT=after-archive:1 kills the process at
 // the first new mail it archives, the oldest one of the example Maildir each time.
 
+#include "support/example_term.hpp"
 #include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 
 using namespace mailroom;
 
 namespace {
 
-struct MaildirTerm {
-  test::TempDir dir;
-  MaildirTerm() {
-    const std::string scripts = std::string(MAILROOM_SOURCE_DIR) + "/scripts/";
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-rules.sh " + test::quoted(dir / "rules")).exit_code, 0);
-    EXPECT_EQ(
-        test::run_shell(scripts + "example-maildir.sh " + test::quoted(dir / "maildir")).exit_code,
-        0);
-    std::ofstream(dir / "term.toml")
-        << "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = \"maildir:maildir\"\n"
-           "[trust]\nauthentication = \"none\"\n";
-  }
-  [[nodiscard]] std::string config() const { return test::quoted(dir / "term.toml"); }
-  [[nodiscard]] test::Ran run() const { return test::mailroom("run --once --config " + config()); }
+// The example term with senders unauthenticated (the site writes no
+// Authentication-Results), run once at a time, killed or not.
+struct MaildirTerm : test::ExampleTerm {
+  MaildirTerm()
+      : ExampleTerm("rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
+                    "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n") {}
+  [[nodiscard]] test::Ran run_once() const { return run("run --once"); }
   [[nodiscard]] test::Ran run_killed(const std::string& at = "after-archive:1") const {
-    return test::run_shell("MAILROOM_FAULT_KILL_AT=" + at + " '" + std::string(MAILROOM_BINARY) +
-                           "' run --once --config " + config());
+    return test::mailroom_with_environment("MAILROOM_FAULT_KILL_AT=" + at,
+                                           "run --once --config " + config());
   }
   [[nodiscard]] std::filesystem::path working() const { return dir / "state" / "working"; }
 };
-
-int count(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
-}
 
 } // namespace
 
@@ -55,7 +40,7 @@ TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrou
     // The note of the mail being worked on is what the next start finds.
     ASSERT_TRUE(std::filesystem::exists(term.working())) << "death " << death;
   }
-  const auto third = term.run();
+  const auto third = term.run_once();
   ASSERT_EQ(third.exit_code, 0) << third.err;
   EXPECT_NE(third.err.find("stopped the daemon twice: recorded as mail 1 without reading it"),
             std::string::npos)
@@ -66,7 +51,7 @@ TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrou
 
   const auto review = test::mailroom("review --json --config " + term.config());
   ASSERT_EQ(review.exit_code, 0) << review.err;
-  EXPECT_EQ(count(review.out, "\"reason\":\"failed\""), 1) << review.out;
+  EXPECT_EQ(test::count_of(review.out, "\"reason\":\"failed\""), 1) << review.out;
   EXPECT_NE(review.out.find("\"mail\":1,"), std::string::npos) << review.out;
   EXPECT_NE(review.out.find("stopped the daemon twice: mailroom died 2 times while working on "
                             "this mail"),
@@ -82,21 +67,21 @@ TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrou
   EXPECT_NE(shown.out.find("archive/"), std::string::npos) << shown.out;
 
   // A later run, and reprocess, leave it alone.
-  const auto fourth = term.run();
+  const auto fourth = term.run_once();
   ASSERT_EQ(fourth.exit_code, 0) << fourth.err;
   EXPECT_EQ(fourth.err.find("stopped the daemon twice"), std::string::npos) << fourth.err;
   const auto reprocess = test::mailroom("reprocess --config " + term.config());
   ASSERT_EQ(reprocess.exit_code, 0) << reprocess.err;
-  EXPECT_EQ(
-      count(test::mailroom("review --json --config " + term.config()).out, "\"reason\":\"failed\""),
-      1);
+  EXPECT_EQ(test::count_of(test::mailroom("review --json --config " + term.config()).out,
+                           "\"reason\":\"failed\""),
+            1);
 }
 
 TEST(PoisonMail, OneDeathAloneIsRetriedNormally) {
   MaildirTerm term;
   const auto killed = term.run_killed();
   ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
-  const auto again = term.run();
+  const auto again = term.run_once();
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.err.find("stopped the daemon twice"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("16 new, 0 known, 0 failed"), std::string::npos) << again.err;
@@ -114,7 +99,7 @@ TEST(PoisonMail, AMailInTheMiddleOfABatchThatStopsTheDaemonTwiceIsRecordedAsFail
     const auto killed = term.run_killed("after-archive:3");
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
   }
-  const auto third = term.run();
+  const auto third = term.run_once();
   ASSERT_EQ(third.exit_code, 0) << third.err;
   EXPECT_NE(third.err.find("stopped the daemon twice: recorded as mail 3 without reading it"),
             std::string::npos)
@@ -122,7 +107,7 @@ TEST(PoisonMail, AMailInTheMiddleOfABatchThatStopsTheDaemonTwiceIsRecordedAsFail
   EXPECT_NE(third.err.find("16 new, 0 known, 0 failed"), std::string::npos) << third.err;
   EXPECT_FALSE(std::filesystem::exists(term.working()));
   const auto review = test::mailroom("review --json --config " + term.config());
-  EXPECT_EQ(count(review.out, "\"reason\":\"failed\""), 1) << review.out;
+  EXPECT_EQ(test::count_of(review.out, "\"reason\":\"failed\""), 1) << review.out;
 }
 
 // Kills in the middle of a batch and between its archive sync and its ledger commit (the 16
@@ -136,7 +121,7 @@ TEST(GroupCommit, AKillInABatchOrBeforeItsCommitRecordsEveryMailOnceAfterTheRest
     MaildirTerm term;
     const auto killed = term.run_killed(at);
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
-    const auto again = term.run();
+    const auto again = term.run_once();
     ASSERT_EQ(again.exit_code, 0) << again.err;
     // A kill after the last commit leaves nothing to do; any other, the killed batch (the
     // batches before it, closed by their age on a slow machine, are known).

@@ -95,8 +95,8 @@ TEST(AttachmentNames, SameNameTwiceAndCaseOnlyDifferencesAreMadeUnique) {
 TEST(ArchiveStore, HostileAttachmentsStayInsideTheArchiveAndTheCanaryIsUntouched) {
   // M1: a canary beside the state folder, and one named like a traversal target.
   test::TempDir dir;
-  test::write_text(dir / "canary", "do not touch\n");
-  test::write_text(dir / "passwd", "root:x:0:0\n");
+  test::write_file(dir / "canary", "do not touch\n");
+  test::write_file(dir / "passwd", "root:x:0:0\n");
   const archive::Archive store(dir / "state" / "archive");
   ASSERT_TRUE(store.open());
   std::vector<message::Attachment> attachments;
@@ -199,10 +199,10 @@ TEST(ArchiveStore, OpenRemovesTemporaryFilesOfDeadProcessesOnly) {
   // A pid that cannot be running (above the kernel's pid_max), and our own. Temporaries
   // live in the archive's .tmp folder (open() never lists the whole archive).
   const auto temporaries = dir / "archive" / ".tmp";
-  test::write_text(temporaries / ".tmp-99999999-abc.eml", "half");
+  test::write_file(temporaries / ".tmp-99999999-abc.eml", "half");
   std::filesystem::create_directories(temporaries / ".tmp-99999999-abc");
   const auto mine = temporaries / (".tmp-" + std::to_string(::getpid()) + "-x.eml");
-  test::write_text(mine, "in progress");
+  test::write_file(mine, "in progress");
   ASSERT_TRUE(store.open());
   EXPECT_FALSE(fs::exists(temporaries / ".tmp-99999999-abc.eml"));
   EXPECT_FALSE(fs::exists(temporaries / ".tmp-99999999-abc"));

@@ -142,12 +142,12 @@ TEST(StaffCommands, RefuseWhatTheRulesDoNotOwe) {
 TEST(StaffCommands, ConfigFileGivesRulesAndStateRelativeToItself) {
   test::LedgerFixture f;
   f.record("p1", "proposal", "", "1", "2025-09-10T12:00:00Z", "2025-09-19T03:59:59Z");
-  test::write_text(f.dir / "course.toml.conf", "rules = \"rules\"\nstate_dir = \"state\"\n");
+  test::write_file(f.dir / "course.toml.conf", "rules = \"rules\"\nstate_dir = \"state\"\n");
   const auto ran = test::mailroom("ledger --json --now 2025-10-01T00:00:00Z --config " +
                                   test::quoted(f.dir / "course.toml.conf"));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.out.find("\"status\":\"on-time\""), std::string::npos) << ran.out;
-  test::write_text(f.dir / "bad.conf", "rules = 3\nstate_dir = \"state\"\n");
+  test::write_file(f.dir / "bad.conf", "rules = 3\nstate_dir = \"state\"\n");
   const auto bad = test::mailroom("ledger --config " + test::quoted(f.dir / "bad.conf"));
   EXPECT_NE(bad.err.find("bad.conf:1: 'rules' must be a string (a path)"), std::string::npos)
       << bad.err;

@@ -115,7 +115,7 @@ TEST(ReprocessCommand, AssignmentChangeMovesTheDecisionAndIsAudited) {
                           "https://docs.google.com/presentation/d/abc/edit\r\n";
   test::LedgerFixture f;
   const auto maildir = f.dir / "maildir";
-  test::write_text(maildir / "new" / "1762084800.1.test", raw);
+  test::write_file(maildir / "new" / "1762084800.1.test", raw);
   std::filesystem::create_directories(maildir / "cur");
   ASSERT_EQ(
       test::run_shell("touch -d @1762084800 " + test::quoted(maildir / "new" / "1762084800.1.test"))
@@ -128,7 +128,7 @@ TEST(ReprocessCommand, AssignmentChangeMovesTheDecisionAndIsAudited) {
   ASSERT_TRUE(before && before->size() == 1);
   const auto old_group = before->front().group;
 
-  test::write_text(f.rules / "assignments.csv", "lecture,role,group\n2025-10-07,presenter,1\n"
+  test::write_file(f.rules / "assignments.csv", "lecture,role,group\n2025-10-07,presenter,1\n"
                                                 "2025-10-07,summary,2\n2025-11-04,presenter,1\n");
   const auto ran = test::mailroom("reprocess --reason 'Nov 4 moved to group 1' " + f.args());
   ASSERT_EQ(ran.exit_code, 0) << ran.err;

@@ -8,28 +8,20 @@
 #include "message/transfer.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/json_lines.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
-#include <Poco/JSON/Parser.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace mailroom::test {
 
 inline core::Instant at(const char* iso) {
   return *core::parse_iso(iso);
-}
-
-inline void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
 }
 
 // A made-up mail `name` (source maildir:/test/NAME, Message-ID <NAME@example.edu>) that
@@ -62,11 +54,7 @@ struct LedgerFixture {
   std::filesystem::path rules = dir / "rules";
   std::filesystem::path state = dir / "state";
 
-  LedgerFixture() {
-    write_text(rules / "course.toml", k_course_toml);
-    write_text(rules / "roster.csv", k_roster_csv);
-    write_text(rules / "assignments.csv", k_assignments_csv);
-  }
+  LedgerFixture() { write_demo_rules(rules); }
 
   [[nodiscard]] std::string args() const {
     return "--state " + quoted(state) + " --rules " + quoted(rules);
@@ -114,17 +102,7 @@ struct LedgerFixture {
   ledger_json(const std::string& now) const {
     const auto ran = mailroom("ledger --json --now " + now + " " + args());
     EXPECT_EQ(ran.exit_code, 0) << ran.err;
-    std::map<std::string, Poco::JSON::Object::Ptr> rows;
-    std::istringstream lines(ran.out);
-    for (std::string line; std::getline(lines, line);) {
-      auto record = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
-      const std::string lecture =
-          record->isNull("lecture") ? "" : "@" + record->getValue<std::string>("lecture");
-      const std::string group =
-          record->isNull("group") ? "-" : record->getValue<std::string>("group");
-      rows[record->getValue<std::string>("deliverable") + lecture + "/" + group] = record;
-    }
-    return rows;
+    return ledger_rows(ran.out);
   }
 
   [[nodiscard]] std::string status(const std::string& now, const std::string& key) const {

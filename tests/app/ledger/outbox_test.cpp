@@ -265,15 +265,14 @@ TEST(LedgerOutbox, DirectorySenderWritesOneFilePerReplyAndRecipient) {
 TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
-  test::write_text(maildir / "new" / "1.M1.test",
+  test::make_maildir(maildir);
+  test::write_file(maildir / "new" / "1.M1.test",
                    "Authentication-Results: mx.example.edu; dkim=pass header.d=example.edu\r\n"
                    "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
                    "Subject: Slides for Oct 7\r\nMessage-ID: <ada-slides@example.edu>\r\n\r\n"
                    "Our slides: https://docs.google.com/presentation/d/abc/edit\r\n");
   // Authenticated, so the group is in Cc and the bounce can name one of two recipients.
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
@@ -287,7 +286,7 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
     ASSERT_EQ(sent->size(), 2u) << ran.err; // Ada, and Alan in Cc
     message_id = (*sent)[0].message_id;
   }
-  test::write_text(maildir / "new" / "2.M2.test",
+  test::write_file(maildir / "new" / "2.M2.test",
                    "From: Mail Delivery System <MAILER-DAEMON@example.edu>\r\n"
                    "To: staff@example.edu\r\nSubject: Undelivered Mail Returned to Sender\r\n"
                    "Auto-Submitted: auto-replied\r\nMessage-ID: <dsn-1@example.edu>\r\n"

@@ -5,6 +5,7 @@
 #include "report/page.hpp"
 #include "setup/rules_files.hpp"
 #include "setup/settings.hpp"
+#include "support/settings_problems.hpp"
 
 using namespace mailroom;
 using test::at;
@@ -152,7 +153,7 @@ TEST(ReportHtml, EverythingFromMailIsEscapedByTheShippedTemplate) {
 
 TEST(ReportHtml, ACoursesOwnTemplateReplacesTheShippedOne) {
   test::LedgerFixture fixture;
-  test::write_text(fixture.rules / "templates" / "report.mustache", "<p>{{course_name}}</p>\n");
+  test::write_file(fixture.rules / "templates" / "report.mustache", "<p>{{course_name}}</p>\n");
   const auto text = daemon::report_template(fixture.rules);
   ASSERT_TRUE(text);
   EXPECT_EQ(*text, "<p>{{course_name}}</p>\n");
@@ -173,14 +174,9 @@ TEST(ReportConfig, HtmlIsAPathRelativeToTheConfigFile) {
 }
 
 TEST(ReportConfig, UnknownKeysAndBadPathsAreRefusedWithFileLineAndFix) {
-  const auto bad =
-      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                            "[report]\nhtm = \"term.html\"\nhtml = \"site/\"\n",
-                            "/etc/mailroom/term.toml");
-  ASSERT_FALSE(bad);
-  std::vector<std::string> lines;
-  for (const auto& problem : bad.error())
-    lines.push_back(problem.to_string());
+  const auto lines =
+      test::settings_problems("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+                              "[report]\nhtm = \"term.html\"\nhtml = \"site/\"\n");
   EXPECT_EQ(lines, (std::vector<std::string>{
                        "/etc/mailroom/term.toml:6: unknown key 'htm' in [report]; did you mean "
                        "'html'?",
@@ -192,13 +188,12 @@ TEST(ReportDaemon, RunOnceWritesThePageWhenTheConfigNamesOne) {
   // A Maildir course mailbox with one slides mail; [report] html names the page.
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
-  test::write_text(maildir / "new" / "1.M1.test",
+  test::make_maildir(maildir);
+  test::write_file(maildir / "new" / "1.M1.test",
                    "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
                    "Subject: Slides for Oct 7\r\nMessage-ID: <one@example.edu>\r\n\r\n"
                    "Our slides: https://docs.google.com/presentation/d/one/edit\r\n");
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[report]\nhtml = \"site/term.html\"\n");
   std::filesystem::create_directories(fixture.dir / "site");
@@ -219,10 +214,8 @@ TEST(ReportDaemon, RunOnceWritesThePageWhenTheConfigNamesOne) {
 
 TEST(ReportDaemon, APageThatCannotBeWrittenIsAWarningNotAFailedPoll) {
   test::LedgerFixture fixture;
-  std::filesystem::create_directories(fixture.dir / "maildir" / "new");
-  std::filesystem::create_directories(fixture.dir / "maildir" / "cur");
-  std::filesystem::create_directories(fixture.dir / "maildir" / "tmp");
-  test::write_text(fixture.dir / "term.toml",
+  test::make_maildir(fixture.dir / "maildir");
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[report]\nhtml = \"no-such-folder/term.html\"\n");
   const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));

@@ -16,7 +16,7 @@ struct LateSlides : test::LedgerFixture {
 
   LateSlides() {
     const auto file = dir / "maildir" / "new" / "1762185600.M1.test";
-    test::write_text(file, "From: Grace Hopper <grace@example.edu>\r\nTo: staff@example.edu\r\n"
+    test::write_file(file, "From: Grace Hopper <grace@example.edu>\r\nTo: staff@example.edu\r\n"
                            "Subject: Slides for Nov 4\r\nDate: Mon, 3 Nov 2025 16:00:00 +0000\r\n"
                            "Message-ID: <nov4@example.edu>\r\n\r\nOur slides: "
                            "https://docs.google.com/presentation/d/nov4/edit\r\n");
@@ -24,7 +24,7 @@ struct LateSlides : test::LedgerFixture {
     const timeval times[2] = {{1762185600, 0}, {1762185600, 0}};
     EXPECT_EQ(::utimes(file.c_str(), times), 0);
     // Replies to a mail from 2025 are not too old for this test's clock.
-    test::write_text(config, "rules = \"rules\"\nstate_dir = \"state\"\n"
+    test::write_file(config, "rules = \"rules\"\nstate_dir = \"state\"\n"
                              "[mailbox]\nurl = \"maildir:maildir\"\n"
                              "[outbox]\nurl = \"dir:outbox\"\nfrom = \"staff@example.edu\"\n"
                              "[replies]\nmax_reply_age = \"100000h\"\n");
@@ -34,7 +34,7 @@ struct LateSlides : test::LedgerFixture {
     auto course = test::k_course_toml;
     const std::string was = "due = \"class_start - 24h\"";
     course.replace(course.find(was), was.size(), "due = \"" + due + "\"");
-    test::write_text(rules / "course.toml", course);
+    test::write_file(rules / "course.toml", course);
   }
 
   [[nodiscard]] test::Ran mailroom(const std::string& command) const {
@@ -130,7 +130,7 @@ TEST(ReprocessNotify, ADeadlineOlderThanMaxReplyAgeGetsNoNewsUnlessAnyAge) {
   // The term is over: the Nov 2025 deadline is older than a 30-day max_reply_age.
   auto config = test::read_text(desk.config);
   config.replace(config.find("100000h"), 7, "720h");
-  test::write_text(desk.config, config);
+  test::write_file(desk.config, config);
   desk.slides_due("class_start - 12h");
 
   const auto dry = desk.mailroom("reprocess --notify --any-age --dry-run");
@@ -160,7 +160,7 @@ TEST(ReprocessNotify, AnyAgeWritesAboutAnOldDeadline) {
   ASSERT_EQ(desk.mailroom("run --once").exit_code, 0);
   auto config = test::read_text(desk.config);
   config.replace(config.find("100000h"), 7, "720h");
-  test::write_text(desk.config, config);
+  test::write_file(desk.config, config);
   desk.slides_due("class_start - 12h");
   const auto ran = desk.mailroom("reprocess --notify --any-age");
   ASSERT_EQ(ran.exit_code, 0) << ran.err;

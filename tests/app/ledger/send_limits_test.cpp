@@ -7,6 +7,7 @@
 #include "outbox/relay.hpp"
 #include "setup/replies.hpp"
 #include "setup/settings.hpp"
+#include "support/settings_problems.hpp"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -255,15 +256,10 @@ TEST(SendLimits, TheConfigKeysAreReadAndTheDefaultsAreTwentyAndTwoHundred) {
 }
 
 TEST(SendLimits, BadValuesAreRefusedWithFileLineAndFix) {
-  const auto bad =
-      setup::parse_settings("rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
-                            "[outbox]\nbounce_address = \"bounces at example.edu\"\n"
-                            "[replies]\nmax_per_recipient_per_day = -1\nmax_per_hour = \"lots\"\n",
-                            "/etc/mailroom/term.toml");
-  ASSERT_FALSE(bad);
-  std::vector<std::string> lines;
-  for (const auto& problem : bad.error())
-    lines.push_back(problem.to_string());
+  const auto lines = test::settings_problems(
+      "rules = \"r\"\nstate_dir = \"s\"\n[mailbox]\nurl = \"maildir:m\"\n"
+      "[outbox]\nbounce_address = \"bounces at example.edu\"\n"
+      "[replies]\nmax_per_recipient_per_day = -1\nmax_per_hour = \"lots\"\n");
   EXPECT_EQ(lines, (std::vector<std::string>{
                        "/etc/mailroom/term.toml:6: bad bounce_address 'bounces at example.edu'; "
                        "write an address (\"NAME@DOMAIN\") or \"<>\" for the null sender",

@@ -2,6 +2,7 @@
 // settings, schema versions, exactly-once recording, a crash between archive and
 // record.
 #include "app/ledger/fixture.hpp"
+#include "support/example_term.hpp"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
@@ -32,16 +33,11 @@ std::size_t mail_count(const test::LedgerFixture& f) {
 
 struct ExampleMaildir : test::LedgerFixture {
   std::filesystem::path maildir = dir / "maildir";
-  ExampleMaildir() {
-    EXPECT_EQ(test::run_shell(std::string(MAILROOM_SOURCE_DIR) + "/scripts/example-maildir.sh " +
-                              test::quoted(maildir))
-                  .exit_code,
-              0);
-  }
+  ExampleMaildir() { test::copy_example_maildir(maildir); }
   [[nodiscard]] test::Ran replay(const std::string& environment = "") const {
-    return test::run_shell(environment + " '" + MAILROOM_BINARY + "' replay --json --rules " +
-                           test::quoted(rules) + " --maildir " + test::quoted(maildir) +
-                           " --state " + test::quoted(state));
+    return test::mailroom_with_environment(
+        environment, "replay --json --rules " + test::quoted(rules) + " --maildir " +
+                         test::quoted(maildir) + " --state " + test::quoted(state));
   }
 };
 
@@ -198,7 +194,7 @@ TEST(LedgerStore, UnreadableMailIsRecordedWithItsErrorAndItsRawBytes) {
   test::LedgerFixture f;
   const auto maildir = f.dir / "maildir";
   const std::string junk("\x00\x01\x02 not a mail at all\xff\xfe\n--\n", 27);
-  test::write_text(maildir / "new" / "1758000000.1.junk", junk);
+  test::write_file(maildir / "new" / "1758000000.1.junk", junk);
   std::filesystem::create_directories(maildir / "cur");
   const auto ran = test::mailroom("replay --maildir " + test::quoted(maildir) + " --state " +
                                   test::quoted(f.state) + " --rules " + test::quoted(f.rules));

@@ -6,8 +6,6 @@
 #include "pipeline/engine.hpp"
 #include "support/test_clock.hpp"
 
-#include <sys/time.h>
-
 using namespace mailroom;
 using test::at;
 
@@ -69,12 +67,6 @@ struct Desk {
     return out;
   }
 };
-
-void set_mtime(const std::filesystem::path& file, const char* iso) {
-  const auto seconds = at(iso).time_since_epoch().count();
-  const timeval times[2] = {{seconds, 0}, {seconds, 0}};
-  ASSERT_EQ(::utimes(file.c_str(), times), 0) << file;
-}
 
 } // namespace
 
@@ -189,17 +181,16 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
   // forged A-R of evil.example below, and one with none.
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
-  test::write_text(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "one"));
-  test::write_text(
+  test::make_maildir(maildir);
+  test::write_file(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "one"));
+  test::write_file(
       maildir / "new" / "2.M2.test",
       slides_mail(k_dkim_pass + "Authentication-Results: evil.example; dkim=pass\r\n", "two"));
-  test::write_text(maildir / "new" / "3.M3.test", slides_mail("", "three"));
+  test::write_file(maildir / "new" / "3.M3.test", slides_mail("", "three"));
   const auto replayed =
       test::mailroom("replay --maildir " + test::quoted(maildir) + " " + fixture.args());
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-  test::write_text(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
+  test::write_file(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
                                               "[mailbox]\nurl = \"maildir:maildir\"\n");
   const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
   const auto unset = test::mailroom("check" + config);
@@ -216,7 +207,7 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
   EXPECT_NE(unset.err.find("or authentication = \"none\""), std::string::npos) << unset.err;
 
   // A site whose mail server writes no Authentication-Results says so, and passes.
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n");
   const auto none = test::mailroom("check" + config);
@@ -226,7 +217,7 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
             std::string::npos)
       << none.out;
 
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto set = test::mailroom("check" + config);
@@ -241,13 +232,14 @@ TEST(LedgerTrust, ReplayWithAConfigAppliesTheDaemonsChecks) {
   // needs-review in both; replay --rules alone checks nothing (no [trust]).
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
-  test::write_text(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "real"));
-  test::write_text(maildir / "new" / "2.M2.test", slides_mail("", "forged"));
-  set_mtime(maildir / "new" / "1.M1.test", "2025-10-05T10:00:00Z");
-  set_mtime(maildir / "new" / "2.M2.test", "2025-10-06T10:00:00Z");
-  test::write_text(fixture.dir / "term.toml",
+  test::make_maildir(maildir);
+  test::write_file(maildir / "new" / "1.M1.test", slides_mail(k_dkim_pass, "real"));
+  test::write_file(maildir / "new" / "2.M2.test", slides_mail("", "forged"));
+  test::set_mtime(maildir / "new" / "1.M1.test",
+                  at("2025-10-05T10:00:00Z").time_since_epoch().count());
+  test::set_mtime(maildir / "new" / "2.M2.test",
+                  at("2025-10-06T10:00:00Z").time_since_epoch().count());
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
@@ -274,12 +266,11 @@ TEST(LedgerTrust, TheUnauthenticatedBudgetIsAConfigKey) {
   // forgeries "from" Ada today, a budget of one.
   test::LedgerFixture fixture;
   const auto maildir = fixture.dir / "maildir";
-  for (const char* sub : {"cur", "tmp"})
-    std::filesystem::create_directories(maildir / sub);
+  test::make_maildir(maildir);
   for (int i = 1; i <= 3; ++i)
-    test::write_text(maildir / "new" / fmt::format("{}.M{}.test", i, i),
+    test::write_file(maildir / "new" / fmt::format("{}.M{}.test", i, i),
                      slides_mail("", fmt::format("forged{}", i)));
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[replies]\nmax_unauthenticated_replies_per_day = 1\n"
                    "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
@@ -340,7 +331,7 @@ TEST(LedgerTrust, ReprocessKeepsTheHoldsOfTheArrivalAndSenderChecks) {
       << carried.out;
   held("after reprocess --state --rules");
 
-  test::write_text(fixture.dir / "term.toml",
+  test::write_file(fixture.dir / "term.toml",
                    "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                    "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto checked =

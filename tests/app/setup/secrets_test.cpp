@@ -30,12 +30,22 @@ std::string refusal_0644(const std::filesystem::path& path) {
                      path.string());
 }
 
+// `run --once` and `check` on the term `config` both refuse the 0644 password file `path`.
+void expect_run_and_check_refuse_0644(const std::string& config,
+                                      const std::filesystem::path& path) {
+  const auto run = test::mailroom("run --once --config " + config);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find(refusal_0644(path)), std::string::npos) << run.err;
+  const auto check = test::mailroom("check --config " + config);
+  EXPECT_NE(check.exit_code, 0);
+  EXPECT_NE((check.out + check.err).find(refusal_0644(path)), std::string::npos)
+      << check.out << check.err;
+}
+
 // A term on an IMAP server (never reached: the password is read first) whose password is
 // `secret`.
 std::filesystem::path imap_term(const test::TempDir& dir) {
-  test::write_file(dir / "rules" / "course.toml", test::course_toml_due_in_2030());
-  test::write_file(dir / "rules" / "roster.csv", test::k_roster_csv);
-  test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+  test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030());
   test::write_file(dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\n"
                                       "url = \"imaps://127.0.0.1:1/INBOX\"\nuser = \"staff\"\n"
                                       "password_file = \"secret\"\n");
@@ -79,32 +89,18 @@ TEST(PasswordFile, RunAndCheckRefuseA0644PasswordFile) {
   test::TempDir dir;
   const auto path = password_file(dir, 0644);
   const auto config = test::quoted(imap_term(dir));
-  const auto run = test::mailroom("run --once --config " + config);
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find(refusal_0644(path)), std::string::npos) << run.err;
-  const auto check = test::mailroom("check --config " + config);
-  EXPECT_NE(check.exit_code, 0);
-  EXPECT_NE((check.out + check.err).find(refusal_0644(path)), std::string::npos)
-      << check.out << check.err;
+  expect_run_and_check_refuse_0644(config, path);
 }
 
 TEST(PasswordFile, RunAndCheckRefuseA0644SmtpPasswordFile) {
   test::TempDir dir;
   const auto path = password_file(dir, 0644);
-  test::write_file(dir / "rules" / "course.toml", test::course_toml_due_in_2030());
-  test::write_file(dir / "rules" / "roster.csv", test::k_roster_csv);
-  test::write_file(dir / "rules" / "assignments.csv", test::k_assignments_csv);
+  test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030());
   std::filesystem::create_directories(dir / "maildir" / "new");
   test::write_file(dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\n"
                                       "url = \"maildir:maildir\"\n[outbox]\n"
                                       "url = \"smtp://127.0.0.1:1\"\nfrom = \"staff@example.edu\"\n"
                                       "user = \"staff\"\npassword_file = \"secret\"\n");
   const auto config = test::quoted(dir / "term.toml");
-  const auto run = test::mailroom("run --once --config " + config);
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find(refusal_0644(path)), std::string::npos) << run.err;
-  const auto check = test::mailroom("check --config " + config);
-  EXPECT_NE(check.exit_code, 0);
-  EXPECT_NE((check.out + check.err).find(refusal_0644(path)), std::string::npos)
-      << check.out << check.err;
+  expect_run_and_check_refuse_0644(config, path);
 }
