@@ -31,10 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using test::header;
-using test::mail_client;
-using test::unique;
-
 const test::Dovecot k_dovecot;
 const fs::path k_postfix = test::env_or("MAILROOM_POSTFIX_DIR", MAILROOM_POSTFIX_DIR);
 const int k_postfix_port = std::stoi(
@@ -111,8 +107,8 @@ struct Desk {
   // returns its Message-ID.
   std::string send(const std::string& from, const std::string& subject,
                    const std::string& body) const {
-    const auto id = "<" + unique("first-hour") + "@example.edu>";
-    const auto file = dir / (unique("mail") + ".eml");
+    const auto id = "<" + test::unique("first-hour") + "@example.edu>";
+    const auto file = dir / (test::unique("mail") + ".eml");
     test::write_file(
         file,
         fmt::format("From: {}\r\nTo: desk@example.edu\r\nSubject: {}\r\n"
@@ -121,9 +117,10 @@ struct Desk {
                     from, subject,
                     test::format_utc(std::time(nullptr), "%a, %d %b %Y %H:%M:%S +0000"), id, body));
     const auto address = from.substr(from.find('<') + 1, from.find('>') - from.find('<') - 1);
-    const auto sent = mail_client("send", k_postfix_port, "-",
-                                  "--no-auth --mail-from " + address +
-                                      " --rcpt desk@example.edu --file " + test::quoted(file));
+    const auto sent =
+        test::mail_client("send", k_postfix_port, "-",
+                          "--no-auth --mail-from " + address + " --rcpt desk@example.edu --file " +
+                              test::quoted(file));
     EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
     return id;
   }
@@ -136,7 +133,7 @@ TEST(PostfixFirstHour, MailThroughPostfixIsRecordedAnsweredAndItsBounceReadWhole
     GTEST_SKIP() << "the test Postfix is not running: "
                  << (fs::exists(k_postfix / "skipped") ? slurp(k_postfix / "skipped")
                                                        : "postfix_start did not run");
-  ASSERT_EQ(mail_client("clear", k_dovecot.imaps_port, "desk", "").exit_code, 0);
+  ASSERT_EQ(test::mail_client("clear", k_dovecot.imaps_port, "desk", "").exit_code, 0);
   Desk desk;
 
   // The first check: both servers over STARTTLS, verified; one warning for the trust line.
@@ -173,21 +170,21 @@ TEST(PostfixFirstHour, MailThroughPostfixIsRecordedAnsweredAndItsBounceReadWhole
   EXPECT_EQ(log.find("mailroom.invalid"), std::string::npos) << log;
 
   // The receipt in the student's own mailbox, from the desk, Reply-To the desk.
-  const auto fetched = mail_client("fetch", k_dovecot.imaps_port, "student",
-                                   "--in-reply-to " + test::quoted(proposal) + " --out " +
-                                       test::quoted(desk.dir / "receipt"));
+  const auto fetched = test::mail_client("fetch", k_dovecot.imaps_port, "student",
+                                         "--in-reply-to " + test::quoted(proposal) + " --out " +
+                                             test::quoted(desk.dir / "receipt"));
   ASSERT_EQ(fetched.exit_code, 0) << fetched.err;
   std::istringstream lines(fetched.out);
   std::string uid, file, flags;
   ASSERT_TRUE(lines >> uid >> file >> flags) << fetched.out;
   const auto receipt = slurp(file);
-  EXPECT_EQ(header(receipt, "Return-Path"), "<desk@example.edu>") << receipt;
-  EXPECT_NE(header(receipt, "From").find("desk@example.edu"), std::string::npos) << receipt;
-  EXPECT_EQ(header(receipt, "Reply-To"), "desk@example.edu") << receipt;
-  EXPECT_NE(header(receipt, "Subject").find("Receipt: proposal, Group 1"), std::string::npos)
+  EXPECT_EQ(test::header(receipt, "Return-Path"), "<desk@example.edu>") << receipt;
+  EXPECT_NE(test::header(receipt, "From").find("desk@example.edu"), std::string::npos) << receipt;
+  EXPECT_EQ(test::header(receipt, "Reply-To"), "desk@example.edu") << receipt;
+  EXPECT_NE(test::header(receipt, "Subject").find("Receipt: proposal, Group 1"), std::string::npos)
       << receipt;
   // Its Message-ID is under the desk's domain (mailroom.<course>.example.edu).
-  EXPECT_TRUE(header(receipt, "Message-ID").ends_with(".example.edu>")) << receipt;
+  EXPECT_TRUE(test::header(receipt, "Message-ID").ends_with(".example.edu>")) << receipt;
   // Postfix's Received field: over STARTTLS, greeted with a real name.
   EXPECT_NE(receipt.find("with ESMTPS"), std::string::npos) << receipt;
   EXPECT_EQ(receipt.find(".invalid"), std::string::npos) << receipt;

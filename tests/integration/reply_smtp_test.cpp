@@ -56,6 +56,10 @@ const std::string k_roster = "group,name,uniqname,email\n"
                              "1,Alan Turing,alan,alan@example.edu\n"
                              "2,Grace Hopper,grace,grace@example.edu\n";
 
+// One receipt to each member of group 1, by recipient.
+const std::map<std::string, int> k_one_receipt_each{{"alan@example.edu", 1},
+                                                    {"student@example.edu", 1}};
+
 struct Spooled {
   std::string file;
   std::string message;
@@ -280,9 +284,7 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   const auto replies = replies_to(k_sink.dir, {id});
-  EXPECT_EQ(per_recipient(replies),
-            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}))
-      << ran.err;
+  EXPECT_EQ(per_recipient(replies), k_one_receipt_each) << ran.err;
   ASSERT_EQ(replies.size(), 2u) << ran.err;
   for (const auto& reply : replies) {
     EXPECT_EQ(reply.rcpt_tos.size(), 1u); // one SMTP transaction per recipient (A7)
@@ -835,6 +837,12 @@ struct WatchingTerm {
   [[nodiscard]] fs::path config() const { return term.dir / "term.toml"; }
 };
 
+// Waits (bounded) until the receipt to `id` has reached both members of group 1: one
+// reply to the student, one to Alan.
+bool group_one_answered(const std::string& id) {
+  return wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; });
+}
+
 } // namespace
 
 TEST(ImapIdle, AMailArrivingWhileTheDaemonIdlesGetsItsReceiptAndSigtermEndsTheIdle) {
@@ -845,11 +853,8 @@ TEST(ImapIdle, AMailArrivingWhileTheDaemonIdlesGetsItsReceiptAndSigtermEndsTheId
   ASSERT_TRUE(wait_until([&] { return file_contains(log, "waiting for new mail"); }))
       << test::read_text(log);
   const auto id = watching.send_proposal("course");
-  // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
-      << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
-            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+  EXPECT_TRUE(group_one_answered(id)) << test::read_text(log);
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})), k_one_receipt_each);
   // The daemon idles again; SIGTERM ends the IDLE and the process.
   ASSERT_TRUE(wait_until([&] { return times_in_log(log, "waiting for new mail") >= 2; }))
       << test::read_text(log);
@@ -866,13 +871,10 @@ TEST(ImapIdle, IdleIsReissuedAfterItsLimit) {
   ASSERT_TRUE(wait_until([&] { return times_in_log(log, "waiting for new mail") >= 3; }))
       << test::read_text(log);
   const auto id = watching.send_proposal("course");
-  // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
-      << test::read_text(log);
+  EXPECT_TRUE(group_one_answered(id)) << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
-            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})), k_one_receipt_each);
 }
 
 TEST(ImapIdle, AConnectionDroppedWhileIdlingIsAReconnectWithBackoffAndLosesNoMail) {
@@ -886,14 +888,11 @@ TEST(ImapIdle, AConnectionDroppedWhileIdlingIsAReconnectWithBackoffAndLosesNoMai
       fmt::format("doveadm -c {} kick course", test::quoted(k_dovecot.dir / "dovecot.conf")));
   EXPECT_EQ(kicked.exit_code, 0) << kicked.out << kicked.err;
   const auto id = watching.send_proposal("course");
-  // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
-      << test::read_text(log);
+  EXPECT_TRUE(group_one_answered(id)) << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
   EXPECT_TRUE(file_contains(log, "reconnecting in 5 s")) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
-            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})), k_one_receipt_each);
 }
 
 TEST(ImapIdle, AServerWithoutIdleIsPolledEveryPollInterval) {
@@ -904,11 +903,8 @@ TEST(ImapIdle, AServerWithoutIdleIsPolledEveryPollInterval) {
   ASSERT_TRUE(wait_until([&] { return file_contains(log, "offers no IDLE: polling every 1 s"); }))
       << test::read_text(log);
   const auto id = watching.send_proposal("noidle");
-  // One reply to the student, one to Alan (the group).
-  EXPECT_TRUE(wait_until([&] { return replies_to(k_sink.dir, {id}).size() >= 2; }))
-      << test::read_text(log);
+  EXPECT_TRUE(group_one_answered(id)) << test::read_text(log);
   ::kill(daemon, SIGTERM);
   EXPECT_EQ(exit_status(daemon), 0) << test::read_text(log);
-  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
-            (std::map<std::string, int>{{"alan@example.edu", 1}, {"student@example.edu", 1}}));
+  EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})), k_one_receipt_each);
 }

@@ -27,11 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using test::count_of;
-using test::mail_client;
-using test::rfc5322_now;
-using test::unique;
-
 const test::Dovecot k_dovecot;
 const test::SmtpSink k_sink;
 
@@ -64,7 +59,7 @@ const std::string k_forged =
 struct Desk {
   test::TempDir dir;
   Desk() {
-    EXPECT_EQ(mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
+    EXPECT_EQ(test::mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
     test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(),
                            "group,name,uniqname,email\n"
                            "1,Stu Dent,student,student@example.edu\n"
@@ -93,22 +88,23 @@ struct Desk {
   // A mail from `from` with `trace` on top, written to a file; returns its Message-ID.
   std::string write(const std::string& trace, const std::string& from, const std::string& subject,
                     const std::string& body, fs::path& file) {
-    const auto id = "<" + unique("command") + "@example.edu>";
+    const auto id = "<" + test::unique("command") + "@example.edu>";
     std::string head = trace;
     for (auto at = head.find("{date}"); at != std::string::npos; at = head.find("{date}"))
-      head.replace(at, 6, rfc5322_now());
-    file = dir / (unique("mail") + ".eml");
+      head.replace(at, 6, test::rfc5322_now());
+    file = dir / (test::unique("mail") + ".eml");
     test::write_file(file, fmt::format("{}From: {}\r\nTo: course@example.edu\r\nSubject: {}\r\n"
                                        "Date: {}\r\nMessage-ID: {}\r\nMIME-Version: 1.0\r\n"
                                        "Content-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
-                                       head, from, subject, rfc5322_now(), id, body));
+                                       head, from, subject, test::rfc5322_now(), id, body));
     return id;
   }
   // Sends a mail file through the SMTP server to the course mailbox.
   void send(const fs::path& file, const std::string& envelope_from = "staff@example.edu") {
-    const auto sent = mail_client("send", k_sink.port, "staff",
-                                  "--mail-from " + envelope_from + " --rcpt course@example.edu " +
-                                      "--file " + test::quoted(file));
+    const auto sent =
+        test::mail_client("send", k_sink.port, "staff",
+                          "--mail-from " + envelope_from + " --rcpt course@example.edu " +
+                              "--file " + test::quoted(file));
     EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
   }
   std::string command(const std::string& trace, const std::string& subject,
@@ -127,10 +123,10 @@ struct Desk {
   }
   // The answers in the staff member's mailbox to the command mail `id`, read over IMAPS.
   std::vector<std::string> answers_to(const std::string& id) const {
-    const auto out = dir / unique("answers");
+    const auto out = dir / test::unique("answers");
     const auto ran =
-        mail_client("fetch", k_dovecot.imaps_port, "staff",
-                    "--in-reply-to " + test::quoted(id) + " --out " + test::quoted(out));
+        test::mail_client("fetch", k_dovecot.imaps_port, "staff",
+                          "--in-reply-to " + test::quoted(id) + " --out " + test::quoted(out));
     EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
     std::vector<std::string> messages;
     std::istringstream lines(ran.out);
@@ -199,7 +195,7 @@ TEST(StaffCommandsByMail,
             std::string::npos)
       << before.out << before.err;
   const auto review = desk.cli("review");
-  EXPECT_EQ(count_of(review.out, "why:    staff-command: staff command refused: "), 3)
+  EXPECT_EQ(test::count_of(review.out, "why:    staff-command: staff command refused: "), 3)
       << review.out;
   EXPECT_NE(review.out.find("its From is not authenticated (no Authentication-Results from "
                             "mx.example.edu above the first outside Received)"),
@@ -270,7 +266,7 @@ TEST(StaffCommandsByMail, EveryCommandRunsAuthenticatedAndNoneRunsUnauthenticate
     EXPECT_TRUE(desk.answers_to(id).empty()) << line;
   EXPECT_TRUE(desk.audit().empty());
   const auto review = desk.cli("review --json");
-  EXPECT_EQ(count_of(review.out, "\"reason\":\"staff-command\""), 8) << review.out;
+  EXPECT_EQ(test::count_of(review.out, "\"reason\":\"staff-command\""), 8) << review.out;
 
   std::map<std::string, std::string> done;
   for (const auto& line : k_every_command)
@@ -366,6 +362,7 @@ TEST(StaffCommandsByMail, ACommandMailIsNeverJudgedAsASubmission) {
   EXPECT_FALSE(mail->deliverable);
   EXPECT_FALSE(mail->verdict);
   const auto ledger = desk.cli("ledger --json --group 1");
-  EXPECT_EQ(count_of(ledger.out, "\"versions\":[]"), count_of(ledger.out, "\n")) << ledger.out;
+  EXPECT_EQ(test::count_of(ledger.out, "\"versions\":[]"), test::count_of(ledger.out, "\n"))
+      << ledger.out;
   EXPECT_EQ(desk.answers_to(id).size(), 1u);
 }

@@ -122,13 +122,7 @@ inline void write_demo_rules(const std::filesystem::path& folder,
 }
 
 inline rules::Course demo_course() {
-  auto course = rules::parse_rules(rules_text());
-  if (!course) {
-    for (const auto& problem : course.error())
-      ADD_FAILURE() << problem.to_string();
-    return {};
-  }
-  return *course;
+  return course_of(rules_text());
 }
 
 } // namespace mailroom::test

@@ -60,19 +60,25 @@ inline std::filesystem::path test_data() {
   return MAILROOM_TEST_DATA;
 }
 
-// The real F'25 course file with the made-up roster and assignments of examples/.
-inline rules::Course example_course() {
-  const auto course_path = source_dir() / "rules/cse585-f25/course.toml";
-  const auto example = source_dir() / "examples/cse585-f25";
-  auto course = rules::parse_rules({{read_text(course_path), course_path.string()},
-                                    {read_text(example / "roster.csv"), "roster.csv"},
-                                    {read_text(example / "assignments.csv"), "assignments.csv"}});
+// The course `text` describes; each of its problems a test failure, and then an empty
+// course.
+inline rules::Course course_of(const rules::RulesText& text) {
+  auto course = rules::parse_rules(text);
   if (!course) {
     for (const auto& problem : course.error())
       ADD_FAILURE() << problem.to_string();
     return {};
   }
   return *course;
+}
+
+// The real F'25 course file with the made-up roster and assignments of examples/.
+inline rules::Course example_course() {
+  const auto course_path = source_dir() / "rules/cse585-f25/course.toml";
+  const auto example = source_dir() / "examples/cse585-f25";
+  return course_of({{read_text(course_path), course_path.string()},
+                    {read_text(example / "roster.csv"), "roster.csv"},
+                    {read_text(example / "assignments.csv"), "assignments.csv"}});
 }
 
 } // namespace mailroom::test

@@ -92,12 +92,10 @@ TEST(SiteSetup, CheckRefusesACourseStaffAddressThatIsNotTheDesk) {
   // The README's setup edits [outbox] from; the course file's staff_address must agree, or
   // replies would name two addresses.
   test::LedgerFixture fixture;
-  const auto config = fixture.dir / "term.toml";
-  const std::string base = "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                           "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n";
+  const std::string trust = "[trust]\nauthentication = \"none\"\n";
   std::filesystem::create_directories(fixture.dir / "maildir" / "new");
-  test::write_file(config, base + "[outbox]\nfrom = \"desk@example.edu\"\n");
-  const auto mismatch = test::mailroom("check --config " + test::quoted(config));
+  fixture.write_maildir_term(trust + "[outbox]\nfrom = \"desk@example.edu\"\n");
+  const auto mismatch = test::mailroom("check" + fixture.config());
   EXPECT_EQ(mismatch.exit_code, 1);
   EXPECT_NE(mismatch.err.find("staff_address 'staff@example.edu' is not the desk address "
                               "'desk@example.edu' of [outbox] from in"),
@@ -108,8 +106,8 @@ TEST(SiteSetup, CheckRefusesACourseStaffAddressThatIsNotTheDesk) {
             std::string::npos)
       << mismatch.err;
 
-  test::write_file(config, base + "[outbox]\nfrom = \"Course Staff <Staff@Example.edu>\"\n");
-  const auto same = test::mailroom("check --config " + test::quoted(config));
+  fixture.write_maildir_term(trust + "[outbox]\nfrom = \"Course Staff <Staff@Example.edu>\"\n");
+  const auto same = test::mailroom("check" + fixture.config());
   EXPECT_EQ(same.exit_code, 0) << same.err;
   EXPECT_NE(same.out.find("desk Staff@Example.edu: From, Reply-To, the bounce address and the "
                           "loop guard; Message-IDs under mailroom.demo-f25.example.edu"),
@@ -140,11 +138,9 @@ TEST(SiteSetup, AMailOverMaxMailSizeIsKeptWholeHeldAndItsSenderToldToSendALink) 
       "\r\nOur slides.\r\n--b\r\nContent-Type: application/pdf; name=\"slides.pdf\"\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n" +
           attachment + "\r\n--b--\r\n");
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\nmax_mail_size = 4096\n[replies]\nmax_reply_age = "
-                   "\"99999d\"\n[trust]\nauthentication = \"none\"\n");
-  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  fixture.write_maildir_term("max_mail_size = 4096\n[replies]\nmax_reply_age = "
+                             "\"99999d\"\n[trust]\nauthentication = \"none\"\n");
+  const std::string config = fixture.config();
   const auto ran = test::mailroom("run --once" + config);
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
 

@@ -60,6 +60,17 @@ struct LedgerFixture {
     return "--state " + quoted(state) + " --rules " + quoted(rules);
   }
 
+  // Writes term.toml for a term on the Maildir maildir/ beside rules/ and state/: `more`
+  // follows its [mailbox] url (more [mailbox] keys first, then other tables).
+  void write_maildir_term(const std::string& more) const {
+    const std::string head =
+        "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = \"maildir:maildir\"\n";
+    write_file(dir / "term.toml", head + more);
+  }
+
+  // " --config term.toml", to end a command line.
+  [[nodiscard]] std::string config() const { return " --config " + quoted(dir / "term.toml"); }
+
   [[nodiscard]] ledger::SqliteLedger open() const {
     auto opened = ledger::SqliteLedger::open(state, ledger::OpenMode::create);
     if (!opened)

@@ -272,10 +272,8 @@ TEST(LedgerOutbox, ABounceOfAReceiptIsRecordedAgainstItAndNeverAnswered) {
                    "Subject: Slides for Oct 7\r\nMessage-ID: <ada-slides@example.edu>\r\n\r\n"
                    "Our slides: https://docs.google.com/presentation/d/abc/edit\r\n");
   // Authenticated, so the group is in Cc and the bounce can name one of two recipients.
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
-  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  fixture.write_maildir_term("[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const std::string config = fixture.config();
   auto ran = test::mailroom("run --once" + config);
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   std::string message_id;

@@ -193,11 +193,9 @@ TEST(ReportDaemon, RunOnceWritesThePageWhenTheConfigNamesOne) {
                    "From: Ada Lovelace <ada@example.edu>\r\nTo: staff@example.edu\r\n"
                    "Subject: Slides for Oct 7\r\nMessage-ID: <one@example.edu>\r\n\r\n"
                    "Our slides: https://docs.google.com/presentation/d/one/edit\r\n");
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[report]\nhtml = \"site/term.html\"\n");
+  fixture.write_maildir_term("[report]\nhtml = \"site/term.html\"\n");
   std::filesystem::create_directories(fixture.dir / "site");
-  const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));
+  const auto ran = test::mailroom("run --once" + fixture.config());
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   const auto page = test::read_text(fixture.dir / "site" / "term.html");
   EXPECT_NE(page.find("<title>DEMO 101, Fall 2025: the term at a glance</title>"),
@@ -215,10 +213,8 @@ TEST(ReportDaemon, RunOnceWritesThePageWhenTheConfigNamesOne) {
 TEST(ReportDaemon, APageThatCannotBeWrittenIsAWarningNotAFailedPoll) {
   test::LedgerFixture fixture;
   test::make_maildir(fixture.dir / "maildir");
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[report]\nhtml = \"no-such-folder/term.html\"\n");
-  const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));
+  fixture.write_maildir_term("[report]\nhtml = \"no-such-folder/term.html\"\n");
+  const auto ran = test::mailroom("run --once" + fixture.config());
   EXPECT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(
       ran.err.find("the report page was not written: " + (fixture.dir / "no-such-folder").string()),

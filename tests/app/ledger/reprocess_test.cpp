@@ -3,7 +3,6 @@
 #include "app/ledger/fixture.hpp"
 
 #include <set>
-#include <sys/time.h>
 
 using namespace mailroom;
 
@@ -12,8 +11,6 @@ namespace {
 // Grace (group 2) sends the slides for Nov 4 on Mon Nov 3 at 11:00 EST: 30 min after
 // they were due at class start - 24 h (10:30 EST), so late.
 struct LateSlides : test::LedgerFixture {
-  std::filesystem::path config = dir / "term.toml";
-
   LateSlides() {
     const auto file = dir / "maildir" / "new" / "1762185600.M1.test";
     test::write_file(file, "From: Grace Hopper <grace@example.edu>\r\nTo: staff@example.edu\r\n"
@@ -21,13 +18,16 @@ struct LateSlides : test::LedgerFixture {
                            "Message-ID: <nov4@example.edu>\r\n\r\nOur slides: "
                            "https://docs.google.com/presentation/d/nov4/edit\r\n");
     std::filesystem::create_directories(dir / "maildir" / "cur");
-    const timeval times[2] = {{1762185600, 0}, {1762185600, 0}};
-    EXPECT_EQ(::utimes(file.c_str(), times), 0);
+    test::set_mtime(file, 1762185600);
     // Replies to a mail from 2025 are not too old for this test's clock.
-    test::write_file(config, "rules = \"rules\"\nstate_dir = \"state\"\n"
-                             "[mailbox]\nurl = \"maildir:maildir\"\n"
-                             "[outbox]\nurl = \"dir:outbox\"\nfrom = \"staff@example.edu\"\n"
-                             "[replies]\nmax_reply_age = \"100000h\"\n");
+    write_term("100000h");
+  }
+
+  // term.toml: replies go to outbox/, none about a deadline older than `max_reply_age`.
+  void write_term(const std::string& max_reply_age) const {
+    write_maildir_term("[outbox]\nurl = \"dir:outbox\"\nfrom = \"staff@example.edu\"\n"
+                       "[replies]\nmax_reply_age = \"" +
+                       max_reply_age + "\"\n");
   }
 
   void slides_due(const std::string& due) const {
@@ -38,7 +38,7 @@ struct LateSlides : test::LedgerFixture {
   }
 
   [[nodiscard]] test::Ran mailroom(const std::string& command) const {
-    return test::mailroom(command + " --config " + test::quoted(config));
+    return test::mailroom(command + config());
   }
 
   // The Message-IDs of the replies of mail 1 (one per reply, whatever its recipients).
@@ -128,9 +128,7 @@ TEST(ReprocessNotify, ADeadlineOlderThanMaxReplyAgeGetsNoNewsUnlessAnyAge) {
   ASSERT_EQ(desk.mailroom("run --once").exit_code, 0);
   ASSERT_EQ(desk.replies().size(), 1u);
   // The term is over: the Nov 2025 deadline is older than a 30-day max_reply_age.
-  auto config = test::read_text(desk.config);
-  config.replace(config.find("100000h"), 7, "720h");
-  test::write_file(desk.config, config);
+  desk.write_term("720h"); // 30 days
   desk.slides_due("class_start - 12h");
 
   const auto dry = desk.mailroom("reprocess --notify --any-age --dry-run");
@@ -158,9 +156,7 @@ TEST(ReprocessNotify, ADeadlineOlderThanMaxReplyAgeGetsNoNewsUnlessAnyAge) {
 TEST(ReprocessNotify, AnyAgeWritesAboutAnOldDeadline) {
   LateSlides desk;
   ASSERT_EQ(desk.mailroom("run --once").exit_code, 0);
-  auto config = test::read_text(desk.config);
-  config.replace(config.find("100000h"), 7, "720h");
-  test::write_file(desk.config, config);
+  desk.write_term("720h"); // 30 days
   desk.slides_due("class_start - 12h");
   const auto ran = desk.mailroom("reprocess --notify --any-age");
   ASSERT_EQ(ran.exit_code, 0) << ran.err;

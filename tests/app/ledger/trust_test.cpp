@@ -190,9 +190,8 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
   const auto replayed =
       test::mailroom("replay --maildir " + test::quoted(maildir) + " " + fixture.args());
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
-  test::write_file(fixture.dir / "term.toml", "rules = \"rules\"\nstate_dir = \"state\"\n"
-                                              "[mailbox]\nurl = \"maildir:maildir\"\n");
-  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  fixture.write_maildir_term("");
+  const std::string config = fixture.config();
   const auto unset = test::mailroom("check" + config);
   EXPECT_EQ(unset.exit_code, 1);
   EXPECT_NE(unset.err.find("[trust] says neither how senders are authenticated nor that they "
@@ -207,9 +206,7 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
   EXPECT_NE(unset.err.find("or authentication = \"none\""), std::string::npos) << unset.err;
 
   // A site whose mail server writes no Authentication-Results says so, and passes.
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n");
+  fixture.write_maildir_term("[trust]\nauthentication = \"none\"\n");
   const auto none = test::mailroom("check" + config);
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_NE(none.out.find("warning: this site cannot authenticate senders: every mail is "
@@ -217,9 +214,7 @@ TEST(LedgerTrust, CheckWithoutATrustedAuthservIdListsTheOnesSeenOnRecentMail) {
             std::string::npos)
       << none.out;
 
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  fixture.write_maildir_term("[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto set = test::mailroom("check" + config);
   EXPECT_EQ(set.exit_code, 0) << set.err;
   EXPECT_NE(set.out.find("trust: Authentication-Results honoured from mx.example.edu"),
@@ -239,10 +234,8 @@ TEST(LedgerTrust, ReplayWithAConfigAppliesTheDaemonsChecks) {
                   at("2025-10-05T10:00:00Z").time_since_epoch().count());
   test::set_mtime(maildir / "new" / "2.M2.test",
                   at("2025-10-06T10:00:00Z").time_since_epoch().count());
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
-  const std::string config = " --config " + test::quoted(fixture.dir / "term.toml");
+  fixture.write_maildir_term("[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const std::string config = fixture.config();
   const auto replayed = test::mailroom("replay --json --maildir " + test::quoted(maildir) + config);
   ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
   const auto second = replayed.out.substr(replayed.out.find('\n') + 1);
@@ -270,11 +263,9 @@ TEST(LedgerTrust, TheUnauthenticatedBudgetIsAConfigKey) {
   for (int i = 1; i <= 3; ++i)
     test::write_file(maildir / "new" / fmt::format("{}.M{}.test", i, i),
                      slides_mail("", fmt::format("forged{}", i)));
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[replies]\nmax_unauthenticated_replies_per_day = 1\n"
-                   "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
-  const auto ran = test::mailroom("run --once --config " + test::quoted(fixture.dir / "term.toml"));
+  fixture.write_maildir_term("[replies]\nmax_unauthenticated_replies_per_day = "
+                             "1\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto ran = test::mailroom("run --once" + fixture.config());
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   auto ledger = fixture.open();
   const auto rows = ledger.replies();
@@ -331,11 +322,8 @@ TEST(LedgerTrust, ReprocessKeepsTheHoldsOfTheArrivalAndSenderChecks) {
       << carried.out;
   held("after reprocess --state --rules");
 
-  test::write_file(fixture.dir / "term.toml",
-                   "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
-                   "\"maildir:maildir\"\n[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
-  const auto checked =
-      test::mailroom("reprocess --config " + test::quoted(fixture.dir / "term.toml"));
+  fixture.write_maildir_term("[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  const auto checked = test::mailroom("reprocess" + fixture.config());
   ASSERT_EQ(checked.exit_code, 0) << checked.err;
   EXPECT_NE(checked.out.find("Re-judged 3 mail(s), 0 decision(s) changed"), std::string::npos)
       << checked.out;
