@@ -12,6 +12,7 @@
 #include "ledger/sqlite_ledger.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/mail_text.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -33,15 +34,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const test::SmtpSink k_sink;
+using test::k_sink;
 
 // Two groups of two; no one is a user of the test Dovecot, so the sink only spools their
 // receipts (no dovecot-lda per message).
-const std::string k_roster = "group,name,uniqname,email\n"
-                             "1,Ada Lovelace,ada,ada@example.edu\n"
-                             "1,Alan Turing,alan,alan@example.edu\n"
-                             "2,Grace Hopper,grace,grace@example.edu\n"
-                             "2,Edsger Dijkstra,edsger,edsger@example.edu\n";
+const std::string k_crash_roster = "group,name,uniqname,email\n"
+                                   "1,Ada Lovelace,ada,ada@example.edu\n"
+                                   "1,Alan Turing,alan,alan@example.edu\n"
+                                   "2,Grace Hopper,grace,grace@example.edu\n"
+                                   "2,Edsger Dijkstra,edsger,edsger@example.edu\n";
 
 // Per iteration: two proposals from the roster (a receipt to the sender with the group
 // in Cc: 2 outbox rows each) and one mail from a stranger (recorded, not answered).
@@ -50,11 +51,11 @@ constexpr int k_replies = 4;
 
 // One iteration's course term: fresh rules and state, the test's folder over IMAPS, the
 // fixture's SMTP server as the outbox.
-struct Term {
+struct CrashTerm {
   test::TempDir dir;
-  explicit Term(const test::Dovecot& dovecot, const std::string& folder) {
+  explicit CrashTerm(const test::Dovecot& dovecot, const std::string& folder) {
     test::write_imap_term(
-        dir.path(), dovecot, folder, k_roster,
+        dir.path(), dovecot, folder, k_crash_roster,
         fmt::format("[outbox]\nurl = \"smtp://127.0.0.1:{}\"\nfrom = \"staff@example.edu\"\n"
                     "user = \"staff\"\npassword_file = \"secret\"\nca_file = \"{}\"\n"
                     "timeout = \"5s\"\nretry_after = \"1s\"\n"
@@ -97,14 +98,7 @@ std::string append(test::Admin& admin, const std::string& from, const std::strin
   return id;
 }
 
-// The value of the first header `name` in `message` (unfolded lines only), or "".
-std::string header(const std::string& message, const std::string& name) {
-  std::smatch match;
-  if (std::regex_search(message, match,
-                        std::regex("(^|\r\n)" + name + ": ([^\r\n]*)\r\n", std::regex::icase)))
-    return match[2].str();
-  return "";
-}
+using test::header;
 
 // (Message-ID, recipient) -> how many times the sink took it, over the replies to `ids`.
 std::map<std::pair<std::string, std::string>, int> spooled(const std::set<std::string>& ids) {
@@ -163,7 +157,7 @@ void kill_at_then_restart(const std::string& point) {
     // folder is deleted.
     test::Admin admin(dovecot, folder);
     admin.recreate();
-    Term term(dovecot, folder);
+    CrashTerm term(dovecot, folder);
     std::vector<std::uint32_t> uids(k_mails);
     const std::set<std::string> answered{
         append(admin, "Ada Lovelace <ada@example.edu>", "Proposal for group 1",
@@ -269,7 +263,7 @@ TEST(CrashMatrix, KilledAfterTheOutboxMarkThenRestartedSendsNothingTwice) {
 TEST(CrashMatrix, AnUnknownFaultPointStopsTheDaemonBeforeItTouchesAnything) {
   // A misspelt point must not let the matrix pass by never firing.
   test::Dovecot dovecot;
-  Term term(dovecot, test::test_folder());
+  CrashTerm term(dovecot, test::test_folder());
   const int status = term.run_killed("after-comit");
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
   EXPECT_NE(test::read_text(term.dir / "killed.log")

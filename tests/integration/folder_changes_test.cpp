@@ -29,23 +29,23 @@ namespace fs = std::filesystem;
 namespace {
 
 // Six groups of one: each proposal gets one receipt, to its sender.
-const std::string k_roster = "group,name,uniqname,email\n"
-                             "1,Ada Lovelace,ada,ada@example.edu\n"
-                             "2,Alan Turing,alan,alan@example.edu\n"
-                             "3,Grace Hopper,grace,grace@example.edu\n"
-                             "4,Edsger Dijkstra,edsger,edsger@example.edu\n"
-                             "5,Barbara Liskov,barbara,barbara@example.edu\n"
-                             "6,Donald Knuth,don,don@example.edu\n";
+const std::string k_folder_roster = "group,name,uniqname,email\n"
+                                    "1,Ada Lovelace,ada,ada@example.edu\n"
+                                    "2,Alan Turing,alan,alan@example.edu\n"
+                                    "3,Grace Hopper,grace,grace@example.edu\n"
+                                    "4,Edsger Dijkstra,edsger,edsger@example.edu\n"
+                                    "5,Barbara Liskov,barbara,barbara@example.edu\n"
+                                    "6,Donald Knuth,don,don@example.edu\n";
 const std::vector<std::string> k_students{
     "Ada Lovelace <ada@example.edu>",       "Alan Turing <alan@example.edu>",
     "Grace Hopper <grace@example.edu>",     "Edsger Dijkstra <edsger@example.edu>",
     "Barbara Liskov <barbara@example.edu>", "Donald Knuth <don@example.edu>"};
 
 // A course term watching `folder` over IMAPS; replies go to the default outbox folder.
-struct Term {
+struct FolderTerm {
   test::TempDir dir;
-  Term(const test::Dovecot& dovecot, const std::string& folder) {
-    test::write_imap_term(dir.path(), dovecot, folder, k_roster);
+  FolderTerm(const test::Dovecot& dovecot, const std::string& folder) {
+    test::write_imap_term(dir.path(), dovecot, folder, k_folder_roster);
   }
   [[nodiscard]] fs::path state() const { return dir / "state"; }
   [[nodiscard]] test::Ran run() const {
@@ -134,7 +134,7 @@ enum class Restored {
 void uid_reuse(Restored order) {
   test::Dovecot dovecot;
   const auto folder = test::test_folder();
-  Term term(dovecot, folder);
+  FolderTerm term(dovecot, folder);
   std::vector<std::string> before;
   std::uint32_t uid = 0;
   {
@@ -228,7 +228,7 @@ struct TwoFolders {
   test::Dovecot dovecot;
   std::string folder = test::test_folder();
   std::string other = folder + "-other";
-  Term term{dovecot, folder};
+  FolderTerm term{dovecot, folder};
   test::Admin admin{dovecot, folder};
   test::Admin elsewhere{dovecot, other};
   TwoFolders() {
@@ -303,7 +303,7 @@ TEST(MovedMail, MailExpungedBetweenSearchAndFetchLeavesNoHalfRecord) {
   // (the hold hook of core/fault.hpp); meanwhile staff expunge the middle one.
   test::Dovecot dovecot;
   const auto folder = test::test_folder();
-  Term term(dovecot, folder);
+  FolderTerm term(dovecot, folder);
   test::Admin admin(dovecot, folder);
   admin.recreate();
   std::uint32_t uid = 0, gone = 0;

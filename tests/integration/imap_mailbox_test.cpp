@@ -4,6 +4,7 @@
 #include "core/instant.hpp"
 #include "integration/imap_support.hpp"
 #include "mailbox/imap_mailbox.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,9 +43,7 @@ std::unique_ptr<ImapMailbox> make(const ImapSettings& settings) {
   return made ? std::move(*made) : nullptr;
 }
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 class ImapMailboxTest : public testing::Test {
 protected:

@@ -41,7 +41,7 @@ using std::chrono::seconds;
 
 namespace {
 
-const test::Dovecot k_dovecot;
+using test::k_dovecot;
 // The next port after the fixture's SMTP server: tests that start their own use it.
 const int k_port = test::SmtpSink{}.port + 1;
 
@@ -51,18 +51,18 @@ constexpr seconds k_restart_at{12};
 const core::Backoff k_backoff{seconds{1}, seconds{4}};
 
 // Group 1 is the student (a Dovecot user) and Alan (spool only): one receipt to each.
-const std::string k_roster = "group,name,uniqname,email\n"
-                             "1,Stu Dent,student,student@example.edu\n"
-                             "1,Alan Turing,alan,alan@example.edu\n"
-                             "2,Grace Hopper,grace,grace@example.edu\n";
+const std::string k_outage_roster = "group,name,uniqname,email\n"
+                                    "1,Stu Dent,student,student@example.edu\n"
+                                    "1,Alan Turing,alan,alan@example.edu\n"
+                                    "2,Grace Hopper,grace,grace@example.edu\n";
 
 // A course term on a Maildir, polled every second, replying through the SMTP server on
 // k_port; a student's proposal (due in 2030, so on time) waits in the Maildir.
-struct Term {
+struct OutageTerm {
   test::TempDir dir;
   std::string id = fmt::format("<outage-{}-{}@example.edu>", ::getpid(), std::time(nullptr));
-  Term() {
-    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_roster);
+  OutageTerm() {
+    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_outage_roster);
     test::make_maildir(dir / "maildir");
     test::write_secret(dir / "smtp-password", "secret\n");
     test::write_file(
@@ -189,10 +189,6 @@ struct Sink {
   }
 };
 
-long lines(const std::string& text) {
-  return std::count(text.begin(), text.end(), '\n');
-}
-
 // The file's text; "" while it does not exist yet.
 std::string log_text(const fs::path& path) {
   std::error_code ignored;
@@ -249,7 +245,7 @@ std::map<std::string, std::vector<Retry>> retries_in(const std::string& log) {
 TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRecipient) {
   Sink sink;
   sink.stop(); // nothing listens on the port: the server is down from the start
-  Term term;
+  OutageTerm term;
   const auto log1 = term.dir / "daemon-1.log";
   const auto log2 = term.dir / "daemon-2.log";
   const auto outage_began = Clock::now();
@@ -264,7 +260,7 @@ TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRec
   EXPECT_EQ(first_ended.exit_code, 0) << test::read_text(log1);
   // The receipts survived the stop in the ledger's outbox.
   const auto queued = term.ledger("reply-queued");
-  EXPECT_EQ(lines(queued.out), 2) << queued.out << queued.err;
+  EXPECT_EQ(test::line_count(queued.out), 2) << queued.out << queued.err;
 
   Daemon second(term.config(), log2);
   std::this_thread::sleep_until(outage_began + k_outage);
@@ -281,7 +277,7 @@ TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRec
   EXPECT_TRUE(wait_until(
       [&] {
         sent = term.ledger("reply-sent");
-        return lines(sent.out) == 2;
+        return test::line_count(sent.out) == 2;
       },
       seconds{5}))
       << sent.out << sent.err;
@@ -289,7 +285,7 @@ TEST(OutboxOutage, ServerDownWithARestartBacksOffCheaplyAndSendsOneReceiptPerRec
   EXPECT_EQ(second_ended.exit_code, 0);
   // Exactly one receipt each: a sent row is final.
   EXPECT_EQ(sink.receipts(term.id), one_each);
-  EXPECT_EQ(lines(term.ledger("reply-queued").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-queued").out), 0);
 
   // No busy loop: the daemons tried the server a few times over the whole outage,
   // restart included, each try after a backoff (a busy loop would try thousands of

@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const test::Dovecot k_dovecot;
+using test::k_dovecot;
 const fs::path k_postfix = test::env_or("MAILROOM_POSTFIX_DIR", MAILROOM_POSTFIX_DIR);
 const int k_postfix_port = std::stoi(
     test::env_or("MAILROOM_TEST_POSTFIX_PORT", std::to_string(MAILROOM_TEST_POSTFIX_PORT)));
@@ -74,9 +74,9 @@ std::string wait_for_log(std::size_t from, const std::string& pattern, int want)
 }
 
 // A course term as the README sets one up on this mail server.
-struct Desk {
+struct PostfixDesk {
   test::TempDir dir;
-  Desk() {
+  PostfixDesk() {
     auto course = test::course_toml_due_in_2030();
     // One address: the desk is [outbox] from; the course file names none.
     course.erase(course.find("staff_address = "),
@@ -134,7 +134,7 @@ TEST(PostfixFirstHour, MailThroughPostfixIsRecordedAnsweredAndItsBounceReadWhole
                  << (fs::exists(k_postfix / "skipped") ? slurp(k_postfix / "skipped")
                                                        : "postfix_start did not run");
   ASSERT_EQ(test::mail_client("clear", k_dovecot.imaps_port, "desk", "").exit_code, 0);
-  Desk desk;
+  PostfixDesk desk;
 
   // The first check: both servers over STARTTLS, verified; one warning for the trust line.
   const auto check = desk.mailroom("check");

@@ -46,29 +46,29 @@ using test::start_mailroom;
 using test::unique;
 using test::wait_until;
 
-const test::Dovecot k_dovecot;
-const test::SmtpSink k_sink;
+using test::k_dovecot;
+using test::k_sink;
 
 // Group 1 is the student (a Dovecot user) and Alan (spool only); the proposal is due
 // in 2030, so a mail today is on time and young enough to answer.
-const std::string k_roster = "group,name,uniqname,email\n"
-                             "1,Stu Dent,student,student@example.edu\n"
-                             "1,Alan Turing,alan,alan@example.edu\n"
-                             "2,Grace Hopper,grace,grace@example.edu\n";
+const std::string k_smtp_roster = "group,name,uniqname,email\n"
+                                  "1,Stu Dent,student,student@example.edu\n"
+                                  "1,Alan Turing,alan,alan@example.edu\n"
+                                  "2,Grace Hopper,grace,grace@example.edu\n";
 
 // One receipt to each member of group 1, by recipient.
 const std::map<std::string, int> k_one_receipt_each{{"alan@example.edu", 1},
                                                     {"student@example.edu", 1}};
 
-struct Spooled {
+struct SpooledReply {
   std::string file;
   std::string message;
   std::vector<std::string> rcpt_tos;
 };
 
 // Every message the sink in `dir` accepted that answers one of `ids` (In-Reply-To).
-std::vector<Spooled> replies_to(const fs::path& dir, const std::set<std::string>& ids) {
-  std::vector<Spooled> out;
+std::vector<SpooledReply> replies_to(const fs::path& dir, const std::set<std::string>& ids) {
+  std::vector<SpooledReply> out;
   std::error_code ignored;
   if (!fs::is_directory(dir / "spool", ignored))
     return out;
@@ -83,7 +83,7 @@ std::vector<Spooled> replies_to(const fs::path& dir, const std::set<std::string>
     auto json_path = entry.path();
     json_path.replace_extension(".json");
     const auto json = test::read_text(json_path);
-    Spooled spooled{entry.path().string(), message, {}};
+    SpooledReply spooled{entry.path().string(), message, {}};
     std::smatch rcpts;
     if (std::regex_search(json, rcpts, std::regex("\"rcpt_tos\": \\[([^\\]]*)\\]"))) {
       const std::string list = rcpts[1].str();
@@ -96,7 +96,7 @@ std::vector<Spooled> replies_to(const fs::path& dir, const std::set<std::string>
   return out;
 }
 
-std::map<std::string, int> per_recipient(const std::vector<Spooled>& replies) {
+std::map<std::string, int> per_recipient(const std::vector<SpooledReply>& replies) {
   std::map<std::string, int> counts;
   for (const auto& reply : replies)
     for (const auto& rcpt : reply.rcpt_tos)
@@ -171,12 +171,12 @@ std::string strict_parse(const std::string& file) {
 
 // A course term on a Maildir of its own (or the [mailbox] keys in `mailbox`), replying
 // through the SMTP server on `port` (or the [outbox] url `outbox_url`, trusting `ca`).
-struct Term {
+struct SmtpTerm {
   test::TempDir dir;
-  explicit Term(int port, const std::string& replies = "",
-                const std::string& mailbox = "url = \"maildir:maildir\"\n",
-                const std::string& outbox_url = "", const fs::path& ca = k_dovecot.ca_file()) {
-    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_roster);
+  explicit SmtpTerm(int port, const std::string& replies = "",
+                    const std::string& mailbox = "url = \"maildir:maildir\"\n",
+                    const std::string& outbox_url = "", const fs::path& ca = k_dovecot.ca_file()) {
+    test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(), k_smtp_roster);
     test::make_maildir(dir / "maildir");
     test::write_secret(dir / "smtp-password", "secret\n");
     test::write_file(
@@ -238,10 +238,6 @@ struct Term {
   }
 };
 
-int lines(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
-
 // The sink of one test, on a port of its own, started and stopped by the test.
 struct OwnSink {
   test::TempDir dir;
@@ -265,7 +261,7 @@ struct OwnSink {
 // term that replies to the sender only, one proposal delivered and one `run --once`.
 struct FirstPass {
   OwnSink sink;
-  Term term;
+  SmtpTerm term;
   std::string id;
   test::Ran ran;
   explicit FirstPass(const std::string& fault)
@@ -279,7 +275,7 @@ struct FirstPass {
 } // namespace
 
 TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
-  Term term(k_sink.port);
+  SmtpTerm term(k_sink.port);
   const auto id = term.deliver();
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -308,18 +304,18 @@ TEST(ReplySmtp, OnTimeProposalGetsOneReceiptPerGroupMemberWithEveryHeader) {
   ASSERT_EQ(term.run().exit_code, 0);
   EXPECT_EQ(replies_to(k_sink.dir, {id}).size(), 2u);
   const auto sent = term.ledger("reply-sent");
-  EXPECT_EQ(lines(sent.out), 2) << sent.out << sent.err;
+  EXPECT_EQ(test::line_count(sent.out), 2) << sent.out << sent.err;
 }
 
 TEST(ReplySmtp, ServerDownIsRetriedAndARejectedRecipientFailsAlone) {
   OwnSink sink(k_sink.port + 1, "--reject alan@example.edu");
-  Term term(sink.port);
+  SmtpTerm term(sink.port);
   const auto id = term.deliver();
   // The server is down: the replies stay queued.
   auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(ran.err.find("retrying in 1 s"), std::string::npos) << ran.err;
-  EXPECT_EQ(lines(term.ledger("reply-queued").out), 2);
+  EXPECT_EQ(test::line_count(term.ledger("reply-queued").out), 2);
   sink.start();
   term.elapse(std::chrono::hours{1});
   ran = term.run();
@@ -328,7 +324,7 @@ TEST(ReplySmtp, ServerDownIsRetriedAndARejectedRecipientFailsAlone) {
   EXPECT_EQ(per_recipient(replies_to(sink.dir.path(), {id})),
             (std::map<std::string, int>{{"student@example.edu", 1}}));
   const auto failed = term.ledger("reply-failed");
-  EXPECT_EQ(lines(failed.out), 1) << failed.out;
+  EXPECT_EQ(test::line_count(failed.out), 1) << failed.out;
   EXPECT_NE(failed.out.find("alan@example.edu"), std::string::npos) << failed.out;
   EXPECT_NE(failed.out.find("550"), std::string::npos) << failed.out;
   // Later runs never resend to the student, nor retry Alan.
@@ -339,7 +335,7 @@ TEST(ReplySmtp, ServerDownIsRetriedAndARejectedRecipientFailsAlone) {
 }
 
 TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
-  Term term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
+  SmtpTerm term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
   std::set<std::string> ids;
   for (int i = 0; i < 6; ++i)
     ids.insert(term.deliver());
@@ -351,14 +347,14 @@ TEST(ReplySmtp, ElevenMailsFromOneStudentInADayGetTenReplies) {
   const auto replies = replies_to(k_sink.dir, ids);
   EXPECT_EQ(per_recipient(replies), (std::map<std::string, int>{{"student@example.edu", 10}}));
   const auto suppressed = term.ledger("reply-suppressed");
-  EXPECT_EQ(lines(suppressed.out), 1) << suppressed.out;
+  EXPECT_EQ(test::line_count(suppressed.out), 1) << suppressed.out;
   EXPECT_NE(suppressed.out.find("rate limit"), std::string::npos) << suppressed.out;
   for (const auto& reply : replies)
     EXPECT_EQ(strict_parse(reply.file), "ok\n") << reply.message;
 }
 
 TEST(ReplySmtp, OutOfOfficeListMailAndStrangersGetNothingALateSummaryGetsALateNotice) {
-  Term term(k_sink.port);
+  SmtpTerm term(k_sink.port);
   std::set<std::string> silent{
       term.deliver_raw("From: Stu Dent <student@example.edu>\r\nTo: staff@example.edu\r\n"
                        "Subject: Automatic reply: Proposal\r\nAuto-Submitted: auto-replied\r\n",
@@ -393,10 +389,10 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
   // polls it over IMAPS; the receipt and the late notice come back through the SMTP
   // server into the student's own mailbox, read there over IMAPS as the student.
   ASSERT_EQ(mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
-  Term term(k_sink.port, "",
-            fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
-                        "password_file = \"imap-password\"\nca_file = \"{}\"\n",
-                        k_dovecot.imaps_port, k_dovecot.ca_file().string()));
+  SmtpTerm term(k_sink.port, "",
+                fmt::format("url = \"imaps://127.0.0.1:{}/INBOX\"\nuser = \"course\"\n"
+                            "password_file = \"imap-password\"\nca_file = \"{}\"\n",
+                            k_dovecot.imaps_port, k_dovecot.ca_file().string()));
   test::write_secret(term.dir / "imap-password", "secret\n");
   const auto send = [&](const std::string& subject, const std::string& body) {
     const auto id = "<" + unique("sent") + "@example.edu>";
@@ -449,7 +445,7 @@ TEST(ReplySmtp, AStudentsMailSentThroughSmtpGetsItsRepliesInItsOwnMailboxOverIma
 TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
   // A6 (c) against the real server: five proposals from the student, each answered to
   // the student with Alan in Cc; a cap of 3 a day per recipient.
-  Term term(k_sink.port, "[replies]\nmax_per_recipient_per_day = 3\n");
+  SmtpTerm term(k_sink.port, "[replies]\nmax_per_recipient_per_day = 3\n");
   std::set<std::string> ids;
   for (int i = 0; i < 5; ++i)
     ids.insert(term.deliver());
@@ -466,10 +462,10 @@ TEST(ReplySmtp, RepliesOverTheRecipientCapStayQueuedWithOneWarning) {
   EXPECT_EQ(warnings(ran.err), 1) << ran.err;
   // The rest wait in the outbox for staff: queued, not failed, with why.
   const auto queued = term.ledger("reply-queued");
-  EXPECT_EQ(lines(queued.out), 4) << queued.out;
+  EXPECT_EQ(test::line_count(queued.out), 4) << queued.out;
   EXPECT_NE(queued.out.find("held: daily limit of the recipient: 3 replies to"), std::string::npos)
       << queued.out;
-  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-failed").out), 0);
   // Another run (a restart) sends nothing more and stays quiet.
   ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -483,9 +479,9 @@ TEST(ReplySmtp, BounceAddressIsTheEnvelopeSenderAndNullSenderIsAllowed) {
   for (const auto& [configured, expected] : std::vector<std::pair<std::string, std::string>>{
            {"bounces@example.edu", "bounces@example.edu"}, {"<>", "<>"}}) {
     SCOPED_TRACE(configured);
-    Term term(k_sink.port, "bounce_address = \"" + configured +
-                               "\"\n[replies]\n"
-                               "recipients = \"sender\"\n");
+    SmtpTerm term(k_sink.port, "bounce_address = \"" + configured +
+                                   "\"\n[replies]\n"
+                                   "recipients = \"sender\"\n");
     const auto id = term.deliver();
     const auto ran = term.run();
     ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -505,8 +501,8 @@ TEST(ReplySmtp, ImplicitTlsSendsWithTheCertificateVerified) {
   // against the test CA.
   OwnSink sink(k_sink.port + 2, "--smtps");
   sink.start();
-  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
-            fmt::format("smtps://127.0.0.1:{}", sink.port));
+  SmtpTerm term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
+                fmt::format("smtps://127.0.0.1:{}", sink.port));
   const auto id = term.deliver();
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -517,7 +513,7 @@ TEST(ReplySmtp, ImplicitTlsSendsWithTheCertificateVerified) {
   EXPECT_NE(test::read_text(json).find("\"tls\": true"), std::string::npos)
       << test::read_text(json);
   EXPECT_NE(test::read_text(json).find("\"auth\": \"staff\""), std::string::npos);
-  EXPECT_EQ(lines(term.ledger("reply-sent").out), 1);
+  EXPECT_EQ(test::line_count(term.ledger("reply-sent").out), 1);
 }
 
 TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQueued) {
@@ -530,8 +526,8 @@ TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQ
                                         test::quoted(other.path())))
                 .exit_code,
             0);
-  Term term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
-            fmt::format("smtps://127.0.0.1:{}", sink.port), other / "ca.crt");
+  SmtpTerm term(sink.port, "[replies]\nrecipients = \"sender\"\n", "url = \"maildir:maildir\"\n",
+                fmt::format("smtps://127.0.0.1:{}", sink.port), other / "ca.crt");
   const auto id = term.deliver();
   const auto ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -543,18 +539,18 @@ TEST(ReplySmtp, ImplicitTlsToAnUntrustedCertificateFailsClearlyAndTheReplyStaysQ
       sink.port, (other / "ca.crt").string());
   EXPECT_NE(ran.err.find("retrying in 1 s: " + why), std::string::npos) << ran.err;
   const auto queued = term.ledger("reply-queued");
-  EXPECT_EQ(lines(queued.out), 1) << queued.out;
+  EXPECT_EQ(test::line_count(queued.out), 1) << queued.out;
   // (--json escapes the slashes of the url and path: look for the middle.)
   EXPECT_NE(queued.out.find("the server's TLS certificate is not trusted (SSL certificate "
                             "problem: unable to get local issuer certificate)"),
             std::string::npos)
       << queued.out;
-  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-failed").out), 0);
 }
 
 // The Message-IDs of `replies`, in spool order.
-std::vector<std::string> message_ids(std::vector<Spooled> replies) {
-  std::ranges::sort(replies, {}, &Spooled::file);
+std::vector<std::string> message_ids(std::vector<SpooledReply> replies) {
+  std::ranges::sort(replies, {}, &SpooledReply::file);
   std::vector<std::string> ids;
   for (const auto& reply : replies)
     ids.push_back(header(reply.message, "Message-ID"));
@@ -575,8 +571,8 @@ TEST(ReplySmtp, ConnectionDroppedAfterTheDotIsRetriedAndDeliveredAtLeastOnce) {
       << ran.err;
   ASSERT_EQ(replies_to(sink.dir.path(), {id}).size(), 1u) << ran.err; // the server has it
   auto queued = term.ledger("reply-queued");
-  EXPECT_EQ(lines(queued.out), 1) << queued.out << ran.err;
-  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  EXPECT_EQ(test::line_count(queued.out), 1) << queued.out << ran.err;
+  EXPECT_EQ(test::line_count(term.ledger("reply-failed").out), 0);
   term.elapse(std::chrono::hours{1});
   ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
@@ -585,9 +581,9 @@ TEST(ReplySmtp, ConnectionDroppedAfterTheDotIsRetriedAndDeliveredAtLeastOnce) {
   EXPECT_EQ(ids[0], ids[1]);
   EXPECT_TRUE(ids[0].starts_with("<receipt.")) << ids[0];
   const auto sent = term.ledger("reply-sent");
-  EXPECT_EQ(lines(sent.out), 1) << sent.out;
+  EXPECT_EQ(test::line_count(sent.out), 1) << sent.out;
   EXPECT_NE(sent.out.find("\"attempts\":2"), std::string::npos) << sent.out;
-  EXPECT_EQ(lines(term.ledger("reply-queued").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-queued").out), 0);
   // Sent is final: later runs add no third copy.
   term.elapse(std::chrono::hours{1});
   ASSERT_EQ(term.run().exit_code, 0);
@@ -604,18 +600,18 @@ TEST(ReplySmtp, A554AtTheEndOfDataFailsForGoodAndIsListedAsReplyFailed) {
   EXPECT_NE(ran.err.find("554 5.7.1 message refused by policy"), std::string::npos) << ran.err;
   EXPECT_TRUE(replies_to(sink.dir.path(), {id}).empty());
   const auto refusals = [&] {
-    return lines(
+    return test::line_count(
         test::run_shell("grep '^refused a message' " + test::quoted(sink.dir / "smtp.log")).out);
   };
   EXPECT_EQ(refusals(), 1);
-  EXPECT_EQ(lines(term.ledger("reply-queued").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-queued").out), 0);
   // No retry on later passes, after the first wait has long passed.
   term.elapse(std::chrono::hours{1});
   ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_EQ(refusals(), 1) << ran.err;
   const auto failed = term.ledger("reply-failed");
-  EXPECT_EQ(lines(failed.out), 1) << failed.out;
+  EXPECT_EQ(test::line_count(failed.out), 1) << failed.out;
   EXPECT_NE(failed.out.find("\"attempts\":1"), std::string::npos) << failed.out;
   // What staff read: the table of `mailroom ledger --status reply-failed`.
   const auto table = test::mailroom("ledger --status reply-failed --config " +
@@ -638,15 +634,15 @@ TEST(ReplySmtp, A554GreetingKeepsTheReplyQueued) {
   EXPECT_EQ(ran.err.find("failed for good"), std::string::npos) << ran.err;
   EXPECT_TRUE(replies_to(sink.dir.path(), {id}).empty());
   const auto queued = term.ledger("reply-queued");
-  EXPECT_EQ(lines(queued.out), 1) << queued.out;
+  EXPECT_EQ(test::line_count(queued.out), 1) << queued.out;
   EXPECT_NE(queued.out.find("554 5.3.2 no SMTP service here"), std::string::npos) << queued.out;
-  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-failed").out), 0);
   // Tried again after the wait, still queued.
   term.elapse(std::chrono::hours{1});
   ran = term.run();
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_NE(term.ledger("reply-queued").out.find("\"attempts\":2"), std::string::npos);
-  EXPECT_EQ(lines(term.ledger("reply-failed").out), 0);
+  EXPECT_EQ(test::line_count(term.ledger("reply-failed").out), 0);
 }
 
 TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
@@ -655,7 +651,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
   // the test's own, so that what other tests send meanwhile does not count.
   OwnSink sink(k_sink.port + 1, "");
   sink.start();
-  Term term(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  SmtpTerm term(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto check = [&] {
     return test::mailroom("check --config " + test::quoted(term.dir / "term.toml"));
   };
@@ -685,7 +681,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
 
   // Nothing listens on the sink's port once it stops.
   sink.stop();
-  Term dead(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
+  SmtpTerm dead(sink.port, "[trust]\ntrusted_authserv_id = \"mx.example.edu\"\n");
   const auto unreachable = test::mailroom("check --config " + test::quoted(dead.dir / "term.toml"));
   EXPECT_EQ(unreachable.exit_code, 1) << unreachable.out << unreachable.err;
   EXPECT_NE(unreachable.err.find("the server is unreachable"), std::string::npos)
@@ -698,7 +694,7 @@ TEST(ReplySmtp, CheckLogsInToTheSmtpServerAndNamesAWrongPasswordAndADeadHost) {
 
 namespace {
 
-std::string busy_message(pid_t holder, const Term& term) {
+std::string busy_message(pid_t holder, const SmtpTerm& term) {
   return fmt::format("another mailroom (pid {}) is running on {}", holder,
                      (term.dir / "state").string());
 }
@@ -706,7 +702,7 @@ std::string busy_message(pid_t holder, const Term& term) {
 } // namespace
 
 TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentTwice) {
-  Term term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
+  SmtpTerm term(k_sink.port, "[replies]\nrecipients = \"sender\"\n");
   const auto id = term.deliver();
   const auto hold = term.dir / "hold";
   // The first run stops with its reply claimed, before it goes to the server.
@@ -721,7 +717,7 @@ TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentT
   // Staff commands go on meanwhile: the claimed row is listed as reply-sending.
   const auto sending = term.ledger("reply-sending");
   EXPECT_EQ(sending.exit_code, 0) << sending.err;
-  EXPECT_EQ(lines(sending.out), 1) << sending.out;
+  EXPECT_EQ(test::line_count(sending.out), 1) << sending.out;
   fs::remove(hold);
   EXPECT_EQ(exit_status(first), 0) << test::read_text(term.dir / "first.log");
   EXPECT_EQ(per_recipient(replies_to(k_sink.dir, {id})),
@@ -731,7 +727,7 @@ TEST(OneWriter, ASecondRunWhileTheFirstIsSendingExits75NamingItAndNothingIsSentT
 }
 
 TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
-  Term term(k_sink.port);
+  SmtpTerm term(k_sink.port);
   std::set<std::string> ids;
   for (int i = 0; i < 3; ++i)
     ids.insert(term.deliver());
@@ -754,11 +750,11 @@ TEST(OneWriter, TwoRunsStartedAtTheSameMomentSendEachReplyOnce) {
   EXPECT_EQ(per_recipient(replies_to(k_sink.dir, ids)),
             (std::map<std::string, int>{{"alan@example.edu", 3}, {"student@example.edu", 3}}))
       << a_log << b_log;
-  EXPECT_EQ(lines(term.ledger("reply-sent").out), 6);
+  EXPECT_EQ(test::line_count(term.ledger("reply-sent").out), 6);
 }
 
 TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds) {
-  Term term(k_sink.port);
+  SmtpTerm term(k_sink.port);
   std::set<std::string> ids{term.deliver(), term.deliver()};
   const auto daemon_log = term.dir / "daemon.log";
   const pid_t daemon = start_mailroom({"run"}, term.dir / "term.toml", daemon_log);
@@ -770,7 +766,7 @@ TEST(OneWriter, ARunOnceBesideTheDaemonExits75AndWithWaitItRunsWhenTheDaemonEnds
   ASSERT_TRUE(wait_until([&] { return replies_to(k_sink.dir, ids).size() >= 4; }))
       << test::read_text(daemon_log);
   // Staff read the ledger while the daemon runs.
-  EXPECT_EQ(lines(term.ledger("reply-sent").out), 4);
+  EXPECT_EQ(test::line_count(term.ledger("reply-sent").out), 4);
   // A run with --wait waits for the daemon, then takes the mail that came meanwhile.
   const auto waiting_log = term.dir / "waiting.log";
   const pid_t waiting =
@@ -797,7 +793,7 @@ int times_in_log(const fs::path& log, const std::string& text) {
 // A term watching `user`'s INBOX over IMAPS (the [mailbox] keys `mailbox_keys` added)
 // that polls every `poll_interval`, replying through the fixture's SMTP server.
 struct WatchingTerm {
-  Term term;
+  SmtpTerm term;
   WatchingTerm(const std::string& user, const std::string& poll_interval,
                const std::string& mailbox_keys = "")
       : term(k_sink.port, "",

@@ -11,6 +11,7 @@
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/fixture_servers.hpp"
+#include "support/instant.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_clock.hpp"
 
@@ -26,22 +27,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const test::Dovecot k_dovecot;
-const test::SmtpSink k_sink;
+using test::k_dovecot;
+using test::k_sink;
 
-core::Instant at(const std::string& iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 // A course term whose slides are reminded 48 h ahead and whose digest goes to staff at
 // 08:00 course time, sending through the sink. The course id is new on every run, so
 // the Message-IDs (mailroom.<id>.example.edu) name this run's mail only in the shared spool.
-struct Term {
+struct ScheduledTerm {
   test::TempDir dir;
   std::string course_id =
       fmt::format("digest-{}", std::chrono::system_clock::now().time_since_epoch().count());
 
-  Term() {
+  ScheduledTerm() {
     auto toml = test::k_course_toml;
     toml.replace(toml.find("demo-f25"), 8, course_id);
     const std::string slides = "[deliverable.slides]\n";
@@ -68,7 +67,7 @@ struct Process {
   std::optional<ledger::SqliteLedger> ledger;
   std::unique_ptr<outbox::Sender> sender;
 
-  explicit Process(const Term& term) {
+  explicit Process(const ScheduledTerm& term) {
     auto loaded = setup::load_settings(term.dir / "term.toml");
     EXPECT_TRUE(loaded) << (loaded ? "" : loaded.error().front().to_string());
     settings = *loaded;
@@ -96,12 +95,12 @@ struct Process {
 };
 
 // The messages of this run in the sink's spool, by Message-ID, with their recipients.
-struct Spooled {
+struct SpooledMail {
   std::string message;
   std::string rcpt_to;
 };
-std::multimap<std::string, Spooled> spooled(const Term& term) {
-  std::multimap<std::string, Spooled> out;
+std::multimap<std::string, SpooledMail> spooled(const ScheduledTerm& term) {
+  std::multimap<std::string, SpooledMail> out;
   const std::regex message_id("Message-ID: <([^@>]+)@mailroom\\." + term.course_id +
                               "\\.example\\.edu>");
   const std::regex rcpt("\"rcpt_tos\": \\[\"([^\"]+)\"");
@@ -124,7 +123,7 @@ std::multimap<std::string, Spooled> spooled(const Term& term) {
 } // namespace
 
 TEST(ScheduledMail, DigestAndRemindersReachTheSinkOnceEachAcrossADayARestartAndADowntime) {
-  Term term;
+  ScheduledTerm term;
   // Sat Oct 4 2025, 08:00 EDT: Saturday's digest is due, on time.
   test::TestClock clock(at("2025-10-04T12:00:00Z"));
   {
@@ -209,7 +208,7 @@ TEST(ScheduledMail, AFreshInstallSendsNoDigestOfADayBeforeItStarted) {
   // A state folder created on Tue Oct 7 at 14:00 EDT, long after the day's 08:00: neither
   // Monday's nor Tuesday's digest is owed, so nothing goes late; Wednesday's goes at its
   // time, on time, once, across a restart.
-  Term term;
+  ScheduledTerm term;
   test::TestClock clock(at("2025-10-07T18:00:00Z"));
   {
     Process mailroom(term);
@@ -234,7 +233,7 @@ TEST(ScheduledMail, AFreshInstallSendsNoDigestOfADayBeforeItStarted) {
 }
 
 TEST(ScheduledMail, NoReminderToAGroupWithAnExtensionPastTheDeadline) {
-  Term term;
+  ScheduledTerm term;
   Process mailroom(term);
   ASSERT_TRUE(mailroom.ledger->extend(
       {0, "1", "slides", std::string("2025-10-07"), at("2025-10-08T12:00:00Z"), 0},

@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const test::Dovecot k_dovecot;
-const test::SmtpSink k_sink;
+using test::k_dovecot;
+using test::k_sink;
 
 const std::string k_staff = "Prof Kay <staff@example.edu>";
 
@@ -56,9 +56,9 @@ const std::string k_forged =
 // The course term: groups 1-3 (group 3 presents on Nov 4), Prof Kay on staff.csv, the
 // course mailbox over IMAPS, answers through the test SMTP server, and the course's mail
 // server trusted for Authentication-Results.
-struct Desk {
+struct StaffDesk {
   test::TempDir dir;
-  Desk() {
+  StaffDesk() {
     EXPECT_EQ(test::mail_client("clear", k_dovecot.imaps_port, "course", "").exit_code, 0);
     test::write_demo_rules(dir / "rules", test::course_toml_due_in_2030(),
                            "group,name,uniqname,email\n"
@@ -181,7 +181,7 @@ TEST(StaffCommandsByMail,
   // changes nothing and waits in the review queue; from Prof Kay, authenticated, it
   // extends group 3's slides by 36 hours past their due time, is audited with her address
   // and the mail's Message-ID, and is answered to her alone.
-  Desk desk;
+  StaffDesk desk;
   const std::string extend = "extend G3 slides@2025-11-04 +36h reason ill";
   const auto unauthenticated = desk.command(k_unauthenticated, extend);
   const auto forged = desk.command(k_forged, extend);
@@ -252,7 +252,7 @@ TEST(StaffCommandsByMail,
 }
 
 TEST(StaffCommandsByMail, EveryCommandRunsAuthenticatedAndNoneRunsUnauthenticated) {
-  Desk desk;
+  StaffDesk desk;
   // A student's proposal, mail 1, for reclassify and dismiss to act on.
   const auto proposal =
       desk.command(k_authenticated, "Proposal for group 1", "Stu Dent <student@example.edu>",
@@ -312,7 +312,7 @@ TEST(StaffCommandsByMail, EveryCommandRunsAuthenticatedAndNoneRunsUnauthenticate
 }
 
 TEST(StaffCommandsByMail, AReplayedCommandMailRunsOnceAndAMalformedOneGetsTheForm) {
-  Desk desk;
+  StaffDesk desk;
   fs::path file;
   const auto id =
       desk.write(k_authenticated, k_staff, "extend G3 slides@2025-11-04 +36h reason ill", "", file);
@@ -350,7 +350,7 @@ TEST(StaffCommandsByMail, AReplayedCommandMailRunsOnceAndAMalformedOneGetsTheFor
 TEST(StaffCommandsByMail, ACommandMailIsNeverJudgedAsASubmission) {
   // Prof Kay forwards group 1's slides link with a command in the subject: it is a
   // command, answered to her, and no version of any deliverable.
-  Desk desk;
+  StaffDesk desk;
   const auto id =
       desk.command(k_authenticated, "status", k_staff,
                    "Slides for Oct 7, group 1: https://docs.google.com/presentation/d/xyz/edit");

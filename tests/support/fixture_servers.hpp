@@ -57,6 +57,10 @@ struct SmtpSink {
   int port = std::stoi(env_or("MAILROOM_TEST_SMTP_PORT", std::to_string(MAILROOM_TEST_SMTP_PORT)));
 };
 
+// The fixture's servers, as every test that uses them as they are sees them.
+inline const Dovecot k_dovecot;
+inline const SmtpSink k_sink;
+
 // tests/support/mail_client.py `command` with `args`, on `port` of the fixture's servers as
 // `user` (every test user's password is "secret"), trusting the test CA.
 inline Ran mail_client(const std::string& command, int port, const std::string& user,

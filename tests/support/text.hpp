@@ -12,4 +12,9 @@ inline int count_of(const std::string& text, const std::string& needle) {
   return count;
 }
 
+// How many lines `text` has (its newlines: a log or a listing ends each line with one).
+inline int line_count(const std::string& text) {
+  return count_of(text, "\n");
+}
+
 } // namespace mailroom::test

@@ -12,11 +12,11 @@
 namespace mailroom {
 namespace {
 
-const std::string k_head = "rules = \"r\"\nstate_dir = \"s\"\n";
+const std::string k_site_head = "rules = \"r\"\nstate_dir = \"s\"\n";
 
 TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
   EXPECT_EQ(test::settings_problems(
-                k_head +
+                k_site_head +
                 "[mailbox]\nurl = \"imap://imap.example.edu/INBOX\"\nuser = \"u\"\n"
                 "allow_plaintext = true\n"
                 "[outbox]\nurl = \"smtp://mail.example.edu:25\"\nallow_plaintext = true\n"),
@@ -30,11 +30,12 @@ TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
                 "allow_plaintext and use smtps://HOST, or smtp:// with STARTTLS; for a "
                 "certificate of your own CA set ca_file"}));
   // A name is not trusted to resolve to loopback; addresses are.
-  EXPECT_EQ(test::settings_problems(k_head + "[mailbox]\nurl = \"maildir:m\"\n[outbox]\nurl = "
-                                             "\"smtp://localhost:25\"\nallow_plaintext = true\n")
+  EXPECT_EQ(test::settings_problems(k_site_head +
+                                    "[mailbox]\nurl = \"maildir:m\"\n[outbox]\nurl = "
+                                    "\"smtp://localhost:25\"\nallow_plaintext = true\n")
                 .size(),
             1u);
-  EXPECT_TRUE(test::settings_problems(k_head +
+  EXPECT_TRUE(test::settings_problems(k_site_head +
                                       "[mailbox]\nurl = \"imap://127.0.0.2:11143/INBOX\"\n"
                                       "user = \"u\"\nallow_plaintext = true\n[outbox]\nurl = "
                                       "\"smtp://[::1]:25\"\nallow_plaintext = true\n")
@@ -43,27 +44,29 @@ TEST(SiteSetup, PlaintextToAServerBeyondLoopbackIsRefusedWithTheFix) {
 
 TEST(SiteSetup, TrustIsOneOfTwoLines) {
   const auto none = setup::parse_settings(
-      k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\nauthentication = \"none\"\n", "t.toml");
+      k_site_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\nauthentication = \"none\"\n",
+      "t.toml");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->authentication, setup::SenderAuthentication::none);
   const auto host = setup::parse_settings(
-      k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\ntrusted_authserv_id = \"mx.x.edu\"\n",
+      k_site_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\ntrusted_authserv_id = \"mx.x.edu\"\n",
       "t.toml");
   ASSERT_TRUE(host);
   EXPECT_EQ(host->authentication, setup::SenderAuthentication::authserv_id);
-  const auto unset = setup::parse_settings(k_head + "[mailbox]\nurl = \"maildir:m\"\n", "t.toml");
+  const auto unset =
+      setup::parse_settings(k_site_head + "[mailbox]\nurl = \"maildir:m\"\n", "t.toml");
   ASSERT_TRUE(unset);
   EXPECT_EQ(unset->authentication, setup::SenderAuthentication::unset);
   EXPECT_EQ(test::settings_problems(
-                k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
-                         "trusted_authserv_id = \"mx.x.edu\"\nauthentication = \"none\"\n"),
+                k_site_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
+                              "trusted_authserv_id = \"mx.x.edu\"\nauthentication = \"none\"\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:7: both authentication = \"none\" and "
                 "trusted_authserv_id are set; keep one: trusted_authserv_id when the mail "
                 "server writes Authentication-Results, authentication = \"none\" when it does "
                 "not"}));
-  EXPECT_EQ(test::settings_problems(k_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
-                                             "authentication = \"dkim\"\n"),
+  EXPECT_EQ(test::settings_problems(k_site_head + "[mailbox]\nurl = \"maildir:m\"\n[trust]\n"
+                                                  "authentication = \"dkim\"\n"),
             (std::vector<std::string>{
                 "/etc/mailroom/term.toml:6: unknown authentication 'dkim'; write authentication "
                 "= \"none\" when the mail server writes no Authentication-Results; otherwise set "
@@ -72,13 +75,14 @@ TEST(SiteSetup, TrustIsOneOfTwoLines) {
 
 TEST(SiteSetup, TheDeskAddressHeloAndMailSizeAreRead) {
   const auto set = setup::parse_settings(
-      k_head + "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"80MB\"\n[outbox]\n"
-               "from = \"CSE 585 Staff <cse585-staff@umich.edu>\"\nhelo = \"mail.umich.edu\"\n",
+      k_site_head +
+          "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"80MB\"\n[outbox]\n"
+          "from = \"CSE 585 Staff <cse585-staff@umich.edu>\"\nhelo = \"mail.umich.edu\"\n",
       "t.toml");
   ASSERT_TRUE(set);
   EXPECT_EQ(set->mailbox.max_mail_size, 80u * 1024 * 1024);
   EXPECT_EQ(set->outbox.helo, "mail.umich.edu");
-  EXPECT_EQ(test::settings_problems(k_head +
+  EXPECT_EQ(test::settings_problems(k_site_head +
                                     "[mailbox]\nurl = \"maildir:m\"\nmax_mail_size = \"big\"\n"
                                     "[outbox]\nfrom = \"staff\"\n"),
             (std::vector<std::string>{

@@ -12,11 +12,12 @@ using mailbox::Waited;
 
 namespace {
 
-const std::string k_head = "rules = \"r\"\nstate_dir = \"s\"\npoll_interval = \"60s\"\n"
-                           "[mailbox]\nurl = \"imaps://mail.example.edu/INBOX\"\nuser = \"u\"\n";
+const std::string k_config_head =
+    "rules = \"r\"\nstate_dir = \"s\"\npoll_interval = \"60s\"\n"
+    "[mailbox]\nurl = \"imaps://mail.example.edu/INBOX\"\nuser = \"u\"\n";
 
 setup::Settings settings(const std::string& mailbox_keys = "") {
-  auto parsed = setup::parse_settings(k_head + mailbox_keys, "/etc/mailroom/term.toml");
+  auto parsed = setup::parse_settings(k_config_head + mailbox_keys, "/etc/mailroom/term.toml");
   EXPECT_TRUE(parsed);
   return parsed ? *parsed : setup::Settings{};
 }
@@ -44,13 +45,14 @@ TEST(MailWait, IdleIsOnByDefaultForImapWithATwentyFiveMinuteLimit) {
 
 TEST(MailWait, TheLimitIsAConfigKeyOfAtMostTwentyNineMinutes) {
   EXPECT_EQ(settings("idle_limit = \"2s\"\n").mailbox.idle_limit, std::chrono::seconds{2});
-  const auto over = setup::parse_settings(k_head + "idle_limit = \"30m\"\n", "/etc/term.toml");
+  const auto over =
+      setup::parse_settings(k_config_head + "idle_limit = \"30m\"\n", "/etc/term.toml");
   ASSERT_FALSE(over);
   ASSERT_EQ(over.error().size(), 1u);
   EXPECT_EQ(over.error().front().to_string(),
             "/etc/term.toml:7: idle_limit (1800 s) is over 29 minutes: servers may drop an IDLE "
             "after 30; leave it out (25 minutes) or make it at most \"29m\"");
-  const auto bad = setup::parse_settings(k_head + "idle = \"yes\"\n", "/etc/term.toml");
+  const auto bad = setup::parse_settings(k_config_head + "idle = \"yes\"\n", "/etc/term.toml");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().front().to_string().find("'idle' must be true or false"),
             std::string::npos);

@@ -18,8 +18,8 @@ namespace {
 
 // The example term with senders unauthenticated (the site writes no
 // Authentication-Results), run once at a time, killed or not.
-struct MaildirTerm : test::ExampleTerm {
-  MaildirTerm()
+struct PoisonTerm : test::ExampleTerm {
+  PoisonTerm()
       : ExampleTerm("rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = "
                     "\"maildir:maildir\"\n[trust]\nauthentication = \"none\"\n") {}
   [[nodiscard]] test::Ran run_once() const { return run("run --once"); }
@@ -33,7 +33,7 @@ struct MaildirTerm : test::ExampleTerm {
 } // namespace
 
 TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrough) {
-  MaildirTerm term;
+  PoisonTerm term;
   for (int death = 1; death <= 2; ++death) {
     const auto killed = term.run_killed();
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
@@ -78,7 +78,7 @@ TEST(PoisonMail, AMailThatStopsTheDaemonTwiceIsRecordedAsFailedAndTheRestGoThrou
 }
 
 TEST(PoisonMail, OneDeathAloneIsRetriedNormally) {
-  MaildirTerm term;
+  PoisonTerm term;
   const auto killed = term.run_killed();
   ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
   const auto again = term.run_once();
@@ -94,7 +94,7 @@ TEST(PoisonMail, OneDeathAloneIsRetriedNormally) {
 // first), so a death at the third drops the first two with it, and the next start works on
 // them again before it reaches the third. The note still counts the third one's deaths.
 TEST(PoisonMail, AMailInTheMiddleOfABatchThatStopsTheDaemonTwiceIsRecordedAsFailed) {
-  MaildirTerm term;
+  PoisonTerm term;
   for (int death = 1; death <= 2; ++death) {
     const auto killed = term.run_killed("after-archive:3");
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
@@ -118,7 +118,7 @@ TEST(GroupCommit, AKillInABatchOrBeforeItsCommitRecordsEveryMailOnceAfterTheRest
   for (const std::string at : {"after-record:1", "after-record:9", "after-batch-sync:4",
                                "after-batch-sync:16", "after-commit:16"}) {
     SCOPED_TRACE(at);
-    MaildirTerm term;
+    PoisonTerm term;
     const auto killed = term.run_killed(at);
     ASSERT_EQ(killed.exit_code, 128 + 9) << killed.err;
     const auto again = term.run_once();

@@ -14,12 +14,12 @@ using namespace mailroom;
 
 namespace {
 
-struct Case {
+struct ClassifyCase {
   std::string file, received_at, kind, lecture, group, verdict, reply, rule, course;
 };
 
-std::vector<Case> load_cases() {
-  std::vector<Case> cases;
+std::vector<ClassifyCase> load_cases() {
+  std::vector<ClassifyCase> cases;
   const auto rows = util::parse_csv(test::read_text(test::test_data() / "classify/cases.csv"));
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& f = rows[i].fields;
@@ -29,9 +29,9 @@ std::vector<Case> load_cases() {
   return cases;
 }
 
-class ClassifyCases : public testing::TestWithParam<Case> {};
+class ClassifyCases : public testing::TestWithParam<ClassifyCase> {};
 
-std::string case_name(const testing::TestParamInfo<Case>& info) {
+std::string case_name(const testing::TestParamInfo<ClassifyCase>& info) {
   std::string name = "m" + info.param.file.substr(0, info.param.file.find('.'));
   for (auto& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)))

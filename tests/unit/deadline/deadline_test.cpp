@@ -1,5 +1,6 @@
 #include "deadline/deadline.hpp"
 #include "support/course_fixture.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +12,7 @@ using deadline::Verdict;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 rules::Date on(int y, unsigned m, unsigned d) {
   return year{y} / month{m} / d;

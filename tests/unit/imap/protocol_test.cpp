@@ -4,15 +4,14 @@
 
 #include "core/instant.hpp"
 #include "imap/protocol.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
 namespace mailroom::imap {
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 std::vector<std::string> split_all(ResponseReader& reader) {
   std::vector<std::string> out;

@@ -2,6 +2,7 @@
 
 #include "core/instant.hpp"
 #include "judge/arrival.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 message::MessageFacts with_received(std::vector<std::string> received) {
   message::MessageFacts facts;

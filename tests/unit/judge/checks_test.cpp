@@ -3,6 +3,7 @@
 
 #include "core/instant.hpp"
 #include "judge/checks.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +11,7 @@ using namespace mailroom;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 constexpr rules::Date k_lecture{std::chrono::year{2025}, std::chrono::month{10},
                                 std::chrono::day{7}};

@@ -1,5 +1,6 @@
 #include "core/instant.hpp"
 #include "judge/ledger_view.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,20 +9,18 @@ using judge::Status;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
-constexpr rules::Date k_lecture{std::chrono::year{2025}, std::chrono::month{10},
-                                std::chrono::day{7}};
+constexpr rules::Date k_oct7_lecture{std::chrono::year{2025}, std::chrono::month{10},
+                                     std::chrono::day{7}};
 
 // Slides of group 2 for the Oct 7 lecture: due 24 h before class (Mon Oct 6 14:30Z).
 deadline::Instance slides() {
-  return {"slides", k_lecture, "2", at("2025-10-06T14:30:00Z"), core::Seconds{0}};
+  return {"slides", k_oct7_lecture, "2", at("2025-10-06T14:30:00Z"), core::Seconds{0}};
 }
 
 judge::Version version(std::int64_t id, const char* received) {
-  return {id, "slides", k_lecture, "2", at(received)};
+  return {id, "slides", k_oct7_lecture, "2", at(received)};
 }
 
 judge::InstanceStatus status_of(const std::vector<judge::Version>& versions, const char* now,
@@ -74,9 +73,9 @@ TEST(LedgerStatus, LatestOnTimeVersionCounts) {
 
 TEST(LedgerStatus, LateThenOnTimeVersionCountsTheOnTimeOne) {
   // E5 second case: v1 late, v2 on time — impossible without an extension, so grant one.
-  const auto row =
-      status_of({version(1, "2025-10-06T15:00:00Z"), version(2, "2025-10-07T09:00:00Z")},
-                "2025-10-08T00:00:00Z", {{"2", "slides", k_lecture, at("2025-10-07T10:00:00Z")}});
+  const auto row = status_of(
+      {version(1, "2025-10-06T15:00:00Z"), version(2, "2025-10-07T09:00:00Z")},
+      "2025-10-08T00:00:00Z", {{"2", "slides", k_oct7_lecture, at("2025-10-07T10:00:00Z")}});
   EXPECT_EQ(row.status, Status::on_time);
   EXPECT_EQ(row.counting->mail_id, 2);
 }
@@ -85,7 +84,7 @@ TEST(LedgerStatus, ExtensionTurnsALateVersionOnTime) {
   const std::vector versions{version(1, "2025-10-06T18:00:00Z")};
   EXPECT_EQ(status_of(versions, "2025-10-08T00:00:00Z").status, Status::late);
   const auto row = status_of(versions, "2025-10-08T00:00:00Z",
-                             {{"2", "slides", k_lecture, at("2025-10-06T20:00:00Z")}});
+                             {{"2", "slides", k_oct7_lecture, at("2025-10-06T20:00:00Z")}});
   EXPECT_EQ(row.status, Status::on_time);
   EXPECT_EQ(row.effective_due, at("2025-10-06T20:00:00Z"));
   EXPECT_EQ(row.counting->late_by, core::Seconds{0});
@@ -93,7 +92,7 @@ TEST(LedgerStatus, ExtensionTurnsALateVersionOnTime) {
 
 TEST(LedgerStatus, ExtendedWithNothingYetShowsTheNewDueThenMissing) {
   const std::vector<judge::Extension> extension{
-      {"2", "slides", k_lecture, at("2025-10-07T12:00:00Z")}};
+      {"2", "slides", k_oct7_lecture, at("2025-10-07T12:00:00Z")}};
   const auto before = status_of({}, "2025-10-07T00:00:00Z", extension);
   EXPECT_EQ(before.status, Status::extended);
   EXPECT_EQ(before.extended_until, at("2025-10-07T12:00:00Z"));
@@ -101,7 +100,7 @@ TEST(LedgerStatus, ExtendedWithNothingYetShowsTheNewDueThenMissing) {
 }
 
 TEST(LedgerStatus, ExcusedWinsOverMissingAndKeepsVersions) {
-  const std::vector<judge::Excusal> excused{{"2", "slides", k_lecture}};
+  const std::vector<judge::Excusal> excused{{"2", "slides", k_oct7_lecture}};
   EXPECT_EQ(status_of({}, "2025-12-01T00:00:00Z", {}, excused).status, Status::excused);
   const auto row =
       status_of({version(4, "2025-10-09T00:00:00Z")}, "2025-12-01T00:00:00Z", {}, excused);

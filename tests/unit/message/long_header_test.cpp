@@ -102,7 +102,7 @@ TEST(MessageHeaderBlock, FindsTheEndAndTheOversizedFieldsWithEveryLineEnd) {
   Limits limits;
   limits.max_header_bytes = 4;
   for (const std::string end : {"\r\n", "\n", "\r", "\n\r"}) {
-    SCOPED_TRACE(testing::PrintToString(end));
+    SCOPED_TRACE(::testing::PrintToString(end));
     const std::string raw =
         "A: 1" + end + "B: 12345" + end + " 6" + end + "C: 2" + end + end + "body";
     const auto block = scan_header_block(raw, 0, limits);

@@ -4,6 +4,7 @@
 #include "pipeline/engine.hpp"
 #include "pipeline/replacement.hpp"
 #include "support/course_fixture.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,9 +15,7 @@ using namespace mailroom;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 pipeline::ReplyPlan plan() {
   pipeline::ReplyPlan plan;

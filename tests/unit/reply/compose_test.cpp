@@ -2,6 +2,7 @@
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "support/files.hpp"
+#include "support/shipped_templates.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,13 +12,7 @@ using namespace mailroom;
 
 namespace {
 
-reply::Templates shipped_templates() {
-  reply::Templates templates;
-  for (const char* name : reply::k_template_names)
-    templates[name] =
-        test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
-  return templates;
-}
+using test::shipped_templates;
 
 // Group 3's slides for Tue Oct 7, sent by Greta from her roster address.
 judge::Decision slides_decision(const rules::Course& course, const char* received_at) {

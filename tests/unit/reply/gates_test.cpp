@@ -1,5 +1,6 @@
 #include "reply/gates.hpp"
 #include "support/course_fixture.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +8,7 @@ using namespace mailroom;
 
 namespace {
 
-core::Instant at(const char* iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 // Ada's slides for Oct 7, on time, sent from her roster address.
 judge::Decision receipt_for_ada() {

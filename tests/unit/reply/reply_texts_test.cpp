@@ -6,6 +6,7 @@
 #include "message/parse.hpp"
 #include "reply/compose.hpp"
 #include "support/files.hpp"
+#include "support/shipped_templates.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -17,13 +18,7 @@ using namespace mailroom;
 
 namespace {
 
-reply::Templates shipped_templates() {
-  reply::Templates templates;
-  for (const char* name : reply::k_template_names)
-    templates[name] =
-        test::read_text(test::source_dir() / "templates" / (std::string(name) + ".mustache"));
-  return templates;
-}
+using test::shipped_templates;
 
 const char* const k_presenter_group = "3";
 const char* const k_summary_group = "5";
@@ -131,7 +126,7 @@ void expect_golden(const std::filesystem::path& path, const std::string& actual)
   EXPECT_EQ(actual, test::read_text(path)) << path;
 }
 
-struct Case {
+struct TextCase {
   std::string name;
   core::Seconds from_due;
   core::Seconds grace{0};
@@ -141,7 +136,7 @@ struct Case {
 } // namespace
 
 TEST(ReplyTexts, EveryDeliverableOfBothTermsAtTheEdgeOfItsDeadlineMatchesItsGoldenText) {
-  const std::vector<Case> cases{
+  const std::vector<TextCase> cases{
       {"on-time-by-1s", core::Seconds{-1}},
       {"late-by-1s", core::Seconds{1}},
       {"within-grace", core::Seconds{5 * 60 + 30}, core::Seconds{15 * 60}},

@@ -3,6 +3,7 @@
 #include "schedule/plan.hpp"
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
+#include "support/instant.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,9 +13,7 @@ using namespace mailroom;
 
 namespace {
 
-core::Instant at(const std::string& iso) {
-  return *core::parse_iso(iso);
-}
+using test::at;
 
 constexpr std::chrono::minutes k_eight_am{8 * 60};
 
