@@ -1,5 +1,7 @@
 #include "network/stack.hpp"
 
+#include <systemd/sd-daemon.h>
+
 namespace mailroom::network {
 
 namespace {
@@ -35,7 +37,16 @@ core::Result<std::string> check_smtp(outbox::SmtpSettings settings) {
   return (*made)->check_login();
 }
 
-constexpr Stack k_stack{MAILROOM_VERSION, open_imap, check_imap, open_smtp, check_smtp};
+int notify(const char* state) {
+  return sd_notify(0, state);
+}
+
+int watchdog_enabled(std::uint64_t* usec) {
+  return sd_watchdog_enabled(0, usec);
+}
+
+constexpr Stack k_stack{MAILROOM_VERSION, open_imap, check_imap,      open_smtp,
+                        check_smtp,       notify,    watchdog_enabled};
 
 } // namespace
 
