@@ -3,8 +3,8 @@
 not list, so that dependencies keep pointing one way:
 
   core <- util <- rules, message, imap <- deadline, classify <- content <- judge <- reply
-       <- pipeline <- schedule <- adapters (clock, mailbox, archive, ledger, outbox, sandbox)
-       <- desk <- setup <- daemon, cli (the fronts)
+       <- pipeline <- schedule <- adapters (clock, installed, mailbox, archive, ledger, outbox, sandbox)
+       <- network (the module's entry) <- desk <- setup <- daemon, cli (the fronts)
 
 usage: check_layers.py [SRC_DIR]   (default: the src/ beside this script's folder)
        check_layers.py --self-test   (the check rejects an upward include and passes a clean tree)
@@ -16,7 +16,7 @@ import tempfile
 
 PURE = ["core", "util", "rules", "message", "imap", "deadline", "classify", "content", "judge",
         "reply", "pipeline", "schedule"]
-ADAPTERS = ["clock", "mailbox", "archive", "ledger", "outbox", "sandbox"]
+ADAPTERS = ["clock", "installed", "mailbox", "archive", "ledger", "outbox", "sandbox"]
 
 # folder -> the folders it may include from (besides itself).
 ALLOWED = {
@@ -43,19 +43,26 @@ ALLOWED = {
     # relay (outbox) sends what the ledger queued, and the outbox folder of `dir:` is
     # written with the archive's one durable write.
     "clock": ["core"],
+    # Where the files that came with this binary are (its module and helper), from
+    # /proc/self/exe.
+    "installed": ["core"],
     "mailbox": ["core", "util", "imap", "pipeline"],
     "archive": ["core", "util", "message", "pipeline"],
     "ledger": PURE,
     "outbox": PURE + ["ledger", "archive"],
     # The content checks' file reader: poppler and libzip in a child process under limits.
-    "sandbox": ["core", "util", "content"],
+    "sandbox": ["core", "util", "content", "installed"],
+    # The network module's entry: the IMAP and SMTP adapters (libcurl) behind one table,
+    # which the executable loads only for the commands that talk to servers.
+    "network": ["core", "util", "imap", "pipeline", "mailbox", "outbox"],
     # The term at a glance: a page from the ledger's view; pure in itself.
     "report": PURE,
     # The staff actions over the ledger, shared by the command line and commands by mail.
     "desk": PURE + ["ledger", "report"],
     # What a front needs before it starts: the config and settings, the rules files and
-    # templates, logging, the secrets, and the mailbox and the sender opened from them.
-    "setup": PURE + ADAPTERS + ["report", "desk"],
+    # templates, logging, the secrets, and the mailbox and the sender opened from them
+    # (the network ones through the module, setup/network.hpp).
+    "setup": PURE + ADAPTERS + ["report", "desk", "network"],
     "daemon": PURE + ADAPTERS + ["report", "desk", "setup"],
     "cli": PURE + ADAPTERS + ["report", "daemon", "desk", "setup"],
 }

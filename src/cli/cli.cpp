@@ -2,7 +2,6 @@
 
 #include "cli/commands.hpp"
 #include "core/fault.hpp"
-#include "sandbox/sandboxed_reader.hpp"
 #include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
@@ -69,10 +68,6 @@ std::optional<std::string> did_you_mean(const CLI::App& app, int argc, char** ar
 } // namespace
 
 int run(int argc, char** argv) {
-  // The content checks' sandboxed reader runs this binary as its child (sandbox/): before
-  // anything else starts, and never listed among the commands.
-  if (argc == 3 && std::string_view(argv[1]) == "__read-file")
-    return sandbox::child_main(argv[2]);
   // Only the crash tests set it: the process kills itself with SIGKILL at the named step
   // of a mail's path (core/fault.hpp), in `run` and `replay --state` alike. Read once,
   // before any thread starts.

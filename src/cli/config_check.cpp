@@ -3,8 +3,6 @@
 #include "cli/output.hpp"
 #include "judge/authentication.hpp"
 #include "ledger/sqlite_ledger.hpp"
-#include "mailbox/imap_mailbox.hpp"
-#include "outbox/smtp_sender.hpp"
 #include "reply/desk.hpp"
 #include "setup/mailbox.hpp"
 #include "setup/replies.hpp"
@@ -71,15 +69,15 @@ void check_state(const setup::Settings& settings, Report& report) {
 }
 
 void check_mailbox(const setup::Settings& settings, Report& report) {
-  auto mailbox = setup::open_mailbox(settings.mailbox);
-  if (!mailbox)
-    return report.add(mailbox.error());
-  auto* imap = dynamic_cast<mailbox::ImapMailbox*>(mailbox->get());
-  if (!imap)
+  if (settings.mailbox.url.starts_with("maildir:")) {
+    auto mailbox = setup::open_mailbox(settings.mailbox);
+    if (!mailbox)
+      return report.add(mailbox.error());
     return report.ok(fmt::format("mailbox {}: ok", settings.mailbox.url));
-  auto folder = imap->open();
+  }
+  auto folder = setup::check_imap(settings.mailbox);
   if (!folder)
-    return report.add(folder.error().problem);
+    return report.add(folder.error());
   report.ok(fmt::format("mailbox {}: logged in as {}; {} mails, UIDVALIDITY {}, UIDNEXT {}{}",
                         settings.mailbox.url, settings.mailbox.user, folder->exists,
                         folder->uidvalidity, folder->uidnext,
@@ -93,13 +91,7 @@ void check_outbox(const setup::Settings& settings, Report& report) {
   if (url.starts_with("dir:"))
     return report.ok(
         fmt::format("outbox {}: replies are written as files; no server to log in to", url));
-  auto smtp = setup::smtp_settings(settings);
-  if (!smtp)
-    return report.add(smtp.error());
-  auto sender = outbox::SmtpSender::make(std::move(*smtp));
-  if (!sender)
-    return report.add(sender.error());
-  auto login = (*sender)->check_login();
+  auto login = setup::check_smtp_login(settings);
   if (!login)
     return report.add(login.error());
   report.ok(fmt::format("outbox {}: {}, {}; nothing sent", url, *login,

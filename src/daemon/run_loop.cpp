@@ -17,10 +17,10 @@
 #include "setup/mailbox.hpp"
 #include "setup/replies.hpp"
 #include "setup/rules_files.hpp"
+#include "setup/systemd.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <csignal>
@@ -150,7 +150,7 @@ public:
         m_archive(settings.state_dir / "archive"), m_mailbox(std::move(mailbox)),
         m_cursor_file(settings.state_dir / "mailbox-cursor"),
         m_work(settings.state_dir / "working"),
-        m_watchdog(Watchdog::from_systemd(), [] { sd_notify(0, "WATCHDOG=1"); }),
+        m_watchdog(Watchdog::from_systemd(), [] { setup::notify_systemd("WATCHDOG=1"); }),
         m_replies(setup::make_reply_plan(settings, m_course)), m_wait(settings) {}
 
   void use_sender(std::unique_ptr<outbox::Sender> sender) { m_sender = std::move(sender); }
@@ -170,7 +170,7 @@ public:
     m_status.pid = static_cast<long>(::getpid());
     m_status.mailbox = m_settings.mailbox.url;
     m_status.started_at = now();
-    sd_notify(0, "READY=1");
+    setup::notify_systemd("READY=1");
     // A lost server: 5 s, then twice as long each time, up to 5 min (no jitter: one
     // daemon per course term, nothing to spread).
     const core::Backoff reconnect{std::chrono::seconds{5}, std::chrono::seconds{300}, 0.0};
@@ -216,7 +216,7 @@ public:
     m_status.next_poll_at.reset();
     write_status_file();
     spdlog::info("stopping");
-    sd_notify(0, "STOPPING=1");
+    setup::notify_systemd("STOPPING=1");
     return 0;
   }
 
@@ -240,7 +240,7 @@ private:
   bool wait_for_signal(std::chrono::seconds wait) {
     const auto until = std::chrono::steady_clock::now() + wait;
     for (;;) {
-      sd_notify(0, "WATCHDOG=1");
+      setup::notify_systemd("WATCHDOG=1");
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           until - std::chrono::steady_clock::now());
       if (left.count() <= 0)
@@ -264,8 +264,8 @@ private:
     save_status(std::nullopt, now() + limit, 0);
     spdlog::debug("waiting for new mail, up to {} s", limit.count());
     auto waited = m_mailbox->wait_for_mail(limit, m_signals.fd(), std::chrono::seconds{30},
-                                           [] { sd_notify(0, "WATCHDOG=1"); });
-    sd_notify(0, "WATCHDOG=1");
+                                           [] { setup::notify_systemd("WATCHDOG=1"); });
+    setup::notify_systemd("WATCHDOG=1");
     if (waited == mailbox::Waited::woken) {
       check_signals();
       return m_stopping;
@@ -367,10 +367,10 @@ private:
       const auto total = m_counts.recorded + m_counts.known;
       if (total % 100 == 0) {
         spdlog::info("ingesting: {} mails so far ({} new)", total, m_counts.recorded);
-        sd_notify(0, fmt::format("STATUS=ingesting: {} mails so far", total).c_str());
+        setup::notify_systemd(fmt::format("STATUS=ingesting: {} mails so far", total));
       }
     }
-    sd_notify(0, "WATCHDOG=1");
+    setup::notify_systemd("WATCHDOG=1");
     // Recorded, even when a stop came: the mailbox settles them, and the next mail it
     // offers is refused (take()).
     return mailbox::Visit::next;
@@ -411,7 +411,7 @@ private:
                                     : "");
     }
     m_taken.push_back(std::move(done));
-    sd_notify(0, "WATCHDOG=1");
+    setup::notify_systemd("WATCHDOG=1");
     return true;
   }
 
@@ -470,7 +470,7 @@ private:
     spdlog::debug("poll took {} us", std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::steady_clock::now() - started)
                                          .count());
-    sd_notify(0, ("STATUS=" + status).c_str());
+    setup::notify_systemd("STATUS=" + status);
     m_status.last_poll_at = now();
     m_status.outcome = poll.failure      ? poll.failure->problem.to_string()
                        : m_ingest_failed ? "stopped at a mail the state folder could not take"
@@ -548,7 +548,7 @@ private:
         setup::send_limits(m_settings),
         // Each reply may take up to [outbox] timeout several times over:
         // a long outbox must not outlast WatchdogSec= (docs/reliability-cases.md D4 b).
-        [] { sd_notify(0, "WATCHDOG=1"); });
+        [] { setup::notify_systemd("WATCHDOG=1"); });
     if (counts.sent + counts.failed + counts.retried > 0)
       spdlog::info("outbox: {} sent, {} failed, {} to retry", counts.sent, counts.failed,
                    counts.retried);

@@ -1,7 +1,8 @@
 #include "daemon/watchdog.hpp"
 
+#include "setup/systemd.hpp"
+
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 namespace mailroom::daemon {
 
@@ -12,10 +13,10 @@ Watchdog::Watchdog(std::optional<std::chrono::microseconds> interval, std::funct
 }
 
 std::optional<std::chrono::microseconds> Watchdog::from_systemd() {
-  std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+  const auto interval = setup::systemd_watchdog();
+  if (!interval)
     return std::nullopt;
-  return std::chrono::microseconds{usec / 2};
+  return *interval / 2;
 }
 
 Watchdog::~Watchdog() {

@@ -1,5 +1,7 @@
 #include "sandbox/sandboxed_reader.hpp"
 
+#include "installed/files.hpp"
+#include "sandbox/child.hpp"
 #include "sandbox/readers.hpp"
 
 #include <fmt/format.h>
@@ -18,9 +20,6 @@
 namespace mailroom::sandbox {
 
 namespace {
-
-// The child exits with this when an allocation failed under the memory limit.
-constexpr int k_out_of_memory = 3;
 
 content::FileReading failed(std::string why) {
   content::FileReading reading;
@@ -90,7 +89,7 @@ std::string why_it_stopped(int status, bool killed_at_wall, const Limits& limits
       return fmt::format("used up its {} s of CPU time and was stopped", limits.cpu.count());
     return fmt::format("crashed (signal {}, {})", signal, ::strsignal(signal));
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == k_out_of_memory)
+  if (WIFEXITED(status) && WEXITSTATUS(status) == k_exit_out_of_memory)
     return fmt::format("ran out of its {} MB of memory", limits.memory >> 20);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
     return "could not be started";
@@ -99,8 +98,16 @@ std::string why_it_stopped(int status, bool killed_at_wall, const Limits& limits
 
 } // namespace
 
+SandboxedReader SandboxedReader::unavailable(std::string why) {
+  SandboxedReader reader{""};
+  reader.m_unavailable = std::move(why);
+  return reader;
+}
+
 content::FileReading SandboxedReader::read(content::FileFormat format,
                                            std::string_view bytes) const {
+  if (!m_unavailable.empty())
+    return failed(m_unavailable);
   // The file goes to the child as a sealed-off memory file on its standard input: no
   // name on disk, and the parent never blocks writing to a child that stopped reading.
   Fd input(::memfd_create("mailroom-content-check", MFD_CLOEXEC));
@@ -112,9 +119,8 @@ content::FileReading SandboxedReader::read(content::FileFormat format,
   Fd from_child(pipe_ends[0]);
   Fd to_parent(pipe_ends[1]);
   std::string format_name = content::to_string(format);
-  std::string command = "__read-file";
   std::string executable = m_executable;
-  char* argv[] = {executable.data(), command.data(), format_name.data(), nullptr};
+  char* argv[] = {executable.data(), format_name.data(), nullptr};
   const pid_t pid = ::fork();
   if (pid < 0)
     return failed(fmt::format("could not be started ({})", std::strerror(errno)));
@@ -163,37 +169,18 @@ content::FileReading SandboxedReader::read(content::FileFormat format,
 }
 
 const content::FileReader& default_reader() {
-  static const SandboxedReader reader;
+  static const SandboxedReader reader = [] {
+    const auto helper = installed::beside_binary("mailroom-read-file");
+    // Never closed: the reader lives as long as the process. An exec of
+    // /proc/self/fd/N runs the file the descriptor holds (close-on-exec closes it only
+    // once the image is loaded).
+    const int fd = ::open(helper.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0)
+      return SandboxedReader::unavailable(
+          fmt::format("could not be started ({}: {})", helper.string(), std::strerror(errno)));
+    return SandboxedReader(fmt::format("/proc/self/fd/{}", fd));
+  }();
   return reader;
-}
-
-int child_main(std::string_view format) {
-  try {
-    std::string bytes;
-    char buffer[65536];
-    for (;;) {
-      const auto got = ::read(STDIN_FILENO, buffer, sizeof buffer);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        return 1;
-      if (got == 0)
-        break;
-      bytes.append(buffer, static_cast<std::size_t>(got));
-    }
-    content::FileReading reading;
-    if (format == "pdf")
-      reading.pdf = read_pdf(bytes);
-    else if (format == "zip")
-      reading.zip = list_zip(bytes);
-    else
-      return 2;
-    return write_all(STDOUT_FILENO, encode(reading)) ? 0 : 1;
-  } catch (const std::bad_alloc&) {
-    return k_out_of_memory;
-  } catch (...) {
-    return 1;
-  }
 }
 
 } // namespace mailroom::sandbox

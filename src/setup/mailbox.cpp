@@ -1,18 +1,15 @@
 #include "setup/mailbox.hpp"
 
-#include "mailbox/imap_mailbox.hpp"
 #include "mailbox/maildir_mailbox.hpp"
+#include "setup/network.hpp"
 #include "setup/secrets.hpp"
 
 namespace mailroom::setup {
 
-core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
-  if (settings.url.starts_with("maildir:")) {
-    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
-    if (auto opened = maildir->open(); !opened)
-      return std::unexpected(opened.error());
-    return maildir;
-  }
+namespace {
+
+// The IMAP settings of [mailbox], with the password read from the file or credential.
+core::Result<mailbox::ImapSettings> imap_settings(const MailboxSettings& settings) {
   auto password = read_password(settings.password_file, "imap-password");
   if (!password)
     return std::unexpected(password.error());
@@ -27,10 +24,35 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
   imap.keyword = settings.keyword;
   if (settings.processed == Processed::move)
     imap.move_to = settings.move_to;
-  auto made = mailbox::ImapMailbox::make(std::move(imap));
-  if (!made)
-    return std::unexpected(made.error());
-  return std::unique_ptr<mailbox::Mailbox>(std::move(*made));
+  return imap;
+}
+
+} // namespace
+
+core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
+  if (settings.url.starts_with("maildir:")) {
+    auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
+    if (auto opened = maildir->open(); !opened)
+      return std::unexpected(opened.error());
+    return maildir;
+  }
+  auto imap = imap_settings(settings);
+  if (!imap)
+    return std::unexpected(imap.error());
+  auto stack = network();
+  if (!stack)
+    return std::unexpected(stack.error());
+  return (*stack)->open_imap(std::move(*imap));
+}
+
+core::Result<mailbox::ImapMailbox::Folder> check_imap(const MailboxSettings& settings) {
+  auto imap = imap_settings(settings);
+  if (!imap)
+    return std::unexpected(imap.error());
+  auto stack = network();
+  if (!stack)
+    return std::unexpected(stack.error());
+  return (*stack)->check_imap(std::move(*imap));
 }
 
 } // namespace mailroom::setup

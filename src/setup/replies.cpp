@@ -1,8 +1,8 @@
 #include "setup/replies.hpp"
 
 #include "outbox/directory_sender.hpp"
-#include "outbox/smtp_sender.hpp"
 #include "setup/hosts.hpp"
+#include "setup/network.hpp"
 #include "setup/rules_files.hpp"
 #include "setup/secrets.hpp"
 
@@ -85,10 +85,20 @@ core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settin
   auto smtp = smtp_settings(settings);
   if (!smtp)
     return std::unexpected(smtp.error());
-  auto made = outbox::SmtpSender::make(std::move(*smtp));
-  if (!made)
-    return std::unexpected(made.error());
-  return std::unique_ptr<outbox::Sender>(std::move(*made));
+  auto stack = network();
+  if (!stack)
+    return std::unexpected(stack.error());
+  return (*stack)->open_smtp(std::move(*smtp));
+}
+
+core::Result<std::string> check_smtp_login(const Settings& settings) {
+  auto smtp = smtp_settings(settings);
+  if (!smtp)
+    return std::unexpected(smtp.error());
+  auto stack = network();
+  if (!stack)
+    return std::unexpected(stack.error());
+  return (*stack)->check_smtp(std::move(*smtp));
 }
 
 } // namespace mailroom::setup

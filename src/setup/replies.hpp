@@ -24,9 +24,14 @@ namespace mailroom::setup {
 // from password_file or the systemd credential smtp-password when a user is set.
 [[nodiscard]] core::Result<outbox::SmtpSettings> smtp_settings(const Settings& settings);
 
-// The sender [outbox] url names: a directory (dir:PATH) or SMTP over libcurl with the
-// password from password_file or the systemd credential smtp-password.
+// The sender [outbox] url names: a directory (dir:PATH) or SMTP over libcurl (from the
+// network module, setup/network.hpp) with the password from password_file or the systemd
+// credential smtp-password.
 [[nodiscard]] core::Result<std::unique_ptr<outbox::Sender>> make_sender(const Settings& settings);
+
+// A login to the SMTP server of [outbox] (not dir:), as SmtpSender::check_login(): "logged
+// in as USER", or the Problem that names the cause; nothing is sent.
+[[nodiscard]] core::Result<std::string> check_smtp_login(const Settings& settings);
 
 // The [replies] send limits the relay holds the outbox to (max_per_recipient_per_day,
 // max_per_hour).

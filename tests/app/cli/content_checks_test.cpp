@@ -40,7 +40,7 @@ std::string make_zip(const test::TempDir& dir, const std::string& entries) {
 
 class SandboxedReading : public ::testing::Test {
 protected:
-  sandbox::SandboxedReader reader{MAILROOM_BINARY};
+  sandbox::SandboxedReader reader{MAILROOM_READ_FILE};
   test::TempDir dir;
 };
 

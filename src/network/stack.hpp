@@ -1,0 +1,42 @@
+#pragma once
+
+#include "mailbox/imap_mailbox.hpp"
+#include "outbox/smtp_sender.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+// The contract between the mailroom executable and its network module
+// (mailroom-network.so): the IMAP and SMTP adapters, which need libcurl and, through it,
+// some 50 shared libraries (TLS, Kerberos, LDAP, SSH, ...), and the daemon's messages to
+// systemd (libsystemd and its 6 libraries). Only the commands that talk to a server, and a
+// daemon under systemd, load the module (setup/network.hpp), so that every other command
+// starts without them.
+//
+// The module is built from this tree with the executable; it finds the rest of mailroom
+// (core, util, the IMAP protocol text, the fault points) in the executable, which exports
+// those symbols to it.
+namespace mailroom::network {
+
+struct Stack {
+  // The executable refuses a module of another version.
+  const char* version;
+  // ImapMailbox::make: checks the url and keyword, does not connect.
+  core::Result<std::unique_ptr<mailbox::Mailbox>> (*open_imap)(mailbox::ImapSettings settings);
+  // ImapMailbox::make, then open(): logs in and selects the folder, as `mailroom check` does.
+  core::Result<mailbox::ImapMailbox::Folder> (*check_imap)(mailbox::ImapSettings settings);
+  // SmtpSender::make.
+  core::Result<std::unique_ptr<outbox::Sender>> (*open_smtp)(outbox::SmtpSettings settings);
+  // SmtpSender::make, then check_login(): "logged in as USER"; nothing is sent.
+  core::Result<std::string> (*check_smtp)(outbox::SmtpSettings settings);
+  // sd_notify(0, state).
+  int (*notify)(const char* state);
+  // sd_watchdog_enabled(0, usec).
+  int (*watchdog_enabled)(std::uint64_t* usec);
+};
+
+} // namespace mailroom::network
+
+// The module's one entry point, looked up by name after dlopen.
+extern "C" const mailroom::network::Stack* mailroom_network_stack();
