@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <charconv>
+#include <unistd.h>
 
 // The pipe's encoding of a reading, apart from the readers: the parent decodes without
 // linking poppler or libzip, which only the helper mailroom-read-file loads.
@@ -87,6 +89,18 @@ content::FileReading decode(std::string_view bytes) {
     }
   }
   return bad(); // no "end": the child stopped half-way
+}
+
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const auto wrote = ::write(fd, bytes.data(), bytes.size());
+    if (wrote < 0 && errno == EINTR)
+      continue;
+    if (wrote <= 0)
+      return false;
+    bytes.remove_prefix(static_cast<std::size_t>(wrote));
+  }
+  return true;
 }
 
 } // namespace mailroom::sandbox

@@ -37,4 +37,7 @@ struct ZipCaps {
 [[nodiscard]] std::string encode(const content::FileReading& reading);
 [[nodiscard]] content::FileReading decode(std::string_view bytes);
 
+// Writes all of `bytes` to `fd` (a pipe or a memfd), through EINTR; false when it could not.
+[[nodiscard]] bool write_all(int fd, std::string_view bytes);
+
 } // namespace mailroom::sandbox

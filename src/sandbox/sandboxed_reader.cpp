@@ -44,18 +44,6 @@ private:
   int m_fd;
 };
 
-bool write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const auto wrote = ::write(fd, bytes.data(), bytes.size());
-    if (wrote < 0 && errno == EINTR)
-      continue;
-    if (wrote <= 0)
-      return false;
-    bytes.remove_prefix(static_cast<std::size_t>(wrote));
-  }
-  return true;
-}
-
 // In the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const char* executable, char* const argv[], int input, int output,
                              const Limits& limits) {
