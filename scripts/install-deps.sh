@@ -24,8 +24,9 @@ if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(clang-tidy-16)
 fi
 if [ "${1:-}" = "--bench" ]; then
-  # tests/bench/imap_ingest_bench.py: Dovecot, and mbsync as the yardstick.
-  PACKAGES+=(dovecot-imapd openssl isync)
+  # tests/bench/imap_ingest_bench.py: Dovecot, and mbsync as the yardstick;
+  # ../shared/bench/imap-baseline.sh checks for all of its tools before it runs any.
+  PACKAGES+=(dovecot-imapd openssl isync fetchmail getmail6 curl)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

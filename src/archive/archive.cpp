@@ -532,7 +532,8 @@ void Archive::drop_batch() const {
 
 core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
                                          std::string_view origin, message::ParseOptions options) {
-  const auto sha256 = message::sha256_hex(raw);
+  const auto sha256 =
+      options.raw_sha256.empty() ? message::sha256_hex(raw) : std::string(options.raw_sha256);
   options.raw_sha256 = sha256;
   options.keep_attachment_bytes = false;
   options.attachment_writer = nullptr;
@@ -554,8 +555,10 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
 }
 
 core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view raw,
-                                                              std::string_view origin) const {
+                                                              std::string_view origin,
+                                                              std::string_view raw_sha256) const {
   message::ParseOptions options;
+  options.raw_sha256 = raw_sha256;
   const bool oversized = m_max_mail_size > 0 && raw.size() > m_max_mail_size;
   if (oversized) {
     // Only the header is read, so no part of a mail over the limit is ever decoded.

@@ -89,7 +89,8 @@ public:
   // The engine's port: archive::parse_and_store, with the attachment rows the ledger
   // keeps, and paths relative to the state folder (the archive's parent).
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
-  parse_and_store(std::string_view raw, std::string_view origin) const override;
+  parse_and_store(std::string_view raw, std::string_view origin,
+                  std::string_view raw_sha256) const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   store_unread(std::string_view raw) const override;
@@ -228,9 +229,10 @@ struct ParsedMail {
   StoredMail stored;
 };
 
-// Parses `raw` and archives it, the way every mail comes in: hashed once, its
-// attachments written to disk as they are decoded (never held in memory beside the
-// mail), and nothing written when the same bytes are archived already.
+// Parses `raw` and archives it, the way every mail comes in: hashed once (not at all
+// when options.raw_sha256 has its hash already), its attachments written to disk as they are
+// decoded (never held in memory beside the mail), and nothing written when the same bytes are
+// archived already.
 [[nodiscard]] core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
                                                        std::string_view origin,
                                                        message::ParseOptions options = {});

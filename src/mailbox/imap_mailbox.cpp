@@ -359,6 +359,8 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
       arrived[at - batch.begin()] = true;
       Fetched fetched{uid, {}, {}, data->size.value_or(0)};
       auto mail = raw_mail(line, *data, uid, source_of(uid));
+      if (mail && m_prepare)
+        m_prepare(*mail);
       if (mail)
         fetched.mail = std::move(*mail);
       else

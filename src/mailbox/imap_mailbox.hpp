@@ -70,6 +70,11 @@ public:
   // never); the connection (server, later).
   [[nodiscard]] std::expected<void, Failure> mark_processed(const std::string& source) override;
 
+  // `prepare` runs on the fetching thread, on each mail before it is handed on.
+  void prepare_ahead(std::function<void(RawMail&)> prepare) override {
+    m_prepare = std::move(prepare);
+  }
+
   // IDLE (RFC 2177) on the selected folder, when the server offers it (else
   // not_offered). Mail the server announced after the last SELECT ends it at once: the
   // server says EXISTS once, maybe in answer to the poll's last STORE. A refused IDLE is a
@@ -124,6 +129,7 @@ private:
   std::mutex m_marks_lock;
   std::vector<std::uint32_t> m_deferred_marks;
   bool m_deferring_marks = false;
+  std::function<void(RawMail&)> m_prepare; // prepare_ahead()
 };
 
 } // namespace mailroom::mailbox

@@ -127,6 +127,11 @@ public:
     return poll(after, visit, on_problem, Flush{});
   }
 
+  // Work on each mail that needs nothing but its bytes (pipeline::hash_ahead). A mailbox
+  // that reads ahead on a thread of its own (IMAP) does it there, beside the recording of
+  // the mail before; the default leaves it to the recording.
+  virtual void prepare_ahead(std::function<void(RawMail&)> prepare) { (void)prepare; }
+
   // Waits up to `up_to` for new mail (IMAP IDLE), ending early when `wake_fd` becomes
   // readable; `still_waiting` is called at least every `heartbeat`. The default offers no
   // such wait.

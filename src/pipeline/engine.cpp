@@ -99,7 +99,7 @@ bool recorded_already(const std::vector<SourceMail>& recorded, const RawMail& ma
     if (known.size != static_cast<std::int64_t>(mail.raw.size()))
       continue;
     if (sha256.empty())
-      sha256 = message::sha256_hex(mail.raw);
+      sha256 = mail.sha256.empty() ? message::sha256_hex(mail.raw) : mail.sha256;
     if (known.sha256 == sha256)
       return true;
   }
@@ -137,6 +137,10 @@ std::string decision_key(const DecisionVersion& summary) {
 }
 
 } // namespace
+
+void hash_ahead(RawMail& mail) {
+  mail.sha256 = message::sha256_hex(mail.raw);
+}
 
 // An unauthenticated version never supersedes an authenticated one of the same instance:
 // it is weighed against the versions already recorded (those before `recorded_before`,
@@ -181,7 +185,7 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash. In a Batch, the
   // archive is made durable for the whole batch before its one commit (Batch::commit).
-  auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file);
+  auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file, mail.sha256);
   if (!archived)
     return std::unexpected(archived.error());
   core::fault_point("after-archive");

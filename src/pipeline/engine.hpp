@@ -71,6 +71,11 @@ struct RetakeOptions {
   bool dry_run = false;
 };
 
+// What the engine needs of a mail that its bytes alone decide (its SHA-256), done before
+// Engine::take: a mailbox that reads ahead does it on its own thread
+// (Mailbox::prepare_ahead), beside the recording of the mail before.
+void hash_ahead(RawMail& mail);
+
 class Engine {
 public:
   Engine(MailStore& store, const MailArchive& archive, const core::Clock& clock)

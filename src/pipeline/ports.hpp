@@ -77,9 +77,11 @@ class MailArchive {
 public:
   virtual ~MailArchive() = default;
   // Parses `raw` and archives it before anything is recorded: durable when this returns.
-  // `origin` names the mail in parse problems ("file 1700000000.M1.host").
+  // `origin` names the mail in parse problems ("file 1700000000.M1.host"); `raw_sha256`
+  // is its hash when hashed ahead (RawMail::sha256), else empty.
   [[nodiscard]] virtual core::Result<ArchivedMail>
-  parse_and_store(std::string_view raw, std::string_view origin) const = 0;
+  parse_and_store(std::string_view raw, std::string_view origin,
+                  std::string_view raw_sha256) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
   // Group commit: from begin_batch() on, parse_and_store() is durable only once

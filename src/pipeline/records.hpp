@@ -22,6 +22,7 @@ struct RawMail {
   std::string file;   // what people see: the Maildir file name, or the IMAP UID
   core::Instant received_at; // INTERNALDATE, or the Maildir file's modification time
   std::string raw;           // the RFC 5322 bytes
+  std::string sha256 = {};   // hex SHA-256 of raw when hashed ahead (pipeline::hash_ahead)
 };
 
 // A staff overrule of the classifier for one mail.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 
 namespace mailroom::mailbox {
 namespace {
@@ -134,6 +135,28 @@ TEST_F(ImapMailboxTest, BodiesThatLookLikeProtocolArriveIntact) {
   ASSERT_EQ(got.mails.size(), 2u);
   EXPECT_EQ(got.mails[0].raw, tricky);
   EXPECT_EQ(got.mails[1].raw, big);
+}
+
+// What the engine computes from a mail's bytes alone (its hash) is done on the fetching
+// thread, and each mail reaches the visitor with it.
+TEST_F(ImapMailboxTest, PrepareAheadRunsOnTheFetchingThreadBeforeTheVisit) {
+  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
+  admin.append(mail("two"), "01-Oct-2025 10:00:01 +0000");
+  auto box = make(dovecot.staff(folder));
+  std::vector<std::thread::id> prepared_on;
+  box->prepare_ahead([&](RawMail& raw) {
+    prepared_on.push_back(std::this_thread::get_id());
+    raw.sha256 = "prepared:" + std::to_string(raw.raw.size());
+  });
+  Collected got;
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
+
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  ASSERT_EQ(got.mails.size(), 2u);
+  for (const auto& raw : got.mails)
+    EXPECT_EQ(raw.sha256, "prepared:" + std::to_string(raw.raw.size()));
+  ASSERT_EQ(prepared_on.size(), 2u);
+  EXPECT_NE(prepared_on[0], std::this_thread::get_id());
 }
 
 TEST_F(ImapMailboxTest, SecondPollFetchesOnlyNewUidsOnTheSameConnection) {

@@ -3,6 +3,7 @@
 #include "app/ledger/fixture.hpp"
 #include "archive/file_names.hpp"
 #include "message/parse.hpp"
+#include "pipeline/engine.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -315,6 +316,29 @@ TEST(ArchiveParseAndStore, AMailArchivedBeforeIsNeitherRewrittenNorStagedAgain) 
   EXPECT_EQ(again->stored.attachments[1].stored_name, "deck (2).pdf");
   EXPECT_EQ(again->facts.attachments[1].sha256, first->facts.attachments[1].sha256);
   EXPECT_EQ(files_under(dir / "archive" / ".tmp"), std::vector<std::string>{});
+}
+
+// A mail hashed ahead (pipeline::hash_ahead, on the IMAP fetching thread) is archived
+// under the same name, with the same facts, as one the archive hashes itself.
+TEST(ArchiveParseAndStore, AMailHashedAheadIsArchivedAsOneHashedHere) {
+  pipeline::RawMail ahead{"test", "1", {}, mail_with_three_attachments("JVBERi0xLjQK")};
+  pipeline::hash_ahead(ahead);
+  EXPECT_EQ(ahead.sha256, message::sha256_hex(ahead.raw));
+  test::TempDir hashed_here_dir;
+  test::TempDir hashed_ahead_dir;
+  const archive::Archive hashed_here(hashed_here_dir / "archive");
+  const archive::Archive hashed_ahead(hashed_ahead_dir / "archive");
+  ASSERT_TRUE(hashed_here.open());
+  ASSERT_TRUE(hashed_ahead.open());
+  const auto here = hashed_here.parse_and_store(ahead.raw, "test", "");
+  const auto there = hashed_ahead.parse_and_store(ahead.raw, "test", ahead.sha256);
+  ASSERT_TRUE(here);
+  ASSERT_TRUE(there);
+  EXPECT_EQ(there->sha256, here->sha256);
+  EXPECT_EQ(there->archive_path, here->archive_path);
+  EXPECT_EQ(there->facts.sha256, here->sha256);
+  ASSERT_EQ(there->attachments.size(), 3u);
+  EXPECT_EQ(there->attachments[1].sha256, here->attachments[1].sha256);
 }
 
 TEST(ArchiveParseAndStore, DiskFullWhileDecodingIsAClearProblemAndLeavesNothingBehind) {
