@@ -157,7 +157,7 @@ public:
 
   int run(RunMode mode) {
     m_archive.set_max_mail_size(m_settings.mailbox.max_mail_size);
-    // On a backlog, a third of the recording's CPU was hashing (1,000 mails of the mix).
+    // On a backlog of mixed mail, hashing was over a quarter of the CPU (perf, 1,000 mails).
     m_mailbox->prepare_ahead(pipeline::hash_ahead);
     // For the benchmark that compares them (README, Benchmarks): an fdatasync per file
     // instead of the default one syncfs(2) per batch.
