@@ -54,7 +54,8 @@ std::vector<BouncedRecipient> recipients_of_status(std::string_view text) {
     if (util::trim(block).empty())
       continue;
     const std::string entity_text = std::string(block) + "\n\n";
-    const mimetic::MimeEntity entity(entity_text.data(), entity_text.data() + entity_text.size());
+    const auto tree = read_mime_tree(entity_text);
+    const mimetic::MimeEntity& entity = *tree.root;
     BouncedRecipient recipient;
     recipient.recipient = address_of(field_of(entity.header(), "final-recipient"));
     if (recipient.recipient.empty())
@@ -144,7 +145,8 @@ std::vector<BouncedRecipient> read_bounce(std::string_view raw) {
   try {
     raw = raw.substr(0, std::min(raw.size(), k_scan_bytes));
     const auto usable = raw.substr(0, scan_structure(raw, Limits{}).usable);
-    const mimetic::MimeEntity root(usable.data(), usable.data() + usable.size());
+    const auto tree = read_mime_tree(usable);
+    const mimetic::MimeEntity& root = *tree.root;
     if (auto text = status_text(root); !text.empty())
       if (auto recipients = recipients_of_status(text); !recipients.empty())
         return recipients;

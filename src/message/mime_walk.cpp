@@ -76,8 +76,12 @@ private:
     auto scan = scan_structure(body, limits);
     for (auto& text : scan.limit_exceeded)
       m_facts.limit_exceeded.push_back("part " + path + ": " + text);
-    const mimetic::MimeEntity inner(body.data(), body.data() + scan.usable);
-    embedded(inner, path, depth);
+    const auto tree = read_mime_tree(body.substr(0, scan.usable));
+    if (!tree.unread_body.empty())
+      m_facts.parse_errors.push_back(
+          "part " + path +
+          ": the forwarded message's body could not be read (mimetic: " + tree.unread_body + ")");
+    embedded(*tree.root, path, depth);
   }
 
   void embedded(const mimetic::MimeEntity& inner, const std::string& here, int depth) {

@@ -155,7 +155,12 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
   for (auto& text : scan.limit_exceeded)
     facts.limit_exceeded.push_back(std::move(text));
   const auto usable = raw.substr(0, scan.usable);
-  const mimetic::MimeEntity root(usable.data(), usable.data() + usable.size());
+  const auto tree = read_mime_tree(usable);
+  const mimetic::MimeEntity& root = *tree.root;
+  if (!tree.unread_body.empty())
+    facts.parse_errors.push_back(
+        std::string(origin) +
+        ": the MIME body could not be read, only the header (mimetic: " + tree.unread_body + ")");
   const auto fields = read_fields(root.header(), limits, facts);
   read_headers(fields, limits, facts);
   walk_parts(root, origin, options, facts);

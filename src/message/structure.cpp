@@ -181,4 +181,20 @@ StructureScan scan_structure(std::string_view raw, const Limits& limits) {
   return Scanner(raw, limits).run();
 }
 
+MimeTree read_mime_tree(std::string_view text) {
+  MimeTree tree{std::make_unique<mimetic::MimeEntity>(), {}};
+  try {
+    tree.root->load(text.data(), text.data() + text.size());
+    return tree;
+  } catch (const std::exception& error) {
+    tree.unread_body = error.what();
+  }
+  // Skipping every body, mimetic reads nothing but header fields, which do not throw.
+  tree.root = std::make_unique<mimetic::MimeEntity>();
+  tree.root->load(text.data(), text.data() + text.size(),
+                  mimetic::imBody | mimetic::imChildParts | mimetic::imPreamble |
+                      mimetic::imEpilogue);
+  return tree;
+}
+
 } // namespace mailroom::message

@@ -2,9 +2,14 @@
 
 #include "message/facts.hpp"
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace mimetic {
+class MimeEntity;
+}
 
 namespace mailroom::message {
 
@@ -24,5 +29,17 @@ struct StructureScan {
 // tree, iteratively, so the cost is linear and the stack stays flat. Counting
 // goes on past the first limit so the report can say how deep or how many.
 [[nodiscard]] StructureScan scan_structure(std::string_view raw, const Limits& limits);
+
+// mimetic's tree of a message. mimetic throws on some broken bodies (a multipart without a
+// boundary whose body starts with "--" lines); then `root` holds the header alone, so the
+// sender and subject are still known, and `unread_body` says what mimetic said.
+struct MimeTree {
+  std::unique_ptr<mimetic::MimeEntity> root;
+  std::string unread_body;
+};
+
+// Not mimetic's parsing constructor: when it throws, the half-built entity is never destroyed
+// and every part read so far leaks. An entity built first and loaded after is freed whole.
+[[nodiscard]] MimeTree read_mime_tree(std::string_view text);
 
 } // namespace mailroom::message
