@@ -15,15 +15,16 @@ test "$(/usr/bin/mailroom --version)" = "mailroom $(dpkg-deb -f "$deb" Version)"
 /usr/bin/mailroom check --rules /usr/share/mailroom/rules/cse585-f25
 /usr/bin/mailroom check --rules /usr/share/mailroom/rules/cse585-f24
 test -f /usr/share/mailroom/templates/receipt.mustache
-# The network module and the file reader come with the binary and are found from it: a
-# login to a closed port gets as far as the connection (the module loaded), and the
-# reader answers for a file (poppler and libzip load in it, not in mailroom).
+# The commands and network modules and the file reader come with the binary and are found
+# from it: a login to a closed port gets as far as the connection (both modules loaded),
+# and the reader answers for a file (poppler and libzip load in it, not in mailroom).
 test -x /usr/lib/mailroom/mailroom-read-file
 test -f /usr/lib/mailroom/mailroom-network.so
+test -f /usr/lib/mailroom/mailroom-commands.so
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -q libcurl <<<"$depends"
 grep -q libpoppler-cpp <<<"$depends"
-if ldd /usr/bin/mailroom | grep -E 'libcurl|libpoppler|libzip|libsystemd'; then
+if ldd /usr/bin/mailroom | grep -E 'libcurl|libpoppler|libzip|libsystemd|libPoco'; then
   echo "deb-test: /usr/bin/mailroom links what only its module or helper should"; exit 1
 fi
 printf '%%PDF-1.4\n' | /usr/lib/mailroom/mailroom-read-file pdf | grep -q '^end 0$'

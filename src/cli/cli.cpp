@@ -77,7 +77,9 @@ int run(int argc, char** argv) {
       return 1;
     }
   }
-  CLI::App app{"mailroom: a course's submission desk over email"};
+  // Named, not argv[0]: the usage line reads "mailroom", as the help the executable prints
+  // without loading this module (taken at build time) does.
+  CLI::App app{"mailroom: a course's submission desk over email", "mailroom"};
   app.require_subcommand(1);
   // The project version in CMakeLists.txt, the one CPack gives the .deb.
   app.set_version_flag("--version", "mailroom " MAILROOM_VERSION);

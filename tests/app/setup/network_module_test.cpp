@@ -37,11 +37,16 @@ TEST(NetworkModule, ACheckLoadsItAndGetsAsFarAsTheConnection) {
 }
 
 TEST(NetworkModule, ABinaryWithoutItNamesTheFileItLookedForAndWhyItDidNotLoad) {
-  // The binary alone in a folder of its own: the module is neither beside it nor in
-  // ../lib/mailroom/ from it.
+  // The binary and its commands module, installed as the .deb installs them, without the
+  // network module: it is neither beside the binary nor in ../lib/mailroom/ from it.
   test::TempDir dir;
   std::filesystem::create_directories(dir / "bin");
+  std::filesystem::create_directories(dir / "lib" / "mailroom");
   std::filesystem::copy_file(MAILROOM_BINARY, dir / "bin" / "mailroom");
+#ifdef MAILROOM_COMMANDS_MODULE // a sanitizer build has the commands in the binary
+  std::filesystem::copy_file(MAILROOM_COMMANDS_MODULE,
+                             dir / "lib" / "mailroom" / "mailroom-commands.so");
+#endif
   const auto binary = test::quoted(dir / "bin" / "mailroom");
   const auto check = test::run_shell(binary + " check --config " + unreachable_imap_term(dir));
   EXPECT_NE(check.exit_code, 0);

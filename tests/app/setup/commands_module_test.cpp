@@ -1,0 +1,50 @@
+// The executable answers `--version` and `--help` by itself and loads the commands module
+// (mailroom-commands.so) for everything else: the two it answers must say what the module
+// would, and without the module every other command names the file it looked for.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace mailroom;
+
+TEST(CommandsModule, HelpAndVersionAreTheModulesOwn) {
+  const auto help = test::mailroom("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  // `-h` is not answered by the executable: it is the module's help, printed now.
+  const auto module_help = test::mailroom("-h");
+  EXPECT_EQ(module_help.exit_code, 0);
+  EXPECT_EQ(help.out, module_help.out);
+  EXPECT_NE(help.out.find("Usage: mailroom [OPTIONS] SUBCOMMAND"), std::string::npos) << help.out;
+  for (const char* command : {"deadlines", "replay", "inspect", "ledger", "run", "reconcile"})
+    EXPECT_NE(help.out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
+  const auto version = test::mailroom("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out, "mailroom " MAILROOM_VERSION "\n");
+}
+
+TEST(CommandsModule, WithoutItTheBinaryNamesTheFileAndStillAnswersHelpAndVersion) {
+#ifndef MAILROOM_COMMANDS_MODULE
+  GTEST_SKIP() << "a sanitizer build links the commands into the binary (src/CMakeLists.txt)";
+#endif
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "bin");
+  std::filesystem::copy_file(MAILROOM_BINARY, dir / "bin" / "mailroom");
+  const auto binary = test::quoted(dir / "bin" / "mailroom");
+  const auto deadlines = test::run_shell(binary + " deadlines --rules rules");
+  EXPECT_EQ(deadlines.exit_code, 1);
+  const auto module = (dir / "lib" / "mailroom" / "mailroom-commands.so").string();
+  EXPECT_NE(deadlines.err.find("mailroom: " + module +
+                               ": cannot load the commands module: " + module +
+                               ": cannot open shared object file: No such file or "
+                               "directory; reinstall the mailroom package (the module "
+                               "comes with the binary)"),
+            std::string::npos)
+      << deadlines.err;
+  EXPECT_EQ(test::run_shell(binary + " --version").out, "mailroom " MAILROOM_VERSION "\n");
+  const auto help = test::run_shell(binary + " --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("deadlines"), std::string::npos);
+}
