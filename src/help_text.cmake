@@ -11,4 +11,6 @@ if(NOT clash EQUAL -1)
 endif()
 file(WRITE ${OUT}.new "// Generated at build time by src/help_text.cmake from `${STAGE} --help`.\n"
                       "constexpr char k_help[] = R\"mailroom-help(${text})mailroom-help\";\n")
-file(RENAME ${OUT}.new ${OUT})
+# Unchanged help leaves OUT untouched, so a change to the module does not rebuild the front.
+file(COPY_FILE ${OUT}.new ${OUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUT}.new)

@@ -460,6 +460,15 @@ Classification classify(const MessageFacts& facts, const Course& course,
   }
   for (const auto& limit : facts.limit_exceeded)
     needs_review(result, limit);
+  if (facts.body_unread) {
+    // Its files and words are unknown, so no automatic answer could be right about them.
+    decide_by(result, "body-unread");
+    needs_review(result, "the mail's body could not be read, only its header: staff read the "
+                         "archived mail");
+    result.staff_answers = true;
+    result.confidence = 0;
+    return result;
+  }
   for (const auto& what : evidence.not_work)
     result.signals.push_back("not work: " + what);
 

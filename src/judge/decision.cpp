@@ -40,7 +40,9 @@ ReplyKind reply_for(const Classification& classification,
       return ReplyKind::none;
     }
     if (classification.staff_answers) {
-      reason = "needs review: a question for staff, which a clarification would not answer";
+      reason = classification.rule == "body-unread"
+                   ? "needs review: the body could not be read, so staff answer it"
+                   : "needs review: a question for staff, which a clarification would not answer";
       return ReplyKind::none;
     }
     reason = "needs review: ask the student to resend with a clear subject";

@@ -95,8 +95,10 @@ struct MessageFacts {
   std::vector<Link> links;                 // from text and HTML, each once, in order found
   std::vector<std::string> limit_exceeded; // "MIME nesting 120 deep, limit 32"
   std::vector<std::string> parse_errors;   // what was wrong but survived
-  std::uint64_t size = 0;                  // raw bytes
-  std::string sha256;                      // of the raw bytes, hex
+  // mimetic read the header but not the body: what the mail carries is not known.
+  bool body_unread = false;
+  std::uint64_t size = 0; // raw bytes
+  std::string sha256;     // of the raw bytes, hex
 };
 
 [[nodiscard]] std::string to_string(LinkKind kind);

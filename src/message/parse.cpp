@@ -157,7 +157,8 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
   const auto usable = raw.substr(0, scan.usable);
   const auto tree = read_mime_tree(usable);
   const mimetic::MimeEntity& root = *tree.root;
-  if (!tree.unread_body.empty())
+  facts.body_unread = !tree.unread_body.empty();
+  if (facts.body_unread)
     facts.parse_errors.push_back(
         std::string(origin) +
         ": the MIME body could not be read, only the header (mimetic: " + tree.unread_body + ")");

@@ -4,6 +4,7 @@
 
 #include <mimetic/mimetic.h>
 
+#include <new>
 #include <optional>
 
 namespace mailroom::message {
@@ -186,6 +187,8 @@ MimeTree read_mime_tree(std::string_view text) {
   try {
     tree.root->load(text.data(), text.data() + text.size());
     return tree;
+  } catch (const std::bad_alloc&) {
+    throw; // out of memory is a limit (parse's catch), not a body mimetic cannot read
   } catch (const std::exception& error) {
     tree.unread_body = error.what();
   }

@@ -108,7 +108,7 @@ TEST(ClassifyCases, CorpusCoversEveryDecidingRule) {
        {"lecture-named", "lecture-weekday", "schedule-guess", "unmatched-day", "several-lectures",
         "revised-after-talk", "not-assigned", "names-but-no-work", "nothing-accepted",
         "question-with-link", "out-of-office", "reply-to-mailroom", "automated", "no-work",
-        "unknown-sender", "deliverable-named"})
+        "unknown-sender", "deliverable-named", "body-unread"})
     EXPECT_GE(by_rule[rule], 1) << rule;
 }
 

@@ -198,6 +198,7 @@ TEST(MessageHostile, ABodyMimeticCannotReadKeepsTheHeaderAndLeaksNoPart) {
   EXPECT_EQ(facts.from[0].address, "student@umich.edu");
   EXPECT_EQ(facts.subject, "slides");
   EXPECT_TRUE(facts.attachments.empty());
+  EXPECT_TRUE(facts.body_unread); // so no automatic reply guesses what it carries
 
   // Forwarded: mimetic reads message/rfc822 itself, so the whole mail is header-only; a
   // message/global part is read by mailroom, and only that part is lost.
@@ -215,6 +216,7 @@ TEST(MessageHostile, ABodyMimeticCannotReadKeepsTheHeaderAndLeaksNoPart) {
   EXPECT_TRUE(mentions(global.parse_errors, "part 2: the forwarded message's body could not"));
   EXPECT_EQ(global.subject, "hw");
   EXPECT_EQ(global.text, "see below");
+  EXPECT_FALSE(global.body_unread);
 }
 
 TEST(MessageHostile, OverlongBoundaryIsRefused) {
