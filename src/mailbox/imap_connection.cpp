@@ -1,5 +1,6 @@
 #include "mailbox/imap_connection.hpp"
 
+#include "mailbox/early_connection.hpp"
 #include "util/text.hpp"
 
 #include <curl/curl.h>
@@ -15,8 +16,10 @@
 #include <memory>
 #include <poll.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace mailroom::mailbox {
 
@@ -109,9 +112,34 @@ bool wait_socket(curl_socket_t socket, Direction direction, std::chrono::millise
 
 } // namespace
 
+// The early connection's socket, handed to libcurl for the first connect it makes
+// (CURLOPT_OPENSOCKETFUNCTION) and marked as connected (CURLOPT_SOCKOPTFUNCTION).
+struct EarlySocket {
+  curl_socket_t socket = CURL_SOCKET_BAD; // until libcurl takes it
+  curl_socket_t handed = CURL_SOCKET_BAD;
+
+  static curl_socket_t open(void* self, curlsocktype purpose, curl_sockaddr* address) {
+    auto& early = *static_cast<EarlySocket*>(self);
+    if (purpose == CURLSOCKTYPE_IPCXN && early.socket != CURL_SOCKET_BAD) {
+      early.handed = std::exchange(early.socket, CURL_SOCKET_BAD);
+      return early.handed;
+    }
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  }
+  static int options(void* self, curl_socket_t socket, curlsocktype) {
+    return socket == static_cast<EarlySocket*>(self)->handed ? CURL_SOCKOPT_ALREADY_CONNECTED
+                                                             : CURL_SOCKOPT_OK;
+  }
+  ~EarlySocket() {
+    if (socket != CURL_SOCKET_BAD) // libcurl never asked for it
+      ::close(socket);
+  }
+};
+
 struct ImapConnection::Handle {
   CURL* curl = nullptr;
   curl_socket_t socket = CURL_SOCKET_BAD;
+  EarlySocket early;
   std::array<char, CURL_ERROR_SIZE> error{};
   // Not zeroed: a poll that finds nothing reads a few hundred bytes, and zeroing all of
   // it would touch (fault in) 64 pages for nothing.
@@ -168,8 +196,10 @@ std::expected<void, Failure> ImapConnection::open() {
     curl_easy_setopt(curl, CURLOPT_CAINFO, m_settings.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  use_early_connection(*handle);
   if (const auto code = curl_easy_perform(curl); code != CURLE_OK)
     return std::unexpected(curl_failure(code, handle->error.data(), m_settings, m_endpoint));
+  m_early_connections += handle->early.handed != CURL_SOCKET_BAD ? 1 : 0;
   if (const auto code = curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &handle->socket);
       code != CURLE_OK || handle->socket == CURL_SOCKET_BAD)
     return std::unexpected(curl_failure(CURLE_GOT_NOTHING, {}, m_settings, m_endpoint));
@@ -183,6 +213,19 @@ std::expected<void, Failure> ImapConnection::open() {
     for (auto& word : imap::capabilities(line))
       m_capabilities.push_back(std::move(word));
   return {};
+}
+
+void ImapConnection::use_early_connection(Handle& handle) {
+  if (!m_settings.early)
+    return;
+  handle.early.socket = m_settings.early->take_connected();
+  m_settings.early.reset();
+  if (handle.early.socket == CURL_SOCKET_BAD)
+    return;
+  curl_easy_setopt(handle.curl, CURLOPT_OPENSOCKETFUNCTION, &EarlySocket::open);
+  curl_easy_setopt(handle.curl, CURLOPT_OPENSOCKETDATA, &handle.early);
+  curl_easy_setopt(handle.curl, CURLOPT_SOCKOPTFUNCTION, &EarlySocket::options);
+  curl_easy_setopt(handle.curl, CURLOPT_SOCKOPTDATA, &handle.early);
 }
 
 bool ImapConnection::has_capability(std::string_view name) const {

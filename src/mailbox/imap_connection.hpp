@@ -15,6 +15,8 @@
 
 namespace mailroom::mailbox {
 
+class EarlyConnection;
+
 // Whether an `imap://` connection may stay unencrypted when the server offers no
 // STARTTLS. Only for tests on loopback; `imaps://` is always TLS.
 enum class Plaintext { refuse, allow };
@@ -30,6 +32,9 @@ struct ImapSettings {
   std::chrono::milliseconds timeout{30'000}; // per network wait: connect, each send, each read
   std::string keyword = "$MailroomProcessed";
   std::string move_to; // empty: processed mail stays, marked; else it moves to this folder
+  // A connection begun before the network module loaded (setup::open_mailbox): the first
+  // open() uses it when it is connected by then; later ones connect afresh.
+  std::shared_ptr<EarlyConnection> early;
 };
 
 // The server's answer to one tagged command: the untagged responses in order (literals
@@ -57,6 +62,8 @@ public:
   // never), a server that cannot be reached or times out (server, later).
   [[nodiscard]] std::expected<void, Failure> open();
   [[nodiscard]] bool is_open() const;
+  // Connections that began as the settings' early connection (0 or 1).
+  [[nodiscard]] unsigned early_connections_used() const { return m_early_connections; }
   // Commands sent so far, on this connection and the ones before it.
   [[nodiscard]] unsigned commands_sent() const { return m_next_tag - 1; }
   // Drops the connection; the next open() starts afresh. Safe to call when closed.
@@ -110,6 +117,8 @@ public:
 
 private:
   struct Handle;
+  // Gives libcurl the early connection's socket when it is connected (once).
+  void use_early_connection(Handle& handle);
   [[nodiscard]] std::expected<void, Failure> send_all(std::string_view bytes);
   [[nodiscard]] std::expected<std::string, Failure> read_response();
   // Closes the connection and returns `failure`, the reason it was dropped.
@@ -139,6 +148,7 @@ private:
   imap::ResponseReader m_reader;
   std::vector<std::string> m_capabilities;
   unsigned m_next_tag = 1;
+  unsigned m_early_connections = 0;
   unsigned m_new_mail_seen = 0;
   LiteralGate m_literal_gate;
 };

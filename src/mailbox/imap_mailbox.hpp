@@ -32,6 +32,8 @@ public:
   // Failures as ImapConnection::open(), plus a folder that cannot be selected (mailbox;
   // never when it does not exist).
   [[nodiscard]] std::expected<Folder, Failure> open();
+  // open(), its outcome kept for the next poll (Mailbox::open_ahead).
+  void open_ahead() override;
   // Drops the connection (a LOGOUT is not needed); the next call reconnects.
   void disconnect();
 
@@ -87,6 +89,10 @@ public:
   [[nodiscard]] const std::optional<Folder>& folder() const { return m_folder; }
   // How many times a connection was opened (1 while it is reused).
   [[nodiscard]] unsigned connections_opened() const { return m_connections_opened; }
+  // Of those, the ones that began as the settings' early connection (0 or 1).
+  [[nodiscard]] unsigned early_connections_used() const {
+    return m_connection.early_connections_used();
+  }
   // Commands sent to the server so far, for tests of what a poll costs.
   [[nodiscard]] unsigned commands_sent() const { return m_connection.commands_sent(); }
 
@@ -96,6 +102,8 @@ private:
   [[nodiscard]] std::expected<Folder, Failure> select();
   // SELECT on the open connection, or on a new one when the old broke or there is none.
   [[nodiscard]] std::expected<Folder, Failure> reselect();
+  // What open_ahead() found, once; else reselect().
+  [[nodiscard]] std::expected<Folder, Failure> selected_for_poll();
   [[nodiscard]] std::expected<std::vector<std::uint32_t>, Failure> search(std::string_view criteria,
                                                                           std::uint32_t above);
   // The mail with `uid`; nullopt when it is gone (expunged meanwhile). A message-scoped
@@ -117,6 +125,7 @@ private:
   [[nodiscard]] std::optional<Failure> flush_marks();
 
   ImapConnection m_connection;
+  std::optional<std::expected<Folder, Failure>> m_opened_ahead;
   std::optional<Folder> m_folder;
   unsigned m_connections_opened = 0;
   // The connection (by m_connections_opened) on which the cursor's last UID was last

@@ -1,5 +1,6 @@
 #include "setup/mailbox.hpp"
 
+#include "mailbox/early_connection.hpp"
 #include "mailbox/maildir_mailbox.hpp"
 #include "setup/network.hpp"
 #include "setup/secrets.hpp"
@@ -27,6 +28,14 @@ core::Result<mailbox::ImapSettings> imap_settings(const MailboxSettings& setting
   return imap;
 }
 
+// The server greets while the network module loads (mailbox/early_connection.hpp). A url
+// that does not parse begins nothing: the IMAP adapter says what is wrong with it.
+std::shared_ptr<mailbox::EarlyConnection> begin_early_connection(const std::string& url) {
+  std::string error;
+  const auto endpoint = imap::parse_url(url, error);
+  return endpoint ? mailbox::EarlyConnection::begin(*endpoint) : nullptr;
+}
+
 } // namespace
 
 core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
@@ -39,6 +48,7 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
   auto imap = imap_settings(settings);
   if (!imap)
     return std::unexpected(imap.error());
+  imap->early = begin_early_connection(settings.url);
   auto stack = network();
   if (!stack)
     return std::unexpected(stack.error());
@@ -49,6 +59,7 @@ core::Result<mailbox::ImapMailbox::Folder> check_imap(const MailboxSettings& set
   auto imap = imap_settings(settings);
   if (!imap)
     return std::unexpected(imap.error());
+  imap->early = begin_early_connection(settings.url);
   auto stack = network();
   if (!stack)
     return std::unexpected(stack.error());

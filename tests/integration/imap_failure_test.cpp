@@ -4,6 +4,7 @@
 
 #include "integration/imap_support.hpp"
 #include "mailbox/imap_mailbox.hpp"
+#include "support/loopback_port.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -130,21 +131,13 @@ TEST(ImapFailure, BadUrlIsRefusedBeforeConnecting) {
 
 TEST(ImapFailure, SilentServerTimesOutWithinTheBound) {
   // A port that accepts connections (the kernel completes them) but never greets.
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const test::LoopbackPort silent{test::LoopbackPort::Mode::listening};
   Dovecot dovecot;
   auto settings = dovecot.staff("INBOX");
-  settings.url = fmt::format("imaps://127.0.0.1:{}/INBOX", ntohs(address.sin_port));
+  settings.url = fmt::format("imaps://127.0.0.1:{}/INBOX", silent.port());
   settings.timeout = std::chrono::milliseconds{300};
 
   const auto opened = open_with(settings);
-  ::close(listener);
 
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().retry, Retry::later);

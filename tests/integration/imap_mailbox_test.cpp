@@ -3,6 +3,7 @@
 
 #include "core/instant.hpp"
 #include "integration/imap_support.hpp"
+#include "mailbox/early_connection.hpp"
 #include "mailbox/imap_mailbox.hpp"
 #include "support/instant.hpp"
 
@@ -185,6 +186,77 @@ TEST_F(ImapMailboxTest, SecondPollFetchesOnlyNewUidsOnTheSameConnection) {
   EXPECT_EQ(poll3.cursor, poll2.cursor);
   EXPECT_FALSE(poll3.uidvalidity_changed_from);
   EXPECT_EQ(box->connections_opened(), 1u); // one login for all three polls
+}
+
+// The connection begun before the network module loaded (setup::open_mailbox) carries the
+// first login, TLS included; later connections are libcurl's own.
+TEST_F(ImapMailboxTest, AnEarlyConnectionCarriesTheFirstLoginOnly) {
+  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
+  auto settings = dovecot.staff(folder);
+  settings.early = EarlyConnection::begin(test::endpoint(settings.url));
+  ASSERT_TRUE(settings.early);
+  ASSERT_TRUE(settings.early->wait_until_connected(std::chrono::seconds{10}));
+  auto box = make(settings);
+
+  Collected first;
+  const auto poll1 = box->poll({}, first.visit_all(), first.on_problem());
+  ASSERT_FALSE(poll1.failure) << poll1.failure->problem.to_string();
+  ASSERT_EQ(first.mails.size(), 1u);
+  EXPECT_EQ(box->early_connections_used(), 1u);
+
+  box->disconnect();
+  admin.append(mail("two"), "01-Oct-2025 10:00:01 +0000");
+  Collected second;
+  const auto poll2 = box->poll(poll1.cursor, second.visit_all(), second.on_problem());
+  ASSERT_FALSE(poll2.failure) << poll2.failure->problem.to_string();
+  ASSERT_EQ(second.mails.size(), 1u);
+  EXPECT_EQ(box->connections_opened(), 2u);
+  EXPECT_EQ(box->early_connections_used(), 1u);
+}
+
+// An early connection that did not connect (here: to a port nobody listens on) changes
+// nothing: libcurl connects to the server itself.
+TEST_F(ImapMailboxTest, AnEarlyConnectionThatFailedLeavesTheConnectToLibcurl) {
+  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
+  auto settings = dovecot.staff(folder);
+  const test::LoopbackPort refusing{test::LoopbackPort::Mode::refusing};
+  auto nowhere = test::endpoint(settings.url);
+  nowhere.port = refusing.port();
+  settings.early = EarlyConnection::begin(nowhere);
+  if (settings.early) {
+    EXPECT_FALSE(settings.early->wait_until_connected(std::chrono::seconds{10}));
+  }
+  auto box = make(settings);
+  Collected collected;
+  const auto poll = box->poll({}, collected.visit_all(), collected.on_problem());
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  EXPECT_EQ(collected.mails.size(), 1u);
+  EXPECT_EQ(box->early_connections_used(), 0u);
+}
+
+// open_ahead() logs in and selects before the first poll, which then reuses both; its
+// failure is that poll's.
+TEST_F(ImapMailboxTest, OpenAheadIsTheFirstPollsLoginAndItsFailureThatPollsFailure) {
+  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
+  auto box = make(dovecot.staff(folder));
+  box->open_ahead();
+  EXPECT_EQ(box->connections_opened(), 1u);
+  Collected collected;
+  const auto poll = box->poll({}, collected.visit_all(), collected.on_problem());
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  EXPECT_EQ(collected.mails.size(), 1u);
+  EXPECT_EQ(box->connections_opened(), 1u);
+
+  auto settings = dovecot.staff(folder);
+  const test::LoopbackPort refusing{test::LoopbackPort::Mode::refusing};
+  settings.url = fmt::format("imaps://127.0.0.1:{}/{}", refusing.port(), folder);
+  auto unreachable = make(settings);
+  unreachable->open_ahead();
+  Collected none;
+  const auto failed = unreachable->poll({}, none.visit_all(), none.on_problem());
+  ASSERT_TRUE(failed.failure);
+  EXPECT_EQ(failed.failure->scope, Scope::server);
+  EXPECT_TRUE(none.mails.empty());
 }
 
 TEST_F(ImapMailboxTest, ReadingLeavesSeenFlagsAsStaffLeftThem) {

@@ -11,6 +11,7 @@
 #include "support/course_fixture.hpp"
 #include "support/files.hpp"
 #include "support/fixture_servers.hpp"
+#include "support/loopback_port.hpp"
 #include "support/mail_text.hpp"
 #include "support/text.hpp"
 
@@ -29,6 +30,11 @@ namespace mailroom::test {
 inline std::string test_folder() {
   const auto* info = testing::UnitTest::GetInstance()->current_test_info();
   return fmt::format("t-{}-{}", info->test_suite_name(), info->name());
+}
+
+inline imap::Endpoint endpoint(const std::string& url) {
+  std::string error;
+  return *imap::parse_url(url, error);
 }
 
 // A plain IMAP client on the staff account for setting up and checking folders.
@@ -134,10 +140,6 @@ public:
 
 private:
   enum class Expect { ok, any };
-  static imap::Endpoint endpoint(const std::string& url) {
-    std::string error;
-    return *imap::parse_url(url, error);
-  }
   std::string quoted() const { return *imap::quote(m_folder); }
   bool run(const std::string& command, Expect expect = Expect::ok) {
     auto reply = m_connection.command(command);
