@@ -29,8 +29,10 @@ std::shared_ptr<EarlyConnection> EarlyConnection::begin(const imap::Endpoint& en
     return nullptr;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
+  // No AI_ADDRCONFIG: it asks the kernel over netlink, which the unit's
+  // RestrictAddressFamilies= does not allow. An address the host cannot reach fails the
+  // connect at once, and libcurl, which tries every address, connects instead.
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* found = nullptr;
   const auto port = std::to_string(endpoint.port);
   if (::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found) != 0 || !found)
