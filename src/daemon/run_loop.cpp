@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
@@ -584,23 +585,31 @@ int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy) {
   }
   // The server's greeting, login and SELECT are waiting, and the network module's loading
   // CPU: both go on beside the rules and the ledger (no-op poll of a 10,000-mail folder,
-  // README, Benchmarks). A rules problem is told at once; the exit waits for the thread.
-  auto mailbox_ahead = std::async(std::launch::async, [&mailbox_settings = settings.mailbox] {
-    auto mailbox = setup::open_mailbox(mailbox_settings);
-    if (mailbox)
-      (*mailbox)->open_ahead();
-    return mailbox;
-  });
+  // README, Benchmarks). A start that fails before it needs the mailbox says so at once
+  // and tells the thread not to log in (a wrong password tried at every restart would
+  // lock the account); the exit waits for the thread.
+  std::atomic<bool> abandoned{false};
+  auto mailbox_ahead =
+      std::async(std::launch::async, [&mailbox_settings = settings.mailbox, &abandoned] {
+        auto mailbox = setup::open_mailbox(mailbox_settings);
+        if (mailbox && !abandoned)
+          (*mailbox)->open_ahead();
+        return mailbox;
+      });
+  const auto give_up = [&abandoned] {
+    abandoned = true;
+    return 1;
+  };
   auto course = setup::load_rules(settings.rules_dir);
   if (!course) {
     for (const auto& problem : course.error())
       spdlog::error("{}", problem.to_string());
-    return 1;
+    return give_up();
   }
   auto ledger = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::create);
   if (!ledger) {
     spdlog::error("{}", ledger.error().to_string());
-    return 1;
+    return give_up();
   }
   (void)outbox::release_dead_claims(*ledger, now());
   auto mailbox = mailbox_ahead.get();

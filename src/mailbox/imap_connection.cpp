@@ -117,18 +117,27 @@ bool wait_socket(curl_socket_t socket, Direction direction, std::chrono::millise
 struct EarlySocket {
   curl_socket_t socket = CURL_SOCKET_BAD; // until libcurl takes it
   curl_socket_t handed = CURL_SOCKET_BAD;
+  // Between the two callbacks for the handed socket: libcurl calls the second right after
+  // the first, for the same socket. Not the fd number alone: one libcurl closed and opened
+  // again (another address) may get the same number and is not connected.
+  bool pending = false;
+  bool used = false; // libcurl was told it is connected
 
   static curl_socket_t open(void* self, curlsocktype purpose, curl_sockaddr* address) {
     auto& early = *static_cast<EarlySocket*>(self);
     if (purpose == CURLSOCKTYPE_IPCXN && early.socket != CURL_SOCKET_BAD) {
       early.handed = std::exchange(early.socket, CURL_SOCKET_BAD);
+      early.pending = true;
       return early.handed;
     }
     return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   }
   static int options(void* self, curl_socket_t socket, curlsocktype) {
-    return socket == static_cast<EarlySocket*>(self)->handed ? CURL_SOCKOPT_ALREADY_CONNECTED
-                                                             : CURL_SOCKOPT_OK;
+    auto& early = *static_cast<EarlySocket*>(self);
+    if (!std::exchange(early.pending, false) || socket != early.handed)
+      return CURL_SOCKOPT_OK;
+    early.used = true;
+    return CURL_SOCKOPT_ALREADY_CONNECTED;
   }
   ~EarlySocket() {
     if (socket != CURL_SOCKET_BAD) // libcurl never asked for it
@@ -199,7 +208,7 @@ std::expected<void, Failure> ImapConnection::open() {
   use_early_connection(*handle);
   if (const auto code = curl_easy_perform(curl); code != CURLE_OK)
     return std::unexpected(curl_failure(code, handle->error.data(), m_settings, m_endpoint));
-  m_early_connections += handle->early.handed != CURL_SOCKET_BAD ? 1 : 0;
+  m_early_connections += handle->early.used ? 1 : 0;
   if (const auto code = curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &handle->socket);
       code != CURLE_OK || handle->socket == CURL_SOCKET_BAD)
     return std::unexpected(curl_failure(CURLE_GOT_NOTHING, {}, m_settings, m_endpoint));
