@@ -57,11 +57,7 @@ EarlyConnection::~EarlyConnection() {
     ::close(m_socket);
 }
 
-bool EarlyConnection::wait_until_connected(std::chrono::milliseconds bound) {
-  return connected_within(bound);
-}
-
-bool EarlyConnection::connected_within(std::chrono::milliseconds bound) const {
+bool EarlyConnection::wait_until_connected(std::chrono::milliseconds bound) const {
   if (m_socket < 0 || m_connected_at_once)
     return false;
   pollfd entry{m_socket, POLLOUT, 0};
@@ -78,7 +74,7 @@ bool EarlyConnection::connected_within(std::chrono::milliseconds bound) const {
 }
 
 int EarlyConnection::take_connected() {
-  const bool connected = connected_within(std::chrono::milliseconds{0});
+  const bool connected = wait_until_connected(std::chrono::milliseconds{0});
   const int socket = std::exchange(m_socket, -1);
   if (connected)
     return socket;

@@ -31,12 +31,10 @@ public:
   // Waits up to `bound` for the connect to complete or fail; whether it completed. For a
   // caller that would rather wait than connect twice (the tests: a loopback connect is
   // quick, but not guaranteed done when take_connected() looks).
-  bool wait_until_connected(std::chrono::milliseconds bound);
+  [[nodiscard]] bool wait_until_connected(std::chrono::milliseconds bound) const;
 
 private:
   explicit EarlyConnection(int socket) : m_socket(socket) {}
-  [[nodiscard]] bool connected_within(std::chrono::milliseconds bound) const;
-
   int m_socket = -1;
   // libcurl 7.88 (bookworm) calls connect() on a socket it was told is connected (curl
   // issue 10626). Linux answers 0 for a non-blocking connect that completed, but EISCONN

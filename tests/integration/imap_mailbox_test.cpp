@@ -247,15 +247,21 @@ TEST_F(ImapMailboxTest, OpenAheadIsTheFirstPollsLoginAndItsFailureThatPollsFailu
   EXPECT_EQ(collected.mails.size(), 1u);
   EXPECT_EQ(box->connections_opened(), 1u);
 
+  // Not tried again: a poll that reconnected would now reach a port that accepts and
+  // never greets, and time out instead.
   auto settings = dovecot.staff(folder);
-  const test::LoopbackPort refusing{test::LoopbackPort::Mode::refusing};
+  test::LoopbackPort refusing{test::LoopbackPort::Mode::refusing};
   settings.url = fmt::format("imaps://127.0.0.1:{}/{}", refusing.port(), folder);
+  settings.timeout = std::chrono::milliseconds{300};
   auto unreachable = make(settings);
   unreachable->open_ahead();
+  refusing.listen();
   Collected none;
   const auto failed = unreachable->poll({}, none.visit_all(), none.on_problem());
   ASSERT_TRUE(failed.failure);
   EXPECT_EQ(failed.failure->scope, Scope::server);
+  EXPECT_NE(failed.failure->problem.what.find("cannot connect"), std::string::npos)
+      << failed.failure->problem.what;
   EXPECT_TRUE(none.mails.empty());
 }
 

@@ -36,6 +36,8 @@ public:
   LoopbackPort& operator=(const LoopbackPort&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return m_port; }
+  // A refusing port starts listening: connects complete from now on, and nobody greets.
+  void listen() { EXPECT_EQ(::listen(m_socket, 4), 0); }
 
 private:
   int m_socket = -1;
