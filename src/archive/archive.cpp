@@ -348,8 +348,16 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
     return std::unexpected(system_problem(staging->m_raw, "create", errno));
   if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
     return std::unexpected(written.error());
+  staging->m_raw_size = raw.size();
   start_writeback(staging->m_raw_fd);
   return staging;
+}
+
+std::shared_ptr<pipeline::StagedRaw> Archive::stage_ahead(std::string_view raw) const {
+  auto staged = stage(raw);
+  if (!staged)
+    return nullptr;
+  return std::shared_ptr<Staging>(std::move(*staged));
 }
 
 Staging::~Staging() {
@@ -531,19 +539,26 @@ void Archive::drop_batch() const {
 }
 
 core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
-                                         std::string_view origin, message::ParseOptions options) {
+                                         std::string_view origin, message::ParseOptions options,
+                                         Staging* ahead) {
   const auto sha256 =
       options.raw_sha256.empty() ? message::sha256_hex(raw) : std::string(options.raw_sha256);
   options.raw_sha256 = sha256;
   options.keep_attachment_bytes = false;
   options.attachment_writer = nullptr;
-  std::unique_ptr<Staging> staging;
+  std::unique_ptr<Staging> own;
+  Staging* staging = nullptr;
   if (!archive.has(sha256)) {
-    auto staged = archive.stage(raw);
-    if (!staged)
-      return std::unexpected(staged.error());
-    staging = std::move(*staged);
-    options.attachment_writer = staging.get();
+    if (ahead && ahead->fresh_for(raw)) {
+      staging = ahead;
+    } else {
+      auto staged = archive.stage(raw);
+      if (!staged)
+        return std::unexpected(staged.error());
+      own = std::move(*staged);
+      staging = own.get();
+    }
+    options.attachment_writer = staging;
   }
   ParsedMail parsed{message::parse(raw, origin, options), {}};
   auto stored = staging ? archive.store(raw, parsed.facts.attachments, sha256, *staging)
@@ -556,7 +571,8 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
 
 core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view raw,
                                                               std::string_view origin,
-                                                              std::string_view raw_sha256) const {
+                                                              std::string_view raw_sha256,
+                                                              pipeline::StagedRaw* staged) const {
   message::ParseOptions options;
   options.raw_sha256 = raw_sha256;
   const bool oversized = m_max_mail_size > 0 && raw.size() > m_max_mail_size;
@@ -568,7 +584,8 @@ core::Result<pipeline::ArchivedMail> Archive::parse_and_store(std::string_view r
                          : std::min<std::size_t>(raw.size(), 64u << 10);
     options.limits.max_message_bytes = std::min<std::size_t>(end, 1u << 20);
   }
-  auto parsed = archive::parse_and_store(*this, raw, origin, options);
+  auto parsed =
+      archive::parse_and_store(*this, raw, origin, options, dynamic_cast<Staging*>(staged));
   if (parsed && oversized) {
     parsed->facts.size = raw.size();
     parsed->facts.limit_exceeded = {

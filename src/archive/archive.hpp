@@ -35,8 +35,9 @@ class Archive;
 // their own under archive/.tmp; Archive::store fsyncs them and renames them into place.
 // The disk writes each file back while the next one is decoded (sync_file_range), so
 // store()'s fsyncs mostly find the data written. Dropped without store(), it removes its
-// files. A write that fails (disk full) is kept and reported by store().
-class Staging final : public message::AttachmentWriter {
+// files. A write that fails (disk full) is kept and reported by store(). Made ahead, on
+// the thread that fetched the mail (Archive::stage_ahead), it is a pipeline::StagedRaw.
+class Staging final : public message::AttachmentWriter, public pipeline::StagedRaw {
 public:
   Staging(const Staging&) = delete;
   Staging& operator=(const Staging&) = delete;
@@ -45,6 +46,12 @@ public:
   void begin(std::size_t index) override;
   void write(std::string_view bytes) override;
   void restart() override;
+
+  // Whether this holds `raw`'s bytes and nothing has been done with them yet: a Staging
+  // made ahead serves one parse_and_store() of the same mail.
+  [[nodiscard]] bool fresh_for(std::string_view raw) const {
+    return m_raw_fd >= 0 && m_raw_size == raw.size() && m_parts == 0 && !m_problem;
+  }
 
 private:
   friend class Archive;
@@ -71,6 +78,7 @@ private:
   std::filesystem::path m_folder; // the attachments
   std::filesystem::path m_raw;    // the raw message, beside the folder
   int m_raw_fd = -1;
+  std::size_t m_raw_size = 0;
   int m_fd = -1;
   std::filesystem::path m_current;
   std::vector<std::pair<int, std::filesystem::path>> m_written; // awaiting fsync
@@ -89,8 +97,11 @@ public:
   // The engine's port: archive::parse_and_store, with the attachment rows the ledger
   // keeps, and paths relative to the state folder (the archive's parent).
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
-  parse_and_store(std::string_view raw, std::string_view origin,
-                  std::string_view raw_sha256) const override;
+  parse_and_store(std::string_view raw, std::string_view origin, std::string_view raw_sha256,
+                  pipeline::StagedRaw* staged) const override;
+  // stage(), for a mail fetched ahead: a Staging, or null when its file could not be written.
+  [[nodiscard]] std::shared_ptr<pipeline::StagedRaw>
+  stage_ahead(std::string_view raw) const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   store_unread(std::string_view raw) const override;
@@ -232,10 +243,12 @@ struct ParsedMail {
 // Parses `raw` and archives it, the way every mail comes in: hashed once (not at all
 // when options.raw_sha256 has its hash already), its attachments written to disk as they are
 // decoded (never held in memory beside the mail), and nothing written when the same bytes are
-// archived already.
+// archived already. `ahead`, when it holds these bytes unused (Archive::stage_ahead), saves
+// writing them again.
 [[nodiscard]] core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_view raw,
                                                        std::string_view origin,
-                                                       message::ParseOptions options = {});
+                                                       message::ParseOptions options = {},
+                                                       Staging* ahead = nullptr);
 
 // Reads a whole file, or a Problem naming it.
 [[nodiscard]] core::Result<std::string> read_all(const std::filesystem::path& path);

@@ -160,7 +160,8 @@ public:
   int run(RunMode mode) {
     m_archive.set_max_mail_size(m_settings.mailbox.max_mail_size);
     // On a backlog of mixed mail, hashing was over a quarter of the CPU (perf, 1,000 mails).
-    m_mailbox->prepare_ahead(pipeline::hash_ahead);
+    m_mailbox->prepare_ahead(
+        [this](pipeline::RawMail& mail) { pipeline::prepare_ahead(mail, m_archive); });
     // For the benchmark that compares them (README, Benchmarks): an fdatasync per file
     // instead of the default one syncfs(2) per batch.
     if (const char* how = std::getenv("MAILROOM_BATCH_SYNC");

@@ -142,6 +142,11 @@ void hash_ahead(RawMail& mail) {
   mail.sha256 = message::sha256_hex(mail.raw);
 }
 
+void prepare_ahead(RawMail& mail, const MailArchive& archive) {
+  hash_ahead(mail);
+  mail.staged = archive.stage_ahead(mail.raw);
+}
+
 // An unauthenticated version never supersedes an authenticated one of the same instance:
 // it is weighed against the versions already recorded (those before `recorded_before`,
 // for a re-decision), read only for an unauthenticated version, and only its group's.
@@ -185,7 +190,8 @@ core::Result<IngestOutcome> Engine::take(const RawMail& mail, const rules::Cours
   // Order is important: archive first (fsync'ed and renamed), record after. A crash in
   // between leaves an archived file that the next run finds by its hash. In a Batch, the
   // archive is made durable for the whole batch before its one commit (Batch::commit).
-  auto archived = m_archive.parse_and_store(mail.raw, "file " + mail.file, mail.sha256);
+  auto archived =
+      m_archive.parse_and_store(mail.raw, "file " + mail.file, mail.sha256, mail.staged.get());
   if (!archived)
     return std::unexpected(archived.error());
   core::fault_point("after-archive");

@@ -75,6 +75,11 @@ struct RetakeOptions {
 // Engine::take: a mailbox that reads ahead does it on its own thread
 // (Mailbox::prepare_ahead), beside the recording of the mail before.
 void hash_ahead(RawMail& mail);
+// hash_ahead(), and the bytes written to the archive's temporary folder: what is left to
+// Engine::take is the parse, the attachments' files, the decision and the record. Nothing
+// is parsed ahead: a mail that kills the parser does so in take(), after the work log
+// named it (set_work_log), so that it is the one set aside after k_deaths_before_failed.
+void prepare_ahead(RawMail& mail, const MailArchive& archive);
 
 class Engine {
 public:

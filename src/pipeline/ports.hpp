@@ -6,6 +6,7 @@
 #include "message/facts.hpp"
 #include "pipeline/records.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,15 +74,29 @@ struct ArchivedMail {
 // [mailbox] max_mail_size: the start of its limit_exceeded entry (oversized.hpp).
 inline constexpr std::string_view k_over_max_mail_size = "over max_mail_size";
 
+// A mail's raw bytes written ahead to a temporary file of the archive
+// (MailArchive::stage_ahead), for the parse_and_store() of the same bytes to take; the file
+// goes with this object unless that took it.
+class StagedRaw {
+public:
+  virtual ~StagedRaw() = default;
+};
+
 class MailArchive {
 public:
   virtual ~MailArchive() = default;
   // Parses `raw` and archives it before anything is recorded: durable when this returns.
   // `origin` names the mail in parse problems ("file 1700000000.M1.host"); `raw_sha256`
-  // is its hash when hashed ahead (RawMail::sha256), else empty.
-  [[nodiscard]] virtual core::Result<ArchivedMail>
-  parse_and_store(std::string_view raw, std::string_view origin,
-                  std::string_view raw_sha256) const = 0;
+  // is its hash when hashed ahead (RawMail::sha256), else empty; `staged`, its bytes when
+  // written ahead (RawMail::staged), else null.
+  [[nodiscard]] virtual core::Result<ArchivedMail> parse_and_store(std::string_view raw,
+                                                                   std::string_view origin,
+                                                                   std::string_view raw_sha256,
+                                                                   StagedRaw* staged) const = 0;
+  // Writes `raw` to a temporary file, for a parse_and_store() of the same bytes later;
+  // unlike the rest, safe on another thread than the one that stores. Null when it could
+  // not: parse_and_store() then writes the bytes itself, and says what went wrong.
+  [[nodiscard]] virtual std::shared_ptr<StagedRaw> stage_ahead(std::string_view raw) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
   // Group commit: from begin_batch() on, parse_and_store() is durable only once

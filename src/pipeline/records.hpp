@@ -4,6 +4,7 @@
 #include "core/instant.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ namespace mailroom::pipeline {
 
 using Id = std::int64_t;
 
+class StagedRaw; // ports.hpp
+
 // One raw mail as a mailbox holds it.
 struct RawMail {
   std::string source; // stable identity: "maildir:/abs/maildir/NAME" (no new/ or cur/, no flags) or
@@ -23,6 +26,8 @@ struct RawMail {
   core::Instant received_at; // INTERNALDATE, or the Maildir file's modification time
   std::string raw;           // the RFC 5322 bytes
   std::string sha256 = {};   // hex SHA-256 of raw when hashed ahead (pipeline::hash_ahead)
+  // raw, written ahead to the archive's temporary folder (pipeline::prepare_ahead), or null
+  std::shared_ptr<StagedRaw> staged = {};
 };
 
 // A staff overrule of the classifier for one mail.

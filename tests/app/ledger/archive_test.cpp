@@ -318,20 +318,32 @@ TEST(ArchiveParseAndStore, AMailArchivedBeforeIsNeitherRewrittenNorStagedAgain) 
   EXPECT_EQ(files_under(dir / "archive" / ".tmp"), std::vector<std::string>{});
 }
 
-// A mail hashed ahead (pipeline::hash_ahead, on the IMAP fetching thread) is archived
-// under the same name, with the same facts, as one the archive hashes itself.
-TEST(ArchiveParseAndStore, AMailHashedAheadIsArchivedAsOneHashedHere) {
+std::size_t temporary_files(const std::filesystem::path& archive) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::recursive_directory_iterator(archive / ".tmp"))
+    ++count;
+  return count;
+}
+
+// A mail prepared ahead (pipeline::prepare_ahead, on the IMAP fetching thread: hashed, its
+// bytes written to the archive's temporary folder) is archived under the same name, with
+// the same facts and bytes, as one the archive reads itself, and leaves nothing behind.
+TEST(ArchiveParseAndStore, AMailPreparedAheadIsArchivedAsOneReadHere) {
   pipeline::RawMail ahead{"test", "1", {}, mail_with_three_attachments("JVBERi0xLjQK")};
-  pipeline::hash_ahead(ahead);
-  EXPECT_EQ(ahead.sha256, message::sha256_hex(ahead.raw));
   test::TempDir hashed_here_dir;
   test::TempDir hashed_ahead_dir;
   const archive::Archive hashed_here(hashed_here_dir / "archive");
   const archive::Archive hashed_ahead(hashed_ahead_dir / "archive");
   ASSERT_TRUE(hashed_here.open());
   ASSERT_TRUE(hashed_ahead.open());
-  const auto here = hashed_here.parse_and_store(ahead.raw, "test", "");
-  const auto there = hashed_ahead.parse_and_store(ahead.raw, "test", ahead.sha256);
+  pipeline::prepare_ahead(ahead, hashed_ahead);
+  EXPECT_EQ(ahead.sha256, message::sha256_hex(ahead.raw));
+  ASSERT_NE(ahead.staged, nullptr);
+  EXPECT_EQ(temporary_files(hashed_ahead.root()), 1u);
+  const auto here = hashed_here.parse_and_store(ahead.raw, "test", "", nullptr);
+  const auto there =
+      hashed_ahead.parse_and_store(ahead.raw, "test", ahead.sha256, ahead.staged.get());
   ASSERT_TRUE(here);
   ASSERT_TRUE(there);
   EXPECT_EQ(there->sha256, here->sha256);
@@ -339,6 +351,43 @@ TEST(ArchiveParseAndStore, AMailHashedAheadIsArchivedAsOneHashedHere) {
   EXPECT_EQ(there->facts.sha256, here->sha256);
   ASSERT_EQ(there->attachments.size(), 3u);
   EXPECT_EQ(there->attachments[1].sha256, here->attachments[1].sha256);
+  EXPECT_EQ(archive::read_all(hashed_ahead.raw_path(there->sha256)).value_or(""), ahead.raw);
+  ahead.staged.reset();
+  EXPECT_EQ(temporary_files(hashed_ahead.root()), 0u);
+}
+
+// Bytes written ahead serve one parse_and_store() of the same mail, in a batch too; bytes
+// of another mail are not taken for them, and whatever was not used is removed with the
+// mail that carried it.
+TEST(ArchiveParseAndStore, BytesWrittenAheadServeTheirOwnMailOnceAndAreNeverLeftBehind) {
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  pipeline::RawMail first{"test", "1", {}, mail_with_three_attachments("JVBERi0xLjQK")};
+  pipeline::RawMail second{"test", "2", {}, mail_with_three_attachments("JVBERi0xLjUK")};
+  pipeline::RawMail other{"test", "3", {}, "Subject: short\r\n\r\nanother mail\r\n"};
+  for (auto* mail : {&first, &second, &other})
+    pipeline::prepare_ahead(*mail, store);
+  EXPECT_EQ(temporary_files(store.root()), 3u);
+
+  store.begin_batch();
+  // The second mail, given the other mail's bytes: its own are written again.
+  const auto stored = store.parse_and_store(second.raw, "test", second.sha256, other.staged.get());
+  ASSERT_TRUE(stored);
+  const auto batched = store.parse_and_store(first.raw, "test", first.sha256, first.staged.get());
+  ASSERT_TRUE(batched);
+  ASSERT_TRUE(store.sync_batch());
+  EXPECT_EQ(archive::read_all(store.raw_path(stored->sha256)).value_or(""), second.raw);
+  EXPECT_EQ(archive::read_all(store.raw_path(batched->sha256)).value_or(""), first.raw);
+  EXPECT_TRUE(std::filesystem::is_directory(store.attachment_dir(batched->sha256)));
+  // Used once: the same bytes again are archived already, and nothing is written.
+  const auto again = store.parse_and_store(first.raw, "test", first.sha256, first.staged.get());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->sha256, batched->sha256);
+
+  for (auto* mail : {&first, &second, &other})
+    mail->staged.reset();
+  EXPECT_EQ(temporary_files(store.root()), 0u);
 }
 
 TEST(ArchiveParseAndStore, DiskFullWhileDecodingIsAClearProblemAndLeavesNothingBehind) {
