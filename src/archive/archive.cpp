@@ -201,6 +201,10 @@ bool Archive::has(const std::string& sha256) const {
   // batch are placed once.
   if (std::ranges::any_of(m_pending, [&](const Placement& p) { return p.sha256 == sha256; }))
     return true;
+  return kept(sha256);
+}
+
+bool Archive::kept(const std::string& sha256) const {
   struct stat info {};
   const auto path = raw_path(sha256);
   return ::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
@@ -353,10 +357,20 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
   return staging;
 }
 
-std::shared_ptr<pipeline::StagedRaw> Archive::stage_ahead(std::string_view raw) const {
+std::shared_ptr<pipeline::StagedRaw> Archive::stage_ahead(std::string_view raw,
+                                                          std::string_view raw_sha256) const {
+  // Bytes kept already are not written again (a folder read anew after its UIDVALIDITY
+  // changed would write gigabytes only to remove them).
+  if (raw_sha256.empty() || kept(std::string(raw_sha256)))
+    return nullptr;
   auto staged = stage(raw);
   if (!staged)
     return nullptr;
+  // Closed now, synced by its name later: each mail waiting to be recorded would hold a
+  // descriptor, and a backlog of small mails waits by the thousand.
+  if (::close(std::exchange((*staged)->m_raw_fd, -1)) != 0)
+    return nullptr;
+  (*staged)->m_sha256 = raw_sha256;
   return std::shared_ptr<Staging>(std::move(*staged));
 }
 
@@ -458,8 +472,13 @@ std::optional<core::Problem> Staging::finish(bool sync) {
   for (const auto& [fd, path] : m_written)
     done(fd, path);
   m_written.clear();
-  if (m_raw_fd >= 0)
+  if (m_raw_fd >= 0) {
     done(std::exchange(m_raw_fd, -1), m_raw);
+  } else if (sync && !m_finished) { // made ahead, and closed then
+    if (auto synced = sync_path(m_raw); !synced)
+      note(synced.error());
+  }
+  m_finished = true;
   return m_problem;
 }
 
@@ -549,7 +568,7 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
   std::unique_ptr<Staging> own;
   Staging* staging = nullptr;
   if (!archive.has(sha256)) {
-    if (ahead && ahead->fresh_for(raw)) {
+    if (ahead && ahead->fresh_for(raw, sha256)) {
       staging = ahead;
     } else {
       auto staged = archive.stage(raw);

@@ -47,10 +47,11 @@ public:
   void write(std::string_view bytes) override;
   void restart() override;
 
-  // Whether this holds `raw`'s bytes and nothing has been done with them yet: a Staging
-  // made ahead serves one parse_and_store() of the same mail.
-  [[nodiscard]] bool fresh_for(std::string_view raw) const {
-    return m_raw_fd >= 0 && m_raw_size == raw.size() && m_parts == 0 && !m_problem;
+  // Whether this was made ahead for these bytes (their size and hash) and nothing has
+  // been done with them yet: a Staging made ahead serves one parse_and_store() of its mail.
+  [[nodiscard]] bool fresh_for(std::string_view raw, std::string_view raw_sha256) const {
+    return !m_finished && !m_sha256.empty() && m_sha256 == raw_sha256 && m_raw_size == raw.size() &&
+           m_parts == 0 && !m_problem;
   }
 
 private:
@@ -61,7 +62,7 @@ private:
   // finish() (or, past a few, fsync'ed and closed now).
   void close_current();
   // fsyncs (with `sync`; else only closes, for a batch's one sync pass) and closes every
-  // file written, the raw one too; the first problem.
+  // file written, the raw one too (by its name when made ahead); the first problem.
   [[nodiscard]] std::optional<core::Problem> finish(bool sync = true);
   // The files are the archive's batch's now (Archive::sync_batch places them): the
   // destructor leaves them.
@@ -77,8 +78,10 @@ private:
 
   std::filesystem::path m_folder; // the attachments
   std::filesystem::path m_raw;    // the raw message, beside the folder
-  int m_raw_fd = -1;
+  int m_raw_fd = -1;              // open until finish(); closed at once when made ahead
   std::size_t m_raw_size = 0;
+  std::string m_sha256; // of the raw bytes, when made ahead (stage_ahead)
+  bool m_finished = false;
   int m_fd = -1;
   std::filesystem::path m_current;
   std::vector<std::pair<int, std::filesystem::path>> m_written; // awaiting fsync
@@ -99,9 +102,10 @@ public:
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   parse_and_store(std::string_view raw, std::string_view origin, std::string_view raw_sha256,
                   pipeline::StagedRaw* staged) const override;
-  // stage(), for a mail fetched ahead: a Staging, or null when its file could not be written.
+  // stage(), for a mail fetched ahead, its file closed at once: a Staging, or null when
+  // the bytes are kept already (kept()) or could not be written.
   [[nodiscard]] std::shared_ptr<pipeline::StagedRaw>
-  stage_ahead(std::string_view raw) const override;
+  stage_ahead(std::string_view raw, std::string_view raw_sha256) const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   store_unread(std::string_view raw) const override;
@@ -145,6 +149,8 @@ public:
 
   // Whether the raw message with this hash is archived already.
   [[nodiscard]] bool has(const std::string& sha256) const;
+  // Whether it is in place on disk (has(), less the batch in flight): safe on any thread.
+  [[nodiscard]] bool kept(const std::string& sha256) const;
 
   // Starts archiving a mail about to be parsed: writes `raw` to a temporary file and
   // makes a folder for its attachments (see Staging).

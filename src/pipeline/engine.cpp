@@ -144,7 +144,7 @@ void hash_ahead(RawMail& mail) {
 
 void prepare_ahead(RawMail& mail, const MailArchive& archive) {
   hash_ahead(mail);
-  mail.staged = archive.stage_ahead(mail.raw);
+  mail.staged = archive.stage_ahead(mail.raw, mail.sha256);
 }
 
 // An unauthenticated version never supersedes an authenticated one of the same instance:

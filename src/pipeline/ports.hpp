@@ -93,10 +93,12 @@ public:
                                                                    std::string_view origin,
                                                                    std::string_view raw_sha256,
                                                                    StagedRaw* staged) const = 0;
-  // Writes `raw` to a temporary file, for a parse_and_store() of the same bytes later;
-  // unlike the rest, safe on another thread than the one that stores. Null when it could
-  // not: parse_and_store() then writes the bytes itself, and says what went wrong.
-  [[nodiscard]] virtual std::shared_ptr<StagedRaw> stage_ahead(std::string_view raw) const = 0;
+  // Writes `raw` (its hash `raw_sha256`) to a temporary file, for a parse_and_store() of
+  // the same bytes later; unlike the rest, safe on another thread than the one that
+  // stores. Null when the bytes are archived already, or could not be written:
+  // parse_and_store() then writes them itself, and says what went wrong.
+  [[nodiscard]] virtual std::shared_ptr<StagedRaw>
+  stage_ahead(std::string_view raw, std::string_view raw_sha256) const = 0;
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
   // Group commit: from begin_batch() on, parse_and_store() is durable only once
