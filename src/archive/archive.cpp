@@ -352,7 +352,6 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
     return std::unexpected(system_problem(staging->m_raw, "create", errno));
   if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
     return std::unexpected(written.error());
-  staging->m_raw_size = raw.size();
   start_writeback(staging->m_raw_fd);
   return staging;
 }
@@ -568,7 +567,7 @@ core::Result<ParsedMail> parse_and_store(const Archive& archive, std::string_vie
   std::unique_ptr<Staging> own;
   Staging* staging = nullptr;
   if (!archive.has(sha256)) {
-    if (ahead && ahead->fresh_for(raw, sha256)) {
+    if (ahead && ahead->fresh_for(sha256)) {
       staging = ahead;
     } else {
       auto staged = archive.stage(raw);

@@ -47,11 +47,10 @@ public:
   void write(std::string_view bytes) override;
   void restart() override;
 
-  // Whether this was made ahead for these bytes (their size and hash) and nothing has
-  // been done with them yet: a Staging made ahead serves one parse_and_store() of its mail.
-  [[nodiscard]] bool fresh_for(std::string_view raw, std::string_view raw_sha256) const {
-    return !m_finished && !m_sha256.empty() && m_sha256 == raw_sha256 && m_raw_size == raw.size() &&
-           m_parts == 0 && !m_problem;
+  // Whether this was made ahead for the bytes with this hash and nothing has been done
+  // with them yet: a Staging made ahead serves one parse_and_store() of its mail.
+  [[nodiscard]] bool fresh_for(std::string_view raw_sha256) const {
+    return !m_finished && !m_sha256.empty() && m_sha256 == raw_sha256 && m_parts == 0 && !m_problem;
   }
 
 private:
@@ -79,8 +78,7 @@ private:
   std::filesystem::path m_folder; // the attachments
   std::filesystem::path m_raw;    // the raw message, beside the folder
   int m_raw_fd = -1;              // open until finish(); closed at once when made ahead
-  std::size_t m_raw_size = 0;
-  std::string m_sha256; // of the raw bytes, when made ahead (stage_ahead)
+  std::string m_sha256;           // of the raw bytes, when made ahead (stage_ahead)
   bool m_finished = false;
   int m_fd = -1;
   std::filesystem::path m_current;

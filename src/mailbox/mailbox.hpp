@@ -133,7 +133,7 @@ public:
   // the mailbox over before polling. The default has nothing to open.
   virtual void open_ahead() {}
 
-  // Work on each mail that needs nothing but its bytes (pipeline::hash_ahead). A mailbox
+  // Work on each mail that needs nothing but its bytes (pipeline::prepare_ahead). A mailbox
   // that reads ahead on a thread of its own (IMAP) does it there, beside the recording of
   // the mail before; the default leaves it to the recording.
   virtual void prepare_ahead(std::function<void(RawMail&)> prepare) { (void)prepare; }
