@@ -44,6 +44,22 @@ inline constexpr std::size_t k_read_size = 256 * 1024;
 class ResponseReader {
 public:
   void feed(std::string_view bytes) { m_buffer.append(bytes); }
+  // Room left in the buffer without growing it: the rest of a literal, which next()
+  // reserves whole once it is announced.
+  [[nodiscard]] std::size_t room() const { return m_buffer.capacity() - m_buffer.size(); }
+  // Appends what `read(into, most)` writes straight into the buffer's room, and returns
+  // how many bytes that was (0 for none), so that a deck arriving from the server is
+  // copied once, not through a second buffer; `most` is at most room(). `read` must not
+  // throw.
+  template <typename Read> std::size_t feed_from(std::size_t most, Read&& read) {
+    const std::size_t had = m_buffer.size();
+    std::size_t got = 0;
+    m_buffer.resize_and_overwrite(had + most, [&](char* bytes, std::size_t) {
+      got = read(bytes + had, most);
+      return had + got;
+    });
+    return got;
+  }
   // The next complete response without its final CRLF; nullopt until one is complete.
   [[nodiscard]] std::optional<std::string> next();
   [[nodiscard]] std::size_t buffered() const { return m_buffer.size(); }

@@ -25,6 +25,9 @@ namespace mailroom::mailbox {
 
 namespace {
 
+// The least room in the reader's buffer worth a read straight into it (receive_now).
+constexpr std::size_t k_least_direct_read = 16 * 1024;
+
 // Every curl code this adapter can meet, as the Failure the daemon acts on (STYLE.md 5).
 // `detail` is libcurl's error buffer (it names the certificate problem, the server's
 // refusal text); it never holds the password.
@@ -456,8 +459,19 @@ std::expected<bool, Failure> ImapConnection::receive_now() {
   if (!m_handle)
     return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
   std::size_t received = 0;
-  const auto code =
-      curl_easy_recv(m_handle->curl, m_handle->chunk.get(), imap::k_read_size, &received);
+  CURLcode code = CURLE_OK;
+  // Within a literal reserved whole (a mail), the bytes go straight to where the response
+  // is kept; elsewhere through the chunk, so that a short response never holds a buffer
+  // grown for a read.
+  const bool into_reader = m_reader.room() >= k_least_direct_read;
+  if (into_reader)
+    m_reader.feed_from(std::min(m_reader.room(), imap::k_read_size),
+                       [&](char* into, std::size_t most) {
+                         code = curl_easy_recv(m_handle->curl, into, most, &received);
+                         return code == CURLE_OK ? received : 0;
+                       });
+  else
+    code = curl_easy_recv(m_handle->curl, m_handle->chunk.get(), imap::k_read_size, &received);
   if (code == CURLE_AGAIN)
     return false;
   if (code != CURLE_OK)
@@ -465,7 +479,8 @@ std::expected<bool, Failure> ImapConnection::receive_now() {
         dropped(curl_failure(code, m_handle->error.data(), m_settings, m_endpoint)));
   if (received == 0)
     return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
-  m_reader.feed(std::string_view(m_handle->chunk.get(), received));
+  if (!into_reader)
+    m_reader.feed(std::string_view(m_handle->chunk.get(), received));
   return true;
 }
 

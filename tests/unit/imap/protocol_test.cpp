@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace mailroom::imap {
 namespace {
 
@@ -66,6 +68,35 @@ TEST(ImapResponseReader, WaitsForEveryByteWhenFedOneAtATime) {
   ASSERT_EQ(responses.size(), 2u);
   EXPECT_EQ(responses[0], "* 2 FETCH (BODY[] {5}\r\nab\r\nc UID 9)");
   EXPECT_EQ(responses[1], "* 3 EXISTS");
+  EXPECT_EQ(reader.buffered(), 0u);
+}
+
+TEST(ImapResponseReader, ReadsALiteralStraightIntoTheRoomItReserved) {
+  // The connection reads a mail's bytes into the reader's own buffer once the literal is
+  // announced (feed_from): the response is the same as when they are fed a piece at a time.
+  const std::string body(300 * 1024, 'x');
+  ResponseReader reader;
+  reader.feed("* 1 FETCH (UID 7 BODY[] {" + std::to_string(body.size()) + "}\r\n" +
+              body.substr(0, 2));
+  EXPECT_FALSE(reader.next());
+  ASSERT_GE(reader.room(), body.size()) << "the whole literal is reserved once announced";
+  std::size_t at = 2;
+  const auto read = [&](char* into, std::size_t most) {
+    const auto n = std::min(most, body.size() - at);
+    std::copy_n(body.data() + at, n, into);
+    at += n;
+    return n;
+  };
+  while (at < body.size()) {
+    ASSERT_GT(reader.feed_from(std::min(reader.room(), std::size_t{64 * 1024}), read), 0u);
+    EXPECT_FALSE(reader.next());
+  }
+  EXPECT_EQ(reader.feed_from(reader.room(), [](char*, std::size_t) { return std::size_t{0}; }), 0u)
+      << "a read that brings nothing (EAGAIN) adds nothing";
+  reader.feed(")\r\nM1 OK done\r\n");
+  EXPECT_EQ(reader.next(),
+            "* 1 FETCH (UID 7 BODY[] {" + std::to_string(body.size()) + "}\r\n" + body + ")");
+  EXPECT_EQ(reader.next(), "M1 OK done");
   EXPECT_EQ(reader.buffered(), 0u);
 }
 
