@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <regex>
 
 namespace mailroom::rules {
 
@@ -43,6 +42,67 @@ std::optional<Date> parse_date_text(std::string_view text) {
   if (!date.ok())
     return std::nullopt;
   return date;
+}
+
+// A cursor over a rule's text, for the small grammars of times, durations and due rules
+// (parse_time_of_day, parse_duration, parse_due). They were std::regex patterns, which
+// are compiled at every start: 0.6 ms of each `mailroom ledger` (issue 21, start-up).
+// Spaces are what the patterns' \s was: space, tab, and the line and page breaks.
+struct RuleScanner {
+  std::string_view text;
+  std::size_t at = 0;
+
+  static bool is_space(char c) { return std::string_view(" \t\n\v\f\r").contains(c); }
+  [[nodiscard]] bool done() const { return at == text.size(); }
+  void skip_spaces() {
+    while (at < text.size() && is_space(text[at]))
+      ++at;
+  }
+  // The ASCII digits from here on, taken; empty when there are none.
+  std::string_view digits() {
+    const auto from = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+      ++at;
+    return text.substr(from, at - from);
+  }
+  // Everything up to the next space or the end, taken.
+  std::string_view word() {
+    const auto from = at;
+    while (at < text.size() && !is_space(text[at]))
+      ++at;
+    return text.substr(from, at - from);
+  }
+  // H[H]:MM, taken: the hour's and the minute's digits.
+  std::optional<std::pair<std::string_view, std::string_view>> clock() {
+    const auto hour = digits();
+    if (hour.empty() || hour.size() > 2 || !take(':'))
+      return std::nullopt;
+    const auto minute = digits();
+    if (minute.size() != 2)
+      return std::nullopt;
+    return std::pair{hour, minute};
+  }
+  bool take(char c) {
+    if (at >= text.size() || text[at] != c)
+      return false;
+    ++at;
+    return true;
+  }
+  bool take(std::string_view word) {
+    if (!text.substr(at).starts_with(word))
+      return false;
+    at += word.size();
+    return true;
+  }
+};
+
+// The value of a run of digits; nullopt when it does not fit.
+template <typename Number = int> std::optional<Number> rule_number(std::string_view digits) {
+  Number value{};
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc{} || end != digits.data() + digits.size())
+    return std::nullopt;
+  return value;
 }
 
 std::optional<Date> get_date(const toml::node& node) {
@@ -379,17 +439,28 @@ void read_schedule(const toml::table& root, Course& course, Reporter& report) {
 } // namespace
 
 std::optional<TimeOfDay> parse_time_of_day(std::string_view text) {
-  static const std::regex pattern(R"(^\s*(\d{1,2}):(\d{2})\s*(AM|PM|am|pm)?\s*$)");
-  std::match_results<std::string_view::const_iterator> match;
-  if (!std::regex_match(text.begin(), text.end(), match, pattern))
+  // \s* H[H] : MM \s* [AM|PM|am|pm] \s*
+  RuleScanner scan{text};
+  scan.skip_spaces();
+  const auto clock = scan.clock();
+  if (!clock)
     return std::nullopt;
-  int hour = std::stoi(match[1].str());
-  const int minute = std::stoi(match[2].str());
-  if (match[3].matched) {
+  const auto [hour_digits, minute_digits] = *clock;
+  scan.skip_spaces();
+  std::optional<bool> pm;
+  for (const auto& [word, is_pm] :
+       {std::pair{"AM", false}, {"PM", true}, {"am", false}, {"pm", true}})
+    if (!pm && scan.take(word))
+      pm = is_pm;
+  scan.skip_spaces();
+  if (!scan.done())
+    return std::nullopt;
+  int hour = rule_number(hour_digits).value_or(0);
+  const int minute = rule_number(minute_digits).value_or(0);
+  if (pm) {
     if (hour < 1 || hour > 12)
       return std::nullopt;
-    const bool pm = util::lower(match[3].str()) == "pm";
-    hour = hour % 12 + (pm ? 12 : 0);
+    hour = hour % 12 + (*pm ? 12 : 0);
   }
   if (hour > 23 || minute > 59)
     return std::nullopt;
@@ -400,55 +471,95 @@ std::optional<core::Seconds> parse_duration(std::string_view text) {
   const auto trimmed = util::trim(text);
   if (trimmed == "0")
     return core::Seconds{0};
-  static const std::regex pattern(
-      R"(^(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?$)");
-  std::smatch match;
-  if (trimmed.empty() || !std::regex_match(trimmed, match, pattern))
+  if (trimmed.empty())
     return std::nullopt;
+  // [N d] [N h] [N m|min] [N s], each part optional, in this order, spaces anywhere between.
+  RuleScanner scan{trimmed};
+  struct Unit {
+    char letter;
+    long long seconds;
+  };
   long long seconds = 0;
-  const long long unit[] = {86400, 3600, 60, 1};
-  for (int i = 0; i < 4; ++i)
-    if (match[i + 1].matched)
-      seconds += std::stoll(match[i + 1].str()) * unit[i];
+  for (const auto unit : {Unit{'d', 86400}, Unit{'h', 3600}, Unit{'m', 60}, Unit{'s', 1}}) {
+    scan.skip_spaces();
+    const auto part = scan.at;
+    const auto digits = scan.digits();
+    scan.skip_spaces();
+    if (digits.empty() || !scan.take(unit.letter)) {
+      scan.at = part; // this part is absent: what is here must be a later one
+      continue;
+    }
+    if (unit.letter == 'm')
+      (void)scan.take("in");
+    const auto count = rule_number<long long>(digits);
+    if (!count)
+      return std::nullopt;
+    seconds += *count * unit.seconds;
+  }
+  scan.skip_spaces();
+  if (!scan.done())
+    return std::nullopt;
   return core::Seconds{seconds};
 }
 
 std::optional<DueRule> parse_due(std::string_view text) {
   DueRule rule;
   rule.text = util::trim(text);
-  static const std::regex relative(R"(^(class_start|class_end)\s*(?:([+-])\s*(\S+))?$)");
-  static const std::regex absolute(R"(^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}(?::\d{2})?))?$)");
-  std::smatch match;
-  if (std::regex_match(rule.text, match, relative)) {
-    rule.anchor = match[1] == "class_start" ? Anchor::class_start : Anchor::class_end;
-    if (match[2].matched) {
-      auto offset = parse_duration(match[3].str());
-      if (!offset)
-        return std::nullopt;
-      rule.offset = match[2] == "-" ? -*offset : *offset;
-    }
+  // class_start|class_end [+|- DURATION], or YYYY-MM-DD[( |T)H[H]:MM[:SS]].
+  RuleScanner scan{rule.text};
+  if (scan.take("class_start") || scan.take("class_end")) {
+    rule.anchor = rule.text.starts_with("class_start") ? Anchor::class_start : Anchor::class_end;
+    scan.skip_spaces();
+    if (scan.done())
+      return rule;
+    const char sign = scan.text[scan.at];
+    if (sign != '+' && sign != '-')
+      return std::nullopt;
+    ++scan.at;
+    scan.skip_spaces();
+    const auto offset_text = scan.word();
+    if (offset_text.empty() || !scan.done())
+      return std::nullopt;
+    auto offset = parse_duration(offset_text);
+    if (!offset)
+      return std::nullopt;
+    rule.offset = sign == '-' ? -*offset : *offset;
     return rule;
   }
-  if (std::regex_match(rule.text, match, absolute)) {
-    rule.anchor = Anchor::local_time;
-    rule.date = parse_date_text(match[1].str());
+  const auto date_text = scan.digits();
+  if (date_text.size() != 4 || !scan.take('-') || scan.digits().size() != 2 || !scan.take('-') ||
+      scan.digits().size() != 2)
+    return std::nullopt;
+  rule.anchor = Anchor::local_time;
+  rule.date = parse_date_text(std::string_view(rule.text).substr(0, 10));
+  if (scan.done()) {
     if (!rule.date)
       return std::nullopt;
-    if (!match[2].matched) {
-      // A date without a time means the end of that day, inclusive (DESIGN.md).
-      rule.time_of_day = std::chrono::seconds{23 * 3600 + 59 * 60 + 59};
-      return rule;
-    }
-    const auto parts = util::split(match[2].str(), ':');
-    const int hour = std::stoi(parts[0]);
-    const int minute = std::stoi(parts[1]);
-    const int second = parts.size() > 2 ? std::stoi(parts[2]) : 0;
-    if (hour > 23 || minute > 59 || second > 59)
-      return std::nullopt;
-    rule.time_of_day = std::chrono::seconds{hour * 3600 + minute * 60 + second};
+    // A date without a time means the end of that day, inclusive (DESIGN.md).
+    rule.time_of_day = std::chrono::seconds{23 * 3600 + 59 * 60 + 59};
     return rule;
   }
-  return std::nullopt;
+  if (!scan.take(' ') && !scan.take('T'))
+    return std::nullopt;
+  const auto clock = scan.clock();
+  if (!clock)
+    return std::nullopt;
+  const auto [hour, minute] = *clock;
+  std::string_view second = "0";
+  if (scan.take(':')) {
+    second = scan.digits();
+    if (second.size() != 2)
+      return std::nullopt;
+  }
+  if (!scan.done() || !rule.date)
+    return std::nullopt;
+  const int h = rule_number(hour).value_or(0);
+  const int m = rule_number(minute).value_or(0);
+  const int sec = rule_number(second).value_or(0);
+  if (h > 23 || m > 59 || sec > 59)
+    return std::nullopt;
+  rule.time_of_day = std::chrono::seconds{h * 3600 + m * 60 + sec};
+  return rule;
 }
 
 Checked<Course> parse_course_file(const SourceText& source) {
