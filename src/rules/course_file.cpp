@@ -492,9 +492,10 @@ std::optional<core::Seconds> parse_duration(std::string_view text) {
     if (unit.letter == 'm')
       (void)scan.take("in");
     const auto count = rule_number<long long>(digits);
-    if (!count)
-      return std::nullopt;
-    seconds += *count * unit.seconds;
+    long long part_seconds = 0;
+    if (!count || __builtin_mul_overflow(*count, unit.seconds, &part_seconds) ||
+        __builtin_add_overflow(seconds, part_seconds, &seconds))
+      return std::nullopt; // longer than any clock counts
   }
   scan.skip_spaces();
   if (!scan.done())

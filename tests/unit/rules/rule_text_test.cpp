@@ -46,9 +46,13 @@ std::optional<core::Seconds> duration_by_pattern(const std::string& text) {
     return std::nullopt;
   long long seconds = 0;
   const long long unit[] = {86400, 3600, 60, 1};
-  for (int i = 0; i < 4; ++i)
-    if (match[i + 1].matched)
-      seconds += std::stoll(match[i + 1].str()) * unit[i];
+  for (int i = 0; i < 4; ++i) {
+    long long part = 0;
+    if (match[i + 1].matched &&
+        (__builtin_mul_overflow(std::stoll(match[i + 1].str()), unit[i], &part) ||
+         __builtin_add_overflow(seconds, part, &seconds)))
+      throw std::out_of_range("a duration longer than any clock counts");
+  }
   return core::Seconds{seconds};
 }
 
@@ -152,7 +156,8 @@ TEST(RuleText, TimesReadAsTheirPatternReadThem) {
 
 TEST(RuleText, DurationsReadAsTheirPatternReadThem) {
   for (const auto& text : generated_texts()) {
-    // The pattern's std::stoll threw on a count past 2^63; the reader says "not a duration".
+    // A count past 2^63, or seconds past it: the pattern's std::stoll threw, or its sum
+    // overflowed; the reader says "not a duration".
     bool too_long = false;
     try {
       (void)duration_by_pattern(text);
@@ -191,6 +196,7 @@ TEST(RuleText, WhatRulesAreWrittenWithReads) {
   EXPECT_EQ(parse_time_of_day("12:00 am"), std::chrono::hours{0});
   EXPECT_EQ(parse_duration("1d 2h 30min 10s"), std::chrono::seconds{86400 + 7200 + 1800 + 10});
   EXPECT_FALSE(parse_duration("99999999999999999999d")) << "too long a count is no duration";
+  EXPECT_FALSE(parse_duration("3030090999999999d")) << "nor is a count of too many seconds";
   const auto due = parse_due("class_start - 24h");
   ASSERT_TRUE(due);
   EXPECT_EQ(due->anchor, Anchor::class_start);
