@@ -508,15 +508,15 @@ std::optional<DueRule> parse_due(std::string_view text) {
   rule.text = util::trim(text);
   // class_start|class_end [+|- DURATION], or YYYY-MM-DD[( |T)H[H]:MM[:SS]].
   RuleScanner scan{rule.text};
-  if (scan.take("class_start") || scan.take("class_end")) {
-    rule.anchor = rule.text.starts_with("class_start") ? Anchor::class_start : Anchor::class_end;
+  const bool at_start = scan.take("class_start");
+  if (at_start || scan.take("class_end")) {
+    rule.anchor = at_start ? Anchor::class_start : Anchor::class_end;
     scan.skip_spaces();
     if (scan.done())
       return rule;
-    const char sign = scan.text[scan.at];
-    if (sign != '+' && sign != '-')
+    const bool minus = scan.take('-');
+    if (!minus && !scan.take('+'))
       return std::nullopt;
-    ++scan.at;
     scan.skip_spaces();
     const auto offset_text = scan.word();
     if (offset_text.empty() || !scan.done())
@@ -524,18 +524,17 @@ std::optional<DueRule> parse_due(std::string_view text) {
     auto offset = parse_duration(offset_text);
     if (!offset)
       return std::nullopt;
-    rule.offset = sign == '-' ? -*offset : *offset;
+    rule.offset = minus ? -*offset : *offset;
     return rule;
   }
-  const auto date_text = scan.digits();
-  if (date_text.size() != 4 || !scan.take('-') || scan.digits().size() != 2 || !scan.take('-') ||
-      scan.digits().size() != 2)
+  if (scan.digits().size() != 4 || !scan.take('-') || scan.digits().size() != 2 ||
+      !scan.take('-') || scan.digits().size() != 2)
     return std::nullopt;
   rule.anchor = Anchor::local_time;
   rule.date = parse_date_text(std::string_view(rule.text).substr(0, 10));
+  if (!rule.date)
+    return std::nullopt;
   if (scan.done()) {
-    if (!rule.date)
-      return std::nullopt;
     // A date without a time means the end of that day, inclusive (DESIGN.md).
     rule.time_of_day = std::chrono::seconds{23 * 3600 + 59 * 60 + 59};
     return rule;
@@ -552,7 +551,7 @@ std::optional<DueRule> parse_due(std::string_view text) {
     if (second.size() != 2)
       return std::nullopt;
   }
-  if (!scan.done() || !rule.date)
+  if (!scan.done())
     return std::nullopt;
   const int h = rule_number(hour).value_or(0);
   const int m = rule_number(minute).value_or(0);
