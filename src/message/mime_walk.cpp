@@ -27,8 +27,9 @@ public:
   Walker(std::string_view origin, const ParseOptions& options, MessageFacts& facts)
       : m_origin(origin), m_options(options), m_facts(facts) {}
 
-  void run(const mimetic::MimeEntity& root) {
-    walk(root, "", 0, false);
+  void run(const MimeTree& tree) {
+    m_trees.push_back(&tree);
+    walk(*tree.root, "", 0, false);
     finish_text();
   }
 
@@ -67,7 +68,7 @@ private:
   // message/global). The body is parsed as a message of its own, within what
   // is left of the depth and part limits.
   void nested(const Part& part, const std::string& path, int depth) {
-    const std::string_view body = part.entity.body();
+    const std::string_view body = body_of(part.entity);
     Limits limits = m_options.limits;
     limits.max_depth -= depth + 1;
     limits.max_parts -= m_parts;
@@ -76,12 +77,14 @@ private:
     auto scan = scan_structure(body, limits);
     for (auto& text : scan.limit_exceeded)
       m_facts.limit_exceeded.push_back("part " + path + ": " + text);
-    const auto tree = read_mime_tree(body.substr(0, scan.usable));
+    const auto tree = read_mime_tree(body.substr(0, scan.usable), Bodies::located);
     if (!tree.unread_body.empty())
       m_facts.parse_errors.push_back(
           "part " + path +
           ": the forwarded message's body could not be read (mimetic: " + tree.unread_body + ")");
+    m_trees.push_back(&tree);
     embedded(*tree.root, path, depth);
+    m_trees.pop_back();
   }
 
   void embedded(const mimetic::MimeEntity& inner, const std::string& here, int depth) {
@@ -120,13 +123,21 @@ private:
     return part;
   }
 
+  // The body of `entity`, from the tree it is in.
+  std::string_view body_of(const mimetic::MimeEntity& entity) const {
+    for (auto tree = m_trees.rbegin(); tree != m_trees.rend(); ++tree)
+      if ((*tree)->located.contains(&entity))
+        return (*tree)->body(entity);
+    return entity.body();
+  }
+
   // The bytes of a leaf: its body, or for an opaque message/* part the text
   // mimetic read as a header-less inner message.
-  static std::string_view body_of(const Part& part) {
+  std::string_view leaf_bytes(const Part& part) const {
     const auto& children = part.entity.body().parts();
     if (children.size() == 1 && children.front()->header().empty())
-      return children.front()->body();
-    return part.entity.body();
+      return body_of(*children.front());
+    return body_of(part.entity);
   }
 
   void leaf(const Part& part, const std::string& path) {
@@ -150,10 +161,10 @@ private:
     Decoded decoded;
     if (auto* writer = m_options.attachment_writer) {
       writer->begin(m_facts.attachments.size());
-      decoded = decode_body(body_of(part), part.encoding, *writer);
+      decoded = decode_body(leaf_bytes(part), part.encoding, *writer);
     } else {
       const auto keep = m_options.keep_attachment_bytes ? KeepBytes::yes : KeepBytes::no;
-      decoded = decode_body(body_of(part), part.encoding, keep);
+      decoded = decode_body(leaf_bytes(part), part.encoding, keep);
     }
     if (decoded.lossy)
       error(path, "broken base64 kept as written");
@@ -171,7 +182,7 @@ private:
   }
 
   void text(const Part& part, const std::string& charset) {
-    const std::string_view body = part.entity.body();
+    const std::string_view body = body_of(part.entity);
     auto bytes = decode_to_string(body.substr(0, k_max_text_bytes), part.encoding);
     auto utf8 = normalize_newlines(to_utf8(bytes, charset).text);
     if (part.content_type == "text/plain") {
@@ -209,6 +220,7 @@ private:
   int m_parts = 0;
   std::optional<std::string> m_plain;
   std::optional<std::string> m_html;
+  std::vector<const MimeTree*> m_trees; // the message's, then a forwarded message's
 };
 
 } // namespace
@@ -225,9 +237,9 @@ const std::string* find_field(const mimetic::Header& header, std::string_view na
   return nullptr;
 }
 
-void walk_parts(const mimetic::MimeEntity& root, std::string_view origin,
-                const ParseOptions& options, MessageFacts& facts) {
-  Walker(origin, options, facts).run(root);
+void walk_parts(const MimeTree& tree, std::string_view origin, const ParseOptions& options,
+                MessageFacts& facts) {
+  Walker(origin, options, facts).run(tree);
 }
 
 } // namespace mailroom::message

@@ -155,7 +155,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
   for (auto& text : scan.limit_exceeded)
     facts.limit_exceeded.push_back(std::move(text));
   const auto usable = raw.substr(0, scan.usable);
-  const auto tree = read_mime_tree(usable);
+  const auto tree = read_mime_tree(usable, Bodies::located);
   const mimetic::MimeEntity& root = *tree.root;
   facts.body_unread = !tree.unread_body.empty();
   if (facts.body_unread)
@@ -164,7 +164,7 @@ void read_message(std::string_view raw, std::string_view origin, const ParseOpti
         ": the MIME body could not be read, only the header (mimetic: " + tree.unread_body + ")");
   const auto fields = read_fields(root.header(), limits, facts);
   read_headers(fields, limits, facts);
-  walk_parts(root, origin, options, facts);
+  walk_parts(tree, origin, options, facts);
   facts.automated_reasons =
       automated_reasons(fields, top_content_type(fields), facts.from, facts.return_path);
   facts.automated = !facts.automated_reasons.empty();
