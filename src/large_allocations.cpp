@@ -1,15 +1,14 @@
 // The program's operator new: glibc's, plus transparent huge pages for mail-sized blocks.
 //
-// A deck arrives as a 5-26 MB literal and is parsed into part bodies (mimetic copies
-// each); every such block is a fresh mmap (run_loop.cpp sets M_MMAP_THRESHOLD so that it
-// is given back when freed), first touched 4 KiB at a time, and a page fault costs
-// ~2.5 us on the machines this runs on. Blocks of 4 MiB and more are therefore aligned
-// to 2 MiB, rounded up to whole 2 MiB pages and advised MADV_HUGEPAGE (honoured when
-// THP is "madvise", Debian's default, or "always"): 512 times fewer faults. On 1,000
-// mails of the benchmark's mix, with the other two changes of that commit: 1,050,000
-// page faults -> 100,000, ingest 14.3 s -> 10.6 s. glibc's glibc.malloc.hugetlb=1 does
-// much the same, but is read from the environment at start, which `run --once` from a
-// timer or a shell does not set.
+// A deck arrives as a 5-26 MB literal, and every such block is a fresh mmap (run_loop.cpp
+// sets M_MMAP_THRESHOLD so that it is given back when freed), first touched 4 KiB at a
+// time, and a page fault costs ~2.5 us on the machines this runs on. Blocks of 4 MiB and
+// more are therefore aligned to 2 MiB, rounded up to whole 2 MiB pages and advised
+// MADV_HUGEPAGE (honoured when THP is "madvise", Debian's default, or "always"): 512
+// times fewer faults. On 1,000 mails of the benchmark's mix, with the other two changes
+// of that commit: 1,050,000 page faults -> 100,000, ingest 14.3 s -> 10.6 s. glibc's
+// glibc.malloc.hugetlb=1 does much the same, but is read from the environment at start,
+// which `run --once` from a timer or a shell does not set.
 // Everything else is glibc's: malloc, and free in operator delete.
 #include <cstddef>
 #include <cstdint>

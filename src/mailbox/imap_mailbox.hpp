@@ -60,7 +60,8 @@ public:
   static constexpr std::size_t k_fetch_ahead_bytes = 4 * 1024 * 1024;
   // The mail `visit` records and the one being read meanwhile may be this big together;
   // a larger next mail is read once `visit` is done, so two decks are never in memory
-  // at once (the peak is the mail recorded, about twice its size, plus this).
+  // at once (the peak is about this: recording a mail reads its parts' bodies where they
+  // lie in it, message::Bodies::located, and writes attachments out as they are decoded).
   static constexpr std::size_t k_in_flight_bytes = 30 * 1024 * 1024;
   // UIDs per UID FETCH command during a poll.
   static constexpr std::size_t k_fetch_batch = 200;
