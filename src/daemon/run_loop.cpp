@@ -10,6 +10,7 @@
 #include "daemon/staff_desk.hpp"
 #include "daemon/status_file.hpp"
 #include "daemon/watchdog.hpp"
+#include "large_allocations.hpp"
 #include "ledger/sqlite_ledger.hpp"
 #include "outbox/relay.hpp"
 #include "pipeline/engine.hpp"
@@ -186,6 +187,7 @@ public:
       queue_scheduled();
       send_replies();
       rewrite_report();
+      release_kept_block();
       const bool ok = !retry;
       if (mode == RunMode::once) {
         save_status(retry, std::nullopt, failures + (ok ? 0 : 1));

@@ -14,6 +14,7 @@
 #include "support/loopback_port.hpp"
 #include "support/mail_text.hpp"
 #include "support/text.hpp"
+#include "support/wait.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -47,9 +48,19 @@ public:
       ADD_FAILURE() << "admin login failed: " << opened.error().problem.to_string();
   }
 
-  // An empty folder: deleted first if a previous run left it.
+  // An empty folder: deleted first if a previous run left it. Dovecot may refuse the DELETE
+  // for a moment while the session of a mailroom killed just before still holds the folder
+  // (its imap process has not yet seen the connection close), so it is asked again until
+  // the folder is gone, within a bound.
   void recreate() {
-    (void)run("DELETE " + quoted(), Expect::any);
+    const bool gone = wait_until(
+        [&] {
+          auto reply = m_connection.command("DELETE " + quoted());
+          return reply && (reply->ok() || reply->text.find("NONEXISTENT") != std::string::npos);
+        },
+        std::chrono::seconds{10});
+    if (!gone)
+      ADD_FAILURE() << "DELETE " << quoted() << " kept failing for 10 s";
     run("CREATE " + quoted());
   }
   void remove() { run("DELETE " + quoted()); }

@@ -48,3 +48,15 @@ TEST(CommandsModule, WithoutItTheBinaryNamesTheFileAndStillAnswersHelpAndVersion
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("deadlines"), std::string::npos);
 }
+
+TEST(CommandsModule, TheDaemonCanGiveBackTheBlockTheExecutableKeeps) {
+#ifndef MAILROOM_COMMANDS_MODULE
+  GTEST_SKIP() << "a sanitizer build links the commands into the binary (src/CMakeLists.txt)";
+#endif
+  // The executable's operator new keeps one deck-sized block for the next deck; the daemon,
+  // in the commands module, gives it back after each poll through this symbol. Were it not
+  // exported, the module would find none, and an idle daemon would keep the block.
+  const auto symbols = test::run_shell("nm -D --defined-only " + test::quoted(MAILROOM_BINARY));
+  ASSERT_EQ(symbols.exit_code, 0) << symbols.err;
+  EXPECT_NE(symbols.out.find(" mailroom_release_kept_block\n"), std::string::npos) << symbols.out;
+}
