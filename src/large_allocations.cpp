@@ -68,9 +68,15 @@ void* allocate(std::size_t size) {
 // zeroed by the kernel as the mail is received into them (16% of a mixed pull's CPU on
 // the benchmark's VM). At most one block is kept; mailroom_release_kept_block() gives it
 // back.
-void release(void* block) {
-  if (block && ::malloc_usable_size(block) >= k_kept_block &&
-      ::malloc_usable_size(block) < k_kept_block + 2 * k_huge_page) {
+// `size`: the block's, when the caller says it (sized delete, as std::allocator's), so that
+// the many small blocks go straight to free().
+void release(void* block, std::size_t size = k_kept_block) {
+  if (size < k_large || block == nullptr) {
+    std::free(block);
+    return;
+  }
+  const std::size_t usable = ::malloc_usable_size(block);
+  if (usable >= k_kept_block && usable < k_kept_block + 2 * k_huge_page) {
     if (void* before = g_kept.exchange(block))
       std::free(before);
     return;
@@ -103,12 +109,12 @@ void operator delete[](void* block) noexcept {
   release(block);
 }
 
-void operator delete(void* block, std::size_t) noexcept {
-  release(block);
+void operator delete(void* block, std::size_t size) noexcept {
+  release(block, size);
 }
 
-void operator delete[](void* block, std::size_t) noexcept {
-  release(block);
+void operator delete[](void* block, std::size_t size) noexcept {
+  release(block, size);
 }
 
 extern "C" void mailroom_release_kept_block() noexcept {

@@ -126,8 +126,8 @@ private:
   // The body of `entity`, from the tree it is in.
   std::string_view body_of(const mimetic::MimeEntity& entity) const {
     for (auto tree = m_trees.rbegin(); tree != m_trees.rend(); ++tree)
-      if ((*tree)->located.contains(&entity))
-        return (*tree)->body(entity);
+      if (const auto at = (*tree)->located.find(&entity); at != (*tree)->located.end())
+        return at->second;
     return entity.body();
   }
 
