@@ -1,8 +1,8 @@
 #pragma once
 
-// The operator new of large_allocations.cpp keeps the deck-sized block freed last for the
-// next large request. mailroom_release_kept_block() gives it back; the daemon calls it
-// after each poll, so that a daemon waiting for mail holds no such block. It is defined
+// The operator new of large_allocations.cpp keeps the two deck-sized blocks freed last for
+// the next large requests. mailroom_release_kept_block() gives them back; the daemon calls
+// it after each poll, so that a daemon waiting for mail holds no such block. It is defined
 // in the mailroom executable, which exports it to the commands module it loads; a binary
 // without it (the tests) has none, and the call does nothing.
 extern "C" __attribute__((weak)) void mailroom_release_kept_block() noexcept;

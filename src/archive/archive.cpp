@@ -329,7 +329,7 @@ core::Result<StoredMail> Archive::store(std::string_view raw,
   return store_with(raw, attachments, raw_sha256, name, place_raw);
 }
 
-core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) const {
+core::Result<std::unique_ptr<Staging>> Archive::stage_empty() const {
   static std::atomic<unsigned> s_next{0};
   const auto base = fmt::format("stage-{}", s_next++);
   const fs::path temporaries = m_root / k_temporary_folder;
@@ -350,10 +350,53 @@ core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) cons
   }
   if (staging->m_raw_fd < 0)
     return std::unexpected(system_problem(staging->m_raw, "create", errno));
-  if (auto written = write_all(staging->m_raw_fd, staging->m_raw, raw); !written)
-    return std::unexpected(written.error());
-  start_writeback(staging->m_raw_fd);
   return staging;
+}
+
+core::Result<std::unique_ptr<Staging>> Archive::stage(std::string_view raw) const {
+  auto staging = stage_empty();
+  if (!staging)
+    return staging;
+  if (auto written = write_all((*staging)->m_raw_fd, (*staging)->m_raw, raw); !written)
+    return std::unexpected(written.error());
+  start_writeback((*staging)->m_raw_fd);
+  return staging;
+}
+
+// Archive::begin_stage_ahead: a Staging whose raw file is written a piece at a time, and
+// given its hash at the end.
+class RawWrittenAhead final : public pipeline::StagingAhead {
+public:
+  RawWrittenAhead(const Archive& archive, std::unique_ptr<Staging> staging)
+      : m_archive(archive), m_staging(std::move(staging)) {}
+
+  void write(std::string_view bytes) override {
+    // A failed write drops the file: parse_and_store() writes the mail itself, and reports.
+    if (m_staging && !write_all(m_staging->m_raw_fd, m_staging->m_raw, bytes))
+      m_staging.reset();
+  }
+
+  std::shared_ptr<pipeline::StagedRaw> finish(std::string_view raw_sha256) override {
+    if (!m_staging || raw_sha256.empty() || m_archive.kept(std::string(raw_sha256)))
+      return nullptr;
+    start_writeback(m_staging->m_raw_fd);
+    // Closed now, as stage_ahead()'s: synced by its name later.
+    if (::close(std::exchange(m_staging->m_raw_fd, -1)) != 0)
+      return nullptr;
+    m_staging->m_sha256 = raw_sha256;
+    return std::shared_ptr<Staging>(std::move(m_staging));
+  }
+
+private:
+  const Archive& m_archive;
+  std::unique_ptr<Staging> m_staging;
+};
+
+std::unique_ptr<pipeline::StagingAhead> Archive::begin_stage_ahead() const {
+  auto staging = stage_empty();
+  if (!staging)
+    return nullptr;
+  return std::make_unique<RawWrittenAhead>(*this, std::move(*staging));
 }
 
 std::shared_ptr<pipeline::StagedRaw> Archive::stage_ahead(std::string_view raw,

@@ -29,6 +29,7 @@ struct StoredMail {
 };
 
 class Archive;
+class RawWrittenAhead;
 
 // One mail being archived: its raw bytes written at once to a temporary file, and its
 // attachments as the parser decodes them (message::AttachmentWriter) into a folder of
@@ -55,6 +56,7 @@ public:
 
 private:
   friend class Archive;
+  friend class RawWrittenAhead;
   Staging(std::filesystem::path folder, std::filesystem::path raw)
       : m_folder(std::move(folder)), m_raw(std::move(raw)) {}
   // Ends the attachment being written: its writeback started, its descriptor kept for
@@ -104,6 +106,8 @@ public:
   // the bytes are kept already (kept()) or could not be written.
   [[nodiscard]] std::shared_ptr<pipeline::StagedRaw>
   stage_ahead(std::string_view raw, std::string_view raw_sha256) const override;
+  // The same, written piece by piece as the bytes arrive (RawWrittenAhead).
+  [[nodiscard]] std::unique_ptr<pipeline::StagingAhead> begin_stage_ahead() const override;
   [[nodiscard]] core::Result<std::string> raw_of(const pipeline::MailRow& mail) const override;
   [[nodiscard]] core::Result<pipeline::ArchivedMail>
   store_unread(std::string_view raw) const override;
@@ -153,6 +157,8 @@ public:
   // Starts archiving a mail about to be parsed: writes `raw` to a temporary file and
   // makes a folder for its attachments (see Staging).
   [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage(std::string_view raw) const;
+  // stage() with the raw file made and still empty.
+  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage_empty() const;
 
   // store() for a mail whose attachment bytes went to `staged` while it was parsed:
   // `attachments` are the parsed facts (names, sizes, hashes; no bytes).

@@ -164,6 +164,9 @@ public:
     // of the CPU on mixed mail) and writing it to the archive go to the fetching thread.
     m_mailbox->prepare_ahead(
         [this](pipeline::RawMail& mail) { pipeline::prepare_ahead(mail, m_archive); });
+    m_mailbox->prepare_as_received([this]() -> std::unique_ptr<pipeline::ArrivingMail> {
+      return std::make_unique<pipeline::PreparingAhead>(m_archive, m_write_ahead);
+    });
     // For the benchmark that compares them (README, Benchmarks): an fdatasync per file
     // instead of the default one syncfs(2) per batch.
     if (const char* how = std::getenv("MAILROOM_BATCH_SYNC");
@@ -497,6 +500,9 @@ private:
   rules::Course m_course;
   ledger::SqliteLedger m_ledger;
   archive::Archive m_archive;
+  // Whether the fetching thread writes the next mail to the archive as it arrives
+  // (pipeline::PreparingAhead): not after a mail the archive had already.
+  std::atomic<bool> m_write_ahead{true};
   std::unique_ptr<mailbox::Mailbox> m_mailbox;
   CursorFile m_cursor_file;
   archive::WorkMarker m_work; // the mail being worked on, for a start after a death

@@ -225,6 +225,7 @@ std::optional<std::string> ResponseReader::next() {
           m_buffer.reserve(end + k_read_size);
         if (m_literal_at != crlf) {
           m_literal_at = crlf;
+          m_literal_size = *size;
           m_new_literal = *size;
         }
         m_scan = crlf;
@@ -242,6 +243,14 @@ std::optional<std::string> ResponseReader::next() {
     m_literal_at = std::string::npos;
     return response;
   }
+}
+
+std::optional<ResponseReader::LiteralSoFar> ResponseReader::literal_so_far() const {
+  if (m_literal_at == std::string::npos)
+    return std::nullopt;
+  const auto begins = m_literal_at + 2;
+  const auto end = std::min(m_buffer.size(), begins + m_literal_size);
+  return LiteralSoFar{std::string_view(m_buffer).substr(begins, end - begins), m_literal_size};
 }
 
 void ResponseReader::clear() {

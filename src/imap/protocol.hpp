@@ -66,12 +66,20 @@ public:
   // The size of a literal next() found begun but not yet complete, once per literal (0
   // after that, and when there is none): the moment to decide whether to read it now.
   [[nodiscard]] std::size_t take_new_literal() { return std::exchange(m_new_literal, 0); }
+  // The bytes so far of the last literal next() found begun but not complete, while the
+  // response that holds it is still being read, and that literal's whole size.
+  struct LiteralSoFar {
+    std::string_view bytes;
+    std::size_t size = 0;
+  };
+  [[nodiscard]] std::optional<LiteralSoFar> literal_so_far() const;
   void clear();
 
 private:
   std::string m_buffer;
   std::size_t m_scan = 0; // first byte not yet known to belong to the current response
   std::size_t m_literal_at = std::string::npos; // where the literal being read was announced
+  std::size_t m_literal_size = 0;               // and its size
   std::size_t m_new_literal = 0;
 };
 

@@ -281,8 +281,11 @@ std::expected<std::string, Failure> ImapConnection::read_response() {
       return std::move(*response);
     if (!m_handle)
       return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
-    if (const auto literal = m_reader.take_new_literal(); literal > 0 && m_literal_gate)
-      m_literal_gate(literal);
+    if (const auto literal = m_reader.take_new_literal(); literal > 0) {
+      m_pieces_of = nullptr; // a new literal, even where the last one was
+      if (m_literal_gate)
+        m_literal_gate(literal);
+    }
     // Ask curl first, wait second: TLS may hold decrypted bytes the socket no longer shows.
     auto received = receive_now();
     if (!received)
@@ -481,7 +484,25 @@ std::expected<bool, Failure> ImapConnection::receive_now() {
     return std::unexpected(lost(fmt::format("{} closed the connection", m_endpoint.host)));
   if (!into_reader)
     m_reader.feed(std::string_view(m_handle->chunk.get(), received));
+  give_literal_pieces();
   return true;
+}
+
+void ImapConnection::give_literal_pieces() {
+  if (!m_literal_pieces)
+    return;
+  const auto literal = m_reader.literal_so_far();
+  if (!literal)
+    return;
+  const char* begins = literal->bytes.data();
+  if (begins != m_pieces_of) {
+    m_pieces_of = begins;
+    m_pieces_given = 0;
+  }
+  if (literal->bytes.size() <= m_pieces_given)
+    return;
+  m_literal_pieces(begins, literal->size, m_pieces_given, literal->bytes.substr(m_pieces_given));
+  m_pieces_given = literal->bytes.size();
 }
 
 ImapConnection::Woke ImapConnection::wait_idle(std::chrono::steady_clock::time_point until,

@@ -109,6 +109,13 @@ public:
   // poll's thread still records another). Empty: none.
   using LiteralGate = std::function<void(std::size_t size)>;
   void set_literal_gate(LiteralGate gate) { m_literal_gate = std::move(gate); }
+  // Called with each piece of a literal as it is received, for a literal announced before
+  // all of it had come (a mail arriving over many reads): where the literal begins in the
+  // response being read, its size, the piece's offset in it, and the piece. Pieces come
+  // in order from offset 0; they start again from 0 should the literal move in memory.
+  using LiteralPieces = std::function<void(const char* begins, std::size_t size, std::size_t offset,
+                                           std::string_view piece)>;
+  void set_literal_pieces(LiteralPieces pieces) { m_literal_pieces = std::move(pieces); }
 
   // The server's capabilities after login (upper case: "ESEARCH", "UIDPLUS", ...).
   [[nodiscard]] bool has_capability(std::string_view name) const;
@@ -136,6 +143,8 @@ private:
   // One read of what the server sent, without waiting: false when nothing was there. A
   // Failure when the server closed the connection or the read failed (closed by then).
   [[nodiscard]] std::expected<bool, Failure> receive_now();
+  // Hands m_literal_pieces what arrived of the literal being read since it was last called.
+  void give_literal_pieces();
   // After DONE: the untagged responses up to IDLE's tagged status `tag`.
   [[nodiscard]] std::expected<void, Failure> finish_idle(const std::string& tag);
   [[nodiscard]] std::expected<Reply, Failure> exchange(std::string_view command,
@@ -151,6 +160,9 @@ private:
   unsigned m_early_connections = 0;
   unsigned m_new_mail_seen = 0;
   LiteralGate m_literal_gate;
+  LiteralPieces m_literal_pieces;
+  const char* m_pieces_of = nullptr; // the literal m_literal_pieces was given pieces of
+  std::size_t m_pieces_given = 0;    // and how many of its bytes
 };
 
 } // namespace mailroom::mailbox

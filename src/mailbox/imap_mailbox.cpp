@@ -355,6 +355,29 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
   };
   std::optional<Failure> failure;
   m_connection.set_literal_gate([&ahead](std::size_t bytes) { ahead.wait_to_read(bytes); });
+  // The mail arriving over many reads, given to m_begin_arriving's work piece by piece.
+  struct Arriving {
+    const char* begins = nullptr;
+    std::size_t size = 0;
+    std::size_t seen = 0;
+    std::unique_ptr<ArrivingMail> work;
+    // Whether these are the bytes of `body`, every one of them seen.
+    [[nodiscard]] bool whole(std::string_view body) const {
+      return work && begins == body.data() && size == body.size() && seen == size;
+    }
+  } arriving;
+  if (m_begin_arriving)
+    m_connection.set_literal_pieces(
+        [&](const char* begins, std::size_t size, std::size_t offset, std::string_view piece) {
+          if (offset == 0)
+            arriving = {begins, size, 0, m_begin_arriving()};
+          if (!arriving.work || begins != arriving.begins || offset != arriving.seen) {
+            arriving.work.reset(); // not the pieces it began with: the whole mail, at the end
+            return;
+          }
+          arriving.work->add(piece);
+          arriving.seen += piece.size();
+        });
   for (std::size_t first = 0; first < uids.size() && !failure; first += k_fetch_batch) {
     const auto batch = std::span(uids).subspan(first, std::min(k_fetch_batch, uids.size() - first));
     core::hold_point("before-fetch");
@@ -371,8 +394,12 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
         return ImapConnection::Untagged::keep;
       arrived[at - batch.begin()] = true;
       Fetched fetched{uid, {}, {}, data->size.value_or(0)};
+      auto work = arriving.whole(*data->body) ? std::move(arriving.work) : nullptr;
+      arriving = {};
       auto mail = raw_mail(line, *data, uid, source_of(uid));
-      if (mail && m_prepare)
+      if (mail && work)
+        work->finish(*mail);
+      else if (mail && m_prepare)
         m_prepare(*mail);
       if (mail)
         fetched.mail = std::move(*mail);
@@ -418,6 +445,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     ahead.note_mark(flush_marks());
   }
   m_connection.set_literal_gate({});
+  m_connection.set_literal_pieces({});
   ahead.finish(std::move(failure));
 }
 

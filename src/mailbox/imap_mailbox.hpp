@@ -77,6 +77,10 @@ public:
   void prepare_ahead(std::function<void(RawMail&)> prepare) override {
     m_prepare = std::move(prepare);
   }
+  // `begin` runs on the fetching thread when a mail starts to arrive over many reads.
+  void prepare_as_received(std::function<std::unique_ptr<ArrivingMail>()> begin) override {
+    m_begin_arriving = std::move(begin);
+  }
 
   // IDLE (RFC 2177) on the selected folder, when the server offers it (else
   // not_offered). Mail the server announced after the last SELECT ends it at once: the
@@ -139,7 +143,8 @@ private:
   std::mutex m_marks_lock;
   std::vector<std::uint32_t> m_deferred_marks;
   bool m_deferring_marks = false;
-  std::function<void(RawMail&)> m_prepare; // prepare_ahead()
+  std::function<void(RawMail&)> m_prepare;                         // prepare_ahead()
+  std::function<std::unique_ptr<ArrivingMail>()> m_begin_arriving; // prepare_as_received()
 };
 
 } // namespace mailroom::mailbox

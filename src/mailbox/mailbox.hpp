@@ -8,13 +8,15 @@
 #include <cstdint>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mailroom::mailbox {
 
-using pipeline::RawMail; // what every mailbox hands the engine
+using pipeline::ArrivingMail; // work on a mail as its bytes arrive (prepare_as_received)
+using pipeline::RawMail;      // what every mailbox hands the engine
 
 // What a failure covers and when trying again can help (STYLE.md 5). A `message` failure
 // concerns one mail and the walk goes on; a `mailbox` one the folder; a `server` one the
@@ -137,6 +139,12 @@ public:
   // that reads ahead on a thread of its own (IMAP) does it there, beside the recording of
   // the mail before; the default leaves it to the recording.
   virtual void prepare_ahead(std::function<void(RawMail&)> prepare) { (void)prepare; }
+  // The same work begun when a mail's bytes start to arrive over many reads, and given
+  // each piece as it comes (pipeline::PreparingAhead); `prepare` still serves a mail that
+  // came whole. The default leaves it to prepare_ahead().
+  virtual void prepare_as_received(std::function<std::unique_ptr<ArrivingMail>()> begin) {
+    (void)begin;
+  }
 
   // Waits up to `up_to` for new mail (IMAP IDLE), ending early when `wake_fd` becomes
   // readable; `still_waiting` is called at least every `heartbeat`. The default offers no

@@ -37,9 +37,7 @@ class Sink {
 public:
   // `expected_size`: about how many bytes will come, so that kept bytes are allocated
   // once (growing a 17 MB deck by doubling peaks at 48 MB).
-  explicit Sink(KeepBytes keep, std::size_t expected_size = 0)
-      : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free), m_keep(keep) {
-    EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr);
+  explicit Sink(KeepBytes keep, std::size_t expected_size = 0) : m_keep(keep) {
     if (m_keep == KeepBytes::yes)
       m_bytes.reserve(expected_size);
   }
@@ -50,22 +48,18 @@ public:
   void write(const char* data, std::size_t size) {
     if (size == 0)
       return;
-    EVP_DigestUpdate(m_ctx.get(), data, size);
+    const std::string_view bytes(data, size);
+    m_hash.add(bytes);
     m_size += size;
     if (m_out)
-      m_out->write(std::string_view(data, size));
+      m_out->write(bytes);
     else if (m_keep == KeepBytes::yes)
-      m_bytes.append(data, size);
+      m_bytes.append(bytes);
   }
-  Decoded finish(bool lossy) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(m_ctx.get(), digest.data(), &length);
-    return Decoded{m_size, hex(digest.data(), length), std::move(m_bytes), lossy};
-  }
+  Decoded finish(bool lossy) { return Decoded{m_size, m_hash.finish(), std::move(m_bytes), lossy}; }
 
 private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx;
+  Sha256 m_hash;
   KeepBytes m_keep;
   AttachmentWriter* m_out = nullptr;
   std::uint64_t m_size = 0;
@@ -384,7 +378,32 @@ std::string decode_to_string(std::string_view body, TransferEncoding encoding) {
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  return decode_body(bytes, TransferEncoding::identity, KeepBytes::no).sha256;
+  Sha256 hash;
+  hash.add(bytes);
+  return hash.finish();
+}
+
+struct Sha256::Context {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : m_context(std::make_unique<Context>()) {
+  EVP_DigestInit_ex(m_context->ctx.get(), EVP_sha256(), nullptr);
+}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::add(std::string_view bytes) {
+  if (!bytes.empty())
+    EVP_DigestUpdate(m_context->ctx.get(), bytes.data(), bytes.size());
+}
+
+std::string Sha256::finish() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(m_context->ctx.get(), digest.data(), &length);
+  return hex(digest.data(), length);
 }
 
 } // namespace mailroom::message

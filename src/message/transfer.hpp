@@ -3,6 +3,7 @@
 #include "message/facts.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -42,5 +43,21 @@ struct Decoded {
 
 // Hex SHA-256 of `bytes`.
 [[nodiscard]] std::string sha256_hex(std::string_view bytes);
+
+// SHA-256 of bytes given piece by piece (a mail hashed as it arrives).
+class Sha256 {
+public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+  void add(std::string_view bytes);
+  // Hex, lower case, of every byte added; ends the hash (add() no more after).
+  [[nodiscard]] std::string finish();
+
+private:
+  struct Context;
+  std::unique_ptr<Context> m_context;
+};
 
 } // namespace mailroom::message

@@ -147,6 +147,23 @@ void prepare_ahead(RawMail& mail, const MailArchive& archive) {
   mail.staged = archive.stage_ahead(mail.raw, mail.sha256);
 }
 
+PreparingAhead::PreparingAhead(const MailArchive& archive, std::atomic<bool>& write_ahead)
+    : m_archive(archive), m_write_ahead(write_ahead),
+      m_staging(write_ahead ? archive.begin_stage_ahead() : nullptr) {}
+
+void PreparingAhead::add(std::string_view piece) {
+  m_hash.add(piece);
+  if (m_staging)
+    m_staging->write(piece);
+}
+
+void PreparingAhead::finish(RawMail& mail) {
+  mail.sha256 = m_hash.finish();
+  mail.staged =
+      m_staging ? m_staging->finish(mail.sha256) : m_archive.stage_ahead(mail.raw, mail.sha256);
+  m_write_ahead = mail.staged != nullptr;
+}
+
 // An unauthenticated version never supersedes an authenticated one of the same instance:
 // it is weighed against the versions already recorded (those before `recorded_before`,
 // for a re-decision), read only for an unauthenticated version, and only its group's.

@@ -4,6 +4,7 @@
 #include "core/instant.hpp"
 #include "judge/checks.hpp"
 #include "judge/decision.hpp"
+#include "message/transfer.hpp"
 #include "pipeline/ports.hpp"
 #include "pipeline/records.hpp"
 #include "pipeline/staff_commands.hpp"
@@ -11,8 +12,10 @@
 #include "reply/gates.hpp"
 #include "rules/course.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +83,29 @@ void hash_ahead(RawMail& mail);
 // is parsed ahead: a mail that kills the parser does so in take(), after the work log
 // named it (set_work_log), so that it is the one set aside after k_deaths_before_failed.
 void prepare_ahead(RawMail& mail, const MailArchive& archive);
+
+// prepare_ahead(), done piece by piece as a mail's bytes arrive from the server
+// (Mailbox::prepare_as_received): each piece is hashed and written while it is still in
+// the cache, and while the server sends the rest, where prepare_ahead() reads a whole deck
+// from memory twice after its last byte came.
+class PreparingAhead final : public ArrivingMail {
+public:
+  // `write_ahead`: whether to write the bytes as they come, else to hash them only and
+  // write them once it is known whether the archive has them already. finish() sets it
+  // for the next mail: false after a mail that was not staged (the archive had it, as
+  // when a folder's UIDVALIDITY changed and every mail comes again, or the disk refused
+  // it), true after one that was.
+  PreparingAhead(const MailArchive& archive, std::atomic<bool>& write_ahead);
+  void add(std::string_view piece) override;
+  // Sets the mail's hash and staged bytes as prepare_ahead() does.
+  void finish(RawMail& mail) override;
+
+private:
+  const MailArchive& m_archive;
+  std::atomic<bool>& m_write_ahead;
+  message::Sha256 m_hash;
+  std::unique_ptr<StagingAhead> m_staging;
+};
 
 class Engine {
 public:

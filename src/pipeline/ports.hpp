@@ -82,6 +82,20 @@ public:
   virtual ~StagedRaw() = default;
 };
 
+// A mail's raw bytes written to a temporary file of the archive piece by piece, as they
+// arrive from the server (MailArchive::begin_stage_ahead): each piece is written while it
+// is still in the cache, and while the server sends the rest.
+class StagingAhead {
+public:
+  virtual ~StagingAhead() = default;
+  virtual void write(std::string_view bytes) = 0;
+  // The bytes written, whose hash is `raw_sha256`, for parse_and_store() as
+  // stage_ahead() would have made them; null, the file removed, when those bytes are
+  // archived already or a write failed (parse_and_store() then writes them itself, and
+  // says what went wrong).
+  [[nodiscard]] virtual std::shared_ptr<StagedRaw> finish(std::string_view raw_sha256) = 0;
+};
+
 class MailArchive {
 public:
   virtual ~MailArchive() = default;
@@ -99,6 +113,9 @@ public:
   // parse_and_store() then writes them itself, and says what went wrong.
   [[nodiscard]] virtual std::shared_ptr<StagedRaw>
   stage_ahead(std::string_view raw, std::string_view raw_sha256) const = 0;
+  // stage_ahead() for bytes that are still arriving, safe on the same threads; null when
+  // this archive writes nothing ahead, or the file could not be made.
+  [[nodiscard]] virtual std::unique_ptr<StagingAhead> begin_stage_ahead() const { return nullptr; }
   // The raw bytes of a recorded mail.
   [[nodiscard]] virtual core::Result<std::string> raw_of(const MailRow& mail) const = 0;
   // Group commit: from begin_batch() on, parse_and_store() is durable only once

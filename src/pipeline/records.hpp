@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // The values that cross between the engine and its adapters: a mail as a mailbox hands
@@ -28,6 +29,16 @@ struct RawMail {
   std::string sha256 = {};   // hex SHA-256 of raw when hashed ahead (pipeline::hash_ahead)
   // raw, written ahead to the archive's temporary folder (pipeline::prepare_ahead), or null
   std::shared_ptr<StagedRaw> staged = {};
+};
+
+// Work on a mail's bytes done piece by piece as they arrive from the server
+// (pipeline::PreparingAhead, given to Mailbox::prepare_as_received).
+class ArrivingMail {
+public:
+  virtual ~ArrivingMail() = default;
+  virtual void add(std::string_view piece) = 0;
+  // Ends the work on `mail`, whose raw bytes are the pieces added, in order.
+  virtual void finish(RawMail& mail) = 0;
 };
 
 // A staff overrule of the classifier for one mail.

@@ -160,6 +160,50 @@ TEST_F(ImapMailboxTest, PrepareAheadRunsOnTheFetchingThreadBeforeTheVisit) {
   EXPECT_NE(prepared_on[0], std::this_thread::get_id());
 }
 
+// A mail that arrives over many reads is prepared piece by piece as it comes
+// (prepare_as_received): every piece in order, each byte once, ended on that very mail. A
+// mail that came in one read is prepared whole. Each mail is prepared once, either way.
+TEST_F(ImapMailboxTest, AMailArrivingOverManyReadsIsPreparedPieceByPiece) {
+  const auto lines = [](char c, std::size_t count) {
+    std::string body;
+    for (std::size_t i = 0; i < count; ++i)
+      body += std::string(76, c) + "\r\n";
+    return body;
+  };
+  const auto small = mail("small");
+  const auto deck = mail("deck", lines('d', 40'000));        // 3.1 MB
+  const auto other = mail("other deck", lines('o', 25'000)); // 2 MB
+  for (const auto* raw : {&small, &deck, &other})
+    admin.append(*raw, "01-Oct-2025 10:00:00 +0000");
+  auto box = make(dovecot.staff(folder));
+  box->prepare_ahead([](RawMail& raw) { raw.sha256 = "whole"; });
+  struct Pieces final : ArrivingMail {
+    std::vector<std::size_t>* sizes;
+    std::string bytes;
+    explicit Pieces(std::vector<std::size_t>* piece_sizes) : sizes(piece_sizes) {}
+    void add(std::string_view piece) override {
+      bytes.append(piece);
+      sizes->push_back(piece.size());
+    }
+    void finish(RawMail& raw) override { raw.sha256 = bytes == raw.raw ? "pieces" : "wrong bytes"; }
+  };
+  std::vector<std::size_t> piece_sizes;
+  box->prepare_as_received([&] { return std::make_unique<Pieces>(&piece_sizes); });
+  Collected got;
+  const auto poll = box->poll({}, got.visit_all(), got.on_problem());
+
+  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
+  ASSERT_EQ(got.mails.size(), 3u);
+  EXPECT_EQ(got.mails[0].raw, small);
+  EXPECT_TRUE(got.mails[0].sha256 == "whole" || got.mails[0].sha256 == "pieces")
+      << got.mails[0].sha256;
+  EXPECT_EQ(got.mails[1].raw, deck);
+  EXPECT_EQ(got.mails[1].sha256, "pieces");
+  EXPECT_EQ(got.mails[2].raw, other);
+  EXPECT_EQ(got.mails[2].sha256, "pieces");
+  EXPECT_GT(piece_sizes.size(), 2u); // many reads, not one
+}
+
 TEST_F(ImapMailboxTest, SecondPollFetchesOnlyNewUidsOnTheSameConnection) {
   admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
   admin.append(mail("two"), "01-Oct-2025 10:00:01 +0000");

@@ -6,6 +6,7 @@
 #include "pipeline/engine.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -356,6 +357,72 @@ TEST(ArchiveParseAndStore, AMailPreparedAheadIsArchivedAsOneReadHere) {
   EXPECT_EQ(archive::read_all(hashed_ahead.raw_path(there->sha256)).value_or(""), ahead.raw);
   ahead.staged.reset();
   EXPECT_EQ(temporary_files(hashed_ahead.root()), 0u);
+}
+
+// The same, prepared piece by piece as the bytes arrive (pipeline::PreparingAhead, on the
+// IMAP fetching thread): the same hash, the same staged bytes, the same archived mail. A
+// mail the archive has already is written ahead for nothing once, and the next mail is
+// then hashed before it is written; after one that was new, writing ahead resumes.
+TEST(ArchiveParseAndStore, AMailPreparedAsItArrivesIsArchivedAsOnePreparedWhole) {
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  std::atomic<bool> write_ahead{true};
+  const auto prepare_in_pieces = [&](pipeline::RawMail& mail) {
+    pipeline::PreparingAhead preparing(store, write_ahead);
+    for (std::size_t at = 0; at < mail.raw.size(); at += 1000)
+      preparing.add(std::string_view(mail.raw).substr(at, 1000));
+    preparing.finish(mail);
+  };
+  pipeline::RawMail mail{"test", "1", {}, mail_with_three_attachments(std::string(9000, 'Q'))};
+  prepare_in_pieces(mail);
+  EXPECT_EQ(mail.sha256, message::sha256_hex(mail.raw));
+  ASSERT_NE(mail.staged, nullptr);
+  EXPECT_TRUE(write_ahead);
+  EXPECT_EQ(temporary_files(store.root()), 1u);
+  const auto stored = store.parse_and_store(mail.raw, "test", mail.sha256, mail.staged.get());
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->sha256, mail.sha256);
+  EXPECT_EQ(archive::read_all(store.raw_path(stored->sha256)).value_or(""), mail.raw);
+  mail.staged.reset();
+  EXPECT_EQ(temporary_files(store.root()), 0u);
+
+  // Archived already (a folder read anew): nothing staged, nothing left behind.
+  pipeline::RawMail again{"test", "2", {}, mail.raw};
+  prepare_in_pieces(again);
+  EXPECT_EQ(again.sha256, mail.sha256);
+  EXPECT_EQ(again.staged, nullptr);
+  EXPECT_FALSE(write_ahead);
+  EXPECT_EQ(temporary_files(store.root()), 0u);
+
+  // The next one is hashed first and written at its end, as prepare_ahead() does.
+  pipeline::RawMail next{"test", "3", {}, "Subject: next\r\n\r\nhi\r\n"};
+  prepare_in_pieces(next);
+  EXPECT_EQ(next.sha256, message::sha256_hex(next.raw));
+  ASSERT_NE(next.staged, nullptr);
+  EXPECT_TRUE(write_ahead);
+  const auto next_stored = store.parse_and_store(next.raw, "test", next.sha256, next.staged.get());
+  ASSERT_TRUE(next_stored);
+  EXPECT_EQ(archive::read_all(store.raw_path(next_stored->sha256)).value_or(""), next.raw);
+}
+
+// A mail whose pieces could not all be written (a full disk) is staged not at all: the
+// recording writes it itself, and says what went wrong.
+TEST(ArchiveParseAndStore, AMailThatCouldNotBeWrittenAsItArrivedIsNotStaged) {
+  test::TempDir dir;
+  const archive::Archive store(dir / "archive");
+  ASSERT_TRUE(store.open());
+  std::atomic<bool> write_ahead{true};
+  pipeline::RawMail mail{"test", "1", {}, mail_with_three_attachments(std::string(136000, 'Q'))};
+  EXPECT_TRUE(with_file_size_limit(65536, [&] {
+    pipeline::PreparingAhead preparing(store, write_ahead);
+    for (std::size_t at = 0; at < mail.raw.size(); at += 16384)
+      preparing.add(std::string_view(mail.raw).substr(at, 16384));
+    preparing.finish(mail);
+    return mail.sha256 == message::sha256_hex(mail.raw) && mail.staged == nullptr && !write_ahead &&
+           temporary_files(store.root()) == 0;
+  }));
+  EXPECT_EQ(temporary_files(store.root()), 0u);
 }
 
 std::size_t open_descriptors() {

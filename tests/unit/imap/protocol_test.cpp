@@ -56,6 +56,26 @@ TEST(ImapResponseReader, AnnouncesEachLiteralOnceBeforeItsBytesAreRead) {
   EXPECT_EQ(reader.take_new_literal(), 0u);
 }
 
+// What has come of a literal still arriving, for work done on a mail as it arrives: its
+// bytes so far (never the bytes after it), its whole size, and nothing once the response
+// that holds it is complete or before any literal.
+TEST(ImapResponseReader, TellsWhatHasComeOfTheLiteralStillArriving) {
+  ResponseReader reader;
+  reader.feed("* 1 FETCH (UID 7 BODY[] {10}\r\nabc");
+  EXPECT_FALSE(reader.literal_so_far()) << "not scanned yet";
+  EXPECT_FALSE(reader.next());
+  auto so_far = reader.literal_so_far();
+  ASSERT_TRUE(so_far);
+  EXPECT_EQ(so_far->bytes, "abc");
+  EXPECT_EQ(so_far->size, 10u);
+  reader.feed("defghij)\r\nM1 OK");
+  so_far = reader.literal_so_far();
+  ASSERT_TRUE(so_far);
+  EXPECT_EQ(so_far->bytes, "abcdefghij");
+  ASSERT_EQ(reader.next(), "* 1 FETCH (UID 7 BODY[] {10}\r\nabcdefghij)");
+  EXPECT_FALSE(reader.literal_so_far());
+}
+
 TEST(ImapResponseReader, WaitsForEveryByteWhenFedOneAtATime) {
   const std::string wire = "* 2 FETCH (BODY[] {5}\r\nab\r\nc UID 9)\r\n* 3 EXISTS\r\n";
   ResponseReader reader;
