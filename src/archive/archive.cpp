@@ -93,14 +93,16 @@ std::optional<core::Problem> sync_and_close(int fd, const fs::path& path) {
 // How many attachments of one mail may wait open for their fsync.
 constexpr std::size_t k_files_awaiting_fsync = 16;
 
+enum class Durable { yes, no };
+
 core::Result<void> write_new_file(const fs::path& path, std::string_view bytes,
-                                  unsigned mode = 0640) {
+                                  unsigned mode = 0640, Durable durable = Durable::yes) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
   if (fd.get() < 0)
     return std::unexpected(system_problem(path, "create", errno));
   if (auto written = write_all(fd.get(), path, bytes); !written)
     return written;
-  if (::fsync(fd.get()) != 0)
+  if (durable == Durable::yes && ::fsync(fd.get()) != 0)
     return std::unexpected(system_problem(path, "fsync", errno));
   if (::close(fd.release()) != 0)
     return std::unexpected(system_problem(path, "close", errno));
@@ -146,13 +148,16 @@ core::Result<void> sync_path(const fs::path& path) {
   return {};
 }
 
-core::Result<void> write_durably(const fs::path& path, std::string_view bytes,
-                                 const fs::path& temporary_folder, unsigned mode) {
+namespace {
+
+// write_durably(), and replace_atomically() with durable = no.
+core::Result<void> replace_file(const fs::path& path, std::string_view bytes,
+                                const fs::path& temporary_folder, unsigned mode, Durable durable) {
   const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const fs::path temporary = (temporary_folder.empty() ? folder : temporary_folder) /
                              temporary_name(path.filename().string());
   ::unlink(temporary.c_str()); // left by a crash of a process with the same pid
-  if (auto written = write_new_file(temporary, bytes, mode); !written) {
+  if (auto written = write_new_file(temporary, bytes, mode, durable); !written) {
     ::unlink(temporary.c_str());
     return written;
   }
@@ -163,7 +168,18 @@ core::Result<void> write_durably(const fs::path& path, std::string_view bytes,
     ::unlink(temporary.c_str());
     return std::unexpected(system_problem(path, "rename into place", error));
   }
-  return sync_path(folder);
+  return durable == Durable::yes ? sync_path(folder) : core::Result<void>{};
+}
+
+} // namespace
+
+core::Result<void> write_durably(const fs::path& path, std::string_view bytes,
+                                 const fs::path& temporary_folder, unsigned mode) {
+  return replace_file(path, bytes, temporary_folder, mode, Durable::yes);
+}
+
+core::Result<void> replace_atomically(const fs::path& path, std::string_view bytes) {
+  return replace_file(path, bytes, {}, 0640, Durable::no);
 }
 
 core::Result<void> Archive::open() const {

@@ -272,6 +272,13 @@ struct ParsedMail {
                                                const std::filesystem::path& temporary_folder = {},
                                                unsigned mode = 0640);
 
+// write_durably() without its fsyncs, in path's own folder: a reader still sees the old
+// file or the new one, never a part, but after a power loss it may be the old one. For a
+// file that says what is going on rather than what happened (the daemon's status,
+// rewritten after every poll), so that no poll waits for the disk twice for it.
+[[nodiscard]] core::Result<void> replace_atomically(const std::filesystem::path& path,
+                                                    std::string_view bytes);
+
 // fsync of a file or a folder by path.
 [[nodiscard]] core::Result<void> sync_path(const std::filesystem::path& path);
 

@@ -49,7 +49,7 @@ core::Result<void> write_status(const std::filesystem::path& path, const DaemonS
   std::ostringstream text;
   object.stringify(text);
   text << "\n";
-  return archive::write_durably(path, text.str());
+  return archive::replace_atomically(path, text.str());
 }
 
 core::Result<std::optional<DaemonStatus>> read_status(const std::filesystem::path& path) {

@@ -512,3 +512,22 @@ TEST(ArchiveParseAndStore, DiskFullWhileDecodingIsAClearProblemAndLeavesNothingB
   }));
   EXPECT_EQ(files_under(dir / "archive"), std::vector<std::string>{".tmp"});
 }
+
+// The daemon's status file is replaced whole after every poll, without waiting for the
+// disk (archive::replace_atomically): a reader finds the old bytes or the new ones, no
+// temporary file is left beside it, and a folder that is not there is a Problem naming it.
+TEST(ArchiveFiles, ReplacingAtomicallyPutsTheNewBytesInPlaceAndLeavesNothingElse) {
+  test::TempDir dir;
+  ASSERT_TRUE(archive::write_durably(dir / "daemon-status", "{\"outcome\":\"old\"}\n"));
+  ASSERT_TRUE(archive::replace_atomically(dir / "daemon-status", "{\"outcome\":\"new\"}\n"));
+  EXPECT_EQ(archive::read_all(dir / "daemon-status").value_or(""), "{\"outcome\":\"new\"}\n");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    ++entries;
+  EXPECT_EQ(entries, 1u);
+
+  const auto missing = archive::replace_atomically(dir / "gone" / "daemon-status", "{}\n");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().to_string().find((dir / "gone").string()), std::string::npos)
+      << missing.error().to_string();
+}
