@@ -9,7 +9,7 @@
 // of that commit: 1,050,000 page faults -> 100,000, ingest 14.3 s -> 10.6 s. glibc's
 // glibc.malloc.hugetlb=1 does much the same, but is read from the environment at start,
 // which `run --once` from a timer or a shell does not set.
-// Everything else is glibc's: malloc, and free in operator delete (but for the two blocks
+// Everything else is glibc's: malloc, and free in operator delete (but for the blocks
 // kept, below).
 #include "large_allocations.hpp"
 
@@ -69,8 +69,8 @@ void* allocate(std::size_t size) {
   return fresh_block(size);
 }
 
-// The two blocks freed last of those k_kept_block big are kept for the next large
-// requests instead of being given back: their pages are resident already, where a fresh
+// Up to two freed blocks of those k_kept_block big are kept for the next large requests
+// instead of being given back: their pages are resident already, where a fresh
 // block's are zeroed by the kernel as the mail is received into it (16% of a mixed pull's
 // CPU on the benchmark's VM). A block is made only when none is kept, so there are never
 // more of them than were in use at once (a pull of 1,000 mixed mails peaked at 91 MB

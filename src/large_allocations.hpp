@@ -1,6 +1,6 @@
 #pragma once
 
-// The operator new of large_allocations.cpp keeps the two deck-sized blocks freed last for
+// The operator new of large_allocations.cpp keeps up to two freed deck-sized blocks for
 // the next large requests. mailroom_release_kept_block() gives them back; the daemon calls
 // it after each poll, so that a daemon waiting for mail holds no such block. It is defined
 // in the mailroom executable, which exports it to the commands module it loads; a binary

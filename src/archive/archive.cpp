@@ -161,8 +161,8 @@ core::Result<void> replace_file(const fs::path& path, std::string_view bytes,
     ::unlink(temporary.c_str());
     return written;
   }
-  // Order is important: the data is on disk before the name points at it, and the
-  // folder is synced so that the rename itself survives a power loss.
+  // Order is important: when durable, the data is on disk before the name points at it,
+  // and the folder is synced so that the rename itself survives a power loss.
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temporary.c_str());

@@ -277,8 +277,10 @@ std::expected<void, Failure> ImapConnection::send_all(std::string_view bytes) {
 
 std::expected<std::string, Failure> ImapConnection::read_response() {
   for (;;) {
-    if (auto response = m_reader.next())
+    if (auto response = m_reader.next()) {
+      ++m_responses_read;
       return std::move(*response);
+    }
     if (!m_handle)
       return std::unexpected(lost(fmt::format("not connected to {}", m_endpoint.host)));
     if (const auto literal = m_reader.take_new_literal(); literal > 0) {
@@ -501,7 +503,8 @@ void ImapConnection::give_literal_pieces() {
   }
   if (literal->bytes.size() <= m_pieces_given)
     return;
-  m_literal_pieces(begins, literal->size, m_pieces_given, literal->bytes.substr(m_pieces_given));
+  m_literal_pieces(m_responses_read + 1, begins, literal->size, m_pieces_given,
+                   literal->bytes.substr(m_pieces_given));
   m_pieces_given = literal->bytes.size();
 }
 

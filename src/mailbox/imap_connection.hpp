@@ -110,12 +110,17 @@ public:
   using LiteralGate = std::function<void(std::size_t size)>;
   void set_literal_gate(LiteralGate gate) { m_literal_gate = std::move(gate); }
   // Called with each piece of a literal as it is received, for a literal announced before
-  // all of it had come (a mail arriving over many reads): where the literal begins in the
-  // response being read, its size, the piece's offset in it, and the piece. Pieces come
-  // in order from offset 0; they start again from 0 should the literal move in memory.
-  using LiteralPieces = std::function<void(const char* begins, std::size_t size, std::size_t offset,
-                                           std::string_view piece)>;
+  // all of it had come (a mail arriving over many reads): the number the response that
+  // holds it will have (responses_read() once it is read), where the literal begins in it,
+  // its size, the piece's offset in it, and the piece. Pieces come in order from offset 0;
+  // they start again from 0 should the literal move in memory.
+  using LiteralPieces =
+      std::function<void(std::uint64_t response, const char* begins, std::size_t size,
+                         std::size_t offset, std::string_view piece)>;
   void set_literal_pieces(LiteralPieces pieces) { m_literal_pieces = std::move(pieces); }
+  // How many responses were read on this connection; the one an UntaggedHandler is given
+  // is the last of them. Never reused, as an address in memory can be.
+  [[nodiscard]] std::uint64_t responses_read() const { return m_responses_read; }
 
   // The server's capabilities after login (upper case: "ESEARCH", "UIDPLUS", ...).
   [[nodiscard]] bool has_capability(std::string_view name) const;
@@ -159,6 +164,7 @@ private:
   unsigned m_next_tag = 1;
   unsigned m_early_connections = 0;
   unsigned m_new_mail_seen = 0;
+  std::uint64_t m_responses_read = 0;
   LiteralGate m_literal_gate;
   LiteralPieces m_literal_pieces;
   const char* m_pieces_of = nullptr; // the literal m_literal_pieces was given pieces of

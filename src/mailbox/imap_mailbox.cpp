@@ -354,30 +354,46 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     return imap::format_source({endpoint.host, endpoint.folder, m_folder->uidvalidity, uid});
   };
   std::optional<Failure> failure;
-  m_connection.set_literal_gate([&ahead](std::size_t bytes) { ahead.wait_to_read(bytes); });
   // The mail arriving over many reads, given to m_begin_arriving's work piece by piece.
   struct Arriving {
+    std::uint64_t response = 0; // ImapConnection::responses_read() of the one that holds it
     const char* begins = nullptr;
     std::size_t size = 0;
     std::size_t seen = 0;
     std::unique_ptr<ArrivingMail> work;
-    // Whether these are the bytes of `body`, every one of them seen.
-    [[nodiscard]] bool whole(std::string_view body) const {
-      return work && begins == body.data() && size == body.size() && seen == size;
+    // Whether these are the bytes of `body`, every one of them seen, in the response the
+    // connection read last.
+    [[nodiscard]] bool whole(std::string_view body, std::uint64_t last_response) const {
+      return work && response == last_response && begins == body.data() && size == body.size() &&
+             seen == size;
     }
   } arriving;
+  // Whatever way this ends, the connection keeps no callback into this frame.
+  struct Callbacks {
+    ImapConnection& connection;
+    explicit Callbacks(ImapConnection& of) : connection(of) {}
+    Callbacks(const Callbacks&) = delete;
+    Callbacks& operator=(const Callbacks&) = delete;
+    ~Callbacks() {
+      connection.set_literal_gate({});
+      connection.set_literal_pieces({});
+    }
+  } callbacks{m_connection};
+  m_connection.set_literal_gate([&ahead](std::size_t bytes) { ahead.wait_to_read(bytes); });
   if (m_begin_arriving)
-    m_connection.set_literal_pieces(
-        [&](const char* begins, std::size_t size, std::size_t offset, std::string_view piece) {
-          if (offset == 0)
-            arriving = {begins, size, 0, m_begin_arriving()};
-          if (!arriving.work || begins != arriving.begins || offset != arriving.seen) {
-            arriving.work.reset(); // not the pieces it began with: the whole mail, at the end
-            return;
-          }
-          arriving.work->add(piece);
-          arriving.seen += piece.size();
-        });
+    m_connection.set_literal_pieces([&](std::uint64_t response, const char* begins,
+                                        std::size_t size, std::size_t offset,
+                                        std::string_view piece) {
+      if (offset == 0)
+        arriving = {response, begins, size, 0, m_begin_arriving()};
+      if (!arriving.work || response != arriving.response || begins != arriving.begins ||
+          offset != arriving.seen) {
+        arriving.work.reset(); // not the pieces it began with: the whole mail, at the end
+        return;
+      }
+      arriving.work->add(piece);
+      arriving.seen += piece.size();
+    });
   for (std::size_t first = 0; first < uids.size() && !failure; first += k_fetch_batch) {
     const auto batch = std::span(uids).subspan(first, std::min(k_fetch_batch, uids.size() - first));
     core::hold_point("before-fetch");
@@ -394,13 +410,16 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
         return ImapConnection::Untagged::keep;
       arrived[at - batch.begin()] = true;
       Fetched fetched{uid, {}, {}, data->size.value_or(0)};
-      auto work = arriving.whole(*data->body) ? std::move(arriving.work) : nullptr;
+      auto work = arriving.whole(*data->body, m_connection.responses_read())
+                      ? std::move(arriving.work)
+                      : nullptr;
       arriving = {};
       auto mail = raw_mail(line, *data, uid, source_of(uid));
       if (mail && work)
         work->finish(*mail);
       else if (mail && m_prepare)
         m_prepare(*mail);
+      work.reset(); // its file, when the archive had the mail, goes now, not after hand_on
       if (mail)
         fetched.mail = std::move(*mail);
       else
@@ -413,6 +432,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
         m_connection.command(fmt::format("UID FETCH {} (UID INTERNALDATE RFC822.SIZE BODY.PEEK[])",
                                          imap::uid_set(batch)),
                              on_fetch);
+    arriving = {}; // work on a literal no FETCH of this batch took
     if (!handed_on)
       break; // the poll's thread stopped; nothing more is wanted
     if (!reply) {
@@ -428,6 +448,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
       Fetched fetched{batch[i], {}, {}, 0};
       if (refused) {
         auto mail = fetch(batch[i]);
+        arriving = {}; // fetch() prepares nothing: the recording hashes this mail
         if (!mail && mail.error().scope != Scope::message) {
           failure = mail.error();
           break;
@@ -444,8 +465,6 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
     // Marks for what the poll's thread has recorded so far, while the connection is ours.
     ahead.note_mark(flush_marks());
   }
-  m_connection.set_literal_gate({});
-  m_connection.set_literal_pieces({});
   ahead.finish(std::move(failure));
 }
 
