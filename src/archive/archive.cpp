@@ -396,11 +396,7 @@ public:
     if (!m_staging || raw_sha256.empty() || m_archive.kept(std::string(raw_sha256)))
       return nullptr;
     start_writeback(m_staging->m_raw_fd);
-    // Closed now, as stage_ahead()'s: synced by its name later.
-    if (::close(std::exchange(m_staging->m_raw_fd, -1)) != 0)
-      return nullptr;
-    m_staging->m_sha256 = raw_sha256;
-    return std::shared_ptr<Staging>(std::move(m_staging));
+    return Staging::made_ahead(std::move(m_staging), raw_sha256);
   }
 
 private:
@@ -424,12 +420,15 @@ std::shared_ptr<pipeline::StagedRaw> Archive::stage_ahead(std::string_view raw,
   auto staged = stage(raw);
   if (!staged)
     return nullptr;
-  // Closed now, synced by its name later: each mail waiting to be recorded would hold a
-  // descriptor, and a backlog of small mails waits by the thousand.
-  if (::close(std::exchange((*staged)->m_raw_fd, -1)) != 0)
+  return Staging::made_ahead(std::move(*staged), raw_sha256);
+}
+
+std::shared_ptr<pipeline::StagedRaw> Staging::made_ahead(std::unique_ptr<Staging> staging,
+                                                         std::string_view raw_sha256) {
+  if (::close(std::exchange(staging->m_raw_fd, -1)) != 0)
     return nullptr;
-  (*staged)->m_sha256 = raw_sha256;
-  return std::shared_ptr<Staging>(std::move(*staged));
+  staging->m_sha256 = raw_sha256;
+  return std::shared_ptr<Staging>(std::move(staging));
 }
 
 Staging::~Staging() {

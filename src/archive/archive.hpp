@@ -65,6 +65,12 @@ private:
   // fsyncs (with `sync`; else only closes, for a batch's one sync pass) and closes every
   // file written, the raw one too (by its name when made ahead); the first problem.
   [[nodiscard]] std::optional<core::Problem> finish(bool sync = true);
+  // `staging`, its raw bytes all written (hash `raw_sha256`), as made ahead: its file
+  // closed, to be synced by its name later (each mail waiting to be recorded would hold a
+  // descriptor, and a backlog of small mails waits by the thousand); null if the close
+  // failed.
+  static std::shared_ptr<pipeline::StagedRaw> made_ahead(std::unique_ptr<Staging> staging,
+                                                         std::string_view raw_sha256);
   // The files are the archive's batch's now (Archive::sync_batch places them): the
   // destructor leaves them.
   void release() {
@@ -157,8 +163,6 @@ public:
   // Starts archiving a mail about to be parsed: writes `raw` to a temporary file and
   // makes a folder for its attachments (see Staging).
   [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage(std::string_view raw) const;
-  // stage() with the raw file made and still empty.
-  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage_empty() const;
 
   // store() for a mail whose attachment bytes went to `staged` while it was parsed:
   // `attachments` are the parsed facts (names, sizes, hashes; no bytes).
@@ -172,6 +176,8 @@ public:
   [[nodiscard]] const std::filesystem::path& root() const { return m_root; }
 
 private:
+  // stage() with the raw file made and still empty.
+  [[nodiscard]] core::Result<std::unique_ptr<Staging>> stage_empty() const;
   // A mail of a batch, written and not yet in place.
   struct Placement {
     std::string sha256;

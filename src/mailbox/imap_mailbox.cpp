@@ -386,8 +386,7 @@ void ImapMailbox::fetch_ahead(const std::vector<std::uint32_t>& uids, FetchAhead
                                         std::string_view piece) {
       if (offset == 0)
         arriving = {response, begins, size, 0, m_begin_arriving()};
-      if (!arriving.work || response != arriving.response || begins != arriving.begins ||
-          offset != arriving.seen) {
+      if (!arriving.work || offset != arriving.seen) {
         arriving.work.reset(); // not the pieces it began with: the whole mail, at the end
         return;
       }

@@ -53,9 +53,9 @@ TEST(CommandsModule, TheDaemonCanGiveBackTheBlockTheExecutableKeeps) {
 #ifndef MAILROOM_COMMANDS_MODULE
   GTEST_SKIP() << "a sanitizer build links the commands into the binary (src/CMakeLists.txt)";
 #endif
-  // The executable's operator new keeps one deck-sized block for the next deck; the daemon,
-  // in the commands module, gives it back after each poll through this symbol. Were it not
-  // exported, the module would find none, and an idle daemon would keep the block.
+  // The executable's operator new keeps up to two deck-sized blocks for the next decks; the
+  // daemon, in the commands module, gives them back after each poll through this symbol.
+  // Were it not exported, the module would find none, and an idle daemon would keep them.
   const auto symbols = test::run_shell("nm -D --defined-only " + test::quoted(MAILROOM_BINARY));
   ASSERT_EQ(symbols.exit_code, 0) << symbols.err;
   EXPECT_NE(symbols.out.find(" mailroom_release_kept_block\n"), std::string::npos) << symbols.out;
