@@ -14,9 +14,10 @@
 // daemon under systemd, load the module (setup/network.hpp), so that every other command
 // starts without them.
 //
-// The module is built from this tree with the executable; it finds the rest of mailroom
-// (core, util, the IMAP protocol text, the fault points) in the executable, which exports
-// those symbols to it.
+// The module is built from this tree with the executable. It exports mailroom_network_stack
+// alone (network/module.map) and calls three functions of the rest of mailroom, the fault
+// and hold points and the early connection's hand-over, which the commands module (or, in
+// a sanitizer build, the executable) exports to it.
 namespace mailroom::network {
 
 struct Stack {

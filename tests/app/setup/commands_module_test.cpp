@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 using namespace mailroom;
 
@@ -59,4 +61,43 @@ TEST(CommandsModule, TheDaemonCanGiveBackTheBlockTheExecutableKeeps) {
   const auto symbols = test::run_shell("nm -D --defined-only " + test::quoted(MAILROOM_BINARY));
   ASSERT_EQ(symbols.exit_code, 0) << symbols.err;
   EXPECT_NE(symbols.out.find(" mailroom_release_kept_block\n"), std::string::npos) << symbols.out;
+}
+
+namespace {
+
+// The names `nm -D` lists for `file`: those it defines, or those it needs from others.
+std::set<std::string> dynamic_symbols(const std::string& file, bool defined) {
+  const auto listed =
+      test::run_shell(std::string("nm -D --format=just-symbols ") +
+                      (defined ? "--defined-only " : "--undefined-only ") + test::quoted(file));
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  std::set<std::string> names;
+  std::istringstream lines(listed.out);
+  for (std::string name; std::getline(lines, name);)
+    names.insert(name);
+  return names;
+}
+
+} // namespace
+
+TEST(CommandsModule, ExportsItsEntryAndWhatTheNetworkModuleCallsInItAlone) {
+#ifndef MAILROOM_COMMANDS_MODULE
+  GTEST_SKIP() << "a sanitizer build links the commands into the binary (src/CMakeLists.txt)";
+#else
+  // Its version script (src/commands_module.map): each symbol it exported beyond these
+  // would cost every command a lookup at start, and the network module, which binds to it,
+  // fails to load when one it needs is missing (not at build time: it is a module).
+  const auto exported = dynamic_symbols(MAILROOM_COMMANDS_MODULE, true);
+  std::set<std::string> needed;
+  const auto network = std::filesystem::path(MAILROOM_BINARY).parent_path() / "mailroom-network.so";
+  for (const auto& name : dynamic_symbols(network.string(), false))
+    if (name.starts_with("_ZN8mailroom"))
+      needed.insert(name);
+  EXPECT_FALSE(needed.empty());
+  for (const auto& name : needed)
+    EXPECT_TRUE(exported.contains(name)) << name << " is not exported: add it to the map";
+  auto expected = needed;
+  expected.insert({"mailroom_commands_main", "mailroom_commands_version"});
+  EXPECT_EQ(exported, expected);
+#endif
 }
