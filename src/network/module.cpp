@@ -1,7 +1,5 @@
 #include "network/stack.hpp"
 
-#include <systemd/sd-daemon.h>
-
 namespace mailroom::network {
 
 namespace {
@@ -37,16 +35,7 @@ core::Result<std::string> check_smtp(outbox::SmtpSettings settings) {
   return (*made)->check_login();
 }
 
-int notify(const char* state) {
-  return sd_notify(0, state);
-}
-
-int watchdog_enabled(std::uint64_t* usec) {
-  return sd_watchdog_enabled(0, usec);
-}
-
-constexpr Stack k_stack{MAILROOM_VERSION, open_imap, check_imap,      open_smtp,
-                        check_smtp,       notify,    watchdog_enabled};
+constexpr Stack k_stack{MAILROOM_VERSION, open_imap, check_imap, open_smtp, check_smtp};
 
 } // namespace
 

@@ -3,16 +3,14 @@
 #include "mailbox/imap_mailbox.hpp"
 #include "outbox/smtp_sender.hpp"
 
-#include <cstdint>
 #include <memory>
 #include <string>
 
 // The contract between the mailroom executable and its network module
 // (mailroom-network.so): the IMAP and SMTP adapters, which need libcurl and, through it,
-// some 50 shared libraries (TLS, Kerberos, LDAP, SSH, ...), and the daemon's messages to
-// systemd (libsystemd and its 6 libraries). Only the commands that talk to a server, and a
-// daemon under systemd, load the module (setup/network.hpp), so that every other command
-// starts without them.
+// some 40 shared libraries (TLS, Kerberos, LDAP, SSH, ...). Only the commands that talk to a
+// server load the module (setup/network.hpp), so that every other command starts without
+// them.
 //
 // The module is built from this tree with the executable. It exports mailroom_network_stack
 // alone (network/module.map) and calls three functions of the rest of mailroom, the fault
@@ -31,10 +29,6 @@ struct Stack {
   core::Result<std::unique_ptr<outbox::Sender>> (*open_smtp)(outbox::SmtpSettings settings);
   // SmtpSender::make, then check_login(): "logged in as USER"; nothing is sent.
   core::Result<std::string> (*check_smtp)(outbox::SmtpSettings settings);
-  // sd_notify(0, state).
-  int (*notify)(const char* state);
-  // sd_watchdog_enabled(0, usec).
-  int (*watchdog_enabled)(std::uint64_t* usec);
 };
 
 } // namespace mailroom::network
