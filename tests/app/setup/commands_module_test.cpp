@@ -63,6 +63,7 @@ TEST(CommandsModule, TheDaemonCanGiveBackTheBlockTheExecutableKeeps) {
   EXPECT_NE(symbols.out.find(" mailroom_release_kept_block\n"), std::string::npos) << symbols.out;
 }
 
+#ifdef MAILROOM_COMMANDS_MODULE
 namespace {
 
 // The names `nm -D` lists for `file`: those it defines, or those it needs from others.
@@ -79,6 +80,7 @@ std::set<std::string> dynamic_symbols(const std::string& file, bool defined) {
 }
 
 } // namespace
+#endif
 
 TEST(CommandsModule, ExportsItsEntryAndWhatTheNetworkModuleCallsInItAlone) {
 #ifndef MAILROOM_COMMANDS_MODULE
