@@ -32,7 +32,8 @@ const Systemd& systemd() {
     }
     if (!functions.notify || !functions.watchdog_enabled)
       spdlog::error("cannot tell systemd: {}; install the libsystemd0 package",
-                    library ? "libsystemd.so.0 lacks sd_notify" : ::dlerror());
+                    library ? "libsystemd.so.0 lacks sd_notify or sd_watchdog_enabled"
+                            : ::dlerror());
     return functions;
   }();
   return loaded;
