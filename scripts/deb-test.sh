@@ -24,6 +24,12 @@ test -f /usr/lib/mailroom/mailroom-commands.so
 depends=$(dpkg-deb -f "$deb" Depends)
 grep -q libcurl <<<"$depends"
 grep -q libpoppler-cpp <<<"$depends"
+# libsystemd is loaded by name, only under systemd (src/setup/systemd.cpp): no module links it.
+grep -q libsystemd0 <<<"$depends"
+if ldd /usr/lib/mailroom/mailroom-network.so /usr/lib/mailroom/mailroom-commands.so |
+  grep libsystemd; then
+  echo "deb-test: a module links libsystemd, which only a daemon under systemd loads"; exit 1
+fi
 if ldd /usr/bin/mailroom | grep -E 'libcurl|libpoppler|libzip|libsystemd|libPoco'; then
   echo "deb-test: /usr/bin/mailroom links what only its module or helper should"; exit 1
 fi

@@ -31,8 +31,8 @@ constexpr const char* k_reinstall =
 
 Entry load_commands() {
   const auto path = mailroom::installed::beside_binary("mailroom-commands.so");
-  // RTLD_GLOBAL: the network module, which a command loads later, binds to this module's
-  // mailroom code (one copy of each fault point and of the log).
+  // RTLD_GLOBAL: the network module, which a command loads later, binds to the three
+  // functions this module exports to it (one copy of each fault point, src/commands_module.map).
   void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!module) {
     std::fprintf(stderr, "mailroom: %s: cannot load the commands module: %s; %s\n", path.c_str(),

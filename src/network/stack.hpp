@@ -8,7 +8,7 @@
 
 // The contract between the mailroom executable and its network module
 // (mailroom-network.so): the IMAP and SMTP adapters, which need libcurl and, through it,
-// some 40 shared libraries (TLS, Kerberos, LDAP, SSH, ...). Only the commands that talk to a
+// some 30 shared libraries (TLS, Kerberos, LDAP, SSH, ...). Only the commands that talk to a
 // server load the module (setup/network.hpp), so that every other command starts without
 // them.
 //

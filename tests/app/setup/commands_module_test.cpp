@@ -93,7 +93,7 @@ TEST(CommandsModule, ExportsItsEntryAndWhatTheNetworkModuleCallsInItAlone) {
   std::set<std::string> needed;
   const auto network = std::filesystem::path(MAILROOM_BINARY).parent_path() / "mailroom-network.so";
   for (const auto& name : dynamic_symbols(network.string(), false))
-    if (name.starts_with("_ZN8mailroom"))
+    if (name.find("8mailroom") != std::string::npos) // its functions, typeinfo, vtables
       needed.insert(name);
   EXPECT_FALSE(needed.empty());
   for (const auto& name : needed)
