@@ -16,6 +16,7 @@
 #include "pipeline/engine.hpp"
 #include "sandbox/sandboxed_reader.hpp"
 #include "setup/mailbox.hpp"
+#include "setup/network.hpp"
 #include "setup/replies.hpp"
 #include "setup/rules_files.hpp"
 #include "setup/systemd.hpp"
@@ -585,44 +586,39 @@ int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy) {
   // 7,500, ingest 7.0 -> 6.2 s); what it keeps is below the deck's peak anyway.
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+  // The network module (libcurl and its 30 libraries: 4 ms of the dynamic loader's CPU)
+  // loads on its own thread from here, beside the lock, the rules and the ledger, and the
+  // server greets meanwhile (below): by the time the login may begin, both are done (no-op
+  // `run --once`, README, Benchmarks). Loading is no login; the exit waits for the thread.
+  auto network_ahead = setup::needs_network(settings)
+                           ? std::async(std::launch::async, [] { (void)setup::network(); })
+                           : std::future<void>{};
   // Order is important: the lock comes first, so that a second mailroom on the state folder
-  // never logs in, and before the ledger, so the claims released below are those of
+  // never connects, and before the ledger, so the claims released below are those of
   // processes that ended, not of a run that is sending right now.
   auto lock = StateLock::acquire(settings.state_dir, when_busy);
   if (!lock) {
     spdlog::error("{}", lock.error().problem.to_string());
     return lock.error().busy ? k_exit_busy : 1;
   }
-  // The server's greeting, login and SELECT are waiting, and the network module's loading
-  // CPU: both go on beside the rules and the ledger (no-op poll of a 10,000-mail folder,
-  // README, Benchmarks). A start that fails before it needs the mailbox says so at once
-  // and tells the thread not to log in (a wrong password tried at every restart would
-  // lock the account); the exit waits for the thread.
-  std::atomic<bool> abandoned{false};
-  auto mailbox_ahead =
-      std::async(std::launch::async, [&mailbox_settings = settings.mailbox, &abandoned] {
-        auto mailbox = setup::open_mailbox(mailbox_settings);
-        if (mailbox && !abandoned)
-          (*mailbox)->open_ahead();
-        return mailbox;
-      });
-  const auto give_up = [&abandoned] {
-    abandoned = true;
-    return 1;
-  };
+  // The server's greeting takes about as long as the rules and the ledger (5 ms, Dovecot on
+  // loopback): asked for now, it is waiting when they are done. The password comes after
+  // them, on this thread: a start that fails on them never tries it (a wrong one tried at
+  // every restart would get the account locked).
+  auto connection = setup::begin_connection(settings.mailbox);
   auto course = setup::load_rules(settings.rules_dir);
   if (!course) {
     for (const auto& problem : course.error())
       spdlog::error("{}", problem.to_string());
-    return give_up();
+    return 1;
   }
   auto ledger = ledger::SqliteLedger::open(settings.state_dir, ledger::OpenMode::create);
   if (!ledger) {
     spdlog::error("{}", ledger.error().to_string());
-    return give_up();
+    return 1;
   }
   (void)outbox::release_dead_claims(*ledger, now());
-  auto mailbox = mailbox_ahead.get();
+  auto mailbox = setup::open_mailbox(settings.mailbox, std::move(connection));
   if (!mailbox) {
     spdlog::error("{}", mailbox.error().to_string());
     return 1;

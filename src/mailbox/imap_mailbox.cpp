@@ -97,7 +97,6 @@ ImapMailbox::ImapMailbox(ImapSettings settings, imap::Endpoint endpoint)
 void ImapMailbox::disconnect() {
   m_connection.close();
   m_folder.reset();
-  m_opened_ahead.reset();
 }
 
 Failure ImapMailbox::folder_failure(const Reply& reply, std::string_view doing) const {
@@ -168,18 +167,6 @@ std::expected<ImapMailbox::Folder, Failure> ImapMailbox::reselect() {
 
 std::expected<ImapMailbox::Folder, Failure> ImapMailbox::open() {
   return reselect();
-}
-
-void ImapMailbox::open_ahead() {
-  m_opened_ahead = reselect();
-}
-
-std::expected<ImapMailbox::Folder, Failure> ImapMailbox::selected_for_poll() {
-  if (!m_opened_ahead)
-    return reselect();
-  auto folder = std::move(*m_opened_ahead);
-  m_opened_ahead.reset();
-  return folder;
 }
 
 std::expected<std::vector<std::uint32_t>, Failure> ImapMailbox::search(std::string_view criteria,
@@ -471,7 +458,7 @@ Poll ImapMailbox::poll(const Cursor& after, const Visitor& visit,
                        const std::function<void(core::Problem)>& on_problem, const Flush& flush) {
   Poll done;
   done.cursor = after;
-  auto folder = selected_for_poll();
+  auto folder = reselect();
   if (!folder) {
     done.failure = folder.error();
     return done;

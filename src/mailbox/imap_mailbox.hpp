@@ -32,8 +32,6 @@ public:
   // Failures as ImapConnection::open(), plus a folder that cannot be selected (mailbox;
   // never when it does not exist).
   [[nodiscard]] std::expected<Folder, Failure> open();
-  // open(), its outcome kept for the next poll (Mailbox::open_ahead).
-  void open_ahead() override;
   // Drops the connection (a LOGOUT is not needed); the next call reconnects.
   void disconnect();
 
@@ -107,8 +105,6 @@ private:
   [[nodiscard]] std::expected<Folder, Failure> select();
   // SELECT on the open connection, or on a new one when the old broke or there is none.
   [[nodiscard]] std::expected<Folder, Failure> reselect();
-  // What open_ahead() found, once; else reselect().
-  [[nodiscard]] std::expected<Folder, Failure> selected_for_poll();
   [[nodiscard]] std::expected<std::vector<std::uint32_t>, Failure> search(std::string_view criteria,
                                                                           std::uint32_t above);
   // The mail with `uid`; nullopt when it is gone (expunged meanwhile). A message-scoped
@@ -130,7 +126,6 @@ private:
   [[nodiscard]] std::optional<Failure> flush_marks();
 
   ImapConnection m_connection;
-  std::optional<std::expected<Folder, Failure>> m_opened_ahead;
   std::optional<Folder> m_folder;
   unsigned m_connections_opened = 0;
   // The connection (by m_connections_opened) on which the cursor's last UID was last

@@ -129,12 +129,6 @@ public:
     return poll(after, visit, on_problem, Flush{});
   }
 
-  // Connects, logs in and selects the folder now, so that the first poll finds it ready;
-  // a failure is that poll's, which does not try again at once. For a caller that has its
-  // own work to do meanwhile (the daemon's start: rules, ledger), on a thread that hands
-  // the mailbox over before polling. The default has nothing to open.
-  virtual void open_ahead() {}
-
   // Work on each mail that needs nothing but its bytes (pipeline::prepare_ahead). A mailbox
   // that reads ahead on a thread of its own (IMAP) does it there, beside the recording of
   // the mail before; the default leaves it to the recording.

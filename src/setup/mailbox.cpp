@@ -28,17 +28,18 @@ core::Result<mailbox::ImapSettings> imap_settings(const MailboxSettings& setting
   return imap;
 }
 
-// The server greets while the network module loads (mailbox/early_connection.hpp). A url
-// that does not parse begins nothing: the IMAP adapter says what is wrong with it.
-std::shared_ptr<mailbox::EarlyConnection> begin_early_connection(const std::string& url) {
+} // namespace
+
+std::shared_ptr<mailbox::EarlyConnection> begin_connection(const MailboxSettings& settings) {
+  if (settings.url.starts_with("maildir:"))
+    return nullptr;
   std::string error;
-  const auto endpoint = imap::parse_url(url, error);
+  const auto endpoint = imap::parse_url(settings.url, error);
   return endpoint ? mailbox::EarlyConnection::begin(*endpoint) : nullptr;
 }
 
-} // namespace
-
-core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettings& settings) {
+core::Result<std::unique_ptr<mailbox::Mailbox>>
+open_mailbox(const MailboxSettings& settings, std::shared_ptr<mailbox::EarlyConnection> begun) {
   if (settings.url.starts_with("maildir:")) {
     auto maildir = std::make_unique<mailbox::MaildirMailbox>(settings.url.substr(8));
     if (auto opened = maildir->open(); !opened)
@@ -48,7 +49,7 @@ core::Result<std::unique_ptr<mailbox::Mailbox>> open_mailbox(const MailboxSettin
   auto imap = imap_settings(settings);
   if (!imap)
     return std::unexpected(imap.error());
-  imap->early = begin_early_connection(settings.url);
+  imap->early = begun ? std::move(begun) : begin_connection(settings);
   auto stack = network();
   if (!stack)
     return std::unexpected(stack.error());
@@ -59,7 +60,7 @@ core::Result<mailbox::ImapMailbox::Folder> check_imap(const MailboxSettings& set
   auto imap = imap_settings(settings);
   if (!imap)
     return std::unexpected(imap.error());
-  imap->early = begin_early_connection(settings.url);
+  imap->early = begin_connection(settings);
   auto stack = network();
   if (!stack)
     return std::unexpected(stack.error());

@@ -1,5 +1,6 @@
 #include "setup/network.hpp"
 
+#include "core/fault.hpp"
 #include "installed/files.hpp"
 
 #include <fmt/format.h>
@@ -31,6 +32,7 @@ core::Result<const network::Stack*> load_network() {
                       fmt::format("the network module is of mailroom {}, this binary of {}",
                                   stack->version, MAILROOM_VERSION),
                       std::string(k_reinstall));
+  stack->use_host({&core::fault_point, &core::hold_point});
   // Never dlclose'd: the mailboxes and senders it made may live until exit.
   return stack;
 }
@@ -40,6 +42,10 @@ core::Result<const network::Stack*> load_network() {
 core::Result<const network::Stack*> network() {
   static const auto loaded = load_network();
   return loaded;
+}
+
+bool needs_network(const Settings& settings) {
+  return !settings.mailbox.url.starts_with("maildir:") || !settings.outbox.url.starts_with("dir:");
 }
 
 } // namespace mailroom::setup

@@ -282,37 +282,6 @@ TEST_F(ImapMailboxTest, AnEarlyConnectionThatFailedLeavesTheConnectToLibcurl) {
   EXPECT_EQ(box->early_connections_used(), 0u);
 }
 
-// open_ahead() logs in and selects before the first poll, which then reuses both; its
-// failure is that poll's.
-TEST_F(ImapMailboxTest, OpenAheadIsTheFirstPollsLoginAndItsFailureThatPollsFailure) {
-  admin.append(mail("one"), "01-Oct-2025 10:00:00 +0000");
-  auto box = make(dovecot.staff(folder));
-  box->open_ahead();
-  EXPECT_EQ(box->connections_opened(), 1u);
-  Collected collected;
-  const auto poll = box->poll({}, collected.visit_all(), collected.on_problem());
-  ASSERT_FALSE(poll.failure) << poll.failure->problem.to_string();
-  EXPECT_EQ(collected.mails.size(), 1u);
-  EXPECT_EQ(box->connections_opened(), 1u);
-
-  // Not tried again: a poll that reconnected would now reach a port that accepts and
-  // never greets, and time out instead.
-  auto settings = dovecot.staff(folder);
-  test::LoopbackPort refusing{test::LoopbackPort::Mode::refusing};
-  settings.url = fmt::format("imaps://127.0.0.1:{}/{}", refusing.port(), folder);
-  settings.timeout = std::chrono::milliseconds{300};
-  auto unreachable = make(settings);
-  unreachable->open_ahead();
-  refusing.listen();
-  Collected none;
-  const auto failed = unreachable->poll({}, none.visit_all(), none.on_problem());
-  ASSERT_TRUE(failed.failure);
-  EXPECT_EQ(failed.failure->scope, Scope::server);
-  EXPECT_NE(failed.failure->problem.what.find("cannot connect"), std::string::npos)
-      << failed.failure->problem.what;
-  EXPECT_TRUE(none.mails.empty());
-}
-
 TEST_F(ImapMailboxTest, ReadingLeavesSeenFlagsAsStaffLeftThem) {
   // Staff read this folder in their own client: an unread question must stay unread,
   // and a read one read.
