@@ -4,6 +4,8 @@
 
 #include "integration/imap_support.hpp"
 #include "mailbox/imap_mailbox.hpp"
+#include "support/example_term.hpp"
+#include "support/files.hpp"
 #include "support/loopback_port.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -230,6 +233,42 @@ TEST(ImapFailure, ServerWithoutStartTlsGetsNoPassword) {
   EXPECT_FALSE(contains(received, "AUTHENTICATE")) << received;
   EXPECT_FALSE(contains(received, "LOGIN")) << received;
   EXPECT_FALSE(contains(received, "secret")) << received;
+}
+
+TEST(ImapFailure, ARunWhoseRulesFailNeverSendsThePassword) {
+  // systemd restarts a daemon whose start failed: were the password tried at each start,
+  // a wrong one would get the account locked while someone fixes the rules. On a server of
+  // its own, whose log (complete once it is stopped) shows every login tried.
+  PrivateDovecot server;
+  ASSERT_TRUE(server.start());
+  test::TempDir term;
+  test::copy_example_rules(term / "rules");
+  test::write_secret(term / "imap-password", "not-the-password\n");
+  const auto config = [&](const std::string& user) {
+    std::ofstream(term / "term.toml") << fmt::format(
+        "rules = \"rules\"\nstate_dir = \"state\"\n[mailbox]\nurl = \"{}\"\nuser = "
+        "\"{}\"\npassword_file = \"imap-password\"\nca_file = \"{}\"\ntimeout = \"5s\"\n",
+        server.dovecot().imaps_url("INBOX"), user, server.dovecot().ca_file().string());
+    return "run --once --config " + test::quoted(term / "term.toml");
+  };
+  const auto course = term / "rules" / "course.toml";
+  const auto rules = test::read_text(course);
+  std::ofstream(course, std::ios::app) << "deadline = = \"broken\"\n";
+
+  const auto broken = test::mailroom(config("student"));
+  EXPECT_EQ(broken.exit_code, 1) << broken.err;
+  EXPECT_TRUE(contains(broken.err, "course.toml")) << broken.err;
+
+  // The same start with its rules fixed does try the password, and the log says so.
+  std::ofstream(course, std::ios::trunc) << rules;
+  const auto refused = test::mailroom(config("staff"));
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "refused the login")) << refused.err;
+
+  ASSERT_TRUE(server.stop());
+  const auto log = test::read_text(server.dovecot().dir / "dovecot.log");
+  EXPECT_TRUE(contains(log, "user=<staff>")) << log;
+  EXPECT_FALSE(contains(log, "user=<student>")) << log;
 }
 
 TEST(ImapFailure, ServerStoppedMidPollIsRetriedLaterAndRecoversWithNothingLost) {
