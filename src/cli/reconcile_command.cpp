@@ -75,7 +75,7 @@ int reconcile(const ReconcileOptions& options) {
                          mail.id, mail.file, path.string(), size, mail.size));
   }
 
-  auto mailbox = setup::open_mailbox(settings->mailbox);
+  auto mailbox = setup::open_mailbox(settings->mailbox, setup::begin_connection(settings->mailbox));
   if (!mailbox)
     return print_problem(mailbox.error());
   std::size_t in_folder = 0;

@@ -586,13 +586,6 @@ int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy) {
   // 7,500, ingest 7.0 -> 6.2 s); what it keeps is below the deck's peak anyway.
   mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
   mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
-  // The network module (libcurl and its 30 libraries: 4 ms of the dynamic loader's CPU)
-  // loads on its own thread from here, beside the lock, the rules and the ledger, and the
-  // server greets meanwhile (below): by the time the login may begin, both are done (no-op
-  // `run --once`, README, Benchmarks). Loading is no login; the exit waits for the thread.
-  auto network_ahead = setup::needs_network(settings)
-                           ? std::async(std::launch::async, [] { (void)setup::network(); })
-                           : std::future<void>{};
   // Order is important: the lock comes first, so that a second mailroom on the state folder
   // never connects, and before the ledger, so the claims released below are those of
   // processes that ended, not of a run that is sending right now.
@@ -604,8 +597,15 @@ int run(const setup::Settings& settings, RunMode mode, WhenBusy when_busy) {
   // The server's greeting takes about as long as the rules and the ledger (5 ms, Dovecot on
   // loopback): asked for now, it is waiting when they are done. The password comes after
   // them, on this thread: a start that fails on them never tries it (a wrong one tried at
-  // every restart would get the account locked).
+  // every restart would get the account locked). The name lookup goes first, as it may
+  // dlopen an NSS module, which would wait for the network module's load below.
   auto connection = setup::begin_connection(settings.mailbox);
+  // The network module (libcurl and its 30 libraries: 4 ms of the dynamic loader's CPU)
+  // loads on its own thread meanwhile: by the time the login may begin, it is there (no-op
+  // `run --once`, README, Benchmarks). Loading is no login; the exit waits for the thread.
+  auto network_ahead = setup::needs_network(settings)
+                           ? std::async(std::launch::async, [] { (void)setup::network(); })
+                           : std::future<void>{};
   auto course = setup::load_rules(settings.rules_dir);
   if (!course) {
     for (const auto& problem : course.error())

@@ -7,9 +7,10 @@
 
 namespace mailroom::mailbox {
 
-// A TCP connection to the IMAP server begun before the network module (libcurl and its
-// fifty libraries) is loaded, so that the server's greeting is on its way while they load:
-// a no-op `run --once` on loopback spends about as long in each (README, Benchmarks).
+// A TCP connection to the IMAP server begun before libcurl is at hand, so that the server's
+// greeting is on its way while the caller loads the network module (libcurl and its thirty
+// libraries) or reads its rules and ledger: on loopback Dovecot greets about 5 ms after the
+// connect, as long as that work takes (`run --once`, README, Benchmarks).
 // libcurl is handed the socket only if it is connected by the time libcurl wants it;
 // otherwise it is closed and libcurl connects as always, with its own errors and timeout,
 // so an early connection never adds a wait or changes what a failure says.

@@ -32,8 +32,9 @@ struct ImapSettings {
   std::chrono::milliseconds timeout{30'000}; // per network wait: connect, each send, each read
   std::string keyword = "$MailroomProcessed";
   std::string move_to; // empty: processed mail stays, marked; else it moves to this folder
-  // A connection begun before the network module loaded (setup::open_mailbox): the first
-  // open() uses it when it is connected by then; later ones connect afresh.
+  // A connection begun before (setup::begin_connection), while the caller loaded the
+  // network module or read its rules: the first open() uses it when it is connected by
+  // then; later ones connect afresh.
   std::shared_ptr<EarlyConnection> early;
 };
 

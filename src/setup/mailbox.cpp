@@ -49,7 +49,7 @@ open_mailbox(const MailboxSettings& settings, std::shared_ptr<mailbox::EarlyConn
   auto imap = imap_settings(settings);
   if (!imap)
     return std::unexpected(imap.error());
-  imap->early = begun ? std::move(begun) : begin_connection(settings);
+  imap->early = std::move(begun);
   auto stack = network();
   if (!stack)
     return std::unexpected(stack.error());

@@ -18,9 +18,9 @@ begin_connection(const MailboxSettings& settings);
 
 // The mailbox `settings` name: a Maildir (opened and checked), or an IMAP folder with
 // its password read from the file or credential (not logged in yet; the IMAP adapter
-// comes from the network module), whose first connection is `begun` (begin_connection()),
-// or one begun now. Problems: the password cannot be read, the network module does not
-// load, the url or keyword is malformed, the Maildir is missing.
+// comes from the network module), whose first connection is `begun` (begin_connection();
+// null: libcurl connects as always). Problems: the password cannot be read, the network
+// module does not load, the url or keyword is malformed, the Maildir is missing.
 [[nodiscard]] core::Result<std::unique_ptr<mailbox::Mailbox>>
 open_mailbox(const MailboxSettings& settings,
              std::shared_ptr<mailbox::EarlyConnection> begun = nullptr);
